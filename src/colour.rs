@@ -1,0 +1,1 @@
+//! Colour science: sRGB to CIELAB (D65), ITA° and lesion-versus-ring contrasts.

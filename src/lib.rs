@@ -1,6 +1,16 @@
 //! scarscope: reads skin photographs and reports the acne scars they show.
 //!
-//! The library is organised by pipeline stage; the binary in `main.rs` only parses arguments and prints.
+//! The library is organised by pipeline stage, one file each: [`load`] → [`analyze`] (prepare, light, detect,
+//! measure, classify, summarise) → [`report`] and [`output`]. [`batch`] runs many images in parallel with
+//! deterministic output. The binary in `main.rs` only parses arguments and prints.
 
+pub mod analyze;
+pub mod cli;
 pub mod colour;
+pub mod compare;
+pub mod evaluate;
+pub mod overlay;
+pub mod profile;
+pub mod render;
+pub mod report;
 pub mod texture;

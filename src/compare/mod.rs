@@ -1,0 +1,3 @@
+//! Before/after comparison of a treatment course: pairing, registration, photometric normalisation, matching.
+
+pub mod command;

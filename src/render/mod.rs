@@ -1,0 +1,3 @@
+//! Renderer of synthetic skin photos with known lesions (height field + albedo, one light), and their truth.
+
+pub mod command;

@@ -241,8 +241,26 @@ fn value_noise(seed: u64, x: f64, y: f64, cell: f64) -> f64 {
 }
 
 /// Computes the linear-light image ("radiance" reaching the camera before exposure and vignetting) of a
-/// window of the scene.
+/// window of the scene. The window is rendered with a 1-px margin and cropped, so slopes at its border use
+/// central differences like everywhere else and any two windows agree on the pixels they share.
 pub(crate) fn radiance(scene: &Scene, lesions: &[Lesion], win: Window) -> Vec<[f32; 3]> {
+    let ext = Window {
+        ox: win.ox - 1,
+        oy: win.oy - 1,
+        w: win.w + 2,
+        h: win.h + 2,
+    };
+    let full = radiance_uncropped(scene, lesions, ext);
+    let mut out = Vec::with_capacity(win.w * win.h);
+    for j in 0..win.h {
+        let row = (j + 1) * ext.w + 1;
+        out.extend_from_slice(&full[row..row + win.w]);
+    }
+    out
+}
+
+/// [`radiance`] without the margin (slopes at the window border are one-sided).
+fn radiance_uncropped(scene: &Scene, lesions: &[Lesion], win: Window) -> Vec<[f32; 3]> {
     let (w, h) = (win.w, win.h);
     let n = w * h;
     let ppm = scene.px_per_mm;

@@ -319,6 +319,7 @@ fn render_command_writes_images_and_truth_files() {
         jpeg_quality: None,
         flat_light: false,
         noise: 1.0,
+        name: None,
         params: None,
     };
     run(&args).expect("render");
@@ -348,4 +349,26 @@ fn render_command_writes_images_and_truth_files() {
     };
     run(&jpg).expect("render jpeg");
     assert!(dir.path().join("out/scene_0001.jpg").exists());
+}
+
+#[test]
+fn ice_picks_are_dark_at_the_centre_and_boxcars_have_a_lit_floor() {
+    // domain.md §1: ice pick (V) is a small dark pit, darkest at the centre; boxcar (U) has a flat floor.
+    for az in AZIMUTHS {
+        let skin = |img: &RgbImage| mean_luma(img, 30.0, 120.0, 8.0);
+        let ice = render(&single(Subtype::IcePick, -0.5, 1.6, az, 45.0)).rgb;
+        let core = mean_luma(&ice, 120.0, 120.0, 2.0);
+        assert!(
+            core < 0.75 * skin(&ice),
+            "ice pick from {az}°: core {core:.1} vs skin {:.1}",
+            skin(&ice)
+        );
+        let boxcar = render(&single(Subtype::Boxcar, -0.3, 3.5, az, 45.0)).rgb;
+        let floor = mean_luma(&boxcar, 120.0, 120.0, 4.0);
+        let s = skin(&boxcar);
+        assert!(
+            (floor - s).abs() < 0.1 * s,
+            "boxcar from {az}°: floor {floor:.1} vs skin {s:.1}"
+        );
+    }
 }

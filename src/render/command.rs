@@ -51,6 +51,9 @@ pub struct RenderArgs {
     /// Sensor noise in 8-bit levels.
     #[arg(long, value_name = "SIGMA", default_value_t = 2.0)]
     pub noise: f64,
+    /// File stem of the outputs instead of `scene_0001`, ... (only with `--count 1`), e.g. `boxcar_light`.
+    #[arg(long, value_name = "STEM")]
+    pub name: Option<String>,
     /// Scene parameters as a TOML or JSON file (`SceneParams` fields); flags given on the command line win.
     #[arg(long, value_name = "FILE")]
     pub params: Option<PathBuf>,
@@ -156,6 +159,13 @@ pub fn write_atomic(path: &Path, bytes: &[u8]) -> anyhow::Result<()> {
     tmp.write_all(bytes)
         .with_context(|| format!("cannot write {}", path.display()))?;
     tmp.as_file().sync_all().ok();
+    // Temporary files are created private (0600); outputs are ordinary files readable like any other.
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(tmp.path(), std::fs::Permissions::from_mode(0o644))
+            .with_context(|| format!("cannot set permissions of {}", path.display()))?;
+    }
     tmp.persist(path)
         .with_context(|| format!("cannot write {}", path.display()))?;
     Ok(())
@@ -164,12 +174,25 @@ pub fn write_atomic(path: &Path, bytes: &[u8]) -> anyhow::Result<()> {
 /// Runs `scarscope render`.
 pub fn run(args: &RenderArgs) -> anyhow::Result<()> {
     let all = params_from_args(args)?;
+    if let Some(n) = &args.name {
+        anyhow::ensure!(args.count == 1, "--name needs --count 1");
+        anyhow::ensure!(
+            !n.is_empty()
+                && n.chars()
+                    .all(|c| c.is_ascii_alphanumeric() || "-_.".contains(c))
+                && !n.starts_with('.'),
+            "--name must be a plain file stem (letters, digits, '-', '_', '.')"
+        );
+    }
     std::fs::create_dir_all(&args.out_dir)
         .with_context(|| format!("cannot create folder {}", args.out_dir.display()))?;
     for (i, p) in all.iter().enumerate() {
         let scene = random_scene(p);
         let r = render_raw(&scene);
-        let stem = format!("scene_{:04}", i + 1);
+        let stem = args
+            .name
+            .clone()
+            .unwrap_or_else(|| format!("scene_{:04}", i + 1));
         let (name, bytes) = match scene.jpeg_quality {
             Some(q) => (format!("{stem}.jpg"), encode_jpeg(&r.rgb, q)),
             None => {

@@ -111,6 +111,8 @@ pub struct SceneParams {
     pub flat_light: bool,
     /// Cast shadows of lesions (off = Lambert shading only).
     pub shadows: bool,
+    /// Lens/focus blur: Gaussian sigma in px applied before the sensor (0 = perfectly sharp).
+    pub blur_px: f64,
 }
 
 impl Default for SceneParams {
@@ -136,6 +138,7 @@ impl Default for SceneParams {
             curvature: 0.04,
             flat_light: false,
             shadows: true,
+            blur_px: 0.6,
         }
     }
 }
@@ -245,6 +248,9 @@ pub struct Scene {
     pub curvature: f64,
     /// Cast shadows on or off.
     pub shadows: bool,
+    /// Gaussian blur sigma in px before the sensor.
+    #[serde(default)]
+    pub blur_px: f64,
     /// The lesions, none overlapping, all inside the frame.
     pub lesions: Vec<Lesion>,
 }
@@ -513,7 +519,7 @@ fn draw_lesion(subtype: Subtype, rng: &mut SplitMix64) -> (f64, f64, f64, f64) {
         Subtype::Rolling => (
             rng.range(4.5, 8.0),
             rng.range(1.0, 1.4),
-            -rng.range(0.06, 0.2),
+            -rng.range(0.08, 0.2),
             rng.range(0.5, 1.0),
         ),
         Subtype::Hypertrophic => (
@@ -683,6 +689,11 @@ pub fn random_scene(params: &SceneParams) -> Scene {
         pore_density: params.pore_density.max(0.0),
         curvature: params.curvature,
         shadows: params.shadows,
+        blur_px: if params.blur_px.is_finite() {
+            params.blur_px.clamp(0.0, 20.0)
+        } else {
+            0.0
+        },
         lesions,
     }
 }

@@ -83,7 +83,7 @@ impl SkinTone {
         let ita = rng.range(ita_lo, ita_hi);
         let b = rng.range(b_lo, b_hi);
         let l = 50.0 + b * ita.to_radians().tan();
-        let a = rng.range(8.0, 13.0);
+        let a = rng.range(10.0, 15.0);
         [l, a, b]
     }
 }

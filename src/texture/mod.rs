@@ -1,3 +1,5 @@
 //! Texture features: GLCM (IBSI), LBP (scikit-image conventions), gradient and roughness.
 
 pub mod command;
+pub mod discretise;
+pub mod glcm;

@@ -182,3 +182,74 @@ fn skimage_graycoprops_all_cases() {
     }
     assert!(checked >= 10 * 4 * 6, "only {checked} values checked");
 }
+
+#[test]
+fn skimage_lbp_maps_every_case() {
+    use scarscope::texture::lbp::{local_binary_pattern, LbpMethod};
+    let o = skimage_oracle();
+    let cases = o["lbp"].as_array().unwrap();
+    assert_eq!(cases.len(), 36);
+    for case in cases {
+        let name = case["image"].as_str().unwrap();
+        let img = image_from(&o["images"][name]);
+        let p = case["P"].as_u64().unwrap() as usize;
+        let r = case["R"].as_f64().unwrap();
+        let method = case["method"].as_str().unwrap();
+        let got = local_binary_pattern(&img, p, r, LbpMethod::from_name(method).unwrap()).unwrap();
+        let want: Vec<Option<f64>> = case["values"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .flat_map(|row| row.as_array().unwrap().iter().map(Value::as_f64))
+            .collect();
+        assert_eq!(got.len(), want.len());
+        for (k, (g, w)) in got.iter().zip(&want).enumerate() {
+            let what = format!("{name} P={p} R={r} {method} pixel {k}");
+            match (g, w) {
+                (Some(g), Some(w)) if method == "var" => {
+                    assert!(
+                        (g - w).abs() <= 1e-9 * w.abs().max(1e-9),
+                        "{what}: {g} vs {w}"
+                    )
+                }
+                (Some(g), Some(w)) => assert_eq!(g, w, "{what}"),
+                (None, None) => {}
+                _ => panic!("{what}: got {g:?}, want {w:?}"),
+            }
+        }
+    }
+}
+
+#[test]
+fn skimage_lbp_tie_heavy_image() {
+    use scarscope::texture::lbp::{local_binary_pattern, LbpMethod};
+    let o: Value =
+        serde_json::from_str(include_str!("fixtures/oracles/skimage_lbp_ties.json")).unwrap();
+    let img = image_from(&o["image"]);
+    for case in o["lbp"].as_array().unwrap() {
+        let p = case["P"].as_u64().unwrap() as usize;
+        let r = case["R"].as_f64().unwrap();
+        let method = case["method"].as_str().unwrap();
+        let got = local_binary_pattern(&img, p, r, LbpMethod::from_name(method).unwrap()).unwrap();
+        let want: Vec<Option<f64>> = case["values"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .flat_map(|row| row.as_array().unwrap().iter().map(Value::as_f64))
+            .collect();
+        for (k, (g, w)) in got.iter().zip(&want).enumerate() {
+            let what = format!("ties P={p} R={r} {method} pixel {k}");
+            match (g, w) {
+                (Some(g), Some(w)) if method == "var" => {
+                    assert!(
+                        (g - w).abs() <= 1e-9 * w.abs().max(1e-9),
+                        "{what}: {g} vs {w}"
+                    )
+                }
+                (Some(g), Some(w)) => assert_eq!(g, w, "{what}"),
+                (None, None) => {}
+                _ => panic!("{what}: got {g:?}, want {w:?}"),
+            }
+        }
+    }
+}

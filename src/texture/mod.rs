@@ -3,3 +3,4 @@
 pub mod command;
 pub mod discretise;
 pub mod glcm;
+pub mod lbp;

@@ -195,7 +195,26 @@ impl Lbp {
     }
 
     /// Pattern bits of row `y` into `bits`; if `var` is given, also the scikit-image variance.
-    fn row(&mut self, y: usize, bits: &mut [u32], mut var: Option<(&mut [f64], &mut [f64])>) {
+    fn row(&mut self, y: usize, bits: &mut [u32], var: Option<(&mut [f64], &mut [f64])>) {
+        #[cfg(target_arch = "x86_64")]
+        if std::arch::is_x86_feature_detected!("avx2") {
+            // SAFETY: the CPU supports AVX2 (checked above). AVX2 only widens the vectors of
+            // the same IEEE operations (no FMA contraction), so results are bit-identical.
+            unsafe { self.row_avx2(y, bits, var) };
+            return;
+        }
+        self.row_impl(y, bits, var)
+    }
+
+    /// [`Lbp::row`] compiled with AVX2 enabled (runtime-dispatched).
+    #[cfg(target_arch = "x86_64")]
+    #[target_feature(enable = "avx2")]
+    fn row_avx2(&mut self, y: usize, bits: &mut [u32], var: Option<(&mut [f64], &mut [f64])>) {
+        self.row_impl(y, bits, var)
+    }
+
+    #[inline(always)]
+    fn row_impl(&mut self, y: usize, bits: &mut [u32], mut var: Option<(&mut [f64], &mut [f64])>) {
         let (w, pad) = (self.w, self.pad);
         bits.iter_mut().for_each(|b| *b = 0);
         if let Some((s, q)) = var.as_mut() {

@@ -308,3 +308,55 @@ pub fn ring_mask(mask: &GrayImage, inner: f64, outer: f64) -> GrayImage {
         .collect();
     GrayImage::from_raw(w, h, data).expect("length is w·h")
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ita_bands_and_limits() {
+        assert_eq!(ItaBand::from_ita(60.0), ItaBand::VeryLight);
+        assert_eq!(ItaBand::from_ita(55.0), ItaBand::Light);
+        assert_eq!(ItaBand::from_ita(41.0), ItaBand::Intermediate);
+        assert_eq!(ItaBand::from_ita(20.0), ItaBand::Tan);
+        assert_eq!(ItaBand::from_ita(0.0), ItaBand::Brown);
+        assert_eq!(ItaBand::from_ita(-30.0), ItaBand::Dark);
+        assert_eq!(ita_degrees(50.0, 0.0), 0.0);
+        assert_eq!(ita_degrees(30.0, 0.0), -90.0);
+        assert!((ita_degrees(40.0, -10.0) - 45.0).abs() < 1e-12);
+    }
+
+    #[test]
+    fn ring_mask_and_contrast() {
+        let mut m = GrayImage::new(21, 21);
+        m.put_pixel(10, 10, image::Luma([1]));
+        let ring = ring_mask(&m, 0.0, 2.0);
+        // Distances in (0, 2]: 4 at 1, 4 at √2, 4 at 2.
+        assert_eq!(ring.as_raw().iter().filter(|&&v| v != 0).count(), 12);
+        assert_eq!(ring.get_pixel(10, 10)[0], 0);
+        assert_eq!(ring.get_pixel(12, 10)[0], 255);
+        assert!(ring_mask(&GrayImage::new(5, 5), 0.0, 3.0)
+            .as_raw()
+            .iter()
+            .all(|&v| v == 0));
+        let rgb = RgbImage::from_fn(21, 21, |x, y| {
+            if (x, y) == (10, 10) {
+                image::Rgb([180, 60, 60])
+            } else {
+                image::Rgb([200, 160, 150])
+            }
+        });
+        let lab = lab_planes(&rgb);
+        let c = ring_contrast(&lab, &m, &ring).unwrap();
+        assert!(c.delta_a > 20.0 && c.delta_l < 0.0);
+        assert!(
+            (c.delta_e - (c.delta_l.powi(2) + c.delta_a.powi(2) + c.delta_b.powi(2)).sqrt()).abs()
+                < 1e-12
+        );
+        let ci = ring_contrast_indices(&lab, &[10 * 21 + 10], &[10 * 21 + 12]).unwrap();
+        assert!((ci.delta_a - c.delta_a).abs() < 1e-4);
+        assert_eq!(ring_contrast(&lab, &GrayImage::new(21, 21), &ring), None);
+        assert_eq!(ring_contrast_indices(&lab, &[], &[1]), None);
+        assert_eq!(mean_lab_indices(&lab, &[10_000]), None);
+    }
+}

@@ -614,3 +614,93 @@ pub mod skimage {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::texture::discretise::Discretisation;
+
+    /// Brute-force symmetric IBSI matrix (pairs with both pixels in the mask).
+    fn brute(q: &Quantised, dx: isize, dy: isize) -> Vec<u64> {
+        let (w, h, ng) = (q.width() as isize, q.height() as isize, q.ng());
+        let lv = q.levels();
+        let mut c = vec![0u64; ng * ng];
+        for y in 0..h {
+            for x in 0..w {
+                let (x2, y2) = (x + dx, y + dy);
+                if x2 < 0 || y2 < 0 || x2 >= w || y2 >= h {
+                    continue;
+                }
+                if let (Some(a), Some(b)) = (lv[(y * w + x) as usize], lv[(y2 * w + x2) as usize]) {
+                    let (a, b) = (a as usize - 1, b as usize - 1);
+                    c[a * ng + b] += 1;
+                    c[b * ng + a] += 1;
+                }
+            }
+        }
+        c
+    }
+
+    #[test]
+    fn texture_glcm_counts_match_brute_force_u8_and_u16_codes() {
+        let img =
+            image::GrayImage::from_fn(13, 7, |x, y| image::Luma([((x * 31 + y * 57) % 256) as u8]));
+        let mask =
+            image::GrayImage::from_fn(13, 7, |x, y| image::Luma([((x + 2 * y) % 5 != 0) as u8]));
+        for disc in [Discretisation::FixedBinNumber(7), Discretisation::None] {
+            for m in [None, Some(&mask)] {
+                let q = Quantised::new(&img, m, disc).unwrap();
+                for d in 1..3 {
+                    let mats = directional_glcms(&q, d, &IBSI_DIRECTIONS_2D);
+                    for (mat, (dx, dy)) in mats.iter().zip(IBSI_DIRECTIONS_2D) {
+                        let want = brute(&q, dx as isize * d as isize, dy as isize * d as isize);
+                        assert_eq!(
+                            mat.counts(),
+                            &want[..],
+                            "{disc:?} mask={} d={d}",
+                            m.is_some()
+                        );
+                    }
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn texture_glcm_undefined_values_are_none() {
+        let flat = image::GrayImage::from_pixel(6, 6, image::Luma([3]));
+        let q = Quantised::new(&flat, None, Discretisation::FixedBinNumber(8)).unwrap();
+        let f = glcm_features_2d(&q, 1).merged;
+        assert_eq!(f.get("correlation"), Some(None));
+        assert_eq!(f.get("information_correlation_1"), Some(None));
+        assert_eq!(f.get("information_correlation_2"), Some(Some(0.0)));
+        assert_eq!(f.get("contrast"), Some(Some(0.0)));
+        let empty = image::GrayImage::new(6, 6);
+        let q = Quantised::new(&flat, Some(&empty), Discretisation::FixedBinNumber(8)).unwrap();
+        let a = glcm_features_2d(&q, 1);
+        assert!(a
+            .averaged
+            .values
+            .iter()
+            .chain(&a.merged.values)
+            .all(Option::is_none));
+        // A 1-pixel-high strip has only horizontal pairs: averaged uses the defined direction.
+        let strip = image::GrayImage::from_fn(5, 1, |x, _| image::Luma([x as u8 * 10]));
+        let q = Quantised::new(&strip, None, Discretisation::None).unwrap();
+        let a = glcm_features_2d(&q, 1);
+        assert_eq!(a.averaged.get("contrast"), a.merged.get("contrast"));
+        assert_eq!(a.averaged.get("contrast"), Some(Some(100.0)));
+        let v = serde_json::to_value(&a).unwrap();
+        assert!(v["merged"]["correlation"].is_f64());
+        assert!(v["averaged"]["joint_entropy"].is_f64());
+    }
+
+    #[test]
+    fn texture_skimage_offsets() {
+        use std::f64::consts::{FRAC_PI_2, FRAC_PI_4};
+        assert_eq!(skimage::offset(0.0, 1), (0, 1));
+        assert_eq!(skimage::offset(FRAC_PI_2, 1), (1, 0)); // the pixel BELOW
+        assert_eq!(skimage::offset(FRAC_PI_4, 2), (1, 1)); // round(1.414) = 1
+        assert_eq!(skimage::offset(3.0 * FRAC_PI_4, 3), (2, -2));
+    }
+}

@@ -243,3 +243,49 @@ pub fn roughness(img: &GrayImage, mask: Option<&GrayImage>, sigma: f64) -> Optio
     let rq = masked_mean(flat.iter().copied(), mask, |v| (v - mean) * (v - mean))?.sqrt();
     Some(Roughness { ra, rq })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn texture_gradient_constant_and_empty() {
+        let flat = GrayImage::from_pixel(20, 10, image::Luma([80]));
+        assert_eq!(gradient_energy(&flat, None, Kernel::Scharr), Some(0.0));
+        assert_eq!(local_std(&flat, None, 5), Some(0.0));
+        let r = roughness(&flat, None, DEFAULT_FLATTEN_SIGMA).unwrap();
+        assert!(r.ra.abs() < 1e-9 && r.rq.abs() < 1e-9);
+        let empty = GrayImage::new(20, 10);
+        assert_eq!(gradient_energy(&flat, Some(&empty), Kernel::Sobel), None);
+        assert_eq!(roughness(&flat, Some(&empty), 4.0), None);
+        assert_eq!(local_std(&flat, None, 4), None);
+        assert_eq!(laplacian_variance(&GrayImage::new(0, 0), None), None);
+    }
+
+    #[test]
+    fn texture_box_blur_approximates_gaussian_and_roughness_orders() {
+        // Three boxes of the chosen widths have variance close to sigma².
+        for sigma in [3.0, 16.0, 40.0] {
+            let var: f64 = box_widths(sigma)
+                .iter()
+                .map(|&w| ((w * w) as f64 - 1.0) / 12.0)
+                .sum();
+            assert!(
+                (var.sqrt() - sigma).abs() / sigma < 0.1,
+                "sigma {sigma}: {}",
+                var.sqrt()
+            );
+        }
+        // A fine checkerboard is rougher than a smooth ramp (which flattening removes).
+        let ramp = GrayImage::from_fn(64, 64, |x, _| image::Luma([(x * 2) as u8]));
+        let checker = GrayImage::from_fn(64, 64, |x, y| {
+            image::Luma([if (x + y) % 2 == 0 { 100 } else { 140 }])
+        });
+        let (r1, r2) = (
+            roughness(&ramp, None, 8.0).unwrap(),
+            roughness(&checker, None, 8.0).unwrap(),
+        );
+        assert!(r2.ra > 10.0 * r1.ra.max(0.1) && r2.rq >= r2.ra);
+        assert!((r2.ra - 20.0).abs() < 0.5, "{}", r2.ra);
+    }
+}

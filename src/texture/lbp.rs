@@ -437,3 +437,62 @@ pub fn histogram_entropy(hist: &[f64]) -> Option<f64> {
             + 0.0
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Circular transition count (the textbook uniformity measure U).
+    fn circular_u(code: u32, p: usize) -> u32 {
+        (0..p)
+            .filter(|&i| (code >> i) & 1 != (code >> ((i + 1) % p)) & 1)
+            .count() as u32
+    }
+
+    #[test]
+    fn texture_lbp_uniform_matches_textbook_definition() {
+        for p in [4usize, 8, 12] {
+            for code in 0..1u32 << p {
+                let u = map_pattern(code, p, LbpMethod::Uniform);
+                let want = if circular_u(code, p) <= 2 {
+                    code.count_ones()
+                } else {
+                    p as u32 + 1
+                };
+                assert_eq!(u, want, "P={p} code={code:b}");
+                let r = map_pattern(code, p, LbpMethod::Ror);
+                assert!(r <= code && r.count_ones() == code.count_ones());
+                let n = map_pattern(code, p, LbpMethod::NriUniform);
+                assert!(n <= (p * (p - 1) + 2) as u32);
+            }
+        }
+    }
+
+    #[test]
+    fn texture_lbp_histogram_masks_and_normalises() {
+        let img = GrayImage::from_fn(9, 9, |x, y| image::Luma([((x * 7 + y * 3) % 11) as u8]));
+        let h = uniform_histogram(&img, None, 8, 1.0).unwrap();
+        assert_eq!(h.len(), 10);
+        assert!((h.iter().sum::<f64>() - 1.0).abs() < 1e-12);
+        let empty = GrayImage::new(9, 9);
+        assert!(uniform_histogram(&img, Some(&empty), 8, 1.0)
+            .unwrap()
+            .iter()
+            .all(|&v| v == 0.0));
+        assert_eq!(histogram_entropy(&[0.0; 10]), None);
+        assert_eq!(histogram_entropy(&[0.5, 0.5]), Some(1.0));
+        assert!(uniform_histogram(&img, Some(&GrayImage::new(3, 3)), 8, 1.0).is_err());
+        assert!(local_binary_pattern(&img, 0, 1.0, LbpMethod::Default).is_err());
+        assert!(local_binary_pattern(&img, 8, f64::NAN, LbpMethod::Default).is_err());
+        // Degenerate sizes do not panic.
+        assert!(
+            local_binary_pattern(&GrayImage::new(0, 0), 8, 1.0, LbpMethod::Uniform)
+                .unwrap()
+                .is_empty()
+        );
+        assert_eq!(
+            local_binary_pattern(&GrayImage::new(1, 1), 8, 1.0, LbpMethod::Uniform).unwrap(),
+            vec![Some(8.0)]
+        );
+    }
+}

@@ -37,8 +37,15 @@ pub fn thread_pool(jobs: Option<usize>) -> anyhow::Result<rayon::ThreadPool> {
     if jobs == Some(0) {
         return Err(UsageError("--jobs must be at least 1".into()).into());
     }
-    let n = jobs.unwrap_or_else(|| std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1));
-    rayon::ThreadPoolBuilder::new().num_threads(n).build().context("cannot start worker threads")
+    let n = jobs.unwrap_or_else(|| {
+        std::thread::available_parallelism()
+            .map(|n| n.get())
+            .unwrap_or(1)
+    });
+    rayon::ThreadPoolBuilder::new()
+        .num_threads(n)
+        .build()
+        .context("cannot start worker threads")
 }
 
 /// A progress bar on stderr, shown only when stderr is a terminal, there is more than one item, and not quiet.
@@ -49,9 +56,14 @@ pub fn progress(n: usize, quiet: bool) -> Progress {
     if quiet || n < 2 || !std::io::stderr().is_terminal() {
         return Progress(None);
     }
-    let bar = indicatif::ProgressBar::with_draw_target(Some(n as u64), indicatif::ProgressDrawTarget::stderr());
+    let bar = indicatif::ProgressBar::with_draw_target(
+        Some(n as u64),
+        indicatif::ProgressDrawTarget::stderr(),
+    );
     // A plain template: no colours, so NO_COLOR and dumb terminals are respected.
-    if let Ok(style) = indicatif::ProgressStyle::with_template("{pos}/{len} [{wide_bar}] {elapsed_precise} eta {eta}") {
+    if let Ok(style) = indicatif::ProgressStyle::with_template(
+        "{pos}/{len} [{wide_bar}] {elapsed_precise} eta {eta}",
+    ) {
         bar.set_style(style.progress_chars("=> "));
     }
     Progress(Some(bar))
@@ -92,7 +104,12 @@ where
         emit: F,
         error: Option<E>,
     }
-    let state = Mutex::new(State { next: 0, pending: BTreeMap::new(), emit: &mut emit, error: None });
+    let state = Mutex::new(State {
+        next: 0,
+        pending: BTreeMap::new(),
+        emit: &mut emit,
+        error: None,
+    });
     pool.install(|| {
         // `par_bridge` hands items out roughly in order, so the reorder buffer stays short.
         items.iter().enumerate().par_bridge().for_each(|(i, item)| {
@@ -104,7 +121,9 @@ where
             s.pending.insert(i, r);
             loop {
                 let next = s.next;
-                let Some(r) = s.pending.remove(&next) else { break };
+                let Some(r) = s.pending.remove(&next) else {
+                    break;
+                };
                 s.next += 1;
                 if s.error.is_none() {
                     if let Err(e) = (s.emit)(r) {
@@ -136,22 +155,35 @@ impl RunOptions {
     pub fn from_args(common: &CommonArgs) -> anyhow::Result<Self> {
         if let Some(s) = common.px_per_mm {
             if !(s.is_finite() && s > 0.0) {
-                return Err(UsageError(format!("--px-per-mm must be a positive number, got {s}")).into());
+                return Err(
+                    UsageError(format!("--px-per-mm must be a positive number, got {s}")).into(),
+                );
             }
         }
         if !(common.max_megapixels.is_finite() && common.max_megapixels > 0.0) {
-            return Err(UsageError(format!("--max-megapixels must be positive, got {}", common.max_megapixels)).into());
+            return Err(UsageError(format!(
+                "--max-megapixels must be positive, got {}",
+                common.max_megapixels
+            ))
+            .into());
         }
         let profile = match &common.profile {
             Some(p) => Profile::from_file(p).map_err(|e| UsageError(format!("{e:#}")))?,
             None => Profile::builtin(),
         };
         if let Some(dir) = &common.overlay {
-            std::fs::create_dir_all(dir)
-                .map_err(|e| UsageError(format!("cannot create overlay folder {}: {e}", dir.display())))?;
+            std::fs::create_dir_all(dir).map_err(|e| {
+                UsageError(format!(
+                    "cannot create overlay folder {}: {e}",
+                    dir.display()
+                ))
+            })?;
         }
         Ok(RunOptions {
-            analysis: AnalysisOptions { px_per_mm: common.px_per_mm, profile: Arc::new(profile) },
+            analysis: AnalysisOptions {
+                px_per_mm: common.px_per_mm,
+                profile: Arc::new(profile),
+            },
             max_megapixels: common.max_megapixels,
             overlay_dir: common.overlay.clone(),
         })
@@ -172,10 +204,19 @@ impl RunOptions {
 pub fn analyze_input(input: &Input, opts: &RunOptions) -> ImageReport {
     let loaded = match load_image(&input.path, opts.max_megapixels) {
         Ok(l) => l,
-        Err(e) => return ImageReport::failed(input.display.clone(), e.message, e.size, opts.analysis.px_per_mm),
+        Err(e) => {
+            return ImageReport::failed(
+                input.display.clone(),
+                e.message,
+                e.size,
+                opts.analysis.px_per_mm,
+            )
+        }
     };
     // A bug in the analysis must cost one image, not the batch.
-    let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| analyze(&loaded.rgb, &opts.analysis)));
+    let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        analyze(&loaded.rgb, &opts.analysis)
+    }));
     let analysis = match result {
         Ok(a) => a,
         Err(_) => {
@@ -211,8 +252,13 @@ pub fn run_analyze(paths: &[PathBuf], common: &CommonArgs) -> anyhow::Result<i32
     }
     let out = AtomicOutput::create(common.output.as_deref())?;
     let mut writer = ReportWriter::new(out, common.format());
-    writer.begin(&opts.settings()).context("cannot write output")?;
-    let mut batch = BatchSummary { skipped_non_image: found.skipped_non_image, ..Default::default() };
+    writer
+        .begin(&opts.settings())
+        .context("cannot write output")?;
+    let mut batch = BatchSummary {
+        skipped_non_image: found.skipped_non_image,
+        ..Default::default()
+    };
     let bar = progress(found.inputs.len(), common.quiet);
     run_ordered(
         &pool,
@@ -229,16 +275,29 @@ pub fn run_analyze(paths: &[PathBuf], common: &CommonArgs) -> anyhow::Result<i32
     writer.end(&batch).context("cannot write output")?;
     writer.into_inner().commit()?;
     if !common.quiet && batch.failed > 0 {
-        eprintln!("scarscope: {} of {} images failed (see their \"error\" field)", batch.failed, batch.images);
+        eprintln!(
+            "scarscope: {} of {} images failed (see their \"error\" field)",
+            batch.failed, batch.images
+        );
     }
-    Ok(if batch.failed > 0 { EXIT_SOME_FAILED } else { EXIT_OK })
+    Ok(if batch.failed > 0 {
+        EXIT_SOME_FAILED
+    } else {
+        EXIT_OK
+    })
 }
 
 /// A file name for an overlay of `display_path`: path separators and odd characters become `_`.
 pub fn overlay_file_name(display_path: &str) -> String {
     let s: String = display_path
         .chars()
-        .map(|c| if c.is_ascii_alphanumeric() || matches!(c, '-' | '.' | '(' | ')') { c } else { '_' })
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || matches!(c, '-' | '.' | '(' | ')') {
+                c
+            } else {
+                '_'
+            }
+        })
         .collect();
     format!("{}.png", s.trim_start_matches(['.', '_']))
 }
@@ -279,13 +338,21 @@ mod tests {
     fn emit_error_stops_the_run() {
         let items: Vec<u32> = (0..50).collect();
         let pool = thread_pool(Some(2)).expect("pool");
-        let r = run_ordered(&pool, &items, |&i| i, |i| if i == 3 { Err(i) } else { Ok(()) });
+        let r = run_ordered(
+            &pool,
+            &items,
+            |&i| i,
+            |i| if i == 3 { Err(i) } else { Ok(()) },
+        );
         assert_eq!(r, Err(3));
     }
 
     #[test]
     fn overlay_names_are_flat_and_safe() {
-        assert_eq!(overlay_file_name("photos/Box (13).jpg"), "photos_Box_(13).jpg.png");
+        assert_eq!(
+            overlay_file_name("photos/Box (13).jpg"),
+            "photos_Box_(13).jpg.png"
+        );
         assert_eq!(overlay_file_name("../x/y.png"), "x_y.png.png");
     }
 }

@@ -16,11 +16,18 @@ use std::path::{Path, PathBuf};
 use image::{DynamicImage, ImageDecoder, ImageFormat, ImageReader, RgbImage};
 
 /// File extensions taken as photos when met inside a folder (content still decides how they are decoded).
-pub const IMAGE_EXTENSIONS: &[&str] = &["jpg", "jpeg", "jpe", "jfif", "png", "tif", "tiff", "webp", "bmp", "dib"];
+pub const IMAGE_EXTENSIONS: &[&str] = &[
+    "jpg", "jpeg", "jpe", "jfif", "png", "tif", "tiff", "webp", "bmp", "dib",
+];
 
 /// Formats this build decodes.
-const SUPPORTED: &[ImageFormat] =
-    &[ImageFormat::Jpeg, ImageFormat::Png, ImageFormat::Tiff, ImageFormat::WebP, ImageFormat::Bmp];
+const SUPPORTED: &[ImageFormat] = &[
+    ImageFormat::Jpeg,
+    ImageFormat::Png,
+    ImageFormat::Tiff,
+    ImageFormat::WebP,
+    ImageFormat::Bmp,
+];
 
 /// One photo to analyse, as discovered.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -54,7 +61,10 @@ pub fn discover(paths: &[PathBuf]) -> Discovery {
         if p.is_dir() {
             walk(p, &mut visited, &mut d);
         } else {
-            d.inputs.push(Input { path: p.clone(), display: p.display().to_string() });
+            d.inputs.push(Input {
+                path: p.clone(),
+                display: p.display().to_string(),
+            });
         }
     }
     d
@@ -65,26 +75,34 @@ fn walk(dir: &Path, visited: &mut HashSet<PathBuf>, d: &mut Discovery) {
     match std::fs::canonicalize(dir) {
         Ok(c) => {
             if !visited.insert(c) {
-                d.warnings.push(format!("{}: folder already visited (symlink loop?), skipped", dir.display()));
+                d.warnings.push(format!(
+                    "{}: folder already visited (symlink loop?), skipped",
+                    dir.display()
+                ));
                 return;
             }
         }
         Err(e) => {
-            d.warnings.push(format!("{}: cannot resolve folder: {e}", dir.display()));
+            d.warnings
+                .push(format!("{}: cannot resolve folder: {e}", dir.display()));
             return;
         }
     }
     let entries = match std::fs::read_dir(dir) {
         Ok(rd) => rd,
         Err(e) => {
-            d.warnings.push(format!("{}: cannot read folder: {e}", dir.display()));
+            d.warnings
+                .push(format!("{}: cannot read folder: {e}", dir.display()));
             return;
         }
     };
     let mut entries: Vec<PathBuf> = entries.filter_map(|e| e.ok().map(|e| e.path())).collect();
     entries.sort();
     for path in entries {
-        let hidden = path.file_name().and_then(|n| n.to_str()).is_some_and(|n| n.starts_with('.'));
+        let hidden = path
+            .file_name()
+            .and_then(|n| n.to_str())
+            .is_some_and(|n| n.starts_with('.'));
         if hidden {
             continue;
         }
@@ -93,7 +111,10 @@ fn walk(dir: &Path, visited: &mut HashSet<PathBuf>, d: &mut Discovery) {
             walk(&path, visited, d);
         } else if path.is_file() {
             if has_image_extension(&path) || sniff_is_image(&path) {
-                d.inputs.push(Input { display: path.display().to_string(), path });
+                d.inputs.push(Input {
+                    display: path.display().to_string(),
+                    path,
+                });
             } else {
                 d.skipped_non_image += 1;
             }
@@ -110,7 +131,9 @@ pub fn has_image_extension(path: &Path) -> bool {
 
 fn sniff_is_image(path: &Path) -> bool {
     let mut head = [0u8; 32];
-    let n = File::open(path).and_then(|mut f| read_up_to(&mut f, &mut head)).unwrap_or(0);
+    let n = File::open(path)
+        .and_then(|mut f| read_up_to(&mut f, &mut head))
+        .unwrap_or(0);
     image::guess_format(&head[..n]).is_ok()
 }
 
@@ -154,7 +177,10 @@ impl std::fmt::Display for LoadError {
 impl std::error::Error for LoadError {}
 
 fn fail(message: impl Into<String>) -> LoadError {
-    LoadError { message: message.into(), size: None }
+    LoadError {
+        message: message.into(),
+        size: None,
+    }
 }
 
 /// Decodes the photo at `path`, refusing images whose declared size exceeds `max_megapixels`.
@@ -197,7 +223,11 @@ pub fn load_image_bytes(bytes: &[u8], max_megapixels: f64) -> Result<LoadedImage
                 format_name(f)
             )))
         }
-        None => return Err(fail("not an image: the content is not JPEG, PNG, TIFF, WebP or BMP")),
+        None => {
+            return Err(fail(
+                "not an image: the content is not JPEG, PNG, TIFF, WebP or BMP",
+            ))
+        }
     };
     if format == ImageFormat::Jpeg && !jpeg_is_complete(bytes) {
         // The JPEG decoder fills a missing tail with grey rather than failing; a half photo must not be
@@ -247,11 +277,15 @@ pub fn jpeg_is_complete(b: &[u8]) -> bool {
 
 /// The upright size a JPEG declares, read from its header alone.
 fn jpeg_size_hint(bytes: &[u8]) -> Option<(u32, u32)> {
-    let mut reader = ImageReader::new(std::io::Cursor::new(bytes)).with_guessed_format().ok()?;
+    let mut reader = ImageReader::new(std::io::Cursor::new(bytes))
+        .with_guessed_format()
+        .ok()?;
     reader.limits(image::Limits::default());
     let mut d = reader.into_decoder().ok()?;
     let (w, h) = d.dimensions();
-    let o = d.orientation().unwrap_or(image::metadata::Orientation::NoTransforms);
+    let o = d
+        .orientation()
+        .unwrap_or(image::metadata::Orientation::NoTransforms);
     Some(if swaps_axes(o) { (h, w) } else { (w, h) })
 }
 
@@ -264,16 +298,28 @@ fn decode<R: std::io::BufRead + std::io::Seek>(
     // The pixel limit is checked on the declared size below; the allocation limit is a second guard for
     // decoders that allocate more than the final image (16-bit RGBA is 8 bytes a pixel).
     let mut limits = image::Limits::default();
-    limits.max_alloc = Some(((max_megapixels.max(1.0) * 1e6 * 8.0) as u64).saturating_add(64 << 20));
+    limits.max_alloc =
+        Some(((max_megapixels.max(1.0) * 1e6 * 8.0) as u64).saturating_add(64 << 20));
     reader.limits(limits);
-    let mut decoder = reader.into_decoder().map_err(|e| fail(format!("cannot decode {name}: {}", error_text(&e))))?;
+    let mut decoder = reader
+        .into_decoder()
+        .map_err(|e| fail(format!("cannot decode {name}: {}", error_text(&e))))?;
     let (w, h) = decoder.dimensions();
     // A broken EXIF block must not lose the photo: fall back to "as stored".
-    let orientation = decoder.orientation().unwrap_or(image::metadata::Orientation::NoTransforms);
-    let upright = if swaps_axes(orientation) { (h, w) } else { (w, h) };
+    let orientation = decoder
+        .orientation()
+        .unwrap_or(image::metadata::Orientation::NoTransforms);
+    let upright = if swaps_axes(orientation) {
+        (h, w)
+    } else {
+        (w, h)
+    };
     let mp = w as f64 * h as f64 / 1e6;
     if w == 0 || h == 0 {
-        return Err(LoadError { message: format!("{name} declares an empty image ({w}×{h})"), size: Some(upright) });
+        return Err(LoadError {
+            message: format!("{name} declares an empty image ({w}×{h})"),
+            size: Some(upright),
+        });
     }
     if mp > max_megapixels {
         return Err(LoadError {
@@ -285,12 +331,19 @@ fn decode<R: std::io::BufRead + std::io::Seek>(
         });
     }
     let mut img = DynamicImage::from_decoder(decoder).map_err(|e| LoadError {
-        message: format!("cannot decode {name} (truncated or corrupt?): {}", error_text(&e)),
+        message: format!(
+            "cannot decode {name} (truncated or corrupt?): {}",
+            error_text(&e)
+        ),
         size: Some(upright),
     })?;
     let reoriented = orientation != image::metadata::Orientation::NoTransforms;
     img.apply_orientation(orientation);
-    Ok(LoadedImage { rgb: to_rgb8_over_black(img), format, reoriented })
+    Ok(LoadedImage {
+        rgb: to_rgb8_over_black(img),
+        format,
+        reoriented,
+    })
 }
 
 fn swaps_axes(o: image::metadata::Orientation) -> bool {
@@ -344,7 +397,9 @@ fn error_text(e: &image::ImageError) -> String {
 fn describe_unknown(bytes: &[u8]) -> String {
     let head = &bytes[..bytes.len().min(512)];
     let texty = !head.is_empty()
-        && head.iter().all(|&b| b == b'\n' || b == b'\r' || b == b'\t' || (0x20..0x7f).contains(&b) || b >= 0x80);
+        && head.iter().all(|&b| {
+            b == b'\n' || b == b'\r' || b == b'\t' || (0x20..0x7f).contains(&b) || b >= 0x80
+        });
     if texty {
         "not an image: the file holds text".into()
     } else {
@@ -364,19 +419,33 @@ mod tests {
 
     #[test]
     fn every_format_and_pixel_type_loads_as_rgb() {
-        let rgb = DynamicImage::ImageRgb8(RgbImage::from_fn(7, 5, |x, y| image::Rgb([x as u8 * 30, y as u8 * 40, 9])));
+        let rgb = DynamicImage::ImageRgb8(RgbImage::from_fn(7, 5, |x, y| {
+            image::Rgb([x as u8 * 30, y as u8 * 40, 9])
+        }));
         for f in SUPPORTED {
             let bytes = encode(&rgb, *f);
             let got = load_image_bytes(&bytes, 100.0).expect("loads");
             assert_eq!(got.rgb.dimensions(), (7, 5), "{f:?}");
             assert_eq!(got.format, *f);
         }
-        let grey16 = DynamicImage::ImageLuma16(image::ImageBuffer::from_pixel(4, 3, image::Luma([65535u16])));
+        let grey16 = DynamicImage::ImageLuma16(image::ImageBuffer::from_pixel(
+            4,
+            3,
+            image::Luma([65535u16]),
+        ));
         let got = load_image_bytes(&encode(&grey16, ImageFormat::Png), 100.0).expect("16-bit grey");
         assert_eq!(got.rgb.get_pixel(0, 0).0, [255, 255, 255]);
-        let rgba = DynamicImage::ImageRgba8(image::RgbaImage::from_pixel(2, 2, image::Rgba([200, 100, 50, 0])));
+        let rgba = DynamicImage::ImageRgba8(image::RgbaImage::from_pixel(
+            2,
+            2,
+            image::Rgba([200, 100, 50, 0]),
+        ));
         let got = load_image_bytes(&encode(&rgba, ImageFormat::Png), 100.0).expect("alpha");
-        assert_eq!(got.rgb.get_pixel(1, 1).0, [0, 0, 0], "transparent pixels become background");
+        assert_eq!(
+            got.rgb.get_pixel(1, 1).0,
+            [0, 0, 0],
+            "transparent pixels become background"
+        );
     }
 
     #[test]
@@ -390,13 +459,15 @@ mod tests {
 
     #[test]
     fn truncated_and_garbage_data_are_errors_not_panics() {
-        let img =
-            DynamicImage::ImageRgb8(RgbImage::from_fn(64, 48, |x, y| image::Rgb([(x * 4) as u8, (y * 5) as u8, 77])));
+        let img = DynamicImage::ImageRgb8(RgbImage::from_fn(64, 48, |x, y| {
+            image::Rgb([(x * 4) as u8, (y * 5) as u8, 77])
+        }));
         for f in SUPPORTED {
             let bytes = encode(&img, *f);
             assert!(load_image_bytes(&bytes, 100.0).is_ok(), "{f:?} whole");
             for cut in [8, bytes.len() / 3, bytes.len() - 5] {
-                let err = load_image_bytes(&bytes[..cut], 100.0).expect_err("a cut file is an error");
+                let err =
+                    load_image_bytes(&bytes[..cut], 100.0).expect_err("a cut file is an error");
                 assert!(!err.message.is_empty(), "{f:?} cut at {cut}");
             }
         }

@@ -10,8 +10,10 @@ use scarscope::batch::EXIT_USAGE;
 /// Reads skin photographs and reports the acne scars they show. Not a medical device.
 #[derive(Debug, Parser)]
 #[command(name = "scarscope", version, about, long_about = None)]
-#[command(after_help = "Exit codes: 0 all images analysed; 1 some images failed (the rest reported); \
-2 usage error or nothing to analyse.")]
+#[command(
+    after_help = "Exit codes: 0 all images analysed; 1 some images failed (the rest reported); \
+2 usage error or nothing to analyse."
+)]
 struct Cli {
     #[command(subcommand)]
     command: Command,
@@ -81,5 +83,8 @@ fn run_printing(f: impl FnOnce(&mut dyn Write) -> anyhow::Result<()>) -> anyhow:
 
 /// A closed pipe (`scarscope … | head`) is not an error worth a message.
 fn is_broken_pipe(e: &anyhow::Error) -> bool {
-    e.chain().any(|c| c.downcast_ref::<std::io::Error>().is_some_and(|io| io.kind() == std::io::ErrorKind::BrokenPipe))
+    e.chain().any(|c| {
+        c.downcast_ref::<std::io::Error>()
+            .is_some_and(|io| io.kind() == std::io::ErrorKind::BrokenPipe)
+    })
 }

@@ -33,7 +33,9 @@ impl AtomicOutput {
                     .prefix(".scarscope-")
                     .suffix(".tmp")
                     .tempfile_in(&dir)
-                    .with_context(|| format!("cannot create a temporary file in {}", dir.display()))?;
+                    .with_context(|| {
+                        format!("cannot create a temporary file in {}", dir.display())
+                    })?;
                 Ok(AtomicOutput::File(BufWriter::new(tmp), p.to_path_buf()))
             }
         }
@@ -45,9 +47,13 @@ impl AtomicOutput {
         match self {
             AtomicOutput::Stdout(mut w) => Ok(w.flush()?),
             AtomicOutput::File(w, target) => {
-                let tmp = w.into_inner().map_err(|e| e.into_error()).context("cannot write output")?;
+                let tmp = w
+                    .into_inner()
+                    .map_err(|e| e.into_error())
+                    .context("cannot write output")?;
                 tmp.as_file().sync_all().context("cannot write output")?;
-                tmp.persist(&target).with_context(|| format!("cannot write {}", target.display()))?;
+                tmp.persist(&target)
+                    .with_context(|| format!("cannot write {}", target.display()))?;
                 Ok(())
             }
         }
@@ -80,7 +86,11 @@ pub struct ReportWriter<W: Write> {
 impl<W: Write> ReportWriter<W> {
     /// A writer of `format` into `out`.
     pub fn new(out: W, format: Format) -> Self {
-        ReportWriter { out, format, first: true }
+        ReportWriter {
+            out,
+            format,
+            first: true,
+        }
     }
 
     /// Writes what comes before the first image (the JSON head, the CSV header).
@@ -107,7 +117,12 @@ impl<W: Write> ReportWriter<W> {
         match self.format {
             Format::Json => {
                 let body = serde_json::to_string_pretty(img)?;
-                write!(self.out, "{}\n    {}", if first { "" } else { "," }, indent(&body, 4))
+                write!(
+                    self.out,
+                    "{}\n    {}",
+                    if first { "" } else { "," },
+                    indent(&body, 4)
+                )
             }
             Format::Jsonl => {
                 serde_json::to_writer(&mut self.out, img)?;
@@ -132,7 +147,11 @@ impl<W: Write> ReportWriter<W> {
                 } else {
                     String::new()
                 };
-                writeln!(self.out, "{} images: {} analysed, {} failed{skipped}", batch.images, batch.ok, batch.failed)
+                writeln!(
+                    self.out,
+                    "{} images: {} analysed, {} failed{skipped}",
+                    batch.images, batch.ok, batch.failed
+                )
             }
             Format::Jsonl | Format::Csv => Ok(()),
         }
@@ -254,7 +273,12 @@ fn write_table_block(out: &mut impl Write, img: &ImageReport, first: bool) -> io
         _ => "?".into(),
     };
     if img.status == Status::Error {
-        return writeln!(out, "{}  {size}  ERROR: {}", img.path, img.error.as_deref().unwrap_or("failed"));
+        return writeln!(
+            out,
+            "{}  {size}  ERROR: {}",
+            img.path,
+            img.error.as_deref().unwrap_or("failed")
+        );
     }
     let scale = match img.px_per_mm {
         Some(s) => format!("{s} px/mm"),
@@ -262,19 +286,36 @@ fn write_table_block(out: &mut impl Write, img: &ImageReport, first: bool) -> io
     };
     writeln!(out, "{}  {size}  {scale}", img.path)?;
     if let Some(q) = &img.quality {
-        let light = match img.lighting.as_ref().and_then(|l| l.azimuth_deg.map(|a| (a, l.confidence))) {
+        let light = match img
+            .lighting
+            .as_ref()
+            .and_then(|l| l.azimuth_deg.map(|a| (a, l.confidence)))
+        {
             Some((a, c)) => format!("light from {a:.0}° (confidence {c:.2})"),
             None => "light direction unknown".into(),
         };
         let usable = if q.usable { "usable" } else { "NOT usable" };
-        writeln!(out, "  skin {:.0}% · {light} · {usable}", q.skin_fraction * 100.0)?;
+        writeln!(
+            out,
+            "  skin {:.0}% · {light} · {usable}",
+            q.skin_fraction * 100.0
+        )?;
         for n in &q.notes {
             writeln!(out, "  note: {n}")?;
         }
     }
     if let Some(s) = &img.summary {
-        let counts: Vec<String> = s.counts.iter().filter(|(_, &n)| n > 0).map(|(k, n)| format!("{k} {n}")).collect();
-        let counts = if counts.is_empty() { "none".to_string() } else { counts.join(", ") };
+        let counts: Vec<String> = s
+            .counts
+            .iter()
+            .filter(|(_, &n)| n > 0)
+            .map(|(k, n)| format!("{k} {n}"))
+            .collect();
+        let counts = if counts.is_empty() {
+            "none".to_string()
+        } else {
+            counts.join(", ")
+        };
         let dom = match s.dominant_subtype {
             Some(st) => format!("{} ({})", dominant_name(s.dominant), st.as_str()),
             None => dominant_name(s.dominant).to_string(),
@@ -284,9 +325,18 @@ fn write_table_block(out: &mut impl Write, img: &ImageReport, first: bool) -> io
             "  lesions: {counts} · dominant: {dom} · active acne: {}",
             if s.active_inflammation { "yes" } else { "no" }
         )?;
-        let gbq = s.goodman_baron_qualitative.map(|g| g.to_string()).unwrap_or_else(|| "-".into());
-        let gbn = s.goodman_baron_quantitative.map(|g| format!("{g:.0}")).unwrap_or_else(|| "-".into());
-        writeln!(out, "  Goodman & Baron (estimates): grade {gbq}, score {gbn}")?;
+        let gbq = s
+            .goodman_baron_qualitative
+            .map(|g| g.to_string())
+            .unwrap_or_else(|| "-".into());
+        let gbn = s
+            .goodman_baron_quantitative
+            .map(|g| format!("{g:.0}"))
+            .unwrap_or_else(|| "-".into());
+        writeln!(
+            out,
+            "  Goodman & Baron (estimates): grade {gbq}, score {gbn}"
+        )?;
     }
     if !img.regions.is_empty() {
         writeln!(
@@ -303,7 +353,9 @@ fn write_table_block(out: &mut impl Write, img: &ImageReport, first: bool) -> io
                 r.subtype.as_str(),
                 format!("{:.0},{:.0}", r.center[0], r.center[1]),
                 r.diameter_px,
-                r.diameter_mm.map(|d| format!("{d:.1}")).unwrap_or_else(|| "-".into()),
+                r.diameter_mm
+                    .map(|d| format!("{d:.1}"))
+                    .unwrap_or_else(|| "-".into()),
                 r.relief.as_str(),
                 r.depth_proxy,
                 r.confidence
@@ -316,7 +368,11 @@ fn write_table_block(out: &mut impl Write, img: &ImageReport, first: bool) -> io
             writeln!(out, "    - {r}")?;
         }
         if !m.cannot_assess.is_empty() {
-            writeln!(out, "    cannot tell from a photo: {}", m.cannot_assess.join("; "))?;
+            writeln!(
+                out,
+                "    cannot tell from a photo: {}",
+                m.cannot_assess.join("; ")
+            )?;
         }
     }
     Ok(())
@@ -335,8 +391,12 @@ mod tests {
 
     #[test]
     fn json_stream_is_one_valid_document() {
-        let settings =
-            Settings { px_per_mm: None, max_megapixels: 100.0, profile: "default".into(), working_max_side: None };
+        let settings = Settings {
+            px_per_mm: None,
+            max_megapixels: 100.0,
+            profile: "default".into(),
+            working_max_side: None,
+        };
         let mut w = ReportWriter::new(Vec::new(), Format::Json);
         w.begin(&settings).expect("write");
         let mut batch = BatchSummary::default();
@@ -355,7 +415,8 @@ mod tests {
         let mut w = ReportWriter::new(Vec::new(), Format::Json);
         w.begin(&settings).expect("write");
         w.end(&BatchSummary::default()).expect("write");
-        let v: serde_json::Value = serde_json::from_slice(&w.into_inner()).expect("valid empty JSON");
+        let v: serde_json::Value =
+            serde_json::from_slice(&w.into_inner()).expect("valid empty JSON");
         assert_eq!(v["images"].as_array().map(|a| a.len()), Some(0));
     }
 }

@@ -13,7 +13,11 @@ fn scarscope() -> Command {
 /// A smooth skin-coloured test picture.
 fn skin(w: u32, h: u32) -> DynamicImage {
     DynamicImage::ImageRgb8(RgbImage::from_fn(w, h, |x, y| {
-        image::Rgb([(200 - (x % 20)) as u8, (150 - (y % 15)) as u8, (120 + (x + y) % 10) as u8])
+        image::Rgb([
+            (200 - (x % 20)) as u8,
+            (150 - (y % 15)) as u8,
+            (120 + (x + y) % 10) as u8,
+        ])
     }))
 }
 
@@ -47,7 +51,11 @@ fn mixed_folder() -> tempfile::TempDir {
     let d = dir.path();
     let good = encode(&skin(120, 80), ImageFormat::Jpeg);
     std::fs::write(d.join("good.jpg"), &good).expect("write");
-    std::fs::write(d.join("png_named.jpg"), encode(&skin(64, 48), ImageFormat::Png)).expect("write");
+    std::fs::write(
+        d.join("png_named.jpg"),
+        encode(&skin(64, 48), ImageFormat::Png),
+    )
+    .expect("write");
     std::fs::write(d.join("truncated.jpg"), &good[..good.len() / 2]).expect("write");
     std::fs::write(d.join("empty.jpg"), b"").expect("write");
     std::fs::write(d.join("notes.png"), b"this is not a picture\n").expect("write");
@@ -55,12 +63,23 @@ fn mixed_folder() -> tempfile::TempDir {
     std::fs::write(d.join(".hidden.jpg"), &good).expect("write");
     std::fs::create_dir(d.join("nested")).expect("mkdir");
     std::fs::write(d.join("nested").join("Box (13).jfif"), &good).expect("write");
-    std::fs::write(d.join("rotated.jpg"), jpeg_with_orientation(&skin(120, 80), 6)).expect("write");
+    std::fs::write(
+        d.join("rotated.jpg"),
+        jpeg_with_orientation(&skin(120, 80), 6),
+    )
+    .expect("write");
     dir
 }
 
 fn run_json(args: &[&str], dir: &Path) -> (Value, i32) {
-    let out = scarscope().arg("analyze").args(args).arg(dir).arg("--format").arg("json").output().expect("run");
+    let out = scarscope()
+        .arg("analyze")
+        .args(args)
+        .arg(dir)
+        .arg("--format")
+        .arg("json")
+        .output()
+        .expect("run");
     let v: Value = serde_json::from_slice(&out.stdout).expect("stdout is one JSON document");
     (v, out.status.code().unwrap_or(-1))
 }
@@ -81,19 +100,41 @@ fn mixed_folder_gives_right_statuses_sizes_and_exit_code() {
     assert_eq!(code, 1, "some images failed");
     assert_eq!(v["schema_version"], 1);
     assert_eq!(v["tool"]["name"], "scarscope");
-    let paths: Vec<String> =
-        v["images"].as_array().expect("images").iter().map(|i| i["path"].as_str().expect("path").to_string()).collect();
-    let names: Vec<&str> = paths.iter().map(|p| p.rsplit(['/', '\\']).next().unwrap_or(p)).collect();
+    let paths: Vec<String> = v["images"]
+        .as_array()
+        .expect("images")
+        .iter()
+        .map(|i| i["path"].as_str().expect("path").to_string())
+        .collect();
+    let names: Vec<&str> = paths
+        .iter()
+        .map(|p| p.rsplit(['/', '\\']).next().unwrap_or(p))
+        .collect();
     assert_eq!(
         names,
-        ["empty.jpg", "good.jpg", "Box (13).jfif", "notes.png", "png_named.jpg", "rotated.jpg", "truncated.jpg"],
+        [
+            "empty.jpg",
+            "good.jpg",
+            "Box (13).jfif",
+            "notes.png",
+            "png_named.jpg",
+            "rotated.jpg",
+            "truncated.jpg"
+        ],
         "sorted walk order, hidden and non-image files skipped"
     );
     for ok in ["good.jpg", "png_named.jpg", "Box (13).jfif", "rotated.jpg"] {
         assert_eq!(by_name(&v, ok)["status"], "ok", "{ok}");
-        assert!(by_name(&v, ok).get("error").is_none(), "{ok} has no error field");
+        assert!(
+            by_name(&v, ok).get("error").is_none(),
+            "{ok} has no error field"
+        );
     }
-    for (bad, why) in [("truncated.jpg", "truncated"), ("empty.jpg", "empty"), ("notes.png", "not an image")] {
+    for (bad, why) in [
+        ("truncated.jpg", "truncated"),
+        ("empty.jpg", "empty"),
+        ("notes.png", "not an image"),
+    ] {
         let img = by_name(&v, bad);
         assert_eq!(img["status"], "error", "{bad}");
         let msg = img["error"].as_str().expect("error message");
@@ -102,8 +143,16 @@ fn mixed_folder_gives_right_statuses_sizes_and_exit_code() {
     }
     assert_eq!(by_name(&v, "good.jpg")["width"], 120);
     assert_eq!(by_name(&v, "good.jpg")["height"], 80);
-    assert_eq!(by_name(&v, "rotated.jpg")["width"], 80, "EXIF orientation applied");
-    assert_eq!(by_name(&v, "rotated.jpg")["height"], 120, "EXIF orientation applied");
+    assert_eq!(
+        by_name(&v, "rotated.jpg")["width"],
+        80,
+        "EXIF orientation applied"
+    );
+    assert_eq!(
+        by_name(&v, "rotated.jpg")["height"],
+        120,
+        "EXIF orientation applied"
+    );
     assert_eq!(v["batch"]["images"], 7);
     assert_eq!(v["batch"]["ok"], 4);
     assert_eq!(v["batch"]["failed"], 3);
@@ -114,16 +163,30 @@ fn mixed_folder_gives_right_statuses_sizes_and_exit_code() {
 fn every_format_reports_the_same_statuses_with_exit_code_1() {
     let dir = mixed_folder();
     // jsonl: one IMAGE object per line and nothing else.
-    let out = scarscope().args(["analyze", "--format", "jsonl"]).arg(dir.path()).output().expect("run");
+    let out = scarscope()
+        .args(["analyze", "--format", "jsonl"])
+        .arg(dir.path())
+        .output()
+        .expect("run");
     assert_eq!(out.status.code(), Some(1));
     let text = String::from_utf8(out.stdout).expect("utf8");
-    let lines: Vec<Value> = text.lines().map(|l| serde_json::from_str(l).expect("each line is JSON")).collect();
+    let lines: Vec<Value> = text
+        .lines()
+        .map(|l| serde_json::from_str(l).expect("each line is JSON"))
+        .collect();
     assert_eq!(lines.len(), 7);
     assert_eq!(lines.iter().filter(|l| l["status"] == "error").count(), 3);
-    assert!(lines.iter().all(|l| l.get("schema_version").is_none()), "jsonl holds only IMAGE objects");
+    assert!(
+        lines.iter().all(|l| l.get("schema_version").is_none()),
+        "jsonl holds only IMAGE objects"
+    );
 
     // csv: a header, then a row per region or one row with empty region fields.
-    let out = scarscope().args(["analyze", "--format", "csv"]).arg(dir.path()).output().expect("run");
+    let out = scarscope()
+        .args(["analyze", "--format", "csv"])
+        .arg(dir.path())
+        .output()
+        .expect("run");
     assert_eq!(out.status.code(), Some(1));
     let text = String::from_utf8(out.stdout).expect("utf8");
     let mut rows = text.lines();
@@ -136,12 +199,20 @@ fn every_format_reports_the_same_statuses_with_exit_code_1() {
     assert!(rows.iter().any(|r| r.contains("Box (13).jfif")));
 
     // table (the default) and --json shorthand.
-    let out = scarscope().arg("analyze").arg(dir.path()).output().expect("run");
+    let out = scarscope()
+        .arg("analyze")
+        .arg(dir.path())
+        .output()
+        .expect("run");
     assert_eq!(out.status.code(), Some(1));
     let text = String::from_utf8(out.stdout).expect("utf8");
     assert!(text.contains("truncated.jpg") && text.contains("ERROR"));
     assert!(text.contains("7 images: 4 analysed, 3 failed"));
-    let out = scarscope().args(["analyze", "--json"]).arg(dir.path()).output().expect("run");
+    let out = scarscope()
+        .args(["analyze", "--json"])
+        .arg(dir.path())
+        .output()
+        .expect("run");
     assert_eq!(out.status.code(), Some(1));
     serde_json::from_slice::<Value>(&out.stdout).expect("--json prints JSON");
 }
@@ -150,10 +221,16 @@ fn every_format_reports_the_same_statuses_with_exit_code_1() {
 fn output_bytes_do_not_depend_on_the_thread_count() {
     let dir = mixed_folder();
     for format in ["json", "jsonl", "csv", "table"] {
-        let one =
-            scarscope().args(["analyze", "--jobs", "1", "--format", format]).arg(dir.path()).output().expect("run");
-        let many =
-            scarscope().args(["analyze", "--jobs", "8", "--format", format]).arg(dir.path()).output().expect("run");
+        let one = scarscope()
+            .args(["analyze", "--jobs", "1", "--format", format])
+            .arg(dir.path())
+            .output()
+            .expect("run");
+        let many = scarscope()
+            .args(["analyze", "--jobs", "8", "--format", format])
+            .arg(dir.path())
+            .output()
+            .expect("run");
         assert_eq!(one.stdout, many.stdout, "{format}");
         assert!(!one.stdout.is_empty());
     }
@@ -164,9 +241,17 @@ fn output_file_is_written_whole_and_stdout_stays_empty() {
     let dir = mixed_folder();
     let out_dir = tempfile::tempdir().expect("tempdir");
     let target = out_dir.path().join("report.json");
-    let out = scarscope().args(["analyze", "--json", "-o"]).arg(&target).arg(dir.path()).output().expect("run");
+    let out = scarscope()
+        .args(["analyze", "--json", "-o"])
+        .arg(&target)
+        .arg(dir.path())
+        .output()
+        .expect("run");
     assert_eq!(out.status.code(), Some(1));
-    assert!(out.stdout.is_empty(), "nothing but the requested output on stdout");
+    assert!(
+        out.stdout.is_empty(),
+        "nothing but the requested output on stdout"
+    );
     let v: Value = serde_json::from_slice(&std::fs::read(&target).expect("written")).expect("JSON");
     assert_eq!(v["batch"]["images"], 7);
     let leftovers: Vec<PathBuf> = std::fs::read_dir(out_dir.path())
@@ -174,7 +259,10 @@ fn output_file_is_written_whole_and_stdout_stays_empty() {
         .filter_map(|e| e.ok().map(|e| e.path()))
         .filter(|p| p != &target)
         .collect();
-    assert!(leftovers.is_empty(), "no temporary files left: {leftovers:?}");
+    assert!(
+        leftovers.is_empty(),
+        "no temporary files left: {leftovers:?}"
+    );
 }
 
 #[test]
@@ -190,14 +278,27 @@ fn explicit_files_good_and_bad() {
         .expect("run");
     assert_eq!(out.status.code(), Some(1));
     let text = String::from_utf8(out.stdout).expect("utf8");
-    let lines: Vec<Value> = text.lines().map(|l| serde_json::from_str(l).expect("JSON line")).collect();
-    assert_eq!(lines.len(), 3, "explicitly named files are always reported, in the order given");
+    let lines: Vec<Value> = text
+        .lines()
+        .map(|l| serde_json::from_str(l).expect("JSON line"))
+        .collect();
+    assert_eq!(
+        lines.len(),
+        3,
+        "explicitly named files are always reported, in the order given"
+    );
     assert_eq!(lines[0]["status"], "ok");
     assert_eq!(lines[1]["status"], "error");
-    assert!(lines[1]["error"].as_str().is_some_and(|e| e.contains("not an image")));
+    assert!(lines[1]["error"]
+        .as_str()
+        .is_some_and(|e| e.contains("not an image")));
     assert_eq!(lines[2]["status"], "error");
 
-    let out = scarscope().args(["analyze", "--json"]).arg(d.join("good.jpg")).output().expect("run");
+    let out = scarscope()
+        .args(["analyze", "--json"])
+        .arg(d.join("good.jpg"))
+        .output()
+        .expect("run");
     assert_eq!(out.status.code(), Some(0), "all images analysed");
 }
 
@@ -205,14 +306,28 @@ fn explicit_files_good_and_bad() {
 fn usage_errors_and_nothing_to_analyse_exit_2() {
     let empty = tempfile::tempdir().expect("tempdir");
     std::fs::write(empty.path().join("notes.txt"), b"hello").expect("write");
-    let out = scarscope().arg("analyze").arg(empty.path()).output().expect("run");
+    let out = scarscope()
+        .arg("analyze")
+        .arg(empty.path())
+        .output()
+        .expect("run");
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("no images found"));
     assert!(out.stdout.is_empty());
 
     let dir = mixed_folder();
-    for bad in [&["--px-per-mm", "-3"][..], &["--jobs", "0"], &["--format", "xml"], &["--max-megapixels", "0"]] {
-        let out = scarscope().arg("analyze").args(bad).arg(dir.path()).output().expect("run");
+    for bad in [
+        &["--px-per-mm", "-3"][..],
+        &["--jobs", "0"],
+        &["--format", "xml"],
+        &["--max-megapixels", "0"],
+    ] {
+        let out = scarscope()
+            .arg("analyze")
+            .args(bad)
+            .arg(dir.path())
+            .output()
+            .expect("run");
         assert_eq!(out.status.code(), Some(2), "{bad:?}");
         assert!(!out.stderr.is_empty());
     }
@@ -227,16 +342,23 @@ fn oversized_images_are_refused_for_that_file_only() {
     assert_eq!(code, 1);
     let good = by_name(&v, "good.jpg"); // 120×80 = 0.0096 MP
     assert_eq!(good["status"], "error");
-    assert!(good["error"].as_str().is_some_and(|e| e.contains("above the limit")));
+    assert!(good["error"]
+        .as_str()
+        .is_some_and(|e| e.contains("above the limit")));
     assert_eq!(good["width"], 120);
-    assert_eq!(by_name(&v, "png_named.jpg")["status"], "ok", "64×48 = 0.003 MP is within the limit");
+    assert_eq!(
+        by_name(&v, "png_named.jpg")["status"],
+        "ok",
+        "64×48 = 0.003 MP is within the limit"
+    );
 }
 
 #[cfg(unix)]
 #[test]
 fn symlink_loops_do_not_hang() {
     let dir = mixed_folder();
-    std::os::unix::fs::symlink(dir.path(), dir.path().join("nested").join("loop")).expect("symlink");
+    std::os::unix::fs::symlink(dir.path(), dir.path().join("nested").join("loop"))
+        .expect("symlink");
     let (v, code) = run_json(&["--quiet"], dir.path());
     assert_eq!(code, 1);
     assert_eq!(v["batch"]["images"], 7, "the loop adds nothing");
@@ -251,7 +373,10 @@ fn schema_is_valid_and_output_validates_against_it() {
     let validator = jsonschema::validator_for(&schema).expect("compiles");
     let dir = mixed_folder();
     let (report, _) = run_json(&["--px-per-mm", "12"], dir.path());
-    let errors: Vec<String> = validator.iter_errors(&report).map(|e| format!("{e} at {}", e.instance_path())).collect();
+    let errors: Vec<String> = validator
+        .iter_errors(&report)
+        .map(|e| format!("{e} at {}", e.instance_path()))
+        .collect();
     assert!(errors.is_empty(), "{errors:#?}");
     let broken = serde_json::json!({"schema_version": 1});
     assert!(!validator.is_valid(&broken), "the schema really constrains");

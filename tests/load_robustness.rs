@@ -10,7 +10,11 @@ fn crc32(bytes: &[u8]) -> u32 {
     for &b in bytes {
         crc ^= b as u32;
         for _ in 0..8 {
-            crc = if crc & 1 != 0 { (crc >> 1) ^ 0xEDB8_8320 } else { crc >> 1 };
+            crc = if crc & 1 != 0 {
+                (crc >> 1) ^ 0xEDB8_8320
+            } else {
+                crc >> 1
+            };
         }
     }
     !crc
@@ -33,7 +37,10 @@ fn png_declaring(w: u32, h: u32) -> Vec<u8> {
     let mut png = b"\x89PNG\r\n\x1a\n".to_vec();
     png.extend(png_chunk(b"IHDR", &ihdr));
     // A valid empty zlib stream: the data is far too short for the declared size.
-    png.extend(png_chunk(b"IDAT", &[0x78, 0x9C, 0x03, 0x00, 0x00, 0x00, 0x00, 0x01]));
+    png.extend(png_chunk(
+        b"IDAT",
+        &[0x78, 0x9C, 0x03, 0x00, 0x00, 0x00, 0x00, 0x01],
+    ));
     png.extend(png_chunk(b"IEND", &[]));
     png
 }
@@ -41,7 +48,11 @@ fn png_declaring(w: u32, h: u32) -> Vec<u8> {
 #[test]
 fn bomb_is_refused_from_its_header_without_allocating() {
     let err = load_image_bytes(&png_declaring(100_000, 100_000), 100.0).expect_err("10 GP refused");
-    assert!(err.message.contains("above the limit of 100 MP"), "{}", err.message);
+    assert!(
+        err.message.contains("above the limit of 100 MP"),
+        "{}",
+        err.message
+    );
     assert_eq!(err.size, Some((100_000, 100_000)));
     // Within the limit, the short data is a decode error, not a crash.
     let err = load_image_bytes(&png_declaring(3000, 2000), 100.0).expect_err("data missing");

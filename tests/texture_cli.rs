@@ -201,7 +201,6 @@ mod binary {
     use predicates::str::contains;
 
     #[test]
-    #[ignore = "needs the lead's main.rs to wire the `texture` subcommand"]
     fn cli_json_output() {
         let dir = tempfile::tempdir().unwrap();
         let p = save(dir.path(), "a.png", &textured(30, 30));
@@ -219,7 +218,6 @@ mod binary {
     }
 
     #[test]
-    #[ignore = "needs the lead's main.rs to wire the `texture` subcommand"]
     fn cli_table_and_errors() {
         let dir = tempfile::tempdir().unwrap();
         let p = save(dir.path(), "a.png", &textured(30, 30));

@@ -29,13 +29,18 @@ impl AtomicOutput {
                     Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
                     _ => PathBuf::from("."),
                 };
-                let tmp = tempfile::Builder::new()
-                    .prefix(".scarscope-")
-                    .suffix(".tmp")
-                    .tempfile_in(&dir)
-                    .with_context(|| {
-                        format!("cannot create a temporary file in {}", dir.display())
-                    })?;
+                let mut builder = tempfile::Builder::new();
+                builder.prefix(".scarscope-").suffix(".tmp");
+                // tempfile makes private (0600) files; the report should get the mode any new file gets
+                // (0666 less the umask), which is what `open` applies to the mode asked for here.
+                #[cfg(unix)]
+                {
+                    use std::os::unix::fs::PermissionsExt;
+                    builder.permissions(std::fs::Permissions::from_mode(0o666));
+                }
+                let tmp = builder.tempfile_in(&dir).with_context(|| {
+                    format!("cannot create a temporary file in {}", dir.display())
+                })?;
                 Ok(AtomicOutput::File(BufWriter::new(tmp), p.to_path_buf()))
             }
         }

@@ -263,6 +263,15 @@ fn output_file_is_written_whole_and_stdout_stays_empty() {
         leftovers.is_empty(),
         "no temporary files left: {leftovers:?}"
     );
+    #[cfg(unix)]
+    {
+        // The report gets the mode any new file gets here (the umask decides), not a private temp-file mode.
+        use std::os::unix::fs::PermissionsExt;
+        let plain = out_dir.path().join("plain");
+        std::fs::write(&plain, b"x").expect("write");
+        let mode = |p: &Path| std::fs::metadata(p).expect("meta").permissions().mode() & 0o777;
+        assert_eq!(mode(&target), mode(&plain));
+    }
 }
 
 #[test]

@@ -6,7 +6,8 @@ use image::RgbImage;
 
 use crate::profile::Profile;
 use crate::report::{
-    Features, ImageReport, Lighting, Microneedling, Quality, Region, ScaleSource, Status, Summary, Verdict,
+    Features, ImageReport, Lighting, Microneedling, Quality, Region, ScaleSource, Status, Summary,
+    Verdict,
 };
 
 /// Options for analysing one image.
@@ -66,12 +67,19 @@ impl Analysis {
 
 /// Analyses one upright RGB image.
 pub fn analyze(rgb: &RgbImage, opts: &AnalysisOptions) -> Analysis {
-    let counts = crate::report::Subtype::ALL.iter().map(|s| (s.as_str().to_string(), 0)).collect();
+    let counts = crate::report::Subtype::ALL
+        .iter()
+        .map(|s| (s.as_str().to_string(), 0))
+        .collect();
     Analysis {
         width: rgb.width(),
         height: rgb.height(),
         px_per_mm: opts.px_per_mm,
-        scale_source: if opts.px_per_mm.is_some() { ScaleSource::Flag } else { ScaleSource::None },
+        scale_source: if opts.px_per_mm.is_some() {
+            ScaleSource::Flag
+        } else {
+            ScaleSource::None
+        },
         quality: Quality {
             skin_fraction: 0.0,
             usable: false,
@@ -82,7 +90,10 @@ pub fn analyze(rgb: &RgbImage, opts: &AnalysisOptions) -> Analysis {
             ita_deg: None,
             skin_tone: None,
         },
-        lighting: Lighting { azimuth_deg: None, confidence: 0.0 },
+        lighting: Lighting {
+            azimuth_deg: None,
+            confidence: 0.0,
+        },
         texture: Features::new(),
         regions: Vec::new(),
         summary: Summary {

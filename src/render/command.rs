@@ -148,27 +148,13 @@ fn read_params(path: &Path) -> anyhow::Result<SceneParams> {
     }
 }
 
-/// Writes bytes to `path` atomically: a temporary file in the same folder, flushed, then renamed.
+/// Writes bytes to `path` atomically (a temporary file in the same folder, flushed, then renamed), with the
+/// mode any new file gets; uses the report writer's [`AtomicOutput`](crate::output::AtomicOutput).
 pub fn write_atomic(path: &Path, bytes: &[u8]) -> anyhow::Result<()> {
-    let dir = match path.parent() {
-        Some(d) if !d.as_os_str().is_empty() => d,
-        _ => Path::new("."),
-    };
-    let mut tmp = tempfile::NamedTempFile::new_in(dir)
-        .with_context(|| format!("cannot create a file in {}", dir.display()))?;
-    tmp.write_all(bytes)
+    let mut out = crate::output::AtomicOutput::create(Some(path))?;
+    out.write_all(bytes)
         .with_context(|| format!("cannot write {}", path.display()))?;
-    tmp.as_file().sync_all().ok();
-    // Temporary files are created private (0600); outputs are ordinary files readable like any other.
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::PermissionsExt;
-        std::fs::set_permissions(tmp.path(), std::fs::Permissions::from_mode(0o644))
-            .with_context(|| format!("cannot set permissions of {}", path.display()))?;
-    }
-    tmp.persist(path)
-        .with_context(|| format!("cannot write {}", path.display()))?;
-    Ok(())
+    out.commit()
 }
 
 /// Runs `scarscope render`.

@@ -372,3 +372,31 @@ fn ice_picks_are_dark_at_the_centre_and_boxcars_have_a_lit_floor() {
         );
     }
 }
+
+#[test]
+fn rendered_skin_reads_as_its_ita_band() {
+    // The analysis reports the ITA° band of the median skin colour (domain.md §4); the rendered photo, with
+    // its light, cast, vignetting, noise and JPEG, must still read as the band the truth names.
+    let base = SceneParams {
+        width: 400,
+        height: 300,
+        ..SceneParams::default()
+    };
+    for p in scene_suite(31, 24, &base) {
+        let r = render(&random_scene(&p));
+        let (mut ls, mut bs): (Vec<f64>, Vec<f64>) = r
+            .rgb
+            .pixels()
+            .step_by(3)
+            .map(|px| {
+                let lab = scarscope::colour::srgb8_to_lab(px.0);
+                (lab[0], lab[2])
+            })
+            .unzip();
+        ls.sort_by(f64::total_cmp);
+        bs.sort_by(f64::total_cmp);
+        let ita = scarscope::colour::ita_degrees(ls[ls.len() / 2], bs[bs.len() / 2]);
+        let band = scarscope::colour::ItaBand::from_ita(ita).name();
+        assert_eq!(band, r.truth.skin_tone, "seed {}: ITA {ita:.1}", p.seed);
+    }
+}

@@ -112,8 +112,11 @@ pub fn params_from_args(args: &RenderArgs) -> anyhow::Result<Vec<SceneParams>> {
     }
     let mut out = scene_suite(args.seed, args.count, &base);
     for p in &mut out {
-        // The suite varies the scale; a render command keeps the scale asked for so `--px-per-mm` is exact.
+        // The suite varies scale, noise and compression; a render command keeps what was asked for, so
+        // `--px-per-mm`, `--noise` and `--jpeg-quality` are exact.
         p.px_per_mm = args.px_per_mm;
+        p.noise_sigma = base.noise_sigma;
+        p.jpeg_quality = base.jpeg_quality;
         if let Some(m) = args
             .mix
             .or(Some(base.mix).filter(|m| *m != Mix::Random && args.params.is_some()))

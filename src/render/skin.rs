@@ -78,7 +78,7 @@ impl SkinTone {
             SkinTone::Intermediate => (31.0, 38.0, 15.0, 19.0),
             SkinTone::Tan => (14.0, 24.0, 16.0, 21.0),
             SkinTone::Brown => (-22.0, 4.0, 16.0, 22.0),
-            SkinTone::Dark => (-50.0, -36.0, 10.0, 15.0),
+            SkinTone::Dark => (-56.0, -42.0, 10.0, 14.0),
         };
         let ita = rng.range(ita_lo, ita_hi);
         let b = rng.range(b_lo, b_hi);

@@ -226,18 +226,55 @@ const SKIN_GLOSS: f32 = 0.05;
 /// Blinn-Phong exponent of the skin's specular lobe.
 const SHININESS: i32 = 24;
 
-/// Smooth value noise in [-1, 1] on a lattice of `cell` px, sampled at scene point (x, y).
-#[inline]
-fn value_noise(seed: u64, x: f64, y: f64, cell: f64) -> f64 {
-    let (gx, gy) = (x / cell, y / cell);
-    let (ix, iy) = (gx.floor(), gy.floor());
-    let (fx, fy) = (gx - ix, gy - iy);
-    let (sx, sy) = (fx * fx * (3.0 - 2.0 * fx), fy * fy * (3.0 - 2.0 * fy));
-    let (ix, iy) = (ix as i64, iy as i64);
-    let v = |dx: i64, dy: i64| 2.0 * unit(hash3(seed, ix + dx, iy + dy)) - 1.0;
-    let top = v(0, 0) + (v(1, 0) - v(0, 0)) * sx;
-    let bot = v(0, 1) + (v(1, 1) - v(0, 1)) * sx;
-    top + (bot - top) * sy
+/// Smooth value noise in [-1, 1] on a lattice of `cell` px: lattice values are hashes of (seed, lattice
+/// point), so the noise is a function of scene position only; they are tabulated once per window so each
+/// pixel costs a smoothstep-weighted bilinear lookup instead of four hashes.
+struct ValueNoise {
+    cell: f64,
+    gx0: i64,
+    gy0: i64,
+    gw: usize,
+    vals: Vec<f32>,
+}
+
+impl ValueNoise {
+    fn new(seed: u64, cell: f64, win: Window) -> ValueNoise {
+        let cell = cell.max(1.0);
+        let gx0 = (win.ox as f64 / cell).floor() as i64 - 1;
+        let gy0 = (win.oy as f64 / cell).floor() as i64 - 1;
+        let gx1 = ((win.ox + win.w as i64) as f64 / cell).ceil() as i64 + 1;
+        let gy1 = ((win.oy + win.h as i64) as f64 / cell).ceil() as i64 + 1;
+        let gw = (gx1 - gx0 + 1) as usize;
+        let gh = (gy1 - gy0 + 1) as usize;
+        let mut vals = Vec::with_capacity(gw * gh);
+        for gy in 0..gh as i64 {
+            for gx in 0..gw as i64 {
+                vals.push((2.0 * unit(hash3(seed, gx0 + gx, gy0 + gy)) - 1.0) as f32);
+            }
+        }
+        ValueNoise {
+            cell,
+            gx0,
+            gy0,
+            gw,
+            vals,
+        }
+    }
+
+    /// The noise at scene point (x, y), which must lie inside the window it was built for.
+    #[inline]
+    fn at(&self, x: f64, y: f64) -> f64 {
+        let (gx, gy) = (x / self.cell, y / self.cell);
+        let (fx0, fy0) = (gx.floor(), gy.floor());
+        let (fx, fy) = (gx - fx0, gy - fy0);
+        let (sx, sy) = (fx * fx * (3.0 - 2.0 * fx), fy * fy * (3.0 - 2.0 * fy));
+        let ix = (fx0 as i64 - self.gx0) as usize;
+        let iy = (fy0 as i64 - self.gy0) as usize;
+        let v = |dx: usize, dy: usize| self.vals[(iy + dy) * self.gw + ix + dx] as f64;
+        let top = v(0, 0) + (v(1, 0) - v(0, 0)) * sx;
+        let bot = v(0, 1) + (v(1, 1) - v(0, 1)) * sx;
+        top + (bot - top) * sy
+    }
 }
 
 /// Computes the linear-light image ("radiance" reaching the camera before exposure and vignetting) of a
@@ -272,14 +309,16 @@ fn radiance_uncropped(scene: &Scene, lesions: &[Lesion], win: Window) -> Vec<[f3
     // Albedo: skin colour with mottling (melanin/blood unevenness at ~1 and ~4 mm; redness at ~6 mm).
     let skin = lab_to_linear_rgb(scene.skin_lab);
     let tex_seed = mix64(scene.seed ^ 0x7E47_0000);
+    let coarse = ValueNoise::new(tex_seed, 4.0 * ppm, win);
+    let fine = ValueNoise::new(tex_seed + 1, 1.2 * ppm, win);
+    let redness = ValueNoise::new(tex_seed + 2, 6.0 * ppm, win);
     let mut albedo: Vec<[f32; 3]> = vec![[0.0; 3]; n];
     albedo.par_chunks_mut(w).enumerate().for_each(|(j, row)| {
         let y = (win.oy + j as i64) as f64;
         for (i, px) in row.iter_mut().enumerate() {
             let x = (win.ox + i as i64) as f64;
-            let m = 0.05 * value_noise(tex_seed, x, y, 4.0 * ppm)
-                + 0.025 * value_noise(tex_seed + 1, x, y, 1.2 * ppm);
-            let red = 0.04 * value_noise(tex_seed + 2, x, y, 6.0 * ppm);
+            let m = 0.05 * coarse.at(x, y) + 0.025 * fine.at(x, y);
+            let red = 0.04 * redness.at(x, y);
             let k = (1.0 + m) as f32;
             *px = [
                 skin[0] * k * (1.0 + red as f32),

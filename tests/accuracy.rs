@@ -159,3 +159,41 @@ fn analysis_meets_the_accuracy_targets() {
         s.table(&TARGETS)
     );
 }
+
+#[test]
+fn evaluate_command_prints_the_same_scores_whatever_the_thread_count() {
+    let run = |jobs: &str| {
+        let out = assert_cmd::Command::cargo_bin("scarscope")
+            .expect("binary built")
+            .args([
+                "evaluate", "--count", "4", "--width", "320", "--height", "240",
+            ])
+            .args(["--format", "json", "--jobs", jobs])
+            .output()
+            .expect("runs");
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        out.stdout
+    };
+    let one = run("1");
+    assert_eq!(one, run("2"));
+    let doc: serde_json::Value = serde_json::from_slice(&one).expect("JSON");
+    assert_eq!(doc["count"], 4);
+    assert_eq!(doc["scores"]["counts"]["images"], 4);
+    assert!(doc["targets"]["scar_f1"].as_f64().is_some());
+    let table = assert_cmd::Command::cargo_bin("scarscope")
+        .expect("binary built")
+        .args([
+            "evaluate", "--count", "2", "--width", "200", "--height", "150",
+        ])
+        .output()
+        .expect("runs");
+    let text = String::from_utf8_lossy(&table.stdout);
+    assert!(
+        text.contains("scar F1") && text.contains("verdict"),
+        "{text}"
+    );
+}

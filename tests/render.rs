@@ -4,7 +4,6 @@
 use std::collections::BTreeMap;
 
 use image::RgbImage;
-use scarscope::render::command::{run, RenderArgs};
 use scarscope::render::{
     random_scene, render, render_pair, render_raw, scene_suite, Lesion, Mix, Scene, SceneParams,
     Truth,
@@ -302,33 +301,38 @@ fn pair_without_change_matches_and_warp_moves_lesions() {
     assert_eq!(t.after.light.azimuth_deg, 120.0);
 }
 
+fn scarscope() -> assert_cmd::Command {
+    assert_cmd::Command::cargo_bin("scarscope").expect("binary built")
+}
+
 #[test]
 fn render_command_writes_images_and_truth_files() {
     let dir = tempfile::tempdir().expect("temp dir");
-    let args = RenderArgs {
-        out_dir: dir.path().join("out"),
-        count: 3,
-        seed: 4,
-        width: 200,
-        height: 150,
-        px_per_mm: 10.0,
-        azimuth: Some(200.0),
-        elevation: None,
-        tone: None,
-        mix: Some(Mix::Rolling),
-        jpeg_quality: None,
-        flat_light: false,
-        noise: 1.0,
-        name: None,
-        params: None,
-    };
-    run(&args).expect("render");
+    let out = dir.path().join("out");
+    scarscope()
+        .arg("render")
+        .arg(&out)
+        .args([
+            "--count", "3", "--seed", "4", "--width", "200", "--height", "150",
+        ])
+        .args([
+            "--px-per-mm",
+            "10",
+            "--azimuth",
+            "200",
+            "--mix",
+            "rolling",
+            "--noise",
+            "1",
+        ])
+        .assert()
+        .success();
     for i in 1..=3 {
-        let png = dir.path().join(format!("out/scene_{i:04}.png"));
+        let png = out.join(format!("scene_{i:04}.png"));
         let img = image::open(&png).expect("png").to_rgb8();
         assert_eq!((img.width(), img.height()), (200, 150));
-        let text = std::fs::read_to_string(dir.path().join(format!("out/scene_{i:04}.truth.json")))
-            .expect("truth");
+        let text =
+            std::fs::read_to_string(out.join(format!("scene_{i:04}.truth.json"))).expect("truth");
         let t: Truth = serde_json::from_str(&text).expect("truth parses");
         assert_eq!(
             (t.px_per_mm, t.light.azimuth_deg, t.mix),
@@ -336,19 +340,79 @@ fn render_command_writes_images_and_truth_files() {
         );
     }
     // Nothing but the six files (no leftover temporary files).
-    assert_eq!(
-        std::fs::read_dir(dir.path().join("out"))
-            .expect("dir")
-            .count(),
-        6
-    );
-    let jpg = RenderArgs {
-        jpeg_quality: Some(80),
-        count: 1,
-        ..args
-    };
-    run(&jpg).expect("render jpeg");
-    assert!(dir.path().join("out/scene_0001.jpg").exists());
+    assert_eq!(std::fs::read_dir(&out).expect("dir").count(), 6);
+
+    scarscope()
+        .arg("render")
+        .arg(&out)
+        .args([
+            "--name",
+            "rolling_dark",
+            "--tone",
+            "dark",
+            "--jpeg-quality",
+            "80",
+        ])
+        .args(["--width", "200", "--height", "150"])
+        .assert()
+        .success();
+    assert!(out.join("rolling_dark.jpg").exists());
+    let t: Truth = serde_json::from_str(
+        &std::fs::read_to_string(out.join("rolling_dark.truth.json")).expect("truth"),
+    )
+    .expect("truth parses");
+    assert_eq!(t.skin_tone, "dark");
+    for bad in [
+        vec!["--name", "../escape"],
+        vec!["--tone", "green"],
+        vec!["--count", "2", "--name", "x"],
+        vec!["--elevation", "95"],
+    ] {
+        scarscope()
+            .arg("render")
+            .arg(&out)
+            .args(&bad)
+            .assert()
+            .failure();
+    }
+}
+
+#[test]
+fn render_command_writes_pairs() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let out = dir.path().join("pairs");
+    scarscope()
+        .arg("render")
+        .arg(&out)
+        .args(["--pair", "--name", "p", "--width", "240", "--height", "180"])
+        .args(["--depth-factor", "0.5", "--rotate", "-7", "--scale", "1.05"])
+        .args([
+            "--shift",
+            "-12,4",
+            "--after-azimuth",
+            "270",
+            "--exposure-gain",
+            "1.2",
+        ])
+        .assert()
+        .success();
+    let b = image::open(out.join("p_before.png"))
+        .expect("before")
+        .to_rgb8();
+    let a = image::open(out.join("p_after.png"))
+        .expect("after")
+        .to_rgb8();
+    assert_eq!(b.dimensions(), a.dimensions());
+    let t: scarscope::render::PairTruth = serde_json::from_str(
+        &std::fs::read_to_string(out.join("p.pair.json")).expect("pair truth"),
+    )
+    .expect("pair truth parses");
+    assert_eq!(t.transform.shift_px, [-12.0, 4.0]);
+    assert_eq!(t.after.light.azimuth_deg, 270.0);
+    assert!(t
+        .lesions
+        .iter()
+        .all(|l| l.relief_after == 0.5 * l.relief_before));
 }
 
 #[test]

@@ -54,6 +54,35 @@ pub struct RenderArgs {
     /// File stem of the outputs instead of `scene_0001`, ... (only with `--count 1`), e.g. `boxcar_light`.
     #[arg(long, value_name = "STEM")]
     pub name: Option<String>,
+    /// Write before/after pairs instead of single scenes: `<stem>_before`, `<stem>_after` and `<stem>.pair.json`.
+    #[arg(long)]
+    pub pair: bool,
+    /// Pairs: factor on every relief height in the after photo (e.g. 0.6 = 40 % shallower).
+    #[arg(long, value_name = "F", default_value_t = 0.6)]
+    pub depth_factor: f64,
+    /// Pairs: light azimuth of the after photo as seen in it (default: the before light's).
+    #[arg(long, value_name = "DEG", allow_hyphen_values = true)]
+    pub after_azimuth: Option<f64>,
+    /// Pairs: light elevation of the after photo (default: the before light's).
+    #[arg(long, value_name = "DEG")]
+    pub after_elevation: Option<f64>,
+    /// Pairs: exposure gain of the after photo.
+    #[arg(long, value_name = "G", default_value_t = 1.0)]
+    pub exposure_gain: f64,
+    /// Pairs: rotation before → after in degrees, counter-clockwise as seen, about the image centre.
+    #[arg(
+        long,
+        value_name = "DEG",
+        default_value_t = 0.0,
+        allow_hyphen_values = true
+    )]
+    pub rotate: f64,
+    /// Pairs: scale before → after.
+    #[arg(long, value_name = "S", default_value_t = 1.0)]
+    pub scale: f64,
+    /// Pairs: shift before → after in px, as `DX,DY` (applied after rotation and scale).
+    #[arg(long, value_name = "DX,DY", value_parser = parse_shift, default_value = "0,0", allow_hyphen_values = true)]
+    pub shift: (f64, f64),
     /// Scene parameters as a TOML or JSON file (`SceneParams` fields); flags given on the command line win.
     #[arg(long, value_name = "FILE")]
     pub params: Option<PathBuf>,
@@ -63,6 +92,19 @@ fn parse_tone(s: &str) -> Result<SkinTone, String> {
     SkinTone::parse(s).ok_or_else(|| {
         format!("unknown tone '{s}' (very_light, light, intermediate, tan, brown, dark)")
     })
+}
+
+fn parse_shift(s: &str) -> Result<(f64, f64), String> {
+    let (a, b) = s
+        .split_once(',')
+        .ok_or_else(|| format!("shift '{s}' must be DX,DY"))?;
+    let x: f64 = a.trim().parse().map_err(|_| format!("bad shift '{s}'"))?;
+    let y: f64 = b.trim().parse().map_err(|_| format!("bad shift '{s}'"))?;
+    if x.is_finite() && y.is_finite() {
+        Ok((x, y))
+    } else {
+        Err(format!("bad shift '{s}'"))
+    }
 }
 
 fn parse_mix(s: &str) -> Result<Mix, String> {
@@ -160,6 +202,19 @@ pub fn write_atomic(path: &Path, bytes: &[u8]) -> anyhow::Result<()> {
     out.commit()
 }
 
+/// Encodes an image as JPEG at `quality`, or PNG without one; returns the extension and the bytes.
+fn encode(img: &image::RgbImage, quality: Option<u8>) -> anyhow::Result<(&'static str, Vec<u8>)> {
+    match quality {
+        Some(q) => Ok(("jpg", encode_jpeg(img, q))),
+        None => {
+            let mut buf = std::io::Cursor::new(Vec::new());
+            img.write_to(&mut buf, image::ImageFormat::Png)
+                .context("PNG encoding failed")?;
+            Ok(("png", buf.into_inner()))
+        }
+    }
+}
+
 /// Runs `scarscope render`.
 pub fn run(args: &RenderArgs) -> anyhow::Result<()> {
     let all = params_from_args(args)?;
@@ -175,24 +230,59 @@ pub fn run(args: &RenderArgs) -> anyhow::Result<()> {
     }
     std::fs::create_dir_all(&args.out_dir)
         .with_context(|| format!("cannot create folder {}", args.out_dir.display()))?;
+    if args.pair {
+        anyhow::ensure!(
+            args.depth_factor.is_finite() && args.depth_factor >= 0.0,
+            "--depth-factor must be >= 0"
+        );
+        anyhow::ensure!(
+            args.exposure_gain.is_finite() && args.exposure_gain > 0.0,
+            "--exposure-gain must be > 0"
+        );
+        anyhow::ensure!(
+            args.scale.is_finite() && (0.2..=5.0).contains(&args.scale),
+            "--scale must be within 0.2..5"
+        );
+        anyhow::ensure!(args.rotate.is_finite(), "--rotate must be a number");
+    }
     for (i, p) in all.iter().enumerate() {
         let scene = random_scene(p);
-        let r = render_raw(&scene);
         let stem = args
             .name
             .clone()
             .unwrap_or_else(|| format!("scene_{:04}", i + 1));
-        let (name, bytes) = match scene.jpeg_quality {
-            Some(q) => (format!("{stem}.jpg"), encode_jpeg(&r.rgb, q)),
-            None => {
-                let mut buf = std::io::Cursor::new(Vec::new());
-                r.rgb
-                    .write_to(&mut buf, image::ImageFormat::Png)
-                    .context("PNG encoding failed")?;
-                (format!("{stem}.png"), buf.into_inner())
+        if args.pair {
+            let light = (
+                args.after_azimuth.unwrap_or(scene.light.azimuth_deg),
+                args.after_elevation.unwrap_or(scene.light.elevation_deg),
+            );
+            // Compression, if asked for, is applied when writing (once), not inside the pair renderer.
+            let mut lossless = scene.clone();
+            lossless.jpeg_quality = None;
+            let (before, after, truth) = super::render_pair(
+                &lossless,
+                args.depth_factor,
+                light,
+                args.exposure_gain,
+                args.rotate,
+                args.scale,
+                args.shift,
+            );
+            for (img, which) in [(&before, "before"), (&after, "after")] {
+                let (ext, bytes) = encode(img, scene.jpeg_quality)?;
+                write_atomic(&args.out_dir.join(format!("{stem}_{which}.{ext}")), &bytes)?;
             }
-        };
-        write_atomic(&args.out_dir.join(&name), &bytes)?;
+            let json =
+                serde_json::to_string_pretty(&truth).context("cannot serialise the truth")?;
+            write_atomic(
+                &args.out_dir.join(format!("{stem}.pair.json")),
+                format!("{json}\n").as_bytes(),
+            )?;
+            continue;
+        }
+        let r = render_raw(&scene);
+        let (ext, bytes) = encode(&r.rgb, scene.jpeg_quality)?;
+        write_atomic(&args.out_dir.join(format!("{stem}.{ext}")), &bytes)?;
         let json = serde_json::to_string_pretty(&r.truth).context("cannot serialise the truth")?;
         write_atomic(
             &args.out_dir.join(format!("{stem}.truth.json")),

@@ -464,3 +464,48 @@ fn rendered_skin_reads_as_its_ita_band() {
         assert_eq!(band, r.truth.skin_tone, "seed {}: ITA {ita:.1}", p.seed);
     }
 }
+
+proptest::proptest! {
+    #![proptest_config(proptest::prelude::ProptestConfig { cases: 24, ..Default::default() })]
+
+    /// Odd parameters never panic, never leave lesions outside the frame, and give a well-formed truth.
+    #[test]
+    fn odd_parameters_render_without_panicking(
+        w in 16u32..160,
+        h in 16u32..160,
+        ppm in 0.6f64..40.0,
+        seed in 0u64..1000,
+        mix in 0usize..7,
+        az in -720.0f64..720.0,
+        el in 1.0f64..90.0,
+        flat in proptest::bool::ANY,
+        ambient in 0.0f64..1.0,
+        blur in 0.0f64..3.0,
+    ) {
+        let mixes = [Mix::IcePick, Mix::Boxcar, Mix::Rolling, Mix::Raised, Mix::Active, Mix::FlatOnly, Mix::Random];
+        let p = SceneParams {
+            width: w,
+            height: h,
+            px_per_mm: ppm,
+            seed,
+            mix: mixes[mix],
+            azimuth_deg: Some(az),
+            elevation_deg: Some(el),
+            flat_light: flat,
+            ambient,
+            blur_px: blur,
+            jpeg_quality: if seed % 2 == 0 { Some(75) } else { None },
+            ..SceneParams::default()
+        };
+        let scene = random_scene(&p);
+        let r = render(&scene);
+        proptest::prop_assert_eq!(r.rgb.dimensions(), (w, h));
+        proptest::prop_assert!((0.0..360.0).contains(&r.truth.light.azimuth_deg));
+        check_geometry(&r.truth);
+        let json = serde_json::to_string(&r.truth).expect("serialises");
+        let back: Truth = serde_json::from_str(&json).expect("parses");
+        proptest::prop_assert_eq!(back.lesions.len(), r.truth.lesions.len());
+        let (a, b, _) = render_pair(&scene, 0.5, (az + 90.0, el), 1.3, az / 10.0, 1.0 + blur / 10.0, (3.0, -2.0));
+        proptest::prop_assert_eq!(a.dimensions(), b.dimensions());
+    }
+}

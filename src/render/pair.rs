@@ -14,7 +14,7 @@ use serde::{Deserialize, Serialize};
 
 use super::raster::{camera, jpeg_roundtrip, radiance, Window};
 use super::rng::mix64;
-use super::scene::{expected_for, Scene, Truth, TruthLesion};
+use super::scene::{expected_for, wrap_deg, Scene, Truth, TruthLesion};
 use crate::report::Subtype;
 
 /// The geometric transform from the before image to the after image (see the module docs).
@@ -125,6 +125,20 @@ pub fn render_pair(
     scale: f64,
     shift_px: (f64, f64),
 ) -> (RgbImage, RgbImage, PairTruth) {
+    // Non-finite inputs fall back to "no change" so the images never fill with NaN.
+    let fin = |x: f64, d: f64| if x.is_finite() { x } else { d };
+    let depth_factor = fin(depth_factor, 1.0);
+    let exposure_gain = if exposure_gain.is_finite() && exposure_gain > 0.0 {
+        exposure_gain
+    } else {
+        1.0
+    };
+    let rotation_deg = fin(rotation_deg, 0.0);
+    let shift_px = (fin(shift_px.0, 0.0), fin(shift_px.1, 0.0));
+    let after_light = (
+        fin(after_light.0, scene.light.azimuth_deg),
+        fin(after_light.1, scene.light.elevation_deg),
+    );
     let scale = if scale.is_finite() && scale > 0.05 {
         scale
     } else {
@@ -139,7 +153,7 @@ pub fn render_pair(
     // The after scene, still in before coordinates: the light is turned back by the rotation so that, once
     // warped, it comes from `after_light.0` in the after image.
     let mut after_scene = scene.with_relief_scaled(depth_factor);
-    after_scene.light.azimuth_deg = (after_light.0 - rotation_deg).rem_euclid(360.0);
+    after_scene.light.azimuth_deg = wrap_deg(after_light.0 - rotation_deg);
     after_scene.light.elevation_deg = after_light.1.clamp(5.0, 90.0);
 
     // The before-frame area the after frame shows, with a margin for the bilinear footprint.
@@ -241,7 +255,7 @@ pub fn render_pair(
     }
     let mut after_truth = after_scene.truth();
     after_truth.px_per_mm = scene.px_per_mm * scale;
-    after_truth.light.azimuth_deg = after_light.0.rem_euclid(360.0);
+    after_truth.light.azimuth_deg = wrap_deg(after_light.0);
     after_truth.expected =
         expected_for(&after_lesions.iter().map(|l| l.subtype).collect::<Vec<_>>());
     after_truth.lesions = after_lesions;

@@ -561,6 +561,25 @@ fn draw_lesion(subtype: Subtype, rng: &mut SplitMix64) -> (f64, f64, f64, f64) {
     }
 }
 
+/// `x` when finite, else `default` (parameters may come from files).
+fn finite_or(x: f64, default: f64) -> f64 {
+    if x.is_finite() {
+        x
+    } else {
+        default
+    }
+}
+
+/// An angle in degrees wrapped into [0, 360) (`rem_euclid` alone can round up to 360 for tiny negatives).
+pub fn wrap_deg(a: f64) -> f64 {
+    let w = a.rem_euclid(360.0);
+    if w >= 360.0 {
+        0.0
+    } else {
+        w
+    }
+}
+
 /// Draws a concrete scene from its parameters (deterministic in `params.seed`).
 pub fn random_scene(params: &SceneParams) -> Scene {
     let mut rng = SplitMix64::new(params.seed ^ 0x5CA2_5C0F_E000_0001);
@@ -573,19 +592,24 @@ pub fn random_scene(params: &SceneParams) -> Scene {
     let skin_lab = tone.draw_lab(&mut rng);
     let azimuth_deg = params
         .azimuth_deg
-        .map(|a| a.rem_euclid(360.0))
+        .filter(|a| a.is_finite())
+        .map(wrap_deg)
         .unwrap_or_else(|| rng.range(0.0, 360.0));
     let elevation_deg = params
         .elevation_deg
+        .filter(|e| e.is_finite())
         .unwrap_or_else(|| rng.range(25.0, 65.0))
         .clamp(5.0, 90.0);
-    let colour_cast = params.colour_cast.unwrap_or_else(|| {
-        [
-            rng.range(0.94, 1.06),
-            rng.range(0.96, 1.04),
-            rng.range(0.94, 1.06),
-        ]
-    });
+    let colour_cast = params
+        .colour_cast
+        .filter(|c| c.iter().all(|g| g.is_finite() && *g >= 0.0))
+        .unwrap_or_else(|| {
+            [
+                rng.range(0.94, 1.06),
+                rng.range(0.96, 1.04),
+                rng.range(0.94, 1.06),
+            ]
+        });
     let ppm = if params.px_per_mm.is_finite() && params.px_per_mm > 0.0 {
         params.px_per_mm
     } else {
@@ -675,19 +699,19 @@ pub fn random_scene(params: &SceneParams) -> Scene {
             elevation_deg,
             flat: params.flat_light,
         },
-        ambient: params.ambient.clamp(0.0, 1.0),
-        gloss: params.gloss.max(0.0),
-        vignetting: params.vignetting.clamp(0.0, 0.9),
+        ambient: finite_or(params.ambient, 0.35).clamp(0.0, 1.0),
+        gloss: finite_or(params.gloss, 1.0).max(0.0),
+        vignetting: finite_or(params.vignetting, 0.0).clamp(0.0, 0.9),
         colour_cast,
-        exposure: if params.exposure > 0.0 {
+        exposure: if params.exposure > 0.0 && params.exposure.is_finite() {
             params.exposure
         } else {
             1.0
         },
-        noise_sigma: params.noise_sigma.max(0.0),
+        noise_sigma: finite_or(params.noise_sigma, 0.0).clamp(0.0, 100.0),
         jpeg_quality: params.jpeg_quality.map(|q| q.clamp(1, 100)),
-        pore_density: params.pore_density.max(0.0),
-        curvature: params.curvature,
+        pore_density: finite_or(params.pore_density, 0.0).clamp(0.0, 20.0),
+        curvature: finite_or(params.curvature, 0.0).clamp(-1.0, 1.0),
         shadows: params.shadows,
         blur_px: if params.blur_px.is_finite() {
             params.blur_px.clamp(0.0, 20.0)

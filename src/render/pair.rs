@@ -115,7 +115,8 @@ pub struct PairTruth {
 /// Renders a before/after pair of a scene. The after photo has relief × `depth_factor`, light
 /// `after_light = (azimuth_deg, elevation_deg)` as seen in the after image, exposure × `exposure_gain`, and
 /// is warped by rotation `rotation_deg` (CCW as seen), `scale` and `shift_px` (see the module docs for the
-/// exact map). Both photos get the scene's JPEG quality, if any.
+/// exact map; `scale` is clamped to 0.2–5 and non-finite inputs mean "no change"). Both photos get the
+/// scene's JPEG quality, if any.
 pub fn render_pair(
     scene: &Scene,
     depth_factor: f64,
@@ -139,8 +140,9 @@ pub fn render_pair(
         fin(after_light.0, scene.light.azimuth_deg),
         fin(after_light.1, scene.light.elevation_deg),
     );
-    let scale = if scale.is_finite() && scale > 0.05 {
-        scale
+    // The after frame shows an area 1/scale² of the before frame, rendered in full: keep it bounded.
+    let scale = if scale.is_finite() {
+        scale.clamp(0.2, 5.0)
     } else {
         1.0
     };

@@ -19,7 +19,7 @@
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
 use std::io::Write;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use anyhow::Context;
@@ -28,7 +28,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::analyze::{analyze, Analysis, AnalysisOptions};
 use crate::profile::Profile;
-use crate::render::{random_scene, render, scene_suite, Mix, SceneParams, Truth};
+use crate::render::{random_scene, render, scene_suite, Mix, RenderedScene, SceneParams, Truth};
 use crate::report::{
     Dominant, ImageReport, Region, RegionClass, Status, Subtype, Summary, Verdict,
 };
@@ -617,6 +617,15 @@ fn abbrev(s: &str) -> &str {
 
 /// Renders, analyses and scores one scene.
 pub fn evaluate_scene(params: &SceneParams, opts: &AnalysisOptions) -> ImageScore {
+    let (score, _, _) = evaluate_scene_full(params, opts);
+    score
+}
+
+/// Renders, analyses and scores one scene, also returning the analysed photo and the analysis.
+fn evaluate_scene_full(
+    params: &SceneParams,
+    opts: &AnalysisOptions,
+) -> (ImageScore, RenderedScene, Analysis) {
     let scene = random_scene(params);
     let r = render(&scene);
     // Rendered scenes come with their scale, as `--px-per-mm` would give it.
@@ -625,7 +634,36 @@ pub fn evaluate_scene(params: &SceneParams, opts: &AnalysisOptions) -> ImageScor
         ..opts.clone()
     };
     let a = analyze(&r.rgb, &o);
-    score(&r.truth, &a)
+    (score(&r.truth, &a), r, a)
+}
+
+/// Writes what `--dump` asks for one scene: the analysed photo (PNG, after any JPEG step), its truth, and an
+/// overlay of the analysis with the truth lesions marked by thin white circles.
+fn dump_scene(dir: &Path, index: usize, r: &RenderedScene, a: &Analysis) -> anyhow::Result<()> {
+    let stem = format!("scene_{:04}", index + 1);
+    crate::overlay::write_png_atomic(&r.rgb, &dir.join(format!("{stem}.png")))?;
+    let json = serde_json::to_string_pretty(&r.truth).context("cannot serialise the truth")?;
+    crate::render::command::write_atomic(
+        &dir.join(format!("{stem}.truth.json")),
+        format!("{json}\n").as_bytes(),
+    )?;
+    let mut marked = r.rgb.clone();
+    let circles: Vec<([f64; 2], f64)> = r
+        .truth
+        .lesions
+        .iter()
+        .map(|l| (l.center, l.major_mm * r.truth.px_per_mm))
+        .collect();
+    crate::overlay::mark_circles(&mut marked, &circles, image::Rgb([255, 255, 255]));
+    let e = r.truth.expected;
+    let title = format!(
+        "{stem} {} truth: {} {}",
+        r.truth.mix.as_str(),
+        e.dominant_subtype.map(|s| s.as_str()).unwrap_or("none"),
+        e.verdict.as_str()
+    );
+    let ov = crate::overlay::draw_overlay(&marked, a, &title);
+    crate::overlay::write_png_atomic(&ov, &dir.join(format!("{stem}.overlay.png")))
 }
 
 /// Renders `count` scenes of [`scene_suite`] in memory, analyses and scores them; the per-image scores are
@@ -690,6 +728,18 @@ pub struct EvaluateArgs {
     /// Also list every image's misses and false detections (table format).
     #[arg(long)]
     pub details: bool,
+    /// Only scenes of this kind: ice_pick, boxcar, rolling, raised, active, flat_only (default: cycle all).
+    #[arg(long, value_name = "KIND", value_parser = parse_mix)]
+    pub mix: Option<Mix>,
+    /// Write each scene (PNG), its truth and an overlay of the analysis with the truth marked into DIR.
+    #[arg(long, value_name = "DIR")]
+    pub dump: Option<PathBuf>,
+}
+
+fn parse_mix(s: &str) -> Result<Mix, String> {
+    Mix::parse(s).filter(|m| *m != Mix::Random).ok_or_else(|| {
+        format!("unknown mix '{s}' (ice_pick, boxcar, rolling, raised, active, flat_only)")
+    })
 }
 
 /// Runs `scarscope evaluate` and prints the scores.
@@ -723,13 +773,34 @@ pub fn run(args: &EvaluateArgs, out: &mut dyn Write) -> anyhow::Result<()> {
         flat_light: args.flat_light,
         ..SceneParams::default()
     };
+    let mut suite = scene_suite(args.seed, args.count, &base);
+    if let Some(m) = args.mix {
+        suite.iter_mut().for_each(|p| p.mix = m);
+    }
+    if let Some(d) = &args.dump {
+        std::fs::create_dir_all(d)
+            .with_context(|| format!("cannot create folder {}", d.display()))?;
+    }
+    let work = || -> anyhow::Result<Vec<ImageScore>> {
+        suite
+            .par_iter()
+            .enumerate()
+            .map(|(i, p)| {
+                let (score, r, a) = evaluate_scene_full(p, &opts);
+                if let Some(d) = &args.dump {
+                    dump_scene(d, i, &r, &a)?;
+                }
+                Ok(score)
+            })
+            .collect()
+    };
     let images = match args.jobs {
         Some(n) => rayon::ThreadPoolBuilder::new()
             .num_threads(n.max(1))
             .build()
             .context("cannot start the worker threads")?
-            .install(|| run_suite_detailed(args.seed, args.count, &base, &opts)),
-        None => run_suite_detailed(args.seed, args.count, &base, &opts),
+            .install(work)?,
+        None => work()?,
     };
     let scores = aggregate(&images);
     match args.format {

@@ -325,6 +325,15 @@ pub fn draw_overlay(rgb: &RgbImage, analysis: &Analysis, title: &str) -> RgbImag
     out
 }
 
+/// Marks circles (centre, diameter in px) with a thin ring, e.g. the truth lesions under an analysis overlay.
+pub fn mark_circles(img: &mut RgbImage, circles: &[([f64; 2], f64)], colour: Rgb<u8>) {
+    for &(c, d) in circles {
+        if c[0].is_finite() && c[1].is_finite() && d.is_finite() {
+            ring(img, c[0], c[1], (d / 2.0).max(2.0), 0.0, colour);
+        }
+    }
+}
+
 /// Puts two pictures side by side under a title bar (for before/after pairs), overlays drawn when analyses
 /// are given. Pictures of different heights are top-aligned on a dark background.
 pub fn draw_side_by_side(

@@ -196,4 +196,26 @@ fn evaluate_command_prints_the_same_scores_whatever_the_thread_count() {
         text.contains("scar F1") && text.contains("verdict"),
         "{text}"
     );
+    let dir = tempfile::tempdir().expect("temp dir");
+    assert_cmd::Command::cargo_bin("scarscope")
+        .expect("binary built")
+        .args([
+            "evaluate", "--count", "1", "--width", "200", "--height", "150",
+        ])
+        .args(["--mix", "boxcar", "--dump"])
+        .arg(dir.path())
+        .assert()
+        .success();
+    for f in [
+        "scene_0001.png",
+        "scene_0001.truth.json",
+        "scene_0001.overlay.png",
+    ] {
+        assert!(dir.path().join(f).exists(), "{f} not written");
+    }
+    let t: Truth = serde_json::from_str(
+        &std::fs::read_to_string(dir.path().join("scene_0001.truth.json")).expect("truth"),
+    )
+    .expect("truth parses");
+    assert_eq!(t.mix, Mix::Boxcar);
 }

@@ -509,3 +509,52 @@ proptest::proptest! {
         proptest::prop_assert_eq!(a.dimensions(), b.dimensions());
     }
 }
+
+#[test]
+fn fixtures_are_reproduced_by_their_readme_commands() {
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures");
+    let readme = std::fs::read_to_string(root.join("README.md")).expect("fixtures/README.md");
+    let dir = tempfile::tempdir().expect("temp dir");
+    let mut n = 0;
+    for line in readme
+        .lines()
+        .filter(|l| l.starts_with("scarscope render fixtures "))
+    {
+        let args: Vec<&str> = line.split_whitespace().skip(3).collect();
+        let name = args[args.iter().position(|a| *a == "--name").expect("--name") + 1];
+        scarscope()
+            .arg("render")
+            .arg(dir.path())
+            .args(&args)
+            .assert()
+            .success();
+        let truth = |d: &std::path::Path| {
+            std::fs::read_to_string(d.join(format!("{name}.truth.json"))).expect("truth file")
+        };
+        assert_eq!(
+            truth(dir.path()),
+            truth(&root),
+            "{name}: truth differs from the fixture"
+        );
+        let img = |d: &std::path::Path| {
+            image::open(d.join(format!("{name}.jpg")))
+                .expect("fixture image")
+                .to_rgb8()
+        };
+        let (a, b) = (img(dir.path()), img(&root));
+        assert_eq!(a.dimensions(), b.dimensions());
+        let mad = a
+            .as_raw()
+            .iter()
+            .zip(b.as_raw())
+            .map(|(x, y)| (*x as f64 - *y as f64).abs())
+            .sum::<f64>()
+            / a.as_raw().len() as f64;
+        assert!(
+            mad < 0.5,
+            "{name}: pixels differ from the fixture by {mad:.2} on average"
+        );
+        n += 1;
+    }
+    assert_eq!(n, 6, "six fixtures listed in fixtures/README.md");
+}

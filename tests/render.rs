@@ -362,6 +362,36 @@ fn render_command_writes_images_and_truth_files() {
     )
     .expect("truth parses");
     assert_eq!(t.skin_tone, "dark");
+    // A parameter file: its frame, scale and mix are used; a flag overrides its height.
+    let params = dir.path().join("p.toml");
+    std::fs::write(
+        &params,
+        "width = 120\nheight = 90\npx_per_mm = 9.0\nmix = \"raised\"\ngloss = 0.0\n",
+    )
+    .expect("write params");
+    scarscope()
+        .arg("render")
+        .arg(&out)
+        .args(["--name", "from_file", "--height", "100", "--params"])
+        .arg(&params)
+        .assert()
+        .success();
+    let t: Truth = serde_json::from_str(
+        &std::fs::read_to_string(out.join("from_file.truth.json")).expect("truth"),
+    )
+    .expect("truth parses");
+    assert_eq!(
+        (t.width, t.height, t.px_per_mm, t.mix),
+        (120, 100, 9.0, Mix::Raised)
+    );
+    std::fs::write(&params, "colour = 3\n").expect("write params");
+    scarscope()
+        .arg("render")
+        .arg(&out)
+        .arg("--params")
+        .arg(&params)
+        .assert()
+        .failure();
     for bad in [
         vec!["--name", "../escape"],
         vec!["--tone", "green"],

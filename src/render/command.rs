@@ -21,15 +21,15 @@ pub struct RenderArgs {
     /// Seed of the first scene (the rest follow deterministically).
     #[arg(long, default_value_t = 1)]
     pub seed: u64,
-    /// Image width in px.
-    #[arg(long, default_value_t = 800)]
-    pub width: u32,
-    /// Image height in px.
-    #[arg(long, default_value_t = 600)]
-    pub height: u32,
-    /// Scale in px per mm (8–20 typical); pass the same value to `analyze --px-per-mm`.
-    #[arg(long, value_name = "F", default_value_t = 12.0)]
-    pub px_per_mm: f64,
+    /// Image width in px (default 800).
+    #[arg(long)]
+    pub width: Option<u32>,
+    /// Image height in px (default 600).
+    #[arg(long)]
+    pub height: Option<u32>,
+    /// Scale in px per mm (8–20 typical; default 12); pass the same value to `analyze --px-per-mm`.
+    #[arg(long, value_name = "F")]
+    pub px_per_mm: Option<f64>,
     /// Light azimuth in degrees (direction it comes from, CCW from +x: 0 right, 90 top); random if omitted.
     #[arg(long, value_name = "DEG", allow_hyphen_values = true)]
     pub azimuth: Option<f64>,
@@ -48,9 +48,9 @@ pub struct RenderArgs {
     /// Frontal flash: relief shading almost vanishes.
     #[arg(long)]
     pub flat_light: bool,
-    /// Sensor noise in 8-bit levels.
-    #[arg(long, value_name = "SIGMA", default_value_t = 2.0)]
-    pub noise: f64,
+    /// Sensor noise in 8-bit levels (default 2).
+    #[arg(long, value_name = "SIGMA")]
+    pub noise: Option<f64>,
     /// File stem of the outputs instead of `scene_0001`, ... (only with `--count 1`), e.g. `boxcar_light`.
     #[arg(long, value_name = "STEM")]
     pub name: Option<String>,
@@ -83,7 +83,8 @@ pub struct RenderArgs {
     /// Pairs: shift before → after in px, as `DX,DY` (applied after rotation and scale).
     #[arg(long, value_name = "DX,DY", value_parser = parse_shift, default_value = "0,0", allow_hyphen_values = true)]
     pub shift: (f64, f64),
-    /// Scene parameters as a TOML or JSON file (`SceneParams` fields); flags given on the command line win.
+    /// Scene parameters as a TOML or JSON file (`SceneParams` fields); flags given on the command line win,
+    /// and the camera values (ambient, gloss, vignetting, blur, pores, curvature) vary around the file's.
     #[arg(long, value_name = "FILE")]
     pub params: Option<PathBuf>,
 }
@@ -119,20 +120,25 @@ pub fn params_from_args(args: &RenderArgs) -> anyhow::Result<Vec<SceneParams>> {
         Some(p) => read_params(p)?,
         None => SceneParams::default(),
     };
+    // Flags win over the parameter file, which wins over the defaults.
+    base.width = args.width.unwrap_or(base.width);
+    base.height = args.height.unwrap_or(base.height);
+    base.px_per_mm = args.px_per_mm.unwrap_or(base.px_per_mm);
+    base.noise_sigma = args.noise.unwrap_or(base.noise_sigma);
     anyhow::ensure!(
-        args.width >= 16 && args.height >= 16,
+        base.width >= 16 && base.height >= 16,
         "width and height must be at least 16 px"
     );
     anyhow::ensure!(
-        (args.width as u64) * (args.height as u64) <= 100_000_000,
+        (base.width as u64) * (base.height as u64) <= 100_000_000,
         "at most 100 megapixels per scene"
     );
     anyhow::ensure!(
-        args.px_per_mm.is_finite() && args.px_per_mm > 0.5,
+        base.px_per_mm.is_finite() && base.px_per_mm > 0.5,
         "--px-per-mm must be > 0.5"
     );
     anyhow::ensure!(
-        args.noise.is_finite() && args.noise >= 0.0,
+        base.noise_sigma.is_finite() && base.noise_sigma >= 0.0,
         "--noise must be >= 0"
     );
     if let Some(e) = args.elevation {
@@ -144,10 +150,6 @@ pub fn params_from_args(args: &RenderArgs) -> anyhow::Result<Vec<SceneParams>> {
     if let Some(a) = args.azimuth {
         anyhow::ensure!(a.is_finite(), "--azimuth must be a number");
     }
-    base.width = args.width;
-    base.height = args.height;
-    base.px_per_mm = args.px_per_mm;
-    base.noise_sigma = args.noise;
     base.flat_light |= args.flat_light;
     if args.jpeg_quality.is_some() {
         base.jpeg_quality = args.jpeg_quality;
@@ -156,7 +158,7 @@ pub fn params_from_args(args: &RenderArgs) -> anyhow::Result<Vec<SceneParams>> {
     for p in &mut out {
         // The suite varies scale, noise and compression; a render command keeps what was asked for, so
         // `--px-per-mm`, `--noise` and `--jpeg-quality` are exact.
-        p.px_per_mm = args.px_per_mm;
+        p.px_per_mm = base.px_per_mm;
         p.noise_sigma = base.noise_sigma;
         p.jpeg_quality = base.jpeg_quality;
         if let Some(m) = args

@@ -728,6 +728,9 @@ pub struct EvaluateArgs {
     /// Also list every image's misses and false detections (table format).
     #[arg(long)]
     pub details: bool,
+    /// Stray hairs drawn across each scene (artefacts that must not be called lesions).
+    #[arg(long, value_name = "N", default_value_t = 0)]
+    pub hairs: usize,
     /// Only scenes of this kind: ice_pick, boxcar, rolling, raised, active, flat_only (default: cycle all).
     #[arg(long, value_name = "KIND", value_parser = parse_mix)]
     pub mix: Option<Mix>,
@@ -771,6 +774,7 @@ pub fn run(args: &EvaluateArgs, out: &mut dyn Write) -> anyhow::Result<()> {
         px_per_mm: args.px_per_mm,
         jpeg_quality: args.jpeg_quality,
         flat_light: args.flat_light,
+        hairs: args.hairs.min(200),
         ..SceneParams::default()
     };
     let mut suite = scene_suite(args.seed, args.count, &base);

@@ -588,3 +588,40 @@ fn fixtures_are_reproduced_by_their_readme_commands() {
     }
     assert_eq!(n, 6, "six fixtures listed in fixtures/README.md");
 }
+
+#[test]
+fn hairs_and_watermarks_are_drawn_but_are_not_lesions() {
+    let p = SceneParams {
+        seed: 77,
+        mix: Mix::Boxcar,
+        noise_sigma: 0.0,
+        ..SceneParams::default()
+    };
+    let plain = render(&random_scene(&p));
+    let hairy = render(&random_scene(&SceneParams {
+        hairs: 6,
+        watermark: Some("BEFORE".into()),
+        ..p.clone()
+    }));
+    assert_eq!(plain.truth.lesions, hairy.truth.lesions);
+    assert_eq!(plain.truth.expected, hairy.truth.expected);
+    assert_eq!(
+        (hairy.truth.hairs, hairy.truth.watermark.as_deref()),
+        (6, Some("BEFORE"))
+    );
+    let luma = |p: &image::Rgb<u8>| 0.299 * p[0] as f64 + 0.587 * p[1] as f64 + 0.114 * p[2] as f64;
+    let (mut darker, mut brighter) = (0, 0);
+    for (a, b) in plain.rgb.pixels().zip(hairy.rgb.pixels()) {
+        let d = luma(b) - luma(a);
+        darker += usize::from(d < -30.0);
+        brighter += usize::from(d > 30.0);
+    }
+    assert!(darker > 200, "hairs darkened only {darker} px");
+    assert!(
+        brighter > 200,
+        "the watermark brightened only {brighter} px"
+    );
+    // Truth files of scenes without artefacts do not mention them.
+    let json = serde_json::to_string(&plain.truth).expect("serialises");
+    assert!(!json.contains("hairs") && !json.contains("watermark"));
+}

@@ -51,6 +51,12 @@ pub struct RenderArgs {
     /// Sensor noise in 8-bit levels (default 2).
     #[arg(long, value_name = "SIGMA")]
     pub noise: Option<f64>,
+    /// Stray hairs drawn across each scene (artefacts, not lesions).
+    #[arg(long, value_name = "N")]
+    pub hairs: Option<usize>,
+    /// Text stamped on each photo like a clinic watermark, e.g. BEFORE.
+    #[arg(long, value_name = "TEXT")]
+    pub watermark: Option<String>,
     /// File stem of the outputs instead of `scene_0001`, ... (only with `--count 1`), e.g. `boxcar_light`.
     #[arg(long, value_name = "STEM")]
     pub name: Option<String>,
@@ -151,6 +157,13 @@ pub fn params_from_args(args: &RenderArgs) -> anyhow::Result<Vec<SceneParams>> {
         anyhow::ensure!(a.is_finite(), "--azimuth must be a number");
     }
     base.flat_light |= args.flat_light;
+    if let Some(n) = args.hairs {
+        anyhow::ensure!(n <= 200, "--hairs must be at most 200");
+        base.hairs = n;
+    }
+    if args.watermark.is_some() {
+        base.watermark = args.watermark.clone();
+    }
     if args.jpeg_quality.is_some() {
         base.jpeg_quality = args.jpeg_quality;
     }

@@ -402,6 +402,8 @@ fn radiance_uncropped(scene: &Scene, lesions: &[Lesion], win: Window) -> Vec<[f3
         }
     }
 
+    draw_hairs(scene, win, &mut albedo);
+
     let light = scene.light.vector();
     if scene.shadows && !scene.light.flat {
         cast_shadows(scene, lesions, win, &height, &mut direct);
@@ -450,6 +452,68 @@ fn radiance_uncropped(scene: &Scene, lesions: &[Lesion], win: Window) -> Vec<[f3
         }
     });
     albedo
+}
+
+/// Stray hairs: thin dark quadratic curves (0.05–0.1 mm wide, 5–25 mm long) in the albedo, placed by hashes
+/// of the scene seed in scene coordinates so every window shows the same hairs.
+fn draw_hairs(scene: &Scene, win: Window, albedo: &mut [[f32; 3]]) {
+    if scene.hairs == 0 {
+        return;
+    }
+    let ppm = scene.px_per_mm;
+    let (w, h) = (win.w, win.h);
+    // Coverage of the current hair (max over its overlapping stamps, so nothing darkens twice).
+    let mut cov = vec![0f32; w * h];
+    for k in 0..scene.hairs {
+        let mut rng = SplitMix64::new(hash3(scene.seed, k as i64, 0x4A12));
+        let colour = lab_to_linear_rgb([
+            rng.range(12.0, 30.0),
+            rng.range(1.0, 5.0),
+            rng.range(3.0, 10.0),
+        ]);
+        let p0 = [
+            rng.range(0.0, scene.width as f64),
+            rng.range(0.0, scene.height as f64),
+        ];
+        let len = rng.range(5.0, 25.0) * ppm;
+        let ang = rng.range(0.0, std::f64::consts::TAU);
+        let bend = rng.range(-0.3, 0.3) * len;
+        let p2 = [p0[0] + len * ang.cos(), p0[1] + len * ang.sin()];
+        let p1 = [
+            0.5 * (p0[0] + p2[0]) - bend * ang.sin(),
+            0.5 * (p0[1] + p2[1]) + bend * ang.cos(),
+        ];
+        let half = (0.5 * rng.range(0.05, 0.1) * ppm).max(0.5);
+        let steps = (2.0 * len).ceil() as usize;
+        let (mut bi0, mut bi1, mut bj0, mut bj1) = (w, 0, h, 0);
+        for st in 0..=steps {
+            let t = st as f64 / steps as f64;
+            let u = 1.0 - t;
+            let x = u * u * p0[0] + 2.0 * u * t * p1[0] + t * t * p2[0] - win.ox as f64;
+            let y = u * u * p0[1] + 2.0 * u * t * p1[1] + t * t * p2[1] - win.oy as f64;
+            let Some((i0, i1, j0, j1)) = clip_box(x, y, half + 1.0, w, h) else {
+                continue;
+            };
+            (bi0, bi1, bj0, bj1) = (bi0.min(i0), bi1.max(i1), bj0.min(j0), bj1.max(j1));
+            for j in j0..j1 {
+                for i in i0..i1 {
+                    let d = ((i as f64 - x).powi(2) + (j as f64 - y).powi(2)).sqrt();
+                    let cover = (half + 0.5 - d).clamp(0.0, 1.0) as f32;
+                    let c = &mut cov[j * w + i];
+                    *c = c.max(cover);
+                }
+            }
+        }
+        for j in bj0..bj1 {
+            for i in bi0..bi1 {
+                let idx = j * w + i;
+                if cov[idx] > 0.0 {
+                    blend(&mut albedo[idx], colour, cov[idx]);
+                    cov[idx] = 0.0;
+                }
+            }
+        }
+    }
 }
 
 /// Blends `c` over `a` with weight `w` in linear RGB.
@@ -580,6 +644,33 @@ fn cast_shadows(
     }
 }
 
+/// Stamps text in translucent white near the bottom-left corner, as clinics watermark photos.
+fn stamp_watermark(img: &mut RgbImage, text: &str) {
+    let (w, h) = img.dimensions();
+    let n = text.chars().count().max(1) as u32;
+    // About a tenth of the height, but never wider than 80 % of the frame.
+    let s = (h / 70)
+        .min(w * 4 / 5 / (n * crate::overlay::font::ADVANCE))
+        .max(1);
+    let mut mask = RgbImage::new(w, h);
+    let y = h.saturating_sub((crate::overlay::font::GLYPH_H + 4) * s) as i64;
+    crate::overlay::draw_text(
+        &mut mask,
+        (2 * s) as i64,
+        y,
+        text,
+        s,
+        image::Rgb([255, 255, 255]),
+    );
+    for (p, m) in img.pixels_mut().zip(mask.pixels()) {
+        if m[0] > 0 {
+            for c in 0..3 {
+                p[c] = (p[c] as f32 * 0.35 + 255.0 * 0.65).round() as u8;
+            }
+        }
+    }
+}
+
 /// A lookup table of the sRGB transfer curve over linear [0, 1] (4096 steps, linear interpolation).
 struct SrgbLut(Vec<f32>);
 
@@ -678,5 +769,10 @@ pub(crate) fn camera(
         }
     });
     // The buffer has exactly w·h·3 bytes, so this cannot fail.
-    RgbImage::from_raw(w as u32, h as u32, buf).unwrap_or_else(|| RgbImage::new(w as u32, h as u32))
+    let mut img = RgbImage::from_raw(w as u32, h as u32, buf)
+        .unwrap_or_else(|| RgbImage::new(w as u32, h as u32));
+    if let Some(text) = scene.watermark.as_deref().filter(|t| !t.is_empty()) {
+        stamp_watermark(&mut img, text);
+    }
+    img
 }

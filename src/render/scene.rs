@@ -113,6 +113,10 @@ pub struct SceneParams {
     pub shadows: bool,
     /// Lens/focus blur: Gaussian sigma in px applied before the sensor (0 = perfectly sharp).
     pub blur_px: f64,
+    /// Stray hairs drawn across the skin (thin dark curves; artefacts, not lesions).
+    pub hairs: usize,
+    /// Text stamped on the photo like a clinic watermark (e.g. `BEFORE`); an artefact, not a lesion.
+    pub watermark: Option<String>,
 }
 
 impl Default for SceneParams {
@@ -139,6 +143,8 @@ impl Default for SceneParams {
             flat_light: false,
             shadows: true,
             blur_px: 0.6,
+            hairs: 0,
+            watermark: None,
         }
     }
 }
@@ -251,6 +257,12 @@ pub struct Scene {
     /// Gaussian blur sigma in px before the sensor.
     #[serde(default)]
     pub blur_px: f64,
+    /// Stray hairs across the skin.
+    #[serde(default)]
+    pub hairs: usize,
+    /// Watermark text, if any.
+    #[serde(default)]
+    pub watermark: Option<String>,
     /// The lesions, none overlapping, all inside the frame.
     pub lesions: Vec<Lesion>,
 }
@@ -298,6 +310,8 @@ impl Scene {
             ita_deg: ita_deg(self.skin_lab),
             expected: expected_for(&self.lesions.iter().map(|l| l.subtype).collect::<Vec<_>>()),
             lesions,
+            hairs: self.hairs,
+            watermark: self.watermark.clone(),
         }
     }
 }
@@ -374,6 +388,16 @@ pub struct Truth {
     pub lesions: Vec<TruthLesion>,
     /// Expected per-image values.
     pub expected: Expected,
+    /// Stray hairs drawn (artefacts, not lesions); omitted when 0.
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub hairs: usize,
+    /// Watermark text stamped on the photo; omitted when none.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub watermark: Option<String>,
+}
+
+fn is_zero(n: &usize) -> bool {
+    *n == 0
 }
 
 /// Expected per-image values for a list of lesion kinds (domain.md §3 and the contract):
@@ -718,6 +742,11 @@ pub fn random_scene(params: &SceneParams) -> Scene {
         } else {
             0.0
         },
+        hairs: params.hairs.min(200),
+        watermark: params
+            .watermark
+            .as_ref()
+            .map(|t| t.chars().filter(|c| !c.is_control()).take(40).collect()),
         lesions,
     }
 }

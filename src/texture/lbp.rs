@@ -404,15 +404,31 @@ pub fn uniform_histogram(
         return Err(LbpError::MaskSize);
     }
     let w = img.width() as usize;
-    let mut hist = vec![0u64; p + 2];
+    // Four interleaved sub-histograms: uniform codes repeat a lot, and a single table would
+    // serialise on store-to-load forwarding of the same bin.
+    let bins = p + 2;
+    let mut sub = vec![0u64; 4 * bins];
     for_each_code_row(img, p, r, LbpMethod::Uniform, |y, codes| match mask {
-        None => codes.iter().for_each(|&c| hist[c as usize] += 1),
+        None => {
+            let mut ch = codes.chunks_exact(4);
+            for c in &mut ch {
+                sub[c[0] as usize] += 1;
+                sub[bins + c[1] as usize] += 1;
+                sub[2 * bins + c[2] as usize] += 1;
+                sub[3 * bins + c[3] as usize] += 1;
+            }
+            ch.remainder().iter().for_each(|&c| sub[c as usize] += 1);
+        }
         Some(m) => codes
             .iter()
             .zip(&m.as_raw()[y * w..(y + 1) * w])
-            .filter(|(_, &mv)| mv != 0)
-            .for_each(|(&c, _)| hist[c as usize] += 1),
+            .enumerate()
+            .filter(|(_, (_, &mv))| mv != 0)
+            .for_each(|(x, (&c, _))| sub[(x & 3) * bins + c as usize] += 1),
     })?;
+    let hist: Vec<u64> = (0..bins)
+        .map(|b| (0..4).map(|k| sub[k * bins + b]).sum())
+        .collect();
     let total: u64 = hist.iter().sum();
     Ok(hist
         .iter()

@@ -442,6 +442,19 @@ pub fn glcm_features_2d(q: &Quantised, distance: usize) -> GlcmAggregated {
     aggregate(&mats)
 }
 
+/// Convenience: discretise `gray` over `mask` and return the IBSI 2D GLCM features.
+pub fn glcm_features(
+    gray: &image::GrayImage,
+    mask: Option<&image::GrayImage>,
+    discretisation: super::discretise::Discretisation,
+    distance: usize,
+) -> Result<GlcmAggregated, super::discretise::DiscretiseError> {
+    Ok(glcm_features_2d(
+        &Quantised::new(gray, mask, discretisation)?,
+        distance,
+    ))
+}
+
 /// Averaged and merged features of a set of directional matrices.
 pub fn aggregate(mats: &[Glcm]) -> GlcmAggregated {
     let per: Vec<GlcmFeatures> = mats.iter().map(Glcm::features).collect();

@@ -1,5 +1,6 @@
 //! Texture throughput on a 12 MP (4000×3000) synthetic 8-bit image, one core:
-//! IBSI GLCM (4 directions, 32 FBN levels, distance 1) and uniform LBP (P = 8, R = 1).
+//! IBSI GLCM (4 directions, 32 FBN levels, distance 1) and uniform LBP (P = 8, R = 1);
+//! plus `skin_texture` on a 2 MP image.
 //! Run: `cargo bench --bench texture -- --warm-up-time 1 --measurement-time 3`.
 
 use criterion::{criterion_group, criterion_main, Criterion, Throughput};
@@ -7,6 +8,7 @@ use image::GrayImage;
 use scarscope::texture::discretise::{Discretisation, Quantised};
 use scarscope::texture::glcm::glcm_features_2d;
 use scarscope::texture::lbp::uniform_histogram;
+use scarscope::texture::skin_texture;
 use std::hint::black_box;
 
 /// Skin-like synthetic image: smooth shading plus deterministic LCG noise (so neighbouring
@@ -36,6 +38,17 @@ fn bench(c: &mut Criterion) {
     });
     g.bench_function("lbp_uniform_p8_r1_histogram", |b| {
         b.iter(|| black_box(uniform_histogram(black_box(&img), None, 8, 1.0).expect("valid")))
+    });
+    g.finish();
+
+    // The per-image summary used by `analyze`, on a ~2 MP working image (target: tens of ms).
+    let (w2, h2) = (1600, 1200);
+    let small = synthetic(w2, h2);
+    let mut g = c.benchmark_group("skin_texture_2mp");
+    g.sample_size(10);
+    g.throughput(Throughput::Elements(u64::from(w2 * h2)));
+    g.bench_function("skin_texture", |b| {
+        b.iter(|| black_box(skin_texture(black_box(&small), None)))
     });
     g.finish();
 }

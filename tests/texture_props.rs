@@ -135,3 +135,23 @@ proptest! {
         }
     }
 }
+
+proptest! {
+    /// No input (tiny images, empty/one-pixel/random masks, constant regions) panics or yields NaN.
+    #[test]
+    fn skin_texture_never_nan_or_panics((img, mask) in image_and_mask(), constant in any::<bool>()) {
+        let img = if constant { GrayImage::from_pixel(img.width(), img.height(), image::Luma([77])) } else { img };
+        let f = scarscope::texture::skin_texture(&img, mask.as_ref());
+        prop_assert_eq!(f.len(), scarscope::texture::SKIN_TEXTURE_NAMES.len());
+        for (name, v) in &f {
+            prop_assert!(v.is_none_or(f64::is_finite), "{} = {:?}", name, v);
+        }
+        if constant {
+            prop_assert_eq!(f[3].1, None, "correlation of a constant region is undefined");
+        }
+        let q = Quantised::new(&img, mask.as_ref(), Discretisation::None).unwrap();
+        let agg = scarscope::texture::glcm::glcm_features_2d(&q, 1);
+        let json = serde_json::to_string(&agg).unwrap();
+        prop_assert!(!json.contains("NaN"));
+    }
+}

@@ -314,11 +314,14 @@ fn ibsi_features(p: &[f64], ng: usize) -> GlcmFeatures {
     }
 }
 
-/// Counts one-way pairs `(code(y, x), code(y + dy, x + dx))` for each offset into `n × n` tables.
+/// Counts one-way pairs `(code(y, x), code(y + dy, x + dx))` for each offset; returns
+/// row-major `n × n` count tables.
 ///
 /// Codes must be `< n` (guaranteed by [`Quantised`]); the sentinel code for pixels outside the
 /// ROI is counted like any other and its row/column dropped by the caller, which keeps this
-/// loop free of mask branches. Two interleaved sub-tables per offset break the store-to-load
+/// loop free of mask branches. Tables use a power-of-two stride `S ≥ n` and the index is masked
+/// with `S² − 1`, so the compiler can prove every access in bounds (no bounds-check branch in
+/// the inner loop, no `unsafe`). Two interleaved sub-tables per offset break the store-to-load
 /// dependency chain when neighbouring pairs hit the same cell (smooth images do that a lot).
 fn count_pairs<T: Copy + Into<usize>>(
     codes: &[T],
@@ -327,9 +330,11 @@ fn count_pairs<T: Copy + Into<usize>>(
     n: usize,
     offsets: &[(isize, isize)],
 ) -> Vec<Vec<u64>> {
-    let nn = n * n;
-    let mut out = vec![vec![0u64; nn]; offsets.len()];
-    let mut tabs = vec![vec![0u32; 2 * nn]; offsets.len()];
+    let stride = n.next_power_of_two();
+    let shift = stride.trailing_zeros();
+    let ss = stride * stride;
+    let mut out = vec![vec![0u64; n * n]; offsets.len()];
+    let mut tabs = vec![vec![0u32; 2 * ss]; offsets.len()];
     // Flush u32 tables to u64 before any cell could overflow.
     let rows_per_block = ((u32::MAX as usize / 2) / w.max(1)).max(1);
     let mut rows_in_block = 0;
@@ -346,40 +351,49 @@ fn count_pairs<T: Copy + Into<usize>>(
             } else {
                 (&ra[(-dx) as usize..], &rb[..w - (-dx) as usize])
             };
-            count_row(a, b, n, &mut tabs[k]);
+            count_row(a, b, shift, &mut tabs[k]);
         }
         rows_in_block += 1;
         if rows_in_block == rows_per_block {
-            flush(&mut tabs, &mut out, nn);
+            flush(&mut tabs, &mut out, n, stride);
             rows_in_block = 0;
         }
     }
-    flush(&mut tabs, &mut out, nn);
+    flush(&mut tabs, &mut out, n, stride);
     out
 }
 
-fn flush(tabs: &mut [Vec<u32>], out: &mut [Vec<u64>], nn: usize) {
+fn flush(tabs: &mut [Vec<u32>], out: &mut [Vec<u64>], n: usize, stride: usize) {
+    let ss = stride * stride;
     for (t, o) in tabs.iter_mut().zip(out.iter_mut()) {
-        let (t0, t1) = t.split_at_mut(nn);
-        for ((o, a), b) in o.iter_mut().zip(t0.iter_mut()).zip(t1.iter_mut()) {
-            *o += *a as u64 + *b as u64;
-            *a = 0;
-            *b = 0;
+        let (t0, t1) = t.split_at_mut(ss);
+        for i in 0..n {
+            for j in 0..n {
+                let k = i * stride + j;
+                o[i * n + j] += t0[k] as u64 + t1[k] as u64;
+            }
         }
+        t0.fill(0);
+        t1.fill(0);
     }
 }
 
 #[inline(always)]
-fn count_row<T: Copy + Into<usize>>(a: &[T], b: &[T], n: usize, t: &mut [u32]) {
-    let (t0, t1) = t.split_at_mut(n * n);
+fn count_row<T: Copy + Into<usize>>(a: &[T], b: &[T], shift: u32, t: &mut [u32]) {
+    let ss = 1usize << (2 * shift);
+    let mask = ss - 1;
+    let (t0, t1) = t.split_at_mut(ss);
+    // Both halves have length mask + 1, and `x & mask <= mask`: accesses are provably in bounds.
+    let (t0, t1) = (&mut t0[..=mask], &mut t1[..=mask]);
+    let idx = |p: T, q: T| ((p.into() << shift) | q.into()) & mask;
     let mut ca = a.chunks_exact(2);
     let mut cb = b.chunks_exact(2);
     for (pa, pb) in (&mut ca).zip(&mut cb) {
-        t0[pa[0].into() * n + pb[0].into()] += 1;
-        t1[pa[1].into() * n + pb[1].into()] += 1;
+        t0[idx(pa[0], pb[0])] += 1;
+        t1[idx(pa[1], pb[1])] += 1;
     }
     for (&p, &q) in ca.remainder().iter().zip(cb.remainder()) {
-        t0[p.into() * n + q.into()] += 1;
+        t0[idx(p, q)] += 1;
     }
 }
 
@@ -426,6 +440,19 @@ pub struct GlcmAggregated {
 pub fn glcm_features_2d(q: &Quantised, distance: usize) -> GlcmAggregated {
     let mats = directional_glcms(q, distance, &IBSI_DIRECTIONS_2D);
     aggregate(&mats)
+}
+
+/// Convenience: discretise `gray` over `mask` and return the IBSI 2D GLCM features.
+pub fn glcm_features(
+    gray: &image::GrayImage,
+    mask: Option<&image::GrayImage>,
+    discretisation: super::discretise::Discretisation,
+    distance: usize,
+) -> Result<GlcmAggregated, super::discretise::DiscretiseError> {
+    Ok(glcm_features_2d(
+        &Quantised::new(gray, mask, discretisation)?,
+        distance,
+    ))
 }
 
 /// Averaged and merged features of a set of directional matrices.

@@ -222,7 +222,8 @@ impl Lbp {
             q.iter_mut().for_each(|v| *v = 0.0);
         }
         let cy = y + pad;
-        let ci = self.cached(cy);
+        // The f64 copy of the centre row is only needed by interpolated samples.
+        let mut ci: Option<usize> = None;
         let mut sample_row = vec![0.0f64; if var.is_some() { w } else { 0 }];
         for i in 0..self.p {
             let (rp, kr, kc, exact) = {
@@ -245,6 +246,7 @@ impl Lbp {
             let odr = 1.0 - dr;
             let ti = self.cached(top);
             let bi = self.cached(top + 1);
+            let ci = *ci.get_or_insert_with(|| self.cached(cy));
             let s = &self.samples[i];
             let (t, b, cen) = (&self.cache[ti].1, &self.cache[bi].1, &self.cache[ci].1);
             let (tl, tr) = (&t[c0..c0 + w], &t[c0 + 1..c0 + 1 + w]);
@@ -342,19 +344,38 @@ fn for_each_code_row(
     method: LbpMethod,
     mut f: impl FnMut(usize, &[u32]),
 ) -> Result<(), LbpError> {
-    let mut l = Lbp::new(img, p, r)?;
-    let lut: Option<Vec<u32>> =
-        (p <= 16).then(|| (0..1u32 << p).map(|c| map_pattern(c, p, method)).collect());
-    let mut bits = vec![0u32; l.w];
-    for y in 0..l.h {
-        l.row(y, &mut bits, None);
+    let lut = code_lut(p, method);
+    for_each_bits_row(img, p, r, |y, bits| {
         match &lut {
-            Some(lut) => bits.iter_mut().for_each(|b| *b = lut[*b as usize]),
+            Some(lut) => {
+                let m = lut.len() - 1;
+                bits.iter_mut().for_each(|b| *b = lut[*b as usize & m])
+            }
             None => bits
                 .iter_mut()
                 .for_each(|b| *b = map_pattern(*b, p, method)),
         }
-        f(y, &bits);
+        f(y, bits);
+    })
+}
+
+/// Pattern → code table for P ≤ 16 (length 2^P, so `bits & (len − 1)` indexes it).
+fn code_lut(p: usize, method: LbpMethod) -> Option<Vec<u32>> {
+    (p <= 16).then(|| (0..1u32 << p).map(|c| map_pattern(c, p, method)).collect())
+}
+
+/// Calls `f(y, bits)` for each row with the raw pattern bits (bit i = sample i ≥ centre).
+fn for_each_bits_row(
+    img: &GrayImage,
+    p: usize,
+    r: f64,
+    mut f: impl FnMut(usize, &mut [u32]),
+) -> Result<(), LbpError> {
+    let mut l = Lbp::new(img, p, r)?;
+    let mut bits = vec![0u32; l.w];
+    for y in 0..l.h {
+        l.row(y, &mut bits, None);
+        f(y, &mut bits);
     }
     Ok(())
 }
@@ -404,15 +425,36 @@ pub fn uniform_histogram(
         return Err(LbpError::MaskSize);
     }
     let w = img.width() as usize;
-    let mut hist = vec![0u64; p + 2];
-    for_each_code_row(img, p, r, LbpMethod::Uniform, |y, codes| match mask {
-        None => codes.iter().for_each(|&c| hist[c as usize] += 1),
-        Some(m) => codes
+    // Four interleaved sub-histograms: uniform codes repeat a lot, and a single table would
+    // serialise on store-to-load forwarding of the same bin.
+    let bins = p + 2;
+    let mut sub = vec![0u64; 4 * bins];
+    let lut = code_lut(p, LbpMethod::Uniform);
+    let code = |b: u32| match &lut {
+        Some(l) => l[b as usize & (l.len() - 1)] as usize,
+        None => map_pattern(b, p, LbpMethod::Uniform) as usize,
+    };
+    for_each_bits_row(img, p, r, |y, bits| match mask {
+        None => {
+            let mut ch = bits.chunks_exact(4);
+            for c in &mut ch {
+                sub[code(c[0])] += 1;
+                sub[bins + code(c[1])] += 1;
+                sub[2 * bins + code(c[2])] += 1;
+                sub[3 * bins + code(c[3])] += 1;
+            }
+            ch.remainder().iter().for_each(|&c| sub[code(c)] += 1);
+        }
+        Some(m) => bits
             .iter()
             .zip(&m.as_raw()[y * w..(y + 1) * w])
-            .filter(|(_, &mv)| mv != 0)
-            .for_each(|(&c, _)| hist[c as usize] += 1),
+            .enumerate()
+            .filter(|(_, (_, &mv))| mv != 0)
+            .for_each(|(x, (&c, _))| sub[(x & 3) * bins + code(c)] += 1),
     })?;
+    let hist: Vec<u64> = (0..bins)
+        .map(|b| (0..4).map(|k| sub[k * bins + b]).sum())
+        .collect();
     let total: u64 = hist.iter().sum();
     Ok(hist
         .iter()

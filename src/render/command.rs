@@ -220,7 +220,7 @@ pub fn write_atomic(path: &Path, bytes: &[u8]) -> anyhow::Result<()> {
 /// Encodes an image as JPEG at `quality`, or PNG without one; returns the extension and the bytes.
 fn encode(img: &image::RgbImage, quality: Option<u8>) -> anyhow::Result<(&'static str, Vec<u8>)> {
     match quality {
-        Some(q) => Ok(("jpg", encode_jpeg(img, q))),
+        Some(q) => Ok(("jpg", encode_jpeg(img, q)?)),
         None => {
             let mut buf = std::io::Cursor::new(Vec::new());
             img.write_to(&mut buf, image::ImageFormat::Png)

@@ -60,22 +60,24 @@ pub fn render(scene: &Scene) -> RenderedScene {
 }
 
 /// Encodes an image as baseline JPEG at `quality` (1–100).
-pub fn encode_jpeg(rgb: &RgbImage, quality: u8) -> Vec<u8> {
+/// Fails only where JPEG itself cannot go (a side over 65 535 px).
+pub fn encode_jpeg(rgb: &RgbImage, quality: u8) -> anyhow::Result<Vec<u8>> {
     let mut buf = Vec::new();
     let enc = image::codecs::jpeg::JpegEncoder::new_with_quality(&mut buf, quality.clamp(1, 100));
-    // Encoding an in-memory RGB8 buffer into a Vec has no I/O that could fail.
-    if let Err(e) = rgb.write_with_encoder(enc) {
-        unreachable!("JPEG encoding into memory failed: {e}");
-    }
-    buf
+    rgb.write_with_encoder(enc)
+        .map_err(|e| anyhow::anyhow!("JPEG encoding failed: {e}"))?;
+    Ok(buf)
 }
 
-/// The image as it looks after JPEG compression at `quality` (encode, then decode).
+/// The image as it looks after JPEG compression at `quality` (encode, then decode). An image JPEG cannot
+/// hold (a side over 65 535 px) is returned unchanged.
 pub fn jpeg_roundtrip(rgb: &RgbImage, quality: u8) -> RgbImage {
-    let bytes = encode_jpeg(rgb, quality);
-    match image::load_from_memory_with_format(&bytes, image::ImageFormat::Jpeg) {
+    let decoded = encode_jpeg(rgb, quality).and_then(|bytes| {
+        image::load_from_memory_with_format(&bytes, image::ImageFormat::Jpeg)
+            .map_err(anyhow::Error::from)
+    });
+    match decoded {
         Ok(img) => img.to_rgb8(),
-        // Our own encoder's output always decodes; keep the lossless image rather than fail if it ever does not.
         Err(_) => rgb.clone(),
     }
 }

@@ -625,3 +625,62 @@ fn hairs_and_watermarks_are_drawn_but_are_not_lesions() {
     let json = serde_json::to_string(&plain.truth).expect("serialises");
     assert!(!json.contains("hairs") && !json.contains("watermark"));
 }
+
+#[test]
+fn mostly_background_scenes_expect_an_uncertain_verdict() {
+    for seed in 0..6 {
+        let p = SceneParams {
+            seed,
+            mix: Mix::Unusable,
+            ..SceneParams::default()
+        };
+        let scene = random_scene(&p);
+        let r = render(&scene);
+        let bg = scene
+            .background
+            .as_ref()
+            .expect("unusable scenes have a background");
+        let share = r.truth.background_fraction.expect("recorded in the truth");
+        assert!((share - 0.7).abs() < 0.05, "background share {share}");
+        assert_eq!(r.truth.expected.verdict, Verdict::Uncertain);
+        assert!(!r.truth.lesions.is_empty());
+        check_geometry(&r.truth);
+        for l in &r.truth.lesions {
+            assert!(
+                bg.depth_px(l.center[0], l.center[1]) < 0.0,
+                "lesion {} on the background",
+                l.id
+            );
+        }
+        // Background pixels are cloth (neutral or bluish), clearly not skin (b* well above 0).
+        let (mut bg_b, mut skin_b) = (Vec::new(), Vec::new());
+        for (x, y, px) in r.rgb.enumerate_pixels() {
+            let d = bg.depth_px(x as f64, y as f64);
+            let b = scarscope::colour::srgb8_to_lab(px.0)[2];
+            if d > 10.0 {
+                bg_b.push(b);
+            } else if d < -10.0 {
+                skin_b.push(b);
+            }
+        }
+        let mean = |v: &[f64]| v.iter().sum::<f64>() / v.len().max(1) as f64;
+        assert!(
+            mean(&bg_b) < mean(&skin_b) - 5.0,
+            "seed {seed}: cloth b* {:.1} vs skin b* {:.1}",
+            mean(&bg_b),
+            mean(&skin_b)
+        );
+    }
+    // A small background keeps the ordinary verdict.
+    let p = SceneParams {
+        seed: 3,
+        mix: Mix::Boxcar,
+        background: 0.3,
+        ..SceneParams::default()
+    };
+    let t = random_scene(&p).truth();
+    assert_eq!(t.expected.verdict, Verdict::Typical);
+    assert!(t
+        .background_fraction
+        .is_some_and(|f| (f - 0.3).abs() < 0.05));
+}

@@ -39,7 +39,8 @@ pub struct RenderArgs {
     /// Skin tone band: very_light, light, intermediate, tan, brown, dark (cycles over all if omitted).
     #[arg(long, value_name = "BAND", value_parser = parse_tone)]
     pub tone: Option<SkinTone>,
-    /// Dominant kind: ice_pick, boxcar, rolling, raised, active, flat_only, random (cycles if omitted).
+    /// Dominant kind: ice_pick, boxcar, rolling, raised, active, flat_only, unusable, random (cycles over
+    /// the first six if omitted).
     #[arg(long, value_name = "KIND", value_parser = parse_mix)]
     pub mix: Option<Mix>,
     /// Write JPEG at this quality (1–100) instead of PNG.
@@ -57,6 +58,9 @@ pub struct RenderArgs {
     /// Text stamped on each photo like a clinic watermark, e.g. BEFORE.
     #[arg(long, value_name = "TEXT")]
     pub watermark: Option<String>,
+    /// Share of the frame covered by non-skin background (0..0.9); from 0.6 the truth expects `uncertain`.
+    #[arg(long, value_name = "F")]
+    pub background: Option<f64>,
     /// File stem of the outputs instead of `scene_0001`, ... (only with `--count 1`), e.g. `boxcar_light`.
     #[arg(long, value_name = "STEM")]
     pub name: Option<String>,
@@ -160,6 +164,13 @@ pub fn params_from_args(args: &RenderArgs) -> anyhow::Result<Vec<SceneParams>> {
     if let Some(n) = args.hairs {
         anyhow::ensure!(n <= 200, "--hairs must be at most 200");
         base.hairs = n;
+    }
+    if let Some(b) = args.background {
+        anyhow::ensure!(
+            b.is_finite() && (0.0..=0.9).contains(&b),
+            "--background must be within 0..0.9"
+        );
+        base.background = b;
     }
     if args.watermark.is_some() {
         base.watermark = args.watermark.clone();

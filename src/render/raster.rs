@@ -331,6 +331,17 @@ fn radiance_uncropped(scene: &Scene, lesions: &[Lesion], win: Window) -> Vec<[f3
     });
 
     stamp_pores(scene, win, &mut height, &mut ao);
+    if let Some(bg) = &scene.background {
+        paint_background(
+            scene,
+            bg,
+            win,
+            &mut albedo,
+            &mut height,
+            &mut ao,
+            &mut gloss,
+        );
+    }
 
     // Lesions: relief, cavity visibility, gloss and colour, each inside its own bounding box only.
     for l in lesions {
@@ -454,6 +465,36 @@ fn radiance_uncropped(scene: &Scene, lesions: &[Lesion], win: Window) -> Vec<[f3
         }
     });
     albedo
+}
+
+/// Non-skin background (cloth): its colour with a fine weave texture, flat, matte and without pores, blended
+/// into the skin over a ~1.5 px edge.
+fn paint_background(
+    scene: &Scene,
+    bg: &super::scene::Background,
+    win: Window,
+    albedo: &mut [[f32; 3]],
+    height: &mut [f32],
+    ao: &mut [f32],
+    gloss: &mut [f32],
+) {
+    let w = win.w;
+    let cloth = lab_to_linear_rgb(bg.lab);
+    let weave = ValueNoise::new(mix64(scene.seed ^ 0xC107), 0.4 * scene.px_per_mm, win);
+    for (idx, px) in albedo.iter_mut().enumerate() {
+        let x = (win.ox + (idx % w) as i64) as f64;
+        let y = (win.oy + (idx / w) as i64) as f64;
+        let d = bg.depth_px(x, y);
+        if d < -1.5 {
+            continue;
+        }
+        let t = smoothstep(-1.5, 1.5, d) as f32;
+        let k = (1.0 + 0.08 * weave.at(x, y)) as f32;
+        blend(px, [cloth[0] * k, cloth[1] * k, cloth[2] * k], t);
+        height[idx] *= 1.0 - t;
+        ao[idx] += (1.0 - ao[idx]) * t;
+        gloss[idx] *= 1.0 - t;
+    }
 }
 
 /// Stray hairs: thin dark quadratic curves (0.05–0.1 mm wide, 5–25 mm long) in the albedo, placed by hashes

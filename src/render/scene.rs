@@ -29,7 +29,10 @@ pub enum Mix {
     Active,
     /// Flat marks only (brown and red), no scars.
     FlatOnly,
-    /// One of the above, drawn from the seed.
+    /// A few atrophic scars on a photo that is mostly non-skin background (expected verdict `uncertain`).
+    /// Not part of the suite cycle or of `random`.
+    Unusable,
+    /// One of the six concrete mixes, drawn from the seed.
     Random,
 }
 
@@ -53,16 +56,18 @@ impl Mix {
             Mix::Raised => "raised",
             Mix::Active => "active",
             Mix::FlatOnly => "flat_only",
+            Mix::Unusable => "unusable",
             Mix::Random => "random",
         }
     }
 
-    /// Parses a mix name (`ice_pick`, `boxcar`, `rolling`, `raised`, `active`, `flat_only`, `random`).
+    /// Parses a mix name (`ice_pick`, `boxcar`, `rolling`, `raised`, `active`, `flat_only`, `unusable`,
+    /// `random`).
     pub fn parse(s: &str) -> Option<Mix> {
         let s = s.trim().to_ascii_lowercase().replace('-', "_");
         Mix::CONCRETE
             .into_iter()
-            .chain([Mix::Random])
+            .chain([Mix::Unusable, Mix::Random])
             .find(|m| m.as_str() == s)
     }
 }
@@ -117,6 +122,93 @@ pub struct SceneParams {
     pub hairs: usize,
     /// Text stamped on the photo like a clinic watermark (e.g. `BEFORE`); an artefact, not a lesion.
     pub watermark: Option<String>,
+    /// Share of the frame covered by non-skin background (cloth) beyond a wavy edge, 0..0.9; the `unusable`
+    /// mix uses 0.7 when this is 0. From [`UNUSABLE_BACKGROUND`] up the expected verdict is `uncertain`.
+    pub background: f64,
+}
+
+/// Background share from which a photo is expected to be judged unusable (verdict `uncertain`): with less
+/// than 40 % skin there is too little to read.
+pub const UNUSABLE_BACKGROUND: f64 = 0.6;
+
+/// Non-skin background beyond a wavy edge: pixels where [`Background::depth_px`] > 0 show cloth.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct Background {
+    /// Share of the frame covered (approximately, measured on a grid).
+    pub fraction: f64,
+    /// Direction from the frame centre towards the background, degrees CCW from +x as seen.
+    pub normal_deg: f64,
+    /// Distance of the edge from the frame centre along that direction, px.
+    pub offset_px: f64,
+    /// Amplitude of the edge's waviness, px.
+    pub wave_amp_px: f64,
+    /// Wavelength of the edge's waviness, px.
+    pub wave_len_px: f64,
+    /// Phase of the waviness, radians.
+    pub wave_phase: f64,
+    /// Cloth colour, CIELAB.
+    pub lab: [f64; 3],
+    /// Frame centre the edge is measured from, px.
+    pub center: [f64; 2],
+}
+
+impl Background {
+    /// Signed distance-like depth into the background in px (> 0 = background, < 0 = skin).
+    pub fn depth_px(&self, x: f64, y: f64) -> f64 {
+        let a = self.normal_deg.to_radians();
+        let (nx, ny) = (a.cos(), -a.sin());
+        let (dx, dy) = (x - self.center[0], y - self.center[1]);
+        let along = dx * nx + dy * ny;
+        let across = -dx * ny + dy * nx;
+        let wave = self.wave_amp_px
+            * (std::f64::consts::TAU * across / self.wave_len_px + self.wave_phase).sin();
+        along - self.offset_px - wave
+    }
+
+    /// Draws a background covering about `fraction` of a `w` × `h` frame.
+    fn draw(fraction: f64, w: u32, h: u32, rng: &mut SplitMix64) -> Background {
+        let center = [w as f64 / 2.0, h as f64 / 2.0];
+        let diag = (center[0].powi(2) + center[1].powi(2)).sqrt();
+        let mut bg = Background {
+            fraction,
+            normal_deg: rng.range(0.0, 360.0),
+            offset_px: 0.0,
+            wave_amp_px: rng.range(0.02, 0.08) * diag,
+            wave_len_px: rng.range(0.5, 1.2) * diag,
+            wave_phase: rng.range(0.0, std::f64::consts::TAU),
+            lab: [
+                rng.range(25.0, 70.0),
+                rng.range(-8.0, 8.0),
+                rng.range(-25.0, 5.0),
+            ],
+            center,
+        };
+        // Bisection on the edge offset so the covered share on a 64×48 grid matches the wanted fraction.
+        let share = |bg: &Background| {
+            let mut n = 0;
+            for j in 0..48 {
+                for i in 0..64 {
+                    let (x, y) = (
+                        (i as f64 + 0.5) * w as f64 / 64.0,
+                        (j as f64 + 0.5) * h as f64 / 48.0,
+                    );
+                    n += usize::from(bg.depth_px(x, y) > 0.0);
+                }
+            }
+            n as f64 / (64.0 * 48.0)
+        };
+        let (mut lo, mut hi) = (-2.0 * diag, 2.0 * diag);
+        for _ in 0..40 {
+            bg.offset_px = 0.5 * (lo + hi);
+            if share(&bg) > fraction {
+                lo = bg.offset_px;
+            } else {
+                hi = bg.offset_px;
+            }
+        }
+        bg.fraction = share(&bg);
+        bg
+    }
 }
 
 impl Default for SceneParams {
@@ -145,6 +237,7 @@ impl Default for SceneParams {
             blur_px: 0.6,
             hairs: 0,
             watermark: None,
+            background: 0.0,
         }
     }
 }
@@ -263,6 +356,9 @@ pub struct Scene {
     /// Watermark text, if any.
     #[serde(default)]
     pub watermark: Option<String>,
+    /// Non-skin background, if any.
+    #[serde(default)]
+    pub background: Option<Background>,
     /// The lesions, none overlapping, all inside the frame.
     pub lesions: Vec<Lesion>,
 }
@@ -308,10 +404,23 @@ impl Scene {
             },
             skin_tone: self.tone.as_str().to_string(),
             ita_deg: ita_deg(self.skin_lab),
-            expected: expected_for(&self.lesions.iter().map(|l| l.subtype).collect::<Vec<_>>()),
+            expected: {
+                let mut e =
+                    expected_for(&self.lesions.iter().map(|l| l.subtype).collect::<Vec<_>>());
+                // A photo that is mostly not skin cannot be judged (domain.md §3: what a photo can settle).
+                if self
+                    .background
+                    .as_ref()
+                    .is_some_and(|b| b.fraction >= UNUSABLE_BACKGROUND)
+                {
+                    e.verdict = Verdict::Uncertain;
+                }
+                e
+            },
             lesions,
             hairs: self.hairs,
             watermark: self.watermark.clone(),
+            background_fraction: self.background.as_ref().map(|b| b.fraction),
         }
     }
 }
@@ -394,6 +503,9 @@ pub struct Truth {
     /// Watermark text stamped on the photo; omitted when none.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub watermark: Option<String>,
+    /// Share of the frame that is non-skin background; omitted when none.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub background_fraction: Option<f64>,
 }
 
 fn is_zero(n: &usize) -> bool {
@@ -516,9 +628,13 @@ fn mix_counts(mix: Mix, area_mm2: f64, rng: &mut SplitMix64) -> Vec<(Subtype, us
             (Subtype::Pigmented, n / 2 + 1),
             (Subtype::Erythematous, n / 2),
         ],
+        Mix::Unusable => vec![
+            (Subtype::Boxcar, rng.int(2, 3)),
+            (Subtype::Rolling, rng.int(0, 1)),
+        ],
         Mix::Random => Vec::new(),
     };
-    if mix != Mix::FlatOnly && mix != Mix::Active {
+    if !matches!(mix, Mix::FlatOnly | Mix::Active | Mix::Unusable) {
         v.extend(flat(rng));
     }
     v
@@ -665,6 +781,18 @@ pub fn random_scene(params: &SceneParams) -> Scene {
         }
     }
     drafts.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
+    // The background draws from its own stream so scenes without one stay exactly as they were.
+    let bg_share = if params.background > 0.0 && params.background.is_finite() {
+        params.background.min(0.9)
+    } else if mix == Mix::Unusable {
+        0.7
+    } else {
+        0.0
+    };
+    let background = (bg_share > 0.0).then(|| {
+        let mut brng = SplitMix64::new(hash3(params.seed, 0xB6, 0xC1));
+        Background::draw(bg_share, w, h, &mut brng)
+    });
     let mut lesions: Vec<Lesion> = Vec::new();
     // Margin from the frame: 3 % of the short side, at least 4 px.
     let margin = (0.03 * w.min(h) as f64).max(4.0);
@@ -693,7 +821,9 @@ pub fn random_scene(params: &SceneParams) -> Scene {
             let free = lesions.iter().all(|o| {
                 let d = ((o.center[0] - c[0]).powi(2) + (o.center[1] - c[1]).powi(2)).sqrt();
                 d > r + o.outer_radius_mm() * ppm + gap
-            });
+            }) && background
+                .as_ref()
+                .is_none_or(|b| b.depth_px(c[0], c[1]) < -(1.5 * r + b.wave_amp_px + gap));
             if free {
                 l.center = c;
                 lesions.push(l);
@@ -747,6 +877,7 @@ pub fn random_scene(params: &SceneParams) -> Scene {
             .watermark
             .as_ref()
             .map(|t| t.chars().filter(|c| !c.is_control()).take(40).collect()),
+        background,
         lesions,
     }
 }
@@ -838,7 +969,7 @@ mod tests {
                 Mix::Raised => e
                     .dominant_subtype
                     .filter(|s| s.class() == RegionClass::Hypertrophic),
-                Mix::FlatOnly | Mix::Random => None,
+                Mix::FlatOnly | Mix::Unusable | Mix::Random => None,
             };
             assert_eq!(
                 e.dominant_subtype,

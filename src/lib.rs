@@ -5,12 +5,18 @@
 //! deterministic output. The binary in `main.rs` only parses arguments and prints.
 
 pub mod analyze;
+pub mod classify;
 pub mod cli;
 pub mod colour;
 pub mod compare;
+pub mod detect;
 pub mod evaluate;
+pub mod light;
+pub mod measure;
 pub mod overlay;
+pub mod prepare;
 pub mod profile;
 pub mod render;
 pub mod report;
+pub mod summarise;
 pub mod texture;

@@ -1,7 +1,8 @@
 //! Measure stage: size, shape, relief, wall profile, colour and gloss of each candidate.
 //!
-//! - Radius: refined from the radial profile of the local contrast (|flattened luminance| + weighted |a*|
-//!   residual): the first half-maximum crossing outside the peak, so V, U and M shapes all get their rim.
+//! - Radius: refined from the radial distribution of the local contrast (|flattened luminance| + weighted |a*|
+//!   residual above the far ring's level): the radius holding a fixed share of it, so V, U and M shapes all
+//!   get their rim; the factor that turns it into the footprint radius is calibrated on rendered lesions.
 //! - Relief (domain.md §4): the luminance residual inside the region is split, by reflecting across the line
 //!   through the centre perpendicular to the light, into an antisymmetric part (shading of relief) and a
 //!   symmetric part (albedo/colour). The first moment along the light direction gives the sign: negative
@@ -181,21 +182,41 @@ pub fn measure(
         }
     }
     let half = bgc + 0.5 * (pk - bgc);
+    // Radius holding a fixed share of the excess contrast out to twice the detection radius: robust to where
+    // the contrast sits (a rim for U, the whole floor for V, a soft slope for M).
+    let mut excess = [0.0f64; NB];
+    each_pixel(w, h, cx, cy, 2.0 * r0, |x, y, d| {
+        let i = (y * w + x) as usize;
+        if p.mask[i] {
+            let b = ((d / r0) * 6.0) as usize;
+            if b < NB {
+                excess[b] += (contrast(i) as f64 - bgc).max(0.0);
+            }
+        }
+    });
+    let total: f64 = excess.iter().take(12).sum();
     let mut radius = r0;
-    for b in pk_i..NB - 1 {
-        if pv[b + 1] < half {
-            // Linear interpolation between bin centres.
-            let (v0, v1) = (pv[b], pv[b + 1]);
-            let f = if v0 > v1 {
-                ((v0 - half) / (v0 - v1)).clamp(0.0, 1.0)
-            } else {
-                0.5
-            };
-            radius = (b as f64 + 0.5 + f) * r0 / 6.0;
-            break;
+    if total > 0.0 {
+        let mut acc = 0.0;
+        for (b, &e) in excess.iter().enumerate().take(12) {
+            if acc + e >= rules.edge_energy * total {
+                let f = if e > 0.0 {
+                    (rules.edge_energy * total - acc) / e
+                } else {
+                    0.5
+                };
+                radius = (b as f64 + f) * r0 / 6.0 * rules.radius_calibration;
+                break;
+            }
+            acc += e;
         }
     }
-    let radius = radius.clamp(0.6 * r0, 2.0 * r0).max(1.0);
+    let _ = pk_i;
+    let radius = if c.pixels.is_some() {
+        r0 * rules.segment_radius_calibration
+    } else {
+        radius.clamp(0.5 * r0, 2.0 * r0).max(1.0)
+    };
     let r = radius;
     // Colour and level statistics.
     let (mut l_in, mut a_in, mut b_in, mut rg_in, mut gb_in) = (

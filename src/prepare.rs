@@ -390,7 +390,7 @@ fn downsample(rgb: &RgbImage, factor: f64) -> [Plane; 3] {
 }
 
 /// Binary erosion/dilation with a square of half-width `r` (separable min/max).
-fn morph(mask: &[bool], w: usize, h: usize, r: usize, dilate: bool) -> Vec<bool> {
+pub fn morph(mask: &[bool], w: usize, h: usize, r: usize, dilate: bool) -> Vec<bool> {
     if r == 0 {
         return mask.to_vec();
     }
@@ -437,7 +437,12 @@ fn morph(mask: &[bool], w: usize, h: usize, r: usize, dilate: bool) -> Vec<bool>
 }
 
 /// Labels 4-connected components of pixels equal to `value`; returns (labels, sizes, touches-border).
-fn components(mask: &[bool], w: usize, h: usize, value: bool) -> (Vec<u32>, Vec<usize>, Vec<bool>) {
+pub fn components(
+    mask: &[bool],
+    w: usize,
+    h: usize,
+    value: bool,
+) -> (Vec<u32>, Vec<usize>, Vec<bool>) {
     let mut labels = vec![0u32; w * h];
     let mut sizes = vec![0usize];
     let mut border = vec![false];

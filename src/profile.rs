@@ -129,6 +129,16 @@ pub struct DetectRules {
     pub nms_overlap: f64,
     /// Most regions reported per image.
     pub max_regions: usize,
+    /// Smoothing of the contrast map before segmentation, mm (a pore's scale).
+    pub segment_smooth_mm: f64,
+    /// Weight of |a*| residual in the segmentation contrast (log-luminance units per a* unit).
+    pub segment_redness_weight: f64,
+    /// A segmented lesion must reach the skin's median contrast plus this many robust deviations.
+    pub segment_high_z: f64,
+    /// ... and at least this absolute contrast (log units).
+    pub segment_min_contrast: f64,
+    /// Gaps narrower than this are closed so a pit's two crescents join, mm.
+    pub segment_close_mm: f64,
 }
 
 impl Default for DetectRules {
@@ -147,6 +157,12 @@ pub struct MeasureRules {
     pub rim_start: f64,
     /// Centre disc radius as a fraction of the radius (pustule head, dark centre).
     pub centre_fraction: f64,
+    /// Share of the region's excess contrast inside the measured radius.
+    pub edge_energy: f64,
+    /// Footprint radius per measured radius (calibrated on rendered lesions of known size).
+    pub radius_calibration: f64,
+    /// Footprint radius per equivalent radius of a segmented region.
+    pub segment_radius_calibration: f64,
 }
 
 impl Default for MeasureRules {

@@ -104,6 +104,7 @@ fn region_features(m: &Measured, scale: f64) -> Features {
     put("head_delta_b", m.head_delta_b);
     put("gloss_fraction", m.gloss);
     put("scale_radius_px", m.scale_radius * scale);
+    put("segmented", if m.segmented { 1.0 } else { 0.0 });
     f
 }
 
@@ -133,9 +134,35 @@ pub fn analyze(rgb: &RgbImage, opts: &AnalysisOptions) -> Analysis {
     let s = p.scale;
     let mut regions = Vec::with_capacity(cands.len());
     let mut measured = Vec::with_capacity(cands.len());
+    // Measured circles can differ from the detected ones (a pit's far-wall crescent is segmented on its own,
+    // then falls inside the pit once the pit's extent is measured): strongest first, a region whose centre
+    // lies inside an already accepted region is the same lesion.
+    let mut accepted: Vec<(f64, f64, f64)> = Vec::new();
     for c in &cands {
-        let m = measure(&mctx, c, &light, prof.detect.redness_weight, &prof.measure);
+        let m = measure(
+            &mctx,
+            c,
+            &light,
+            relief_ok,
+            prof.detect.redness_weight,
+            &prof.measure,
+        );
         let k = classify(&m, &cctx, &prof.classify);
+        // An unsegmented (soft, wide) blob is reported only when its shading says it is a depression: albedo
+        // mottling makes soft blobs of every other kind, and a rolling scar is the one lesion that only shows
+        // as soft shading (domain.md §1: "soft superficial shadowing", easy to miss under flat light).
+        if c.pixels.is_none() && k.relief != crate::report::Relief::Depressed {
+            continue;
+        }
+        let inside = |px: f64, py: f64| {
+            accepted
+                .iter()
+                .any(|&(x, y, r)| ((x - px).powi(2) + (y - py).powi(2)).sqrt() < r)
+        };
+        if inside(m.x, m.y) || inside(c.x, c.y) {
+            continue;
+        }
+        accepted.push((m.x, m.y, m.radius));
         let r_in = m.radius * s;
         let to_in = |v: f64| ((v * s).round().max(0.0)) as u32;
         let bx0 = to_in(m.bbox[0]).min(rgb.width().saturating_sub(1));

@@ -53,10 +53,15 @@ pub fn classify(m: &Measured, ctx: &ClassifyContext, rules: &ClassifyRules) -> C
     let mut reasons = Vec::new();
     let relief_known = ctx.light_confidence >= rules.min_light_confidence
         && m.radius >= rules.min_relief_radius_px;
+    // Shading scales R, G and B alike: a change in lightness without a change in log chromaticity is light
+    // and shadow (a pit's dark floor), not pigment or blood.
+    let neutral = m.delta_gb.abs() < rules.pigment_chromaticity
+        && m.delta_rg.abs() < rules.pigment_chromaticity;
     let relief = if !relief_known {
         Relief::Unknown
-    } else if m.antisymmetry >= rules.min_antisymmetry
-        && m.relief_amplitude.abs() >= rules.min_relief_amplitude
+    } else if m.relief_amplitude.abs() >= rules.min_relief_amplitude
+        && (m.antisymmetry >= rules.min_antisymmetry
+            || (neutral && m.antisymmetry >= rules.min_antisymmetry_neutral))
     {
         if m.relief_amplitude < 0.0 {
             Relief::Depressed
@@ -172,6 +177,13 @@ pub fn classify(m: &Measured, ctx: &ClassifyContext, rules: &ClassifyRules) -> C
             } else {
                 hyper += 1.5;
             }
+            // A papule is a dome (shading spread over the whole radius); a raised scar a plateau with a
+            // steep edge (shading at the rim).
+            if m.rim_fraction >= rules.plateau_rim_fraction {
+                hyper += 1.5;
+            } else {
+                inflam += 1.0;
+            }
             if glossy {
                 hyper += 1.0;
             }
@@ -196,7 +208,7 @@ pub fn classify(m: &Measured, ctx: &ClassifyContext, rules: &ClassifyRules) -> C
                 ));
                 st
             } else {
-                let dusky = red && m.delta_b < -1.0;
+                let dusky = red && m.delta_b < rules.keloid_dusky_delta_b;
                 let keloid = large_keloid || m.circularity < rules.keloid_max_circularity || dusky;
                 let st = if keloid {
                     Subtype::Keloid

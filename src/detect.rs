@@ -194,9 +194,19 @@ pub fn detect(
             .then(a.x.total_cmp(&b.x))
     });
     // Segmented lesions come first: their extent is measured, not inferred from a scale.
-    let mut kept: Vec<Candidate> = segments(p, rules);
+    let mut kept: Vec<Candidate> =
+        segments(p, if use_relief { Some(light.toward) } else { None }, rules);
     let n_seg = kept.len();
     for c in cands {
+        // Small sharp lesions are segmented; the blob search adds only soft, wide ones (rolling scars) that do
+        // not stand out pixel by pixel.
+        let soft_min = p
+            .px_per_mm
+            .map(|s| rules.soft_min_radius_mm * s)
+            .unwrap_or(rules.soft_min_radius_px);
+        if c.radius < soft_min {
+            continue;
+        }
         let inside = kept[..n_seg].iter().any(|k| {
             let d = ((k.x - c.x).powi(2) + (k.y - c.y).powi(2)).sqrt();
             d < k.radius + 0.5 * c.radius
@@ -221,7 +231,7 @@ pub fn detect(
 /// Segments sharp lesions: hysteresis threshold of the local contrast (|flattened luminance| + weighted |a*|
 /// residual), closed over gaps narrower than a pore so the bright and dark crescents of one pit and its flat
 /// floor join, holes filled; components smaller than the smallest lesion (pores) are dropped.
-pub fn segments(p: &Prepared, rules: &DetectRules) -> Vec<Candidate> {
+pub fn segments(p: &Prepared, light: Option<[f64; 2]>, rules: &DetectRules) -> Vec<Candidate> {
     let (w, h) = (p.w, p.h);
     if w < 8 || h < 8 {
         return Vec::new();
@@ -270,12 +280,12 @@ pub fn segments(p: &Prepared, rules: &DetectRules) -> Vec<Candidate> {
     );
     let (labels, sizes, _) = crate::prepare::components(&closed, w, h, true);
     // Components must contain a strong pixel.
-    let mut strong = vec![false; sizes.len()];
+    let mut strong = vec![0usize; sizes.len()];
     let mut peak = vec![0.0f32; sizes.len()];
     for i in 0..w * h {
         let l = labels[i] as usize;
         if l != 0 && c[i] >= hi {
-            strong[l] = true;
+            strong[l] += 1;
             peak[l] = peak[l].max(c[i]);
         }
     }
@@ -286,8 +296,12 @@ pub fn segments(p: &Prepared, rules: &DetectRules) -> Vec<Candidate> {
     let min_area = (std::f64::consts::PI * 0.25 * min_d * min_d) as usize;
     let max_area = (0.25 * (w * h) as f64) as usize;
     // Fill holes inside each kept component (a boxcar's flat floor has no contrast of its own).
+    // A lesion has a solid core of strong contrast; a few pores joined by the closing have only specks.
+    let min_strong = ((rules.segment_min_core * min_area as f64).ceil() as usize).max(2);
     let keep: Vec<bool> = (0..sizes.len())
-        .map(|l| l != 0 && strong[l] && sizes[l] >= min_area.max(3) && sizes[l] <= max_area)
+        .map(|l| {
+            l != 0 && strong[l] >= min_strong && sizes[l] >= min_area.max(3) && sizes[l] <= max_area
+        })
         .collect();
     let fg: Vec<bool> = labels.iter().map(|&l| keep[l as usize]).collect();
     let (bl, bsizes, bborder) = crate::prepare::components(&fg, w, h, false);
@@ -312,23 +326,94 @@ pub fn segments(p: &Prepared, rules: &DetectRules) -> Vec<Candidate> {
             }
         }
     }
-    let mut out = Vec::new();
+    // One record per kept component: pixels, centroid, equivalent radius, polarity, peak.
+    struct Seg {
+        px: Vec<u32>,
+        x: f64,
+        y: f64,
+        r: f64,
+        sign: f64,
+        peak: f32,
+    }
+    let mut segs: Vec<Seg> = Vec::new();
     for (l, px) in pix.into_iter().enumerate() {
         if !keep[l] || px.is_empty() {
             continue;
         }
         let n = px.len() as f64;
+        let (mut sx, mut sy, mut sv) = (0.0f64, 0.0f64, 0.0f64);
+        for &i in &px {
+            sx += (i as usize % w) as f64;
+            sy += (i as usize / w) as f64;
+            sv += g.data[i as usize] as f64;
+        }
+        segs.push(Seg {
+            x: sx / n,
+            y: sy / n,
+            r: (n / std::f64::consts::PI).sqrt(),
+            sign: sv.signum(),
+            peak: peak[l],
+            px,
+        });
+    }
+    // Under side light a pit's dark near wall and bright far wall (or a bump's bright near and dark far
+    // slope) may be segmented apart: pairs of opposite polarity lying along the light, no farther apart than
+    // a lesion's width, are joined (union-find, deterministic order).
+    let mut parent: Vec<usize> = (0..segs.len()).collect();
+    fn root(parent: &mut [usize], mut i: usize) -> usize {
+        while parent[i] != i {
+            parent[i] = parent[parent[i]];
+            i = parent[i];
+        }
+        i
+    }
+    if let Some(u) = light {
+        for a in 0..segs.len() {
+            for b in a + 1..segs.len() {
+                if segs[a].sign == segs[b].sign {
+                    continue;
+                }
+                let (dx, dy) = (segs[b].x - segs[a].x, segs[b].y - segs[a].y);
+                let d = (dx * dx + dy * dy).sqrt();
+                if d <= 0.0 || d > rules.pair_distance * (segs[a].r + segs[b].r) {
+                    continue;
+                }
+                if ((dx * u[0] + dy * u[1]) / d).abs() < rules.pair_alignment {
+                    continue;
+                }
+                let (ra, rb) = (root(&mut parent, a), root(&mut parent, b));
+                if ra != rb {
+                    parent[ra.max(rb)] = ra.min(rb);
+                }
+            }
+        }
+    }
+    let mut groups: Vec<Vec<usize>> = vec![Vec::new(); segs.len()];
+    for i in 0..segs.len() {
+        let r = root(&mut parent, i);
+        groups[r].push(i);
+    }
+    let mut out = Vec::new();
+    for members in groups.into_iter().filter(|g| !g.is_empty()) {
+        let mut px: Vec<u32> = Vec::new();
+        let mut pk = 0.0f32;
+        for &m in &members {
+            px.extend_from_slice(&segs[m].px);
+            pk = pk.max(segs[m].peak);
+        }
+        px.sort_unstable();
+        let n = px.len() as f64;
         let (sx, sy) = px.iter().fold((0.0, 0.0), |a, &i| {
             (a.0 + (i as usize % w) as f64, a.1 + (i as usize / w) as f64)
         });
         let radius = (n / std::f64::consts::PI).sqrt();
-        let z = ((peak[l] - med) / mad.max(1e-6)) as f64;
+        let z = ((pk - med) / mad.max(1e-6)) as f64;
         out.push(Candidate {
             x: sx / n,
             y: sy / n,
             sigma: radius / rules.radius_per_sigma,
             radius,
-            response: peak[l] as f64,
+            response: pk as f64,
             z,
             pixels: Some(px),
         });

@@ -74,6 +74,8 @@ pub struct Measured {
     pub head_delta_b: f64,
     /// Share of the lesion that is specular highlight.
     pub gloss: f64,
+    /// Whether the lesion's extent was segmented (true) or inferred from a blob's scale (false).
+    pub segmented: bool,
 }
 
 /// Precomputed planes shared by all regions of one image.
@@ -137,13 +139,17 @@ pub fn measure(
     ctx: &MeasureContext,
     c: &Candidate,
     light: &LightEstimate,
+    relief_light: bool,
     redness_weight: f64,
     rules: &MeasureRules,
 ) -> Measured {
     let p = ctx.p;
     let (w, h) = (p.w as isize, p.h as isize);
-    let (cx, cy) = (c.x, c.y);
-    let r0 = c.radius.max(1.0);
+    let (cx, cy, r0) = match (&c.pixels, relief_light) {
+        (Some(px), true) if px.len() >= 4 => extent_along_light(px, p.w, light.toward, c),
+        _ => (c.x, c.y, c.radius),
+    };
+    let r0 = r0.max(1.0);
     let rw = redness_weight as f32 * 4.0;
     // Contrast relative to the far ring.
     let ring_level = |plane: &Plane, r_in: f64, r_out: f64| -> f64 {
@@ -427,7 +433,31 @@ pub fn measure(
         } else {
             0.0
         },
+        segmented: c.pixels.is_some(),
     }
+}
+
+/// Centre and radius of a segmented lesion from its extent across and along the light. Under side light the
+/// segmentation may hold only the dark near-wall crescent of a pit (its flat floor and a faint far wall do not
+/// stand out): the extent ACROSS the light is still the full width, and the edge nearest the light is still
+/// the near rim, so the centre sits one radius away from it. For a whole disc this gives its own centre.
+fn extent_along_light(px: &[u32], w: usize, u: [f64; 2], c: &Candidate) -> (f64, f64, f64) {
+    let mut t: Vec<f64> = Vec::with_capacity(px.len());
+    let mut n: Vec<f64> = Vec::with_capacity(px.len());
+    for &i in px {
+        let (x, y) = ((i as usize % w) as f64, (i as usize / w) as f64);
+        t.push(x * u[0] + y * u[1]);
+        n.push(-x * u[1] + y * u[0]);
+    }
+    let q = |v: &mut Vec<f64>, f: f64| -> f64 {
+        let k = ((v.len() - 1) as f64 * f).round() as usize;
+        *v.select_nth_unstable_by(k, |a, b| a.total_cmp(b)).1
+    };
+    let (n_lo, n_hi, t_hi) = (q(&mut n, 0.02), q(&mut n, 0.98), q(&mut t, 0.98));
+    let r = (0.5 * (n_hi - n_lo + 1.0)).max(c.radius);
+    let (nc, tc) = (0.5 * (n_lo + n_hi), t_hi + 0.5 - r);
+    // Back from (t, n) to (x, y): x = t u0 - n u1, y = t u1 + n u0.
+    (tc * u[0] - nc * u[1], tc * u[1] + nc * u[0], r)
 }
 
 /// Calls `f(x, y, distance)` for every pixel within `radius` of (cx, cy) inside the image.

@@ -129,6 +129,10 @@ pub struct DetectRules {
     pub nms_overlap: f64,
     /// Most regions reported per image.
     pub max_regions: usize,
+    /// Blob candidates (not segmented) must be at least this wide in radius, mm: soft lesions only.
+    pub soft_min_radius_mm: f64,
+    /// The same without a scale, px.
+    pub soft_min_radius_px: f64,
     /// Smoothing of the contrast map before segmentation, mm (a pore's scale).
     pub segment_smooth_mm: f64,
     /// Weight of |a*| residual in the segmentation contrast (log-luminance units per a* unit).
@@ -137,6 +141,12 @@ pub struct DetectRules {
     pub segment_high_z: f64,
     /// ... and at least this absolute contrast (log units).
     pub segment_min_contrast: f64,
+    /// Strong-contrast pixels a segmented lesion needs, as a share of the smallest lesion's area.
+    pub segment_min_core: f64,
+    /// A dark and a bright segment are one lesion when closer than this times the sum of their radii...
+    pub pair_distance: f64,
+    /// ... and when the line between them is this aligned with the light (|cos|).
+    pub pair_alignment: f64,
     /// Gaps narrower than this are closed so a pit's two crescents join, mm.
     pub segment_close_mm: f64,
 }
@@ -181,6 +191,10 @@ pub struct ClassifyRules {
     pub min_relief_radius_px: f64,
     /// Antisymmetric share of the shading energy above which the region has relief.
     pub min_antisymmetry: f64,
+    /// Antisymmetric share that suffices when the region's chromaticity is unchanged (a shadow, not pigment).
+    pub min_antisymmetry_neutral: f64,
+    /// Rim share of the shading above which a raised lesion is a plateau (scar), not a dome (papule).
+    pub plateau_rim_fraction: f64,
     /// Smallest shading amplitude (log units) that counts as relief.
     pub min_relief_amplitude: f64,
     /// Ice pick is narrower than this, mm (domain.md §1).
@@ -205,6 +219,8 @@ pub struct ClassifyRules {
     pub keloid_min_mm: f64,
     /// Keloid: circularity below this is irregular.
     pub keloid_max_circularity: f64,
+    /// Keloid: a red raised lesion with Δb* below this is dusky (red-purple).
+    pub keloid_dusky_delta_b: f64,
     /// Hypertrophic: eccentricity above this is elongated.
     pub elongated_eccentricity: f64,
     /// Gloss fraction above which a raised lesion is glossy.

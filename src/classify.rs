@@ -61,7 +61,9 @@ pub fn classify(m: &Measured, ctx: &ClassifyContext, rules: &ClassifyRules) -> C
         Relief::Unknown
     } else if m.relief_amplitude.abs() >= rules.min_relief_amplitude
         && (m.antisymmetry >= rules.min_antisymmetry
-            || (neutral && m.antisymmetry >= rules.min_antisymmetry_neutral))
+            || (neutral && m.antisymmetry >= rules.min_antisymmetry_neutral)
+            || (m.relief_amplitude.abs() >= rules.strong_relief_amplitude
+                && m.antisymmetry >= rules.min_antisymmetry_strong))
     {
         if m.relief_amplitude < 0.0 {
             Relief::Depressed

@@ -241,6 +241,7 @@ pub fn measure(
         Mean::default(),
         Mean::default(),
     );
+    let mut centre_px: Vec<(f64, f64)> = Vec::new();
     let (mut halo, mut l_c, mut b_c, mut l_ann, mut b_ann) = (
         Mean::default(),
         Mean::default(),
@@ -268,6 +269,7 @@ pub fn measure(
         if d <= rules.centre_fraction * r {
             l_c.add(l);
             b_c.add(b);
+            centre_px.push((l, b));
         } else if d >= 0.5 * r && d <= r {
             l_ann.add(l);
             b_ann.add(b);
@@ -285,6 +287,26 @@ pub fn measure(
             res_ring.add(ctx.smooth.data[i] as f64);
         }
     });
+    // Pustule head (domain.md §1: white-yellow): the brightest fifth of the centre's pixels that are at least
+    // as yellow as the lesion around them (a specular highlight is white, not yellow), against that annulus.
+    let head = {
+        let (la, ba) = (l_ann.get(), b_ann.get());
+        let mut yellow: Vec<(f64, f64)> = centre_px
+            .iter()
+            .copied()
+            .filter(|&(_, b)| b >= ba)
+            .collect();
+        if yellow.is_empty() {
+            (l_c.get() - la, b_c.get() - ba)
+        } else {
+            yellow.sort_by(|x, y| y.0.total_cmp(&x.0));
+            let k = yellow.len().div_ceil(5);
+            let (sl, sb) = yellow[..k]
+                .iter()
+                .fold((0.0, 0.0), |acc, v| (acc.0 + v.0, acc.1 + v.1));
+            (sl / k as f64 - la, sb / k as f64 - ba)
+        }
+    };
     let delta_l = l_in.get() - l_ring.get();
     let delta_a = a_in.get() - a_ring.get();
     let delta_b = b_in.get() - b_ring.get();
@@ -426,8 +448,8 @@ pub fn measure(
         delta_rg: rg_in.get() - rg_ring.get(),
         delta_gb: gb_in.get() - gb_ring.get(),
         halo_a: halo.get() - a_ring.get(),
-        head_delta_l: l_c.get() - l_ann.get(),
-        head_delta_b: b_c.get() - b_ann.get(),
+        head_delta_l: head.0,
+        head_delta_b: head.1,
         gloss: if inner_n > 0 {
             gloss_n as f64 / inner_n as f64
         } else {

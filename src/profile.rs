@@ -193,6 +193,10 @@ pub struct ClassifyRules {
     pub min_antisymmetry: f64,
     /// Antisymmetric share that suffices when the region's chromaticity is unchanged (a shadow, not pigment).
     pub min_antisymmetry_neutral: f64,
+    /// A shading amplitude (log units) this strong is relief even under a strong colour change...
+    pub strong_relief_amplitude: f64,
+    /// ... when at least this share of the shading is one-sided.
+    pub min_antisymmetry_strong: f64,
     /// Rim share of the shading above which a raised lesion is a plateau (scar), not a dome (papule).
     pub plateau_rim_fraction: f64,
     /// Smallest shading amplitude (log units) that counts as relief.

@@ -5,6 +5,7 @@
 //! deterministic output. The binary in `main.rs` only parses arguments and prints.
 
 pub mod analyze;
+pub mod batch;
 pub mod classify;
 pub mod cli;
 pub mod colour;
@@ -12,7 +13,9 @@ pub mod compare;
 pub mod detect;
 pub mod evaluate;
 pub mod light;
+pub mod load;
 pub mod measure;
+pub mod output;
 pub mod overlay;
 pub mod prepare;
 pub mod profile;

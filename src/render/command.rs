@@ -51,6 +51,9 @@ pub struct RenderArgs {
     /// Sensor noise in 8-bit levels.
     #[arg(long, value_name = "SIGMA", default_value_t = 2.0)]
     pub noise: f64,
+    /// File stem of the outputs instead of `scene_0001`, ... (only with `--count 1`), e.g. `boxcar_light`.
+    #[arg(long, value_name = "STEM")]
+    pub name: Option<String>,
     /// Scene parameters as a TOML or JSON file (`SceneParams` fields); flags given on the command line win.
     #[arg(long, value_name = "FILE")]
     pub params: Option<PathBuf>,
@@ -109,8 +112,11 @@ pub fn params_from_args(args: &RenderArgs) -> anyhow::Result<Vec<SceneParams>> {
     }
     let mut out = scene_suite(args.seed, args.count, &base);
     for p in &mut out {
-        // The suite varies the scale; a render command keeps the scale asked for so `--px-per-mm` is exact.
+        // The suite varies scale, noise and compression; a render command keeps what was asked for, so
+        // `--px-per-mm`, `--noise` and `--jpeg-quality` are exact.
         p.px_per_mm = args.px_per_mm;
+        p.noise_sigma = base.noise_sigma;
+        p.jpeg_quality = base.jpeg_quality;
         if let Some(m) = args
             .mix
             .or(Some(base.mix).filter(|m| *m != Mix::Random && args.params.is_some()))
@@ -145,31 +151,37 @@ fn read_params(path: &Path) -> anyhow::Result<SceneParams> {
     }
 }
 
-/// Writes bytes to `path` atomically: a temporary file in the same folder, flushed, then renamed.
+/// Writes bytes to `path` atomically (a temporary file in the same folder, flushed, then renamed), with the
+/// mode any new file gets; uses the report writer's [`AtomicOutput`](crate::output::AtomicOutput).
 pub fn write_atomic(path: &Path, bytes: &[u8]) -> anyhow::Result<()> {
-    let dir = match path.parent() {
-        Some(d) if !d.as_os_str().is_empty() => d,
-        _ => Path::new("."),
-    };
-    let mut tmp = tempfile::NamedTempFile::new_in(dir)
-        .with_context(|| format!("cannot create a file in {}", dir.display()))?;
-    tmp.write_all(bytes)
+    let mut out = crate::output::AtomicOutput::create(Some(path))?;
+    out.write_all(bytes)
         .with_context(|| format!("cannot write {}", path.display()))?;
-    tmp.as_file().sync_all().ok();
-    tmp.persist(path)
-        .with_context(|| format!("cannot write {}", path.display()))?;
-    Ok(())
+    out.commit()
 }
 
 /// Runs `scarscope render`.
 pub fn run(args: &RenderArgs) -> anyhow::Result<()> {
     let all = params_from_args(args)?;
+    if let Some(n) = &args.name {
+        anyhow::ensure!(args.count == 1, "--name needs --count 1");
+        anyhow::ensure!(
+            !n.is_empty()
+                && n.chars()
+                    .all(|c| c.is_ascii_alphanumeric() || "-_.".contains(c))
+                && !n.starts_with('.'),
+            "--name must be a plain file stem (letters, digits, '-', '_', '.')"
+        );
+    }
     std::fs::create_dir_all(&args.out_dir)
         .with_context(|| format!("cannot create folder {}", args.out_dir.display()))?;
     for (i, p) in all.iter().enumerate() {
         let scene = random_scene(p);
         let r = render_raw(&scene);
-        let stem = format!("scene_{:04}", i + 1);
+        let stem = args
+            .name
+            .clone()
+            .unwrap_or_else(|| format!("scene_{:04}", i + 1));
         let (name, bytes) = match scene.jpeg_quality {
             Some(q) => (format!("{stem}.jpg"), encode_jpeg(&r.rgb, q)),
             None => {

@@ -133,8 +133,7 @@ pub fn render_pair(
     let (w, h) = (scene.width as usize, scene.height as usize);
     let before_win = Window { ox: 0, oy: 0, w, h };
     let rad = radiance(scene, &scene.lesions, before_win);
-    let mut before = camera(scene, &rad, w, h, scene.exposure, scene.seed);
-    drop(rad);
+    let mut before = camera(scene, rad, w, h, scene.exposure, scene.seed);
 
     let tf = Transform::new(rotation_deg, scale, shift_px, scene.width, scene.height);
     // The after scene, still in before coordinates: the light is turned back by the rotation so that, once
@@ -203,7 +202,7 @@ pub fn render_pair(
     drop(big);
     let mut after = camera(
         &after_scene,
-        &warped,
+        warped,
         w,
         h,
         scene.exposure * exposure_gain,

@@ -43,7 +43,7 @@ pub fn render_raw(scene: &Scene) -> RenderedScene {
         h: scene.height as usize,
     };
     let rad = radiance(scene, &scene.lesions, win);
-    let rgb = camera(scene, &rad, win.w, win.h, scene.exposure, scene.seed);
+    let rgb = camera(scene, rad, win.w, win.h, scene.exposure, scene.seed);
     RenderedScene {
         rgb,
         truth: scene.truth(),
@@ -161,7 +161,7 @@ fn profile(subtype: Subtype, rho: f64, shape: f64) -> f64 {
     }
     match subtype {
         // V: a cone tapering to a point at the centre.
-        Subtype::IcePick => (1.0 - rho).powf(1.15),
+        Subtype::IcePick => (1.0 - rho).powf(2.0),
         // U: flat floor, steep wall between ρ = shape (0.6–0.8) and the rim.
         Subtype::Boxcar => 1.0 - smoothstep(shape, 1.0, rho),
         // M: wide sloping bowl, centre pulled up a little by the tethered dermis.
@@ -241,8 +241,26 @@ fn value_noise(seed: u64, x: f64, y: f64, cell: f64) -> f64 {
 }
 
 /// Computes the linear-light image ("radiance" reaching the camera before exposure and vignetting) of a
-/// window of the scene.
+/// window of the scene. The window is rendered with a 1-px margin and cropped, so slopes at its border use
+/// central differences like everywhere else and any two windows agree on the pixels they share.
 pub(crate) fn radiance(scene: &Scene, lesions: &[Lesion], win: Window) -> Vec<[f32; 3]> {
+    let ext = Window {
+        ox: win.ox - 1,
+        oy: win.oy - 1,
+        w: win.w + 2,
+        h: win.h + 2,
+    };
+    let full = radiance_uncropped(scene, lesions, ext);
+    let mut out = Vec::with_capacity(win.w * win.h);
+    for j in 0..win.h {
+        let row = (j + 1) * ext.w + 1;
+        out.extend_from_slice(&full[row..row + win.w]);
+    }
+    out
+}
+
+/// [`radiance`] without the margin (slopes at the window border are one-sided).
+fn radiance_uncropped(scene: &Scene, lesions: &[Lesion], win: Window) -> Vec<[f32; 3]> {
     let (w, h) = (win.w, win.h);
     let n = w * h;
     let ppm = scene.px_per_mm;
@@ -287,7 +305,15 @@ pub(crate) fn radiance(scene: &Scene, lesions: &[Lesion], win: Window) -> Vec<[f
         let Some((i0, i1, j0, j1)) = clip_box(fp.cx, fp.cy, r_out, w, h) else {
             continue;
         };
-        let open_r = 0.5 * l.minor_mm;
+        // Opening of the pit seen from its floor: the whole footprint for U/M profiles; for the V funnel of an
+        // ice pick the deep neck is about half the footprint wide, which is why it reads as a dark hole.
+        let open_r = 0.5
+            * l.minor_mm
+            * if l.subtype == Subtype::IcePick {
+                0.5
+            } else {
+                1.0
+            };
         let halo_reach = 1.8;
         for j in j0..j1 {
             for i in i0..i1 {
@@ -374,7 +400,9 @@ pub(crate) fn radiance(scene: &Scene, lesions: &[Lesion], win: Window) -> Vec<[f
             let (nx, ny, nz) = (-gx * inv, -gy * inv, inv);
             let ndl = (nx * lx + ny * ly + nz * lz).max(0.0) / lz;
             let d = direct[idx] as f64;
-            let shade = amb * ao[idx] as f64 + (1.0 - amb) * ndl * d;
+            // Cavity visibility dims the direct light too: a pit's floor sees less of a real (extended) lamp.
+            let v = ao[idx] as f64;
+            let shade = amb * v + (1.0 - amb) * ndl * d * v;
             let ndh = (nx * hv[0] + ny * hv[1] + nz * hv[2]).max(0.0);
             let spec = gloss_k * gloss[idx] as f64 * ndh.powi(SHININESS) * (1.0 - amb) * d;
             for c in px.iter_mut() {
@@ -534,16 +562,57 @@ impl SrgbLut {
     }
 }
 
-/// Camera: exposure, vignetting (1 − v·r²/R² from the frame centre), colour cast, sRGB curve, sensor noise
-/// (seeded per pixel and channel), 8-bit quantisation.
+/// Separable Gaussian blur of a linear image in place (sigma in px; edges clamp).
+fn gaussian_blur(img: &mut [[f32; 3]], w: usize, h: usize, sigma: f64) {
+    if sigma < 0.05 || w == 0 || h == 0 {
+        return;
+    }
+    let r = (3.0 * sigma).ceil() as isize;
+    let mut k: Vec<f32> = (-r..=r)
+        .map(|i| (-(i * i) as f64 / (2.0 * sigma * sigma)).exp() as f32)
+        .collect();
+    let sum: f32 = k.iter().sum();
+    k.iter_mut().for_each(|v| *v /= sum);
+    let mut tmp = vec![[0f32; 3]; w * h];
+    tmp.par_chunks_mut(w).enumerate().for_each(|(j, row)| {
+        for (i, out) in row.iter_mut().enumerate() {
+            let mut acc = [0f32; 3];
+            for (t, kv) in k.iter().enumerate() {
+                let x = (i as isize + t as isize - r).clamp(0, w as isize - 1) as usize;
+                let p = img[j * w + x];
+                for c in 0..3 {
+                    acc[c] += kv * p[c];
+                }
+            }
+            *out = acc;
+        }
+    });
+    img.par_chunks_mut(w).enumerate().for_each(|(j, row)| {
+        for (i, out) in row.iter_mut().enumerate() {
+            let mut acc = [0f32; 3];
+            for (t, kv) in k.iter().enumerate() {
+                let y = (j as isize + t as isize - r).clamp(0, h as isize - 1) as usize;
+                let p = tmp[y * w + i];
+                for c in 0..3 {
+                    acc[c] += kv * p[c];
+                }
+            }
+            *out = acc;
+        }
+    });
+}
+
+/// Camera: lens blur, exposure, vignetting (1 − v·r²/R² from the frame centre), colour cast, sRGB curve,
+/// sensor noise (seeded per pixel and channel), 8-bit quantisation.
 pub(crate) fn camera(
     scene: &Scene,
-    rad: &[[f32; 3]],
+    mut rad: Vec<[f32; 3]>,
     w: usize,
     h: usize,
     exposure: f64,
     noise_seed: u64,
 ) -> RgbImage {
+    gaussian_blur(&mut rad, w, h, scene.blur_px);
     let lut = SrgbLut::new();
     let (cx, cy) = ((w as f64 - 1.0) / 2.0, (h as f64 - 1.0) / 2.0);
     let r2 = (cx * cx + cy * cy).max(1.0);

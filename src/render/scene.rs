@@ -111,6 +111,8 @@ pub struct SceneParams {
     pub flat_light: bool,
     /// Cast shadows of lesions (off = Lambert shading only).
     pub shadows: bool,
+    /// Lens/focus blur: Gaussian sigma in px applied before the sensor (0 = perfectly sharp).
+    pub blur_px: f64,
 }
 
 impl Default for SceneParams {
@@ -136,6 +138,7 @@ impl Default for SceneParams {
             curvature: 0.04,
             flat_light: false,
             shadows: true,
+            blur_px: 0.6,
         }
     }
 }
@@ -245,6 +248,9 @@ pub struct Scene {
     pub curvature: f64,
     /// Cast shadows on or off.
     pub shadows: bool,
+    /// Gaussian blur sigma in px before the sensor.
+    #[serde(default)]
+    pub blur_px: f64,
     /// The lesions, none overlapping, all inside the frame.
     pub lesions: Vec<Lesion>,
 }
@@ -513,7 +519,7 @@ fn draw_lesion(subtype: Subtype, rng: &mut SplitMix64) -> (f64, f64, f64, f64) {
         Subtype::Rolling => (
             rng.range(4.5, 8.0),
             rng.range(1.0, 1.4),
-            -rng.range(0.06, 0.2),
+            -rng.range(0.08, 0.2),
             rng.range(0.5, 1.0),
         ),
         Subtype::Hypertrophic => (
@@ -683,14 +689,22 @@ pub fn random_scene(params: &SceneParams) -> Scene {
         pore_density: params.pore_density.max(0.0),
         curvature: params.curvature,
         shadows: params.shadows,
+        blur_px: if params.blur_px.is_finite() {
+            params.blur_px.clamp(0.0, 20.0)
+        } else {
+            0.0
+        },
         lesions,
     }
 }
 
 /// Parameters of `n` varied scenes: cycles over the six mixes and the six ITA bands (offset so every pairing
-/// occurs), draws the light azimuth over 360° and the elevation in 25–65°, and varies the scale around
-/// `base.px_per_mm` (×0.8–1.25, kept within 8–20 px/mm when the base is inside that range). Frame size and
-/// camera settings come from `base`.
+/// occurs), draws the light azimuth over 360° and the elevation in 25–65°, varies the scale around
+/// `base.px_per_mm` (×0.8–1.25, kept within 8–20 px/mm when the base is inside that range), and varies the
+/// camera around `base`: ambient ×0.7–1.4, gloss ×0.5–1.5, vignetting ×0–2, blur ×0.7–2, noise ×0.5–1.5,
+/// pores ×0.5–1.6, curvature ×0–2 (a base value of 0 keeps an effect off). When `base.jpeg_quality` is
+/// `None`, every second scene is JPEG-compressed at quality 70–95; `Some(q)` applies q to all. Frame size,
+/// flat light and shadows come from `base`.
 pub fn scene_suite(seed: u64, n: usize, base: &SceneParams) -> Vec<SceneParams> {
     const SCALES: [f64; 5] = [1.0, 0.8, 1.25, 0.9, 1.1];
     (0..n)
@@ -708,6 +722,17 @@ pub fn scene_suite(seed: u64, n: usize, base: &SceneParams) -> Vec<SceneParams> 
             } else {
                 ppm
             };
+            p.ambient = (base.ambient * rng.range(0.7, 1.4)).clamp(0.0, 0.9);
+            p.gloss = base.gloss * rng.range(0.5, 1.5);
+            p.vignetting = (base.vignetting * rng.range(0.0, 2.0)).clamp(0.0, 0.6);
+            p.blur_px = base.blur_px * rng.range(0.7, 2.0);
+            p.noise_sigma = base.noise_sigma * rng.range(0.5, 1.5);
+            p.pore_density = base.pore_density * rng.range(0.5, 1.6);
+            p.curvature = base.curvature * rng.range(0.0, 2.0);
+            let q = 70 + (rng.next_u64() % 26) as u8;
+            if base.jpeg_quality.is_none() && i % 2 == 1 {
+                p.jpeg_quality = Some(q);
+            }
             p
         })
         .collect()

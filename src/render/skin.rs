@@ -78,12 +78,12 @@ impl SkinTone {
             SkinTone::Intermediate => (31.0, 38.0, 15.0, 19.0),
             SkinTone::Tan => (14.0, 24.0, 16.0, 21.0),
             SkinTone::Brown => (-22.0, 4.0, 16.0, 22.0),
-            SkinTone::Dark => (-50.0, -36.0, 10.0, 15.0),
+            SkinTone::Dark => (-56.0, -42.0, 10.0, 14.0),
         };
         let ita = rng.range(ita_lo, ita_hi);
         let b = rng.range(b_lo, b_hi);
         let l = 50.0 + b * ita.to_radians().tan();
-        let a = rng.range(8.0, 13.0);
+        let a = rng.range(10.0, 15.0);
         [l, a, b]
     }
 }

@@ -121,7 +121,9 @@ pub fn analyze(rgb: &RgbImage, opts: &AnalysisOptions) -> Analysis {
         return empty(rgb, ppm, scale_source, "the image has no pixels");
     }
     let p = crate::prepare::prepare(rgb, ppm, &prof.prepare);
-    let light = crate::light::estimate(&p, &prof.light);
+    let plain_segments = crate::detect::segments(&p, None, &prof.detect);
+    let light = crate::light::estimate(&p, &prof.light, &plain_segments);
+    drop(plain_segments);
     let relief_ok = light.confidence >= prof.classify.min_light_confidence;
     let cands = crate::detect::detect(&p, &light, relief_ok, &prof.detect);
     let mctx = MeasureContext::new(&p);
@@ -282,6 +284,7 @@ fn empty(rgb: &RgbImage, ppm: Option<f64>, scale_source: ScaleSource, why: &str)
             confidence: 0.0,
             pore_amplitude: 0.0,
             blobs: 0,
+            moment_sum: [0.0, 0.0],
         },
         measured: Vec::new(),
     }

@@ -55,8 +55,10 @@ pub fn classify(m: &Measured, ctx: &ClassifyContext, rules: &ClassifyRules) -> C
         && m.radius >= rules.min_relief_radius_px;
     // Shading scales R, G and B alike: a change in lightness without a change in log chromaticity is light
     // and shadow (a pit's dark floor), not pigment or blood.
-    let neutral = m.delta_gb.abs() < rules.pigment_chromaticity
-        && m.delta_rg.abs() < rules.pigment_chromaticity;
+    let neutral = m.delta_gb.abs() < rules.neutral_chromaticity
+        && m.delta_rg.abs() < rules.neutral_chromaticity;
+    // A pit seen by its occlusion: much darker, darkest at the centre, with the skin's own chromaticity.
+    let shadowed_pit = neutral && m.delta_l <= -rules.pit_delta_l && m.centre_level < 0.0;
     let relief = if !relief_known {
         Relief::Unknown
     } else if m.relief_amplitude.abs() >= rules.min_relief_amplitude
@@ -70,10 +72,18 @@ pub fn classify(m: &Measured, ctx: &ClassifyContext, rules: &ClassifyRules) -> C
         } else {
             Relief::Raised
         }
+    } else if shadowed_pit
+        && !(m.relief_amplitude > 0.0 && m.antisymmetry >= rules.min_antisymmetry)
+    {
+        Relief::Depressed
     } else {
         Relief::Flat
     };
     match relief {
+        Relief::Depressed if m.antisymmetry < rules.min_antisymmetry && shadowed_pit => reasons.push(format!(
+            "depressed: dark at the centre (ΔL* {:+.1}) with the skin's own chromaticity, a shadowed pit, not pigment",
+            m.delta_l
+        )),
         Relief::Depressed => reasons.push(format!(
             "depressed: dark on the side facing the light, bright on the far side ({:.0} % of the shading is one-sided)",
             100.0 * m.antisymmetry
@@ -112,10 +122,12 @@ pub fn classify(m: &Measured, ctx: &ClassifyContext, rules: &ClassifyRules) -> C
 
     let atrophic = |reasons: &mut Vec<String>, conf: &mut f64| -> Subtype {
         let steep = m.rim_fraction >= rules.steep_rim_fraction;
-        let profile = if steep {
-            "flat floor and steep rim"
-        } else if m.centre_level < 0.0 {
-            "darkest at the centre, tapering"
+        // domain.md §1: V = darkest at the centre, tapering; U = flat floor, steep rim.
+        let v_shaped = m.centre_level <= -rules.v_centre_level;
+        let profile = if v_shaped {
+            "darkest at the centre, tapering (V)"
+        } else if steep {
+            "flat floor and steep rim (U)"
         } else {
             "soft sloping edges"
         };
@@ -124,15 +136,14 @@ pub fn classify(m: &Measured, ctx: &ClassifyContext, rules: &ClassifyRules) -> C
                 if d < rules.boxcar_min_mm {
                     Subtype::IcePick
                 } else if d < rules.ice_pick_max_mm {
+                    // The overlap zone: size cannot separate them, the wall profile does.
                     *conf *= 0.85;
-                    if steep {
-                        Subtype::Boxcar
-                    } else {
+                    if v_shaped {
                         Subtype::IcePick
+                    } else {
+                        Subtype::Boxcar
                     }
-                } else if d <= rules.rolling_min_mm {
-                    Subtype::Boxcar
-                } else if steep && d <= rules.rolling_min_mm + 1.0 {
+                } else if d <= rules.rolling_min_mm || (steep && d <= rules.rolling_min_mm + 1.0) {
                     Subtype::Boxcar
                 } else {
                     Subtype::Rolling
@@ -140,11 +151,9 @@ pub fn classify(m: &Measured, ctx: &ClassifyContext, rules: &ClassifyRules) -> C
             }
             None => {
                 *conf *= rules.unscaled_confidence;
-                if d_rel > rules.unscaled_rolling_fraction && !steep {
+                if d_rel > rules.unscaled_rolling_fraction && !steep && !v_shaped {
                     Subtype::Rolling
-                } else if steep {
-                    Subtype::Boxcar
-                } else if d_rel < rules.unscaled_ice_pick_fraction || m.centre_level < 0.0 {
+                } else if v_shaped || (d_rel < rules.unscaled_ice_pick_fraction && !steep) {
                     Subtype::IcePick
                 } else {
                     Subtype::Boxcar

@@ -6,7 +6,12 @@
 //! these unit vectors (a circular mean) gives the direction; its length (the resultant, ~1/sqrt(N) for random
 //! directions under flat frontal light) gives the confidence. The band-pass (difference of two Gaussians)
 //! removes the linear ramps of the face's curvature, which would otherwise bias every moment.
+//!
+//! Second cue ("all lesions together", domain.md §4): when blur or JPEG wash the pores out, the lesions'
+//! own first moments share the light's AXIS (a pit's points away from the light, a bump's towards it); the
+//! pores' summed vectors projected on that axis, tested against their spread, still give the sign.
 
+use crate::detect::Candidate;
 use crate::prepare::{gaussian_blur, Plane, Prepared};
 use crate::profile::LightRules;
 
@@ -24,6 +29,8 @@ pub struct LightEstimate {
     pub pore_amplitude: f64,
     /// Number of blobs used.
     pub blobs: usize,
+    /// Sum of the blobs' unit dark-to-bright vectors (image axes).
+    pub moment_sum: [f64; 2],
 }
 
 /// Contract azimuth (degrees, [0, 360)) of an image-space vector pointing towards the light.
@@ -44,8 +51,81 @@ pub fn toward_of(azimuth_deg: f64) -> [f64; 2] {
     [r.cos(), -r.sin()]
 }
 
-/// Estimates the light direction from the prepared image.
-pub fn estimate(p: &Prepared, rules: &LightRules) -> LightEstimate {
+/// Estimates the light direction from the prepared image: the pores' shading, and when that is weak (blur,
+/// JPEG), the axis of the lesions' own shading (`lesions`: segmented regions) with the pores' sign along it.
+pub fn estimate(p: &Prepared, rules: &LightRules, lesions: &[Candidate]) -> LightEstimate {
+    let (pores, moments, k) = estimate_pores(p, rules);
+    if pores.confidence >= rules.full_confidence_fallback
+        || lesions.len() < rules.min_lesions_for_axis
+    {
+        return pores;
+    }
+    // Axis from the lesions: a depression's first moment points away from the light, a bump's towards it,
+    // so only the axis (doubled angle) is shared by all of them.
+    let (mut c2, mut s2, mut nl) = (0.0f64, 0.0f64, 0usize);
+    for l in lesions {
+        let r = 1.5 * l.radius.max(1.0);
+        let (x0, x1) = (
+            ((l.x - r).floor().max(0.0)) as usize,
+            ((l.x + r).ceil() as usize).min(p.w - 1),
+        );
+        let (y0, y1) = (
+            ((l.y - r).floor().max(0.0)) as usize,
+            ((l.y + r).ceil() as usize).min(p.h - 1),
+        );
+        let (mut mx, mut my) = (0.0f64, 0.0f64);
+        for y in y0..=y1 {
+            for x in x0..=x1 {
+                let (dx, dy) = (x as f64 - l.x, y as f64 - l.y);
+                let i = y * p.w + x;
+                if dx * dx + dy * dy <= r * r && p.mask[i] {
+                    mx += p.resid.data[i] as f64 * dx;
+                    my += p.resid.data[i] as f64 * dy;
+                }
+            }
+        }
+        if mx != 0.0 || my != 0.0 {
+            let a = 2.0 * my.atan2(mx);
+            c2 += a.cos();
+            s2 += a.sin();
+            nl += 1;
+        }
+    }
+    if nl < rules.min_lesions_for_axis {
+        return pores;
+    }
+    let axis_r = (c2 * c2 + s2 * s2).sqrt() / nl as f64;
+    if axis_r < rules.min_axis_resultant {
+        return pores;
+    }
+    let phi = 0.5 * s2.atan2(c2);
+    let axis = [phi.cos(), phi.sin()];
+    // Sign from the pores: their summed unit moments projected on the axis, against its spread under random
+    // directions (sqrt(n/2)); the moments point away from the light.
+    let proj = pores.moment_sum[0] * axis[0] + pores.moment_sum[1] * axis[1];
+    let zsign = proj.abs() / ((pores.blobs as f64) / 2.0).sqrt().max(1e-9);
+    if zsign < rules.min_sign_z {
+        return pores;
+    }
+    let toward = if proj > 0.0 {
+        [-axis[0], -axis[1]]
+    } else {
+        axis
+    };
+    let confidence = (axis_r * (zsign / (2.0 * rules.min_sign_z)).min(1.0))
+        .clamp(0.0, 1.0)
+        .max(pores.confidence);
+    LightEstimate {
+        toward,
+        azimuth_deg: azimuth_of(toward),
+        confidence,
+        pore_amplitude: amplitude_along(&moments, k, toward),
+        ..pores
+    }
+}
+
+/// Light direction from the pores alone.
+fn estimate_pores(p: &Prepared, rules: &LightRules) -> (LightEstimate, Vec<[f64; 2]>, f64) {
     let sigma = match p.px_per_mm {
         Some(s) => (rules.pore_sigma_mm * s) as f32,
         None => rules.pore_sigma_px as f32,
@@ -57,9 +137,10 @@ pub fn estimate(p: &Prepared, rules: &LightRules) -> LightEstimate {
         confidence: 0.0,
         pore_amplitude: 0.0,
         blobs: 0,
+        moment_sum: [0.0, 0.0],
     };
     if p.w < 8 || p.h < 8 {
-        return none;
+        return (none, Vec::new(), 0.0);
     }
     let fine = gaussian_blur(&p.resid, (sigma * 0.5).max(0.5));
     let coarse = gaussian_blur(&p.resid, sigma * 4.0);
@@ -83,7 +164,7 @@ pub fn estimate(p: &Prepared, rules: &LightRules) -> LightEstimate {
         }
     }
     if vals.len() < 16 {
-        return none;
+        return (none, Vec::new(), 0.0);
     }
     let m = vals.len() / 2;
     let (_, med, _) = vals.select_nth_unstable_by(m, |a, b| a.total_cmp(b));
@@ -144,7 +225,7 @@ pub fn estimate(p: &Prepared, rules: &LightRules) -> LightEstimate {
         moments.push([mx, my]);
     }
     if n < 8 {
-        return LightEstimate { blobs: n, ..none };
+        return (LightEstimate { blobs: n, ..none }, Vec::new(), 0.0);
     }
     let (mx, my) = (sx / n as f64, sy / n as f64);
     let resultant = (mx * mx + my * my).sqrt();
@@ -170,19 +251,32 @@ pub fn estimate(p: &Prepared, rules: &LightRules) -> LightEstimate {
         }
         s
     };
+    let pore_amplitude = amplitude_along(&moments, win as f64 / sec, toward);
+    (
+        LightEstimate {
+            toward,
+            azimuth_deg: azimuth_of(toward),
+            confidence,
+            pore_amplitude,
+            blobs: n,
+            moment_sum: [sx, sy],
+        },
+        moments,
+        win as f64 / sec,
+    )
+}
+
+/// Median shading amplitude of the pores along a direction (moment per unit second moment times window).
+fn amplitude_along(moments: &[[f64; 2]], k: f64, toward: [f64; 2]) -> f64 {
+    if moments.is_empty() {
+        return 0.0;
+    }
     let mut amps: Vec<f64> = moments
         .iter()
-        .map(|m| ((m[0] * toward[0] + m[1] * toward[1]).abs() / sec) * win as f64)
+        .map(|m| (m[0] * toward[0] + m[1] * toward[1]).abs() * k)
         .collect();
     let mid = amps.len() / 2;
-    let (_, a, _) = amps.select_nth_unstable_by(mid, |a, b| a.total_cmp(b));
-    LightEstimate {
-        toward,
-        azimuth_deg: azimuth_of(toward),
-        confidence,
-        pore_amplitude: *a,
-        blobs: n,
-    }
+    *amps.select_nth_unstable_by(mid, |a, b| a.total_cmp(b)).1
 }
 
 #[cfg(test)]

@@ -93,6 +93,14 @@ pub struct LightRules {
     pub max_blobs: usize,
     /// Resultant length (0..1) that maps to full confidence.
     pub full_confidence_resultant: f64,
+    /// Pore confidence from which the lesion-axis cue is not consulted.
+    pub full_confidence_fallback: f64,
+    /// Lesions needed for the lesion-axis cue.
+    pub min_lesions_for_axis: usize,
+    /// Concentration (0..1) of the lesions' doubled-angle moments needed to trust their axis.
+    pub min_axis_resultant: f64,
+    /// The pores' projection on that axis must reach this many standard deviations to give the sign.
+    pub min_sign_z: f64,
     /// Below this confidence the azimuth is reported as null.
     pub min_confidence: f64,
 }
@@ -207,6 +215,10 @@ pub struct ClassifyRules {
     pub boxcar_min_mm: f64,
     /// Rolling is wider than this, mm (domain.md §1: > 4-5 mm).
     pub rolling_min_mm: f64,
+    /// Centre darker than this (log units) is a V profile (ice pick).
+    pub v_centre_level: f64,
+    /// A chromatically neutral region darker than this (ΔL*) at its centre is a shadowed pit.
+    pub pit_delta_l: f64,
     /// Rim share of the antisymmetric shading above which the wall is steep (U, boxcar).
     pub steep_rim_fraction: f64,
     /// Without a scale: ice pick is narrower than this fraction of the shorter image side.
@@ -233,6 +245,8 @@ pub struct ClassifyRules {
     pub pustule_head_delta_l: f64,
     /// Shading-invariant chromaticity change (log G/B) above which a dark mark is pigment, not shadow.
     pub pigment_chromaticity: f64,
+    /// Log-chromaticity change below which a region is colour-neutral (light and shadow only).
+    pub neutral_chromaticity: f64,
     /// Confidence multiplier when sizes are relative (no scale).
     pub unscaled_confidence: f64,
     /// Confidence multiplier when the relief is unknown.

@@ -59,10 +59,15 @@ pub fn classify(m: &Measured, ctx: &ClassifyContext, rules: &ClassifyRules) -> C
         && m.delta_rg.abs() < rules.neutral_chromaticity;
     // A pit seen by its occlusion: much darker, darkest at the centre, with the skin's own chromaticity.
     let shadowed_pit = neutral && m.delta_l <= -rules.pit_delta_l && m.centre_level < 0.0;
+    // A strongly coloured mark (brown or red) needs clearer one-sided shading: its colour edge, offset by a
+    // neighbour or the mask, can mimic a weak shading pair.
+    let colourful = m.delta_gb.abs() >= rules.colourful_chromaticity
+        || m.delta_rg.abs() >= rules.colourful_chromaticity;
     let relief = if !relief_known {
         Relief::Unknown
     } else if m.relief_amplitude.abs() >= rules.min_relief_amplitude
-        && (m.antisymmetry >= rules.min_antisymmetry
+        && ((m.antisymmetry >= rules.min_antisymmetry && !colourful)
+            || m.antisymmetry >= rules.min_antisymmetry_colourful
             || (neutral && m.antisymmetry >= rules.min_antisymmetry_neutral)
             || (m.relief_amplitude.abs() >= rules.strong_relief_amplitude
                 && m.antisymmetry >= rules.min_antisymmetry_strong))

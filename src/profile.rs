@@ -199,6 +199,10 @@ pub struct ClassifyRules {
     pub min_relief_radius_px: f64,
     /// Antisymmetric share of the shading energy above which the region has relief.
     pub min_antisymmetry: f64,
+    /// Log-chromaticity change from which a region is strongly coloured (brown or red).
+    pub colourful_chromaticity: f64,
+    /// Antisymmetric share a strongly coloured region needs to count as relief.
+    pub min_antisymmetry_colourful: f64,
     /// Antisymmetric share that suffices when the region's chromaticity is unchanged (a shadow, not pigment).
     pub min_antisymmetry_neutral: f64,
     /// A shading amplitude (log units) this strong is relief even under a strong colour change...

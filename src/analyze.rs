@@ -228,6 +228,7 @@ pub fn analyze(rgb: &RgbImage, opts: &AnalysisOptions) -> Analysis {
         },
         confidence: num(light.confidence).unwrap_or(0.0),
     };
+    let texture = skin_texture(&p);
     let summary = crate::summarise::summarise(&regions, ppm, &prof.summary);
     let microneedling = crate::summarise::verdict(&summary, p.usable, &p.notes);
     Analysis {
@@ -237,7 +238,7 @@ pub fn analyze(rgb: &RgbImage, opts: &AnalysisOptions) -> Analysis {
         scale_source,
         quality,
         lighting,
-        texture: Features::new(),
+        texture,
         regions,
         summary,
         microneedling,
@@ -246,6 +247,27 @@ pub fn analyze(rgb: &RgbImage, opts: &AnalysisOptions) -> Analysis {
         light,
         measured,
     }
+}
+
+/// Texture numbers (texture.rs: GLCM, LBP, gradient, roughness) of the working-resolution lightness over
+/// the skin mask; every value `null` when there is no skin.
+fn skin_texture(p: &crate::prepare::Prepared) -> Features {
+    let (w, h) = (p.w as u32, p.h as u32);
+    let gray = image::GrayImage::from_fn(w, h, |x, y| {
+        let l = p.lab[0].data[y as usize * p.w + x as usize];
+        image::Luma([(l * 2.55).round().clamp(0.0, 255.0) as u8])
+    });
+    let mask = image::GrayImage::from_fn(w, h, |x, y| {
+        image::Luma([if p.mask[y as usize * p.w + x as usize] {
+            255
+        } else {
+            0
+        }])
+    });
+    crate::texture::skin_texture(&gray, Some(&mask))
+        .into_iter()
+        .map(|(k, v)| (k, v.and_then(num)))
+        .collect()
 }
 
 /// The analysis of an image that cannot be analysed at all (no pixels).

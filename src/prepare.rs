@@ -210,62 +210,31 @@ fn transpose(p: &Plane) -> Plane {
     out
 }
 
-/// sRGB (0..255) to linear light (0..1) lookup.
+/// sRGB (0..255) to linear light (0..1) lookup (colour.rs's linearisation, tabulated once).
 fn srgb_lut() -> [f32; 256] {
     let mut t = [0.0f32; 256];
     for (i, v) in t.iter_mut().enumerate() {
-        let c = i as f32 / 255.0;
-        *v = if c <= 0.04045 {
-            c / 12.92
-        } else {
-            ((c + 0.055) / 1.055).powf(2.4)
-        };
+        *v = crate::colour::srgb_to_linear(i as f64 / 255.0) as f32;
     }
     t
 }
 
-/// Linear RGB (0..1) to CIELAB under D65 (sRGB primaries).
+/// Linear RGB (0..1, sRGB primaries) to CIELAB under D65, through colour.rs's XYZ→Lab.
 pub fn linear_to_lab(r: f32, g: f32, b: f32) -> [f32; 3] {
-    let x = (0.4124 * r + 0.3576 * g + 0.1805 * b) / 0.95047;
-    let y = 0.2126 * r + 0.7152 * g + 0.0722 * b;
-    let z = (0.0193 * r + 0.1192 * g + 0.9505 * b) / 1.08883;
-    let f = |t: f32| {
-        if t > 0.008856 {
-            t.cbrt()
-        } else {
-            7.787 * t + 16.0 / 116.0
-        }
-    };
-    let (fx, fy, fz) = (f(x), f(y), f(z));
-    [116.0 * fy - 16.0, 500.0 * (fx - fy), 200.0 * (fy - fz)]
+    let (r, g, b) = (r as f64, g as f64, b as f64);
+    // The sRGB (D65) primaries matrix of IEC 61966-2-1.
+    let xyz = [
+        0.4124564 * r + 0.3575761 * g + 0.1804375 * b,
+        0.2126729 * r + 0.7151522 * g + 0.0721750 * b,
+        0.0193339 * r + 0.1191920 * g + 0.9503041 * b,
+    ];
+    crate::colour::xyz_to_lab(xyz).map(|v| v as f32)
 }
 
-/// ITA° skin-tone angle and its band (domain.md §4).
+/// ITA° of a skin colour and its band name (domain.md §4), from colour.rs.
 pub fn ita(l: f64, b: f64) -> (f64, &'static str) {
-    let ita = ((l - 50.0) / b).atan() * 180.0 / std::f64::consts::PI;
-    let ita = if b.abs() < 1e-9 {
-        if l >= 50.0 {
-            90.0
-        } else {
-            -90.0
-        }
-    } else {
-        ita
-    };
-    let band = if ita > 55.0 {
-        "very_light"
-    } else if ita > 41.0 {
-        "light"
-    } else if ita > 28.0 {
-        "intermediate"
-    } else if ita > 10.0 {
-        "tan"
-    } else if ita > -30.0 {
-        "brown"
-    } else {
-        "dark"
-    };
-    (ita, band)
+    let v = crate::colour::ita_degrees(l, b);
+    (v, crate::colour::ItaBand::from_ita(v).name())
 }
 
 /// The image at working resolution, with its skin mask, colour planes and flattened luminance.
@@ -407,14 +376,8 @@ pub fn morph(mask: &[bool], w: usize, h: usize, r: usize, dilate: bool) -> Vec<b
         for line in 0..n_lines {
             // Count of set pixels in the running window decides min/max.
             let mut count = 0usize;
-            let win = |i: isize| -> bool {
-                if i < 0 || i >= len as isize {
-                    // Outside the image counts as "not skin" for erosion, irrelevant for dilation.
-                    false
-                } else {
-                    src[idx(line, i as usize)]
-                }
-            };
+            // Outside the image repeats the edge pixel, so the frame itself neither erodes nor grows skin.
+            let win = |i: isize| -> bool { src[idx(line, i.clamp(0, len as isize - 1) as usize)] };
             let r = r as isize;
             for i in -r..=r {
                 count += win(i) as usize;

@@ -196,7 +196,7 @@ pub fn classify(m: &Measured, ctx: &ClassifyContext, rules: &ClassifyRules) -> C
             // A papule is a dome (shading spread over the whole radius); a raised scar a plateau with a
             // steep edge (shading at the rim).
             if m.rim_fraction >= rules.plateau_rim_fraction {
-                hyper += 1.5;
+                hyper += 2.0;
             } else {
                 inflam += 1.0;
             }
@@ -209,7 +209,8 @@ pub fn classify(m: &Measured, ctx: &ClassifyContext, rules: &ClassifyRules) -> C
             if !red {
                 hyper += 0.5;
             }
-            if inflam > hyper {
+            // domain.md §1: active acne shows strong redness; a raised bump without it is not active acne.
+            if inflam > hyper && (red || head) {
                 let st = if head {
                     Subtype::Pustule
                 } else {
@@ -231,6 +232,11 @@ pub fn classify(m: &Measured, ctx: &ClassifyContext, rules: &ClassifyRules) -> C
                 } else {
                     Subtype::Hypertrophic
                 };
+                if !red {
+                    // domain.md §1: raised scars are pink/red; a skin-coloured bump is weak evidence.
+                    conf *= rules.uncoloured_raised_confidence;
+                    reasons.push("raised but not red: weak evidence of a raised scar".to_string());
+                }
                 reasons.push(format!(
                     "{size}{}{}{}: raised scar ({})",
                     if glossy { ", glossy" } else { "" },

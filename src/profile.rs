@@ -251,6 +251,8 @@ pub struct ClassifyRules {
     pub pigment_chromaticity: f64,
     /// Log-chromaticity change below which a region is colour-neutral (light and shadow only).
     pub neutral_chromaticity: f64,
+    /// Confidence multiplier of a raised lesion that is not red (below the summary's counting line).
+    pub uncoloured_raised_confidence: f64,
     /// Confidence multiplier when sizes are relative (no scale).
     pub unscaled_confidence: f64,
     /// Confidence multiplier when the relief is unknown.

@@ -36,6 +36,9 @@ pub struct Classified {
     pub confidence: f64,
     /// Plain sentences.
     pub reasons: Vec<String>,
+    /// False when the region fits none of the kinds the tool knows well enough to report (a raised bump
+    /// without any redness: raised scars and active acne are pink to red, domain.md §1).
+    pub reportable: bool,
 }
 
 fn size_words(m: &Measured, ctx: &ClassifyContext) -> String {
@@ -123,6 +126,7 @@ pub fn classify(m: &Measured, ctx: &ClassifyContext, rules: &ClassifyRules) -> C
         Some(d) => d >= rules.keloid_min_mm,
         None => d_rel >= 2.0 * rules.unscaled_rolling_fraction,
     };
+    let mut reportable = true;
     let mut conf: f64 = 0.55 + 0.3 * ((m.z - ctx.min_z) / ctx.min_z.max(1.0)).clamp(0.0, 1.0);
 
     let atrophic = |reasons: &mut Vec<String>, conf: &mut f64| -> Subtype {
@@ -179,6 +183,24 @@ pub fn classify(m: &Measured, ctx: &ClassifyContext, rules: &ClassifyRules) -> C
 
     let subtype = match relief {
         Relief::Depressed => atrophic(&mut reasons, &mut conf),
+        // domain.md §1: a rolling scar is a wide, shallow, undulating M (its tethered centre rises between
+        // sloping edges) of skin colour; raised scars and active acne are red. A wide, weakly shaded,
+        // skin-coloured undulation is read as rolling.
+        Relief::Raised
+            if !red
+                && !head
+                && m.relief_amplitude.abs() < rules.strong_relief_amplitude
+                && match m.diameter_mm {
+                    Some(d) => d >= rules.undulation_min_mm,
+                    None => d_rel >= rules.unscaled_rolling_fraction,
+                } =>
+        {
+            conf *= rules.undulation_confidence;
+            reasons.push(format!(
+                "{size}, skin-coloured and softly undulating (weak shading, no redness): rolling scar (M)"
+            ));
+            Subtype::Rolling
+        }
         Relief::Raised => {
             let mut inflam = 0.0;
             let mut hyper = 0.0;
@@ -235,6 +257,7 @@ pub fn classify(m: &Measured, ctx: &ClassifyContext, rules: &ClassifyRules) -> C
                 if !red {
                     // domain.md §1: raised scars are pink/red; a skin-coloured bump is weak evidence.
                     conf *= rules.uncoloured_raised_confidence;
+                    reportable = false;
                     reasons.push("raised but not red: weak evidence of a raised scar".to_string());
                 }
                 reasons.push(format!(
@@ -315,5 +338,6 @@ pub fn classify(m: &Measured, ctx: &ClassifyContext, rules: &ClassifyRules) -> C
         relief,
         confidence: conf.clamp(0.05, 0.99),
         reasons,
+        reportable,
     }
 }

@@ -251,6 +251,10 @@ pub struct ClassifyRules {
     pub pigment_chromaticity: f64,
     /// Log-chromaticity change below which a region is colour-neutral (light and shadow only).
     pub neutral_chromaticity: f64,
+    /// A skin-coloured, weakly shaded undulation at least this wide (mm) is a rolling scar.
+    pub undulation_min_mm: f64,
+    /// Confidence multiplier of that reading.
+    pub undulation_confidence: f64,
     /// Confidence multiplier of a raised lesion that is not red (below the summary's counting line).
     pub uncoloured_raised_confidence: f64,
     /// Confidence multiplier when sizes are relative (no scale).

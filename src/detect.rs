@@ -12,6 +12,9 @@
 //! (a few % contrast) and against the same scale's response spread over the skin, so the dense low-contrast
 //! pores (texture, not lesions) fall below the line; the smallest radius searched is above pore size.
 
+// Pixel loops index several planes (and the mask) with the same index; iterator zips would hide that.
+#![allow(clippy::needless_range_loop)]
+
 use crate::light::LightEstimate;
 use crate::prepare::{gaussian_blur, Plane, Prepared};
 use crate::profile::DetectRules;

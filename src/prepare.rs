@@ -10,6 +10,9 @@
 //! - Illumination flattening: log luminance minus its mask-normalised Gaussian background whose sigma
 //!   exceeds the largest scar (domain.md §4).
 
+// Pixel loops index several planes (and the mask) with the same index; iterator zips would hide that.
+#![allow(clippy::needless_range_loop)]
+
 use image::RgbImage;
 
 use crate::profile::PrepareRules;

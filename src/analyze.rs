@@ -153,7 +153,7 @@ pub fn analyze(rgb: &RgbImage, opts: &AnalysisOptions) -> Analysis {
         // An unsegmented (soft, wide) blob is reported only when its shading says it is a depression: albedo
         // mottling makes soft blobs of every other kind, and a rolling scar is the one lesion that only shows
         // as soft shading (domain.md §1: "soft superficial shadowing", easy to miss under flat light).
-        if !k.reportable || (c.pixels.is_none() && k.relief != crate::report::Relief::Depressed) {
+        if !k.reportable || (c.soft && k.subtype.class() != crate::report::RegionClass::Atrophic) {
             continue;
         }
         let inside = |px: f64, py: f64| {

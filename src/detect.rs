@@ -36,6 +36,9 @@ pub struct Candidate {
     pub z: f64,
     /// The lesion's own pixels (working-image indices) when it was segmented, not only detected as a blob.
     pub pixels: Option<Vec<u32>>,
+    /// Found only as a soft, wide structure (coarse segmentation or blob search): kept only if it reads as
+    /// an atrophic scar, the one kind that shows as soft shading alone.
+    pub soft: bool,
 }
 
 /// The radii searched, in working px.
@@ -185,6 +188,7 @@ pub fn detect(
                     response: v as f64 * noise[k],
                     z: v as f64,
                     pixels: None,
+                    soft: true,
                 });
             }
         }
@@ -197,8 +201,20 @@ pub fn detect(
             .then(a.x.total_cmp(&b.x))
     });
     // Segmented lesions come first: their extent is measured, not inferred from a scale.
-    let mut kept: Vec<Candidate> =
-        segments(p, if use_relief { Some(light.toward) } else { None }, rules);
+    let lit = if use_relief { Some(light.toward) } else { None };
+    let mut kept: Vec<Candidate> = segments(p, lit, rules);
+    // A coarser pass finds soft, wide lesions (rolling scars) whose contrast is spread too thin to stand out
+    // pixel by pixel.
+    let n_fine = kept.len();
+    for mut c in segments_at(p, lit, rules, &coarse_pass(rules)) {
+        let inside = kept[..n_fine]
+            .iter()
+            .any(|k| ((k.x - c.x).powi(2) + (k.y - c.y).powi(2)).sqrt() < k.radius + c.radius);
+        if !inside {
+            c.soft = true;
+            kept.push(c);
+        }
+    }
     let n_seg = kept.len();
     for c in cands {
         // Small sharp lesions are segmented; the blob search adds only soft, wide ones (rolling scars) that do
@@ -235,14 +251,60 @@ pub fn detect(
 /// residual), closed over gaps narrower than a pore so the bright and dark crescents of one pit and its flat
 /// floor join, holes filled; components smaller than the smallest lesion (pores) are dropped.
 pub fn segments(p: &Prepared, light: Option<[f64; 2]>, rules: &DetectRules) -> Vec<Candidate> {
+    let pass = Pass {
+        smooth_mm: rules.segment_smooth_mm,
+        smooth_px: 1.0,
+        min_radius_mm: rules.min_radius_mm,
+        min_radius_px: rules.min_radius_px,
+        high_z: rules.segment_high_z,
+        min_contrast: rules.segment_min_contrast,
+    };
+    segments_at(p, light, rules, &pass)
+}
+
+/// Settings of one segmentation pass.
+pub struct Pass {
+    /// Contrast smoothing, mm (with a scale) or px (without).
+    pub smooth_mm: f64,
+    /// Contrast smoothing without a scale, px.
+    pub smooth_px: f64,
+    /// Smallest lesion radius kept, mm.
+    pub min_radius_mm: f64,
+    /// Smallest lesion radius kept without a scale, px.
+    pub min_radius_px: f64,
+    /// Strong threshold in robust deviations above the median contrast.
+    pub high_z: f64,
+    /// Strong threshold's absolute floor (log units).
+    pub min_contrast: f64,
+}
+
+/// The coarse pass for soft, wide lesions.
+fn coarse_pass(rules: &DetectRules) -> Pass {
+    Pass {
+        smooth_mm: rules.coarse_smooth_mm,
+        smooth_px: rules.coarse_smooth_mm * 8.0,
+        min_radius_mm: rules.coarse_min_radius_mm,
+        min_radius_px: rules.soft_min_radius_px,
+        high_z: rules.coarse_high_z,
+        min_contrast: rules.coarse_min_contrast,
+    }
+}
+
+/// One segmentation pass (see [`segments`]).
+pub fn segments_at(
+    p: &Prepared,
+    light: Option<[f64; 2]>,
+    rules: &DetectRules,
+    pass: &Pass,
+) -> Vec<Candidate> {
     let (w, h) = (p.w, p.h);
     if w < 8 || h < 8 {
         return Vec::new();
     }
     let ppm = p.px_per_mm;
     let smooth_sigma = ppm
-        .map(|s| rules.segment_smooth_mm * s)
-        .unwrap_or(1.0)
+        .map(|s| pass.smooth_mm * s)
+        .unwrap_or(pass.smooth_px)
         .max(0.7) as f32;
     let g = gaussian_blur(&p.resid, smooth_sigma);
     let ga = gaussian_blur(&p.red_resid, smooth_sigma);
@@ -267,7 +329,7 @@ pub fn segments(p: &Prepared, light: Option<[f64; 2]>, rules: &DetectRules) -> V
     let med = *vals.select_nth_unstable_by(m, |a, b| a.total_cmp(b)).1;
     let mut dev: Vec<f32> = vals.iter().map(|v| (v - med).abs()).collect();
     let mad = *dev.select_nth_unstable_by(m, |a, b| a.total_cmp(b)).1 * 1.4826;
-    let hi = (med + rules.segment_high_z as f32 * mad).max(rules.segment_min_contrast as f32);
+    let hi = (med + pass.high_z as f32 * mad).max(pass.min_contrast as f32);
     let lo = med + 0.5 * (hi - med);
     let weak: Vec<bool> = (0..w * h).map(|i| p.mask[i] && c[i] >= lo).collect();
     let close_r = ppm
@@ -293,8 +355,8 @@ pub fn segments(p: &Prepared, light: Option<[f64; 2]>, rules: &DetectRules) -> V
         }
     }
     let min_d = match ppm {
-        Some(s) => 2.0 * rules.min_radius_mm * s,
-        None => 2.0 * rules.min_radius_px,
+        Some(s) => 2.0 * pass.min_radius_mm * s,
+        None => 2.0 * pass.min_radius_px,
     };
     let min_area = (std::f64::consts::PI * 0.25 * min_d * min_d) as usize;
     let max_area = (0.25 * (w * h) as f64) as usize;
@@ -419,6 +481,7 @@ pub fn segments(p: &Prepared, light: Option<[f64; 2]>, rules: &DetectRules) -> V
             response: pk as f64,
             z,
             pixels: Some(px),
+            soft: false,
         });
     }
     out.sort_by(|a, b| {

@@ -141,6 +141,14 @@ pub struct DetectRules {
     pub soft_min_radius_mm: f64,
     /// The same without a scale, px.
     pub soft_min_radius_px: f64,
+    /// Coarse segmentation pass (soft wide lesions): contrast smoothing, mm.
+    pub coarse_smooth_mm: f64,
+    /// Coarse pass: smallest radius kept, mm.
+    pub coarse_min_radius_mm: f64,
+    /// Coarse pass: strong threshold in robust deviations.
+    pub coarse_high_z: f64,
+    /// Coarse pass: strong threshold's absolute floor (log units).
+    pub coarse_min_contrast: f64,
     /// Smoothing of the contrast map before segmentation, mm (a pore's scale).
     pub segment_smooth_mm: f64,
     /// Weight of |a*| residual in the segmentation contrast (log-luminance units per a* unit).

@@ -1,0 +1,296 @@
+//! Light stage: the azimuth the light comes FROM, read from the shading of the skin's own small pits.
+//!
+//! Method (domain.md §4): pores are depressions all over the skin; in a depression the wall nearest the light
+//! is dark and the far wall bright. For every small dark blob of the band-passed flattened luminance, the first
+//! moment of the luminance around the blob points from dark to bright, i.e. *away* from the light. The mean of
+//! these unit vectors (a circular mean) gives the direction; its length (the resultant, ~1/sqrt(N) for random
+//! directions under flat frontal light) gives the confidence. The band-pass (difference of two Gaussians)
+//! removes the linear ramps of the face's curvature, which would otherwise bias every moment.
+//!
+//! Second cue ("all lesions together", domain.md §4): when blur or JPEG wash the pores out, the lesions'
+//! own first moments share the light's AXIS (a pit's points away from the light, a bump's towards it); the
+//! pores' summed vectors projected on that axis, tested against their spread, still give the sign.
+
+use crate::detect::Candidate;
+use crate::prepare::{gaussian_blur, Plane, Prepared};
+use crate::profile::LightRules;
+
+/// Estimated light direction in working-image terms.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct LightEstimate {
+    /// Unit vector in image coordinates (x right, y down) pointing from the skin TOWARDS the light.
+    pub toward: [f64; 2],
+    /// Azimuth in the contract's convention (0 = from the right, 90 = from the top, counter-clockwise).
+    pub azimuth_deg: f64,
+    /// Confidence 0..1.
+    pub confidence: f64,
+    /// Median first-moment amplitude of the pores along the light direction (log units): the pores' own
+    /// shading strength, used to normalise depth proxies between photos.
+    pub pore_amplitude: f64,
+    /// Number of blobs used.
+    pub blobs: usize,
+    /// Sum of the blobs' unit dark-to-bright vectors (image axes).
+    pub moment_sum: [f64; 2],
+}
+
+/// Contract azimuth (degrees, [0, 360)) of an image-space vector pointing towards the light.
+pub fn azimuth_of(toward: [f64; 2]) -> f64 {
+    // Image y points down, the contract's angle is counter-clockwise as a viewer sees it: flip y.
+    let a = (-toward[1]).atan2(toward[0]).to_degrees();
+    let a = a.rem_euclid(360.0);
+    if a >= 360.0 {
+        0.0
+    } else {
+        a
+    }
+}
+
+/// Image-space unit vector towards the light for a contract azimuth.
+pub fn toward_of(azimuth_deg: f64) -> [f64; 2] {
+    let r = azimuth_deg.to_radians();
+    [r.cos(), -r.sin()]
+}
+
+/// Estimates the light direction from the prepared image: the pores' shading, and when that is weak (blur,
+/// JPEG), the axis of the lesions' own shading (`lesions`: segmented regions) with the pores' sign along it.
+pub fn estimate(p: &Prepared, rules: &LightRules, lesions: &[Candidate]) -> LightEstimate {
+    let (pores, moments, k) = estimate_pores(p, rules);
+    if pores.confidence >= rules.full_confidence_fallback
+        || lesions.len() < rules.min_lesions_for_axis
+    {
+        return pores;
+    }
+    // Axis from the lesions: a depression's first moment points away from the light, a bump's towards it,
+    // so only the axis (doubled angle) is shared by all of them.
+    let (mut c2, mut s2, mut nl) = (0.0f64, 0.0f64, 0usize);
+    for l in lesions {
+        let r = 1.5 * l.radius.max(1.0);
+        let (x0, x1) = (
+            ((l.x - r).floor().max(0.0)) as usize,
+            ((l.x + r).ceil() as usize).min(p.w - 1),
+        );
+        let (y0, y1) = (
+            ((l.y - r).floor().max(0.0)) as usize,
+            ((l.y + r).ceil() as usize).min(p.h - 1),
+        );
+        let (mut mx, mut my) = (0.0f64, 0.0f64);
+        for y in y0..=y1 {
+            for x in x0..=x1 {
+                let (dx, dy) = (x as f64 - l.x, y as f64 - l.y);
+                let i = y * p.w + x;
+                if dx * dx + dy * dy <= r * r && p.mask[i] {
+                    mx += p.resid.data[i] as f64 * dx;
+                    my += p.resid.data[i] as f64 * dy;
+                }
+            }
+        }
+        if mx != 0.0 || my != 0.0 {
+            let a = 2.0 * my.atan2(mx);
+            c2 += a.cos();
+            s2 += a.sin();
+            nl += 1;
+        }
+    }
+    if nl < rules.min_lesions_for_axis {
+        return pores;
+    }
+    let axis_r = (c2 * c2 + s2 * s2).sqrt() / nl as f64;
+    if axis_r < rules.min_axis_resultant {
+        return pores;
+    }
+    let phi = 0.5 * s2.atan2(c2);
+    let axis = [phi.cos(), phi.sin()];
+    // Sign from the pores: their summed unit moments projected on the axis, against its spread under random
+    // directions (sqrt(n/2)); the moments point away from the light.
+    let proj = pores.moment_sum[0] * axis[0] + pores.moment_sum[1] * axis[1];
+    let zsign = proj.abs() / ((pores.blobs as f64) / 2.0).sqrt().max(1e-9);
+    if zsign < rules.min_sign_z {
+        return pores;
+    }
+    let toward = if proj > 0.0 {
+        [-axis[0], -axis[1]]
+    } else {
+        axis
+    };
+    let confidence = (axis_r * (zsign / (2.0 * rules.min_sign_z)).min(1.0))
+        .clamp(0.0, 1.0)
+        .max(pores.confidence);
+    LightEstimate {
+        toward,
+        azimuth_deg: azimuth_of(toward),
+        confidence,
+        pore_amplitude: amplitude_along(&moments, k, toward),
+        ..pores
+    }
+}
+
+/// Light direction from the pores alone.
+fn estimate_pores(p: &Prepared, rules: &LightRules) -> (LightEstimate, Vec<[f64; 2]>, f64) {
+    let sigma = match p.px_per_mm {
+        Some(s) => (rules.pore_sigma_mm * s) as f32,
+        None => rules.pore_sigma_px as f32,
+    }
+    .max(0.8);
+    let none = LightEstimate {
+        toward: [0.0, 0.0],
+        azimuth_deg: 0.0,
+        confidence: 0.0,
+        pore_amplitude: 0.0,
+        blobs: 0,
+        moment_sum: [0.0, 0.0],
+    };
+    if p.w < 8 || p.h < 8 {
+        return (none, Vec::new(), 0.0);
+    }
+    let fine = gaussian_blur(&p.resid, (sigma * 0.5).max(0.5));
+    let coarse = gaussian_blur(&p.resid, sigma * 4.0);
+    let band = Plane {
+        w: p.w,
+        h: p.h,
+        data: fine
+            .data
+            .iter()
+            .zip(&coarse.data)
+            .map(|(a, b)| a - b)
+            .collect(),
+    };
+    let blob = gaussian_blur(&band, sigma);
+    // Robust spread of the blob response over skin.
+    let mut vals: Vec<f32> = Vec::new();
+    let stride = ((p.w * p.h) / 200_000).max(1);
+    for i in (0..p.w * p.h).step_by(stride) {
+        if p.mask[i] {
+            vals.push(blob.data[i].abs());
+        }
+    }
+    if vals.len() < 16 {
+        return (none, Vec::new(), 0.0);
+    }
+    let m = vals.len() / 2;
+    let (_, med, _) = vals.select_nth_unstable_by(m, |a, b| a.total_cmp(b));
+    let spread = (*med * 1.4826).max(1e-6);
+    let thr = -(rules.blob_z as f32) * spread;
+    let win = (2.5 * sigma).ceil().max(2.0) as isize;
+    let mut cands: Vec<usize> = Vec::new();
+    for y in win as usize..p.h.saturating_sub(win as usize) {
+        for x in win as usize..p.w.saturating_sub(win as usize) {
+            let i = y * p.w + x;
+            let v = blob.data[i];
+            if !p.mask[i] || v > thr {
+                continue;
+            }
+            let mut is_min = true;
+            'n: for dy in -1isize..=1 {
+                for dx in -1isize..=1 {
+                    if (dx != 0 || dy != 0) && blob.at_clamped(x as isize + dx, y as isize + dy) < v
+                    {
+                        is_min = false;
+                        break 'n;
+                    }
+                }
+            }
+            if is_min {
+                cands.push(i);
+            }
+        }
+    }
+    let step = (cands.len() / rules.max_blobs.max(1)).max(1);
+    let (mut sx, mut sy, mut n) = (0.0f64, 0.0f64, 0usize);
+    let mut moments: Vec<[f64; 2]> = Vec::new();
+    for &i in cands.iter().step_by(step) {
+        let (cx, cy) = ((i % p.w) as isize, (i / p.w) as isize);
+        let (mut mx, mut my) = (0.0f64, 0.0f64);
+        let mut ok = true;
+        for dy in -win..=win {
+            for dx in -win..=win {
+                if dx * dx + dy * dy > win * win {
+                    continue;
+                }
+                let j = ((cy + dy) as usize) * p.w + (cx + dx) as usize;
+                if !p.mask[j] {
+                    ok = false;
+                }
+                let v = band.data[j] as f64;
+                mx += v * dx as f64;
+                my += v * dy as f64;
+            }
+        }
+        let len = (mx * mx + my * my).sqrt();
+        if !ok || len <= 1e-12 {
+            continue;
+        }
+        sx += mx / len;
+        sy += my / len;
+        n += 1;
+        moments.push([mx, my]);
+    }
+    if n < 8 {
+        return (LightEstimate { blobs: n, ..none }, Vec::new(), 0.0);
+    }
+    let (mx, my) = (sx / n as f64, sy / n as f64);
+    let resultant = (mx * mx + my * my).sqrt();
+    // The moment points dark -> bright, i.e. away from the light.
+    let toward = if resultant > 0.0 {
+        [-mx / resultant, -my / resultant]
+    } else {
+        [0.0, 0.0]
+    };
+    // Subtract the resultant expected from random directions so flat light reads near 0.
+    let noise = 2.0 / (n as f64).sqrt();
+    let confidence =
+        ((resultant - noise) / (rules.full_confidence_resultant - noise).max(1e-6)).clamp(0.0, 1.0);
+    // Pores' shading amplitude along the light: first moment per unit second moment, times the window.
+    let sec: f64 = {
+        let mut s = 0.0;
+        for dy in -win..=win {
+            for dx in -win..=win {
+                if dx * dx + dy * dy <= win * win {
+                    s += (dx * dx) as f64;
+                }
+            }
+        }
+        s
+    };
+    let pore_amplitude = amplitude_along(&moments, win as f64 / sec, toward);
+    (
+        LightEstimate {
+            toward,
+            azimuth_deg: azimuth_of(toward),
+            confidence,
+            pore_amplitude,
+            blobs: n,
+            moment_sum: [sx, sy],
+        },
+        moments,
+        win as f64 / sec,
+    )
+}
+
+/// Median shading amplitude of the pores along a direction (moment per unit second moment times window).
+fn amplitude_along(moments: &[[f64; 2]], k: f64, toward: [f64; 2]) -> f64 {
+    if moments.is_empty() {
+        return 0.0;
+    }
+    let mut amps: Vec<f64> = moments
+        .iter()
+        .map(|m| (m[0] * toward[0] + m[1] * toward[1]).abs() * k)
+        .collect();
+    let mid = amps.len() / 2;
+    *amps.select_nth_unstable_by(mid, |a, b| a.total_cmp(b)).1
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn azimuth_convention() {
+        assert!((azimuth_of([1.0, 0.0]) - 0.0).abs() < 1e-9);
+        assert!((azimuth_of([0.0, -1.0]) - 90.0).abs() < 1e-9);
+        assert!((azimuth_of([-1.0, 0.0]) - 180.0).abs() < 1e-9);
+        assert!((azimuth_of([0.0, 1.0]) - 270.0).abs() < 1e-9);
+        for a in [0.0, 33.0, 145.0, 300.0] {
+            assert!((azimuth_of(toward_of(a)) - a).abs() < 1e-9);
+        }
+    }
+}

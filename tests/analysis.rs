@@ -1,0 +1,380 @@
+//! Stage and robustness tests of the analysis: light direction, relief sign, size calibration, flat marks,
+//! unusable photos, odd image sizes, unscaled web crops, determinism and the rule profile.
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+use image::{Rgb, RgbImage};
+use scarscope::analyze::{analyze, Analysis, AnalysisOptions};
+use scarscope::profile::Profile;
+use scarscope::render::{random_scene, render, Mix, SceneParams, SkinTone};
+use scarscope::report::{Relief, Subtype, Verdict};
+
+fn opts(px_per_mm: Option<f64>) -> AnalysisOptions {
+    AnalysisOptions {
+        px_per_mm,
+        profile: Arc::new(Profile::builtin()),
+    }
+}
+
+/// A rendered scene with exactly the given lesions, light from `azimuth` at 35° elevation.
+fn scene(
+    counts: &[(Subtype, usize)],
+    azimuth: f64,
+    seed: u64,
+) -> (RgbImage, scarscope::render::Truth) {
+    let params = SceneParams {
+        width: 640,
+        height: 480,
+        px_per_mm: 12.0,
+        seed,
+        counts: Some(counts.iter().copied().collect::<BTreeMap<_, _>>()),
+        tone: Some(SkinTone::Intermediate),
+        azimuth_deg: Some(azimuth),
+        elevation_deg: Some(35.0),
+        ..SceneParams::default()
+    };
+    let r = render(&random_scene(&params));
+    (r.rgb, r.truth)
+}
+
+/// Angular distance in degrees.
+fn angle_diff(a: f64, b: f64) -> f64 {
+    let d = (a - b).rem_euclid(360.0);
+    d.min(360.0 - d)
+}
+
+/// The region nearest to a point, if any lies within `reach` px.
+fn nearest(a: &Analysis, c: [f64; 2], reach: f64) -> Option<&scarscope::report::Region> {
+    a.regions
+        .iter()
+        .map(|r| {
+            (
+                ((r.center[0] - c[0]).powi(2) + (r.center[1] - c[1]).powi(2)).sqrt(),
+                r,
+            )
+        })
+        .filter(|(d, _)| *d <= reach)
+        .min_by(|x, y| x.0.total_cmp(&y.0))
+        .map(|(_, r)| r)
+}
+
+#[test]
+fn light_azimuth_is_found_from_every_side() {
+    for (i, az) in [0.0, 90.0, 200.0, 300.0].into_iter().enumerate() {
+        let (rgb, truth) = scene(
+            &[(Subtype::Boxcar, 3), (Subtype::IcePick, 3)],
+            az,
+            40 + i as u64,
+        );
+        let a = analyze(&rgb, &opts(Some(truth.px_per_mm)));
+        let got = a.lighting.azimuth_deg.expect("side light gives an azimuth");
+        assert!(
+            angle_diff(got, az) < 20.0,
+            "light from {az}: estimated {got}"
+        );
+        assert!(
+            a.lighting.confidence > 0.3,
+            "confidence {}",
+            a.lighting.confidence
+        );
+    }
+}
+
+#[test]
+fn frontal_flash_gives_low_light_confidence() {
+    let params = SceneParams {
+        seed: 5,
+        mix: Mix::Boxcar,
+        flat_light: true,
+        ..SceneParams::default()
+    };
+    let r = render(&random_scene(&params));
+    let a = analyze(&r.rgb, &opts(Some(r.truth.px_per_mm)));
+    assert!(
+        a.lighting.confidence < 0.3,
+        "confidence {}",
+        a.lighting.confidence
+    );
+    // Relief cannot be read, so no region claims a relief sign from shading.
+    assert!(a
+        .regions
+        .iter()
+        .all(|r| matches!(r.relief, Relief::Unknown)));
+}
+
+#[test]
+fn pits_read_depressed_and_bumps_raised_from_any_light() {
+    let (mut right, mut total, mut flipped) = (0, 0, Vec::new());
+    for (i, az) in [30.0, 150.0, 250.0].into_iter().enumerate() {
+        let (rgb, truth) = scene(
+            &[
+                (Subtype::Boxcar, 3),
+                (Subtype::Hypertrophic, 2),
+                (Subtype::IcePick, 2),
+            ],
+            az,
+            60 + i as u64,
+        );
+        let a = analyze(&rgb, &opts(Some(truth.px_per_mm)));
+        for l in &truth.lesions {
+            total += 1;
+            let Some(r) = nearest(&a, l.center, 0.5 * l.diameter_px.max(8.0)) else {
+                continue;
+            };
+            let want = if l.relief_height < 0.0 {
+                Relief::Depressed
+            } else {
+                Relief::Raised
+            };
+            if r.relief == want && r.class == l.subtype.class() {
+                right += 1;
+                // Depth proxy sign follows the relief (negative = depressed).
+                assert_eq!(
+                    r.depth_proxy < 0.0,
+                    want == Relief::Depressed,
+                    "depth proxy {}",
+                    r.depth_proxy
+                );
+            }
+            // The severe error: the relief read backwards (a pit called raised or a bump depressed).
+            let opposite = if want == Relief::Depressed {
+                Relief::Raised
+            } else {
+                Relief::Depressed
+            };
+            if r.relief == opposite {
+                flipped.push(format!("{:?} lit from {az}: {:?}", l.subtype, r.reasons));
+            }
+        }
+    }
+    assert!(flipped.is_empty(), "relief read backwards: {flipped:?}");
+    assert!(
+        right as f64 >= 0.85 * total as f64,
+        "relief and family right for {right} of {total}"
+    );
+}
+
+#[test]
+fn flat_marks_are_not_called_scars() {
+    let (rgb, truth) = scene(
+        &[(Subtype::Pigmented, 4), (Subtype::Erythematous, 4)],
+        120.0,
+        71,
+    );
+    let a = analyze(&rgb, &opts(Some(truth.px_per_mm)));
+    let mut found = 0;
+    for l in &truth.lesions {
+        if let Some(r) = nearest(&a, l.center, 0.5 * l.diameter_px) {
+            found += 1;
+            assert!(
+                !r.subtype.is_scar(),
+                "{:?} called {:?}: {:?}",
+                l.subtype,
+                r.subtype,
+                r.reasons
+            );
+            assert_eq!(r.subtype, l.subtype, "{:?}", r.reasons);
+        }
+    }
+    assert!(found >= 6, "only {found} of 8 marks found");
+    assert_eq!(a.summary.dominant, scarscope::report::Dominant::None);
+    assert_eq!(a.microneedling.verdict, Verdict::NotTypical);
+}
+
+#[test]
+fn measured_diameters_match_rendered_ones() {
+    // Size calibration on rendered lesions of known diameter (domain.md §4: detectors misjudge radii).
+    let (rgb, truth) = scene(
+        &[
+            (Subtype::Boxcar, 4),
+            (Subtype::Pigmented, 3),
+            (Subtype::IcePick, 3),
+        ],
+        45.0,
+        81,
+    );
+    let a = analyze(&rgb, &opts(Some(truth.px_per_mm)));
+    let mut ratios = Vec::new();
+    for l in &truth.lesions {
+        if let Some(r) = nearest(&a, l.center, 0.5 * l.diameter_px) {
+            ratios.push(r.diameter_px / l.diameter_px);
+        }
+    }
+    assert!(ratios.len() >= 8, "{} of 10 found", ratios.len());
+    ratios.sort_by(|x, y| x.total_cmp(y));
+    let median = ratios[ratios.len() / 2];
+    assert!(
+        (0.75..=1.25).contains(&median),
+        "median measured/true diameter {median}: {ratios:?}"
+    );
+}
+
+#[test]
+fn active_acne_is_inflammation_not_hypertrophic_scars() {
+    let (rgb, truth) = scene(&[(Subtype::Papule, 4), (Subtype::Pustule, 3)], 210.0, 91);
+    let a = analyze(&rgb, &opts(Some(truth.px_per_mm)));
+    assert!(a.summary.active_inflammation);
+    assert_eq!(a.microneedling.verdict, Verdict::NotTypical);
+    let inflamed = a
+        .regions
+        .iter()
+        .filter(|r| r.class == scarscope::report::RegionClass::Inflammatory)
+        .count();
+    assert!(inflamed >= 5, "{inflamed} inflammatory regions");
+    assert!(a
+        .regions
+        .iter()
+        .all(|r| r.class != scarscope::report::RegionClass::Hypertrophic));
+}
+
+#[test]
+fn atrophic_scene_is_a_typical_candidate_with_caveats_and_cannot_assess() {
+    let (rgb, truth) = scene(&[(Subtype::IcePick, 8), (Subtype::Boxcar, 2)], 330.0, 101);
+    let a = analyze(&rgb, &opts(Some(truth.px_per_mm)));
+    assert_eq!(
+        a.microneedling.verdict,
+        Verdict::Typical,
+        "{:?}",
+        a.microneedling.reasons
+    );
+    assert_eq!(a.summary.dominant_subtype, Some(Subtype::IcePick));
+    assert!(a
+        .microneedling
+        .reasons
+        .iter()
+        .any(|r| r.contains("TCA CROSS")));
+    assert!(a
+        .microneedling
+        .cannot_assess
+        .iter()
+        .any(|r| r.contains("isotretinoin")));
+    assert!(a.microneedling.cannot_assess.len() >= 6);
+    assert!(a
+        .microneedling
+        .typical_course
+        .as_deref()
+        .is_some_and(|c| c.contains("3 sessions")));
+    assert_eq!(a.summary.counts.len(), Subtype::ALL.len());
+    assert!(a.summary.notes.iter().any(|n| n.contains("estimate")));
+}
+
+#[test]
+fn mostly_white_box_is_uncertain() {
+    let mut img = RgbImage::from_pixel(400, 300, Rgb([255, 255, 255]));
+    for y in 100..160 {
+        for x in 150..230 {
+            img.put_pixel(x, y, Rgb([205, 150, 125]));
+        }
+    }
+    let a = analyze(&img, &opts(None));
+    assert!(a.quality.skin_fraction < 0.1, "{}", a.quality.skin_fraction);
+    assert!(!a.quality.usable);
+    assert_eq!(a.microneedling.verdict, Verdict::Uncertain);
+    assert!(!a.microneedling.cannot_assess.is_empty());
+}
+
+#[test]
+fn no_panic_on_odd_sizes_and_extremes() {
+    let cases = [
+        RgbImage::from_pixel(1, 1, Rgb([200, 150, 120])),
+        RgbImage::from_pixel(3, 5000, Rgb([200, 150, 120])),
+        RgbImage::from_pixel(5000, 3, Rgb([200, 150, 120])),
+        RgbImage::from_pixel(64, 64, Rgb([0, 0, 0])),
+        RgbImage::from_pixel(64, 64, Rgb([255, 255, 255])),
+        RgbImage::new(0, 0),
+    ];
+    for img in &cases {
+        for ppm in [None, Some(12.0), Some(0.01), Some(f64::NAN)] {
+            let a = analyze(img, &opts(ppm));
+            let json =
+                serde_json::to_string(&a.clone().into_report("x.png".into())).expect("serialises");
+            assert!(!json.contains("NaN"));
+            assert_eq!(a.summary.counts.len(), Subtype::ALL.len());
+        }
+    }
+    let black = analyze(&cases[3], &opts(None));
+    assert_eq!(black.microneedling.verdict, Verdict::Uncertain);
+}
+
+/// A 600×600 "web crop": a rendered scene downsampled to an unknown scale, with a white caption bar, a
+/// black redaction box and JPEG compression.
+fn web_crop() -> RgbImage {
+    let r = render(&random_scene(&SceneParams {
+        width: 900,
+        height: 900,
+        seed: 17,
+        mix: Mix::Boxcar,
+        ..SceneParams::default()
+    }));
+    let mut img = image::imageops::resize(&r.rgb, 600, 600, image::imageops::FilterType::Triangle);
+    for y in 540..600 {
+        for x in 0..600 {
+            img.put_pixel(x, y, Rgb([250, 250, 250]));
+        }
+    }
+    for y in 20..70 {
+        for x in 480..590 {
+            img.put_pixel(x, y, Rgb([0, 0, 0]));
+        }
+    }
+    scarscope::render::jpeg_roundtrip(&img, 70)
+}
+
+#[test]
+fn unscaled_web_crop_gives_a_sensible_report() {
+    let img = web_crop();
+    let a = analyze(&img, &opts(None));
+    assert!(a.quality.usable, "{:?}", a.quality.notes);
+    assert!(
+        (0.7..0.95).contains(&a.quality.skin_fraction),
+        "{}",
+        a.quality.skin_fraction
+    );
+    assert!(a.quality.notes.iter().any(|n| n.contains("no scale")));
+    assert!(!a.regions.is_empty());
+    assert!(a.regions.iter().all(|r| r.diameter_mm.is_none()));
+    // No region sits on the caption bar or the redaction box.
+    assert!(a
+        .regions
+        .iter()
+        .all(|r| r.center[1] < 540.0 && !(r.center[0] > 480.0 && r.center[1] < 70.0)));
+    assert!(a
+        .regions
+        .iter()
+        .any(|r| r.reasons.iter().any(|s| s.contains("no scale"))));
+}
+
+#[test]
+fn same_input_same_output_bytes() {
+    let img = web_crop();
+    let a =
+        serde_json::to_string(&analyze(&img, &opts(None)).into_report("a".into())).expect("json");
+    let b =
+        serde_json::to_string(&analyze(&img, &opts(None)).into_report("a".into())).expect("json");
+    assert_eq!(a, b);
+}
+
+#[test]
+fn profile_file_overrides_thresholds() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = dir.path().join("strict.toml");
+    std::fs::write(
+        &path,
+        "name = \"strict\"\n[prepare]\nmin_skin_fraction = 1.01\n",
+    )
+    .expect("write");
+    let p = Profile::from_file(&path).expect("parses");
+    assert_eq!(p.name, "strict");
+    let (rgb, truth) = scene(&[(Subtype::Boxcar, 2)], 10.0, 111);
+    let a = analyze(
+        &rgb,
+        &AnalysisOptions {
+            px_per_mm: Some(truth.px_per_mm),
+            profile: Arc::new(p),
+        },
+    );
+    assert!(!a.quality.usable);
+    assert_eq!(a.microneedling.verdict, Verdict::Uncertain);
+    assert!(Profile::from_file(&dir.path().join("missing.toml")).is_err());
+}

@@ -19,6 +19,9 @@
 //! `c` is the centre of the before image `((w−1)/2, (h−1)/2)`, `s` = `scale`, `φ` = `rotation_deg` measured
 //! counter-clockwise as a viewer sees the picture (so `R(−φ)` in y-down coordinates), `t` = `shift_px`.
 
+// Index loops read more clearly than iterator chains in the small dense linear algebra below.
+#![allow(clippy::needless_range_loop)]
+
 use image::RgbImage;
 
 use super::fft::phase_correlate;

@@ -5,10 +5,13 @@
 //! deterministic output. The binary in `main.rs` only parses arguments and prints.
 
 pub mod analyze;
+pub mod batch;
 pub mod cli;
 pub mod colour;
 pub mod compare;
 pub mod evaluate;
+pub mod load;
+pub mod output;
 pub mod overlay;
 pub mod profile;
 pub mod render;

@@ -1,1 +1,85 @@
-fn main() {}
+//! The `scarscope` binary: parses arguments, calls the library, prints, and maps errors to exit codes.
+
+use std::io::Write;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+use scarscope::batch::EXIT_USAGE;
+
+/// Reads skin photographs and reports the acne scars they show. Not a medical device.
+#[derive(Debug, Parser)]
+#[command(name = "scarscope", version, about, long_about = None)]
+#[command(after_help = "Exit codes: 0 all images analysed; 1 some images failed (the rest reported); \
+2 usage error or nothing to analyse.")]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Find and classify scars in photos or folders of photos.
+    Analyze(AnalyzeArgs),
+    /// Compare before/after photos of a treatment course.
+    Compare(scarscope::compare::command::CompareArgs),
+    /// Texture and colour features of one image (GLCM, LBP, gradient, CIELAB).
+    Texture(scarscope::texture::command::TextureArgs),
+    /// Render synthetic skin photos with known lesions and their truth files.
+    Render(scarscope::render::command::RenderArgs),
+    /// Render scenes with known truth, analyse them and print accuracy scores.
+    Evaluate(scarscope::evaluate::EvaluateArgs),
+    /// Print the JSON Schema of the `analyze --format json` report.
+    Schema,
+}
+
+/// Arguments of `scarscope analyze`.
+#[derive(Debug, clap::Args)]
+struct AnalyzeArgs {
+    /// Photos or folders (walked recursively, sorted, hidden entries skipped).
+    #[arg(required = true, value_name = "PATH")]
+    paths: Vec<PathBuf>,
+    #[command(flatten)]
+    common: scarscope::cli::CommonArgs,
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let result = match cli.command {
+        Command::Analyze(a) => scarscope::batch::run_analyze(&a.paths, &a.common),
+        Command::Compare(a) => scarscope::compare::command::run(&a),
+        Command::Texture(a) => run_printing(|out| scarscope::texture::command::run(&a, out)),
+        Command::Render(a) => scarscope::render::command::run(&a).map(|()| 0),
+        Command::Evaluate(a) => run_printing(|out| scarscope::evaluate::run(&a, out)),
+        Command::Schema => run_printing(|out| {
+            writeln!(out, "{}", scarscope::report::schema_json())?;
+            Ok(())
+        }),
+    };
+    match result {
+        Ok(code) => ExitCode::from(code as u8),
+        Err(e) => {
+            if is_broken_pipe(&e) {
+                return ExitCode::from(0);
+            }
+            eprintln!("scarscope: error: {e:#}");
+            // Usage errors, "nothing to analyse" and an output that cannot be written all end the run with 2;
+            // per-image failures never reach here (they are reported in the output and give 1).
+            ExitCode::from(EXIT_USAGE as u8)
+        }
+    }
+}
+
+/// Runs a command that prints to stdout, flushing at the end.
+fn run_printing(f: impl FnOnce(&mut dyn Write) -> anyhow::Result<()>) -> anyhow::Result<i32> {
+    let stdout = std::io::stdout();
+    let mut out = std::io::BufWriter::new(stdout.lock());
+    f(&mut out)?;
+    out.flush()?;
+    Ok(0)
+}
+
+/// A closed pipe (`scarscope … | head`) is not an error worth a message.
+fn is_broken_pipe(e: &anyhow::Error) -> bool {
+    e.chain().any(|c| c.downcast_ref::<std::io::Error>().is_some_and(|io| io.kind() == std::io::ErrorKind::BrokenPipe))
+}

@@ -28,8 +28,7 @@ impl Profile {
     /// Reads a profile from a TOML file.
     pub fn from_file(path: &Path) -> anyhow::Result<Self> {
         use anyhow::Context;
-        let text = std::fs::read_to_string(path)
-            .with_context(|| format!("cannot read profile {}", path.display()))?;
+        let text = std::fs::read_to_string(path).with_context(|| format!("cannot read profile {}", path.display()))?;
         toml::from_str(&text).with_context(|| format!("invalid profile {}", path.display()))
     }
 }

@@ -1,0 +1,291 @@
+//! Batch runner: analyses many photos in parallel while emitting results in input order.
+//!
+//! Parallelism is across images only (one image is analysed on one thread), which keeps each image's numbers
+//! independent of the thread count: `--jobs 1` and `--jobs 8` give byte-identical output. Results are handed
+//! to the writer as soon as every earlier one is done; only small reports wait in the reorder buffer, never
+//! decoded images, so memory stays flat however many photos a folder holds.
+
+use std::collections::BTreeMap;
+use std::io::IsTerminal;
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
+
+use anyhow::Context;
+use rayon::iter::{ParallelBridge, ParallelIterator};
+
+use crate::analyze::{analyze, AnalysisOptions};
+use crate::cli::CommonArgs;
+use crate::load::{discover, load_image, Input};
+use crate::output::{AtomicOutput, ReportWriter};
+use crate::profile::Profile;
+use crate::report::{BatchSummary, ImageReport, Settings};
+
+/// Exit code: every image (or pair) was analysed.
+pub const EXIT_OK: i32 = 0;
+/// Exit code: some images failed; the rest were reported.
+pub const EXIT_SOME_FAILED: i32 = 1;
+/// Exit code: usage error, or nothing to analyse.
+pub const EXIT_USAGE: i32 = 2;
+
+/// An error that should end the run with [`EXIT_USAGE`] (bad options, nothing to analyse).
+#[derive(Debug, thiserror::Error)]
+#[error("{0}")]
+pub struct UsageError(pub String);
+
+/// A rayon pool with `jobs` threads (default: all cores).
+pub fn thread_pool(jobs: Option<usize>) -> anyhow::Result<rayon::ThreadPool> {
+    if jobs == Some(0) {
+        return Err(UsageError("--jobs must be at least 1".into()).into());
+    }
+    let n = jobs.unwrap_or_else(|| std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1));
+    rayon::ThreadPoolBuilder::new().num_threads(n).build().context("cannot start worker threads")
+}
+
+/// A progress bar on stderr, shown only when stderr is a terminal, there is more than one item, and not quiet.
+pub struct Progress(Option<indicatif::ProgressBar>);
+
+/// Starts a progress indicator for `n` items.
+pub fn progress(n: usize, quiet: bool) -> Progress {
+    if quiet || n < 2 || !std::io::stderr().is_terminal() {
+        return Progress(None);
+    }
+    let bar = indicatif::ProgressBar::with_draw_target(Some(n as u64), indicatif::ProgressDrawTarget::stderr());
+    // A plain template: no colours, so NO_COLOR and dumb terminals are respected.
+    if let Ok(style) = indicatif::ProgressStyle::with_template("{pos}/{len} [{wide_bar}] {elapsed_precise} eta {eta}") {
+        bar.set_style(style.progress_chars("=> "));
+    }
+    Progress(Some(bar))
+}
+
+impl Progress {
+    /// Counts one item done.
+    pub fn inc(&self) {
+        if let Some(b) = &self.0 {
+            b.inc(1);
+        }
+    }
+    /// Removes the bar.
+    pub fn finish(&self) {
+        if let Some(b) = &self.0 {
+            b.finish_and_clear();
+        }
+    }
+}
+
+/// Runs `work` on every item in parallel on `pool` and calls `emit` with the results in item order.
+///
+/// `emit` runs on one thread at a time. If it fails, remaining work is skipped and the first error returned.
+pub fn run_ordered<T, R, E>(
+    pool: &rayon::ThreadPool,
+    items: &[T],
+    work: impl Fn(&T) -> R + Sync,
+    mut emit: impl FnMut(R) -> Result<(), E> + Send,
+) -> Result<(), E>
+where
+    T: Sync,
+    R: Send,
+    E: Send,
+{
+    struct State<R, F, E> {
+        next: usize,
+        pending: BTreeMap<usize, R>,
+        emit: F,
+        error: Option<E>,
+    }
+    let state = Mutex::new(State { next: 0, pending: BTreeMap::new(), emit: &mut emit, error: None });
+    pool.install(|| {
+        // `par_bridge` hands items out roughly in order, so the reorder buffer stays short.
+        items.iter().enumerate().par_bridge().for_each(|(i, item)| {
+            if state.lock().map(|s| s.error.is_some()).unwrap_or(true) {
+                return;
+            }
+            let r = work(item);
+            let Ok(mut s) = state.lock() else { return };
+            s.pending.insert(i, r);
+            loop {
+                let next = s.next;
+                let Some(r) = s.pending.remove(&next) else { break };
+                s.next += 1;
+                if s.error.is_none() {
+                    if let Err(e) = (s.emit)(r) {
+                        s.error = Some(e);
+                    }
+                }
+            }
+        });
+    });
+    match state.into_inner() {
+        Ok(s) => s.error.map_or(Ok(()), Err),
+        Err(p) => p.into_inner().error.map_or(Ok(()), Err),
+    }
+}
+
+/// Validated options of one `analyze` (or `compare`) run.
+#[derive(Debug, Clone)]
+pub struct RunOptions {
+    /// Analysis options (scale, profile).
+    pub analysis: AnalysisOptions,
+    /// Largest image accepted, in megapixels.
+    pub max_megapixels: f64,
+    /// Where overlays go, if requested.
+    pub overlay_dir: Option<PathBuf>,
+}
+
+impl RunOptions {
+    /// Checks the common options and reads the profile.
+    pub fn from_args(common: &CommonArgs) -> anyhow::Result<Self> {
+        if let Some(s) = common.px_per_mm {
+            if !(s.is_finite() && s > 0.0) {
+                return Err(UsageError(format!("--px-per-mm must be a positive number, got {s}")).into());
+            }
+        }
+        if !(common.max_megapixels.is_finite() && common.max_megapixels > 0.0) {
+            return Err(UsageError(format!("--max-megapixels must be positive, got {}", common.max_megapixels)).into());
+        }
+        let profile = match &common.profile {
+            Some(p) => Profile::from_file(p).map_err(|e| UsageError(format!("{e:#}")))?,
+            None => Profile::builtin(),
+        };
+        if let Some(dir) = &common.overlay {
+            std::fs::create_dir_all(dir)
+                .map_err(|e| UsageError(format!("cannot create overlay folder {}: {e}", dir.display())))?;
+        }
+        Ok(RunOptions {
+            analysis: AnalysisOptions { px_per_mm: common.px_per_mm, profile: Arc::new(profile) },
+            max_megapixels: common.max_megapixels,
+            overlay_dir: common.overlay.clone(),
+        })
+    }
+
+    /// The settings block of the report.
+    pub fn settings(&self) -> Settings {
+        Settings {
+            px_per_mm: self.analysis.px_per_mm,
+            max_megapixels: self.max_megapixels,
+            profile: self.analysis.profile.name.clone(),
+            working_max_side: None,
+        }
+    }
+}
+
+/// Loads and analyses one photo; any failure becomes an error report for that photo.
+pub fn analyze_input(input: &Input, opts: &RunOptions) -> ImageReport {
+    let loaded = match load_image(&input.path, opts.max_megapixels) {
+        Ok(l) => l,
+        Err(e) => return ImageReport::failed(input.display.clone(), e.message, e.size, opts.analysis.px_per_mm),
+    };
+    // A bug in the analysis must cost one image, not the batch.
+    let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| analyze(&loaded.rgb, &opts.analysis)));
+    let analysis = match result {
+        Ok(a) => a,
+        Err(_) => {
+            let size = Some(loaded.rgb.dimensions());
+            return ImageReport::failed(
+                input.display.clone(),
+                "internal error while analysing this image (please report it)".into(),
+                size,
+                opts.analysis.px_per_mm,
+            );
+        }
+    };
+    analysis.into_report(input.display.clone())
+}
+
+/// Runs `scarscope analyze` on `paths`; returns the exit code.
+pub fn run_analyze(paths: &[PathBuf], common: &CommonArgs) -> anyhow::Result<i32> {
+    let opts = RunOptions::from_args(common)?;
+    let pool = thread_pool(common.jobs)?;
+    let found = discover(paths);
+    if !common.quiet {
+        for w in &found.warnings {
+            eprintln!("scarscope: warning: {w}");
+        }
+    }
+    if found.inputs.is_empty() {
+        let extra = if found.skipped_non_image > 0 {
+            format!(" ({} non-image files skipped)", found.skipped_non_image)
+        } else {
+            String::new()
+        };
+        return Err(UsageError(format!("no images found to analyse{extra}")).into());
+    }
+    let out = AtomicOutput::create(common.output.as_deref())?;
+    let mut writer = ReportWriter::new(out, common.format());
+    writer.begin(&opts.settings()).context("cannot write output")?;
+    let mut batch = BatchSummary { skipped_non_image: found.skipped_non_image, ..Default::default() };
+    let bar = progress(found.inputs.len(), common.quiet);
+    run_ordered(
+        &pool,
+        &found.inputs,
+        |input| analyze_input(input, &opts),
+        |report: ImageReport| -> std::io::Result<()> {
+            bar.inc();
+            batch.add(&report);
+            writer.image(&report)
+        },
+    )
+    .context("cannot write output")?;
+    bar.finish();
+    writer.end(&batch).context("cannot write output")?;
+    writer.into_inner().commit()?;
+    if !common.quiet && batch.failed > 0 {
+        eprintln!("scarscope: {} of {} images failed (see their \"error\" field)", batch.failed, batch.images);
+    }
+    Ok(if batch.failed > 0 { EXIT_SOME_FAILED } else { EXIT_OK })
+}
+
+/// A file name for an overlay of `display_path`: path separators and odd characters become `_`.
+pub fn overlay_file_name(display_path: &str) -> String {
+    let s: String = display_path
+        .chars()
+        .map(|c| if c.is_ascii_alphanumeric() || matches!(c, '-' | '.' | '(' | ')') { c } else { '_' })
+        .collect();
+    format!("{}.png", s.trim_start_matches(['.', '_']))
+}
+
+/// Writes bytes to `path` atomically (temporary file in the same folder, then rename).
+pub fn write_atomic(path: &Path, bytes: &[u8]) -> anyhow::Result<()> {
+    use std::io::Write;
+    let mut out = AtomicOutput::create(Some(path))?;
+    out.write_all(bytes)?;
+    out.commit()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ordered_output_whatever_the_thread_count() {
+        let items: Vec<u64> = (0..200).collect();
+        for jobs in [1, 2, 7] {
+            let pool = thread_pool(Some(jobs)).expect("pool");
+            let mut seen = Vec::new();
+            run_ordered(
+                &pool,
+                &items,
+                |&i| i * i,
+                |r| -> Result<(), ()> {
+                    seen.push(r);
+                    Ok(())
+                },
+            )
+            .expect("run");
+            assert_eq!(seen, items.iter().map(|i| i * i).collect::<Vec<_>>());
+        }
+    }
+
+    #[test]
+    fn emit_error_stops_the_run() {
+        let items: Vec<u32> = (0..50).collect();
+        let pool = thread_pool(Some(2)).expect("pool");
+        let r = run_ordered(&pool, &items, |&i| i, |i| if i == 3 { Err(i) } else { Ok(()) });
+        assert_eq!(r, Err(3));
+    }
+
+    #[test]
+    fn overlay_names_are_flat_and_safe() {
+        assert_eq!(overlay_file_name("photos/Box (13).jpg"), "photos_Box_(13).jpg.png");
+        assert_eq!(overlay_file_name("../x/y.png"), "x_y.png.png");
+    }
+}

@@ -1,0 +1,406 @@
+//! Load stage: finds the photos under the paths given and decodes them upright, safely.
+//!
+//! - Discovery walks folders recursively in sorted order, skips hidden entries, follows symlinks but never
+//!   enters a folder twice (so a symlink loop cannot hang), and counts non-image files it skips.
+//! - Decoding detects the format from the file's content, not its extension (a `.jpg` that is really a PNG
+//!   loads, so does `.jfif`), checks the declared size against a limit *before* allocating, applies the EXIF
+//!   orientation so that every coordinate refers to the upright image, and converts 16-bit, greyscale, alpha
+//!   and palette images to 8-bit RGB (alpha composited over black, which the skin mask treats as background).
+//! - Every failure is a [`LoadError`] with a one-line message; nothing here panics on bad input.
+
+use std::collections::HashSet;
+use std::fs::File;
+use std::io::Read;
+use std::path::{Path, PathBuf};
+
+use image::{DynamicImage, ImageDecoder, ImageFormat, ImageReader, RgbImage};
+
+/// File extensions taken as photos when met inside a folder (content still decides how they are decoded).
+pub const IMAGE_EXTENSIONS: &[&str] = &["jpg", "jpeg", "jpe", "jfif", "png", "tif", "tiff", "webp", "bmp", "dib"];
+
+/// Formats this build decodes.
+const SUPPORTED: &[ImageFormat] =
+    &[ImageFormat::Jpeg, ImageFormat::Png, ImageFormat::Tiff, ImageFormat::WebP, ImageFormat::Bmp];
+
+/// One photo to analyse, as discovered.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Input {
+    /// Where it is.
+    pub path: PathBuf,
+    /// The path as shown in reports (as given, or joined under the folder given).
+    pub display: String,
+}
+
+/// What discovery found under the paths given.
+#[derive(Debug, Clone, Default)]
+pub struct Discovery {
+    /// Photos (and explicitly named files, whatever they hold), in sorted walk order.
+    pub inputs: Vec<Input>,
+    /// Non-image files met inside folders and skipped.
+    pub skipped_non_image: usize,
+    /// Problems met while walking (unreadable folders, loops), one line each.
+    pub warnings: Vec<String>,
+}
+
+/// Finds the photos under `paths`: files are taken as given, folders are walked recursively in sorted order.
+///
+/// A file named explicitly is always an input, even if it is not an image (it is then reported as an
+/// error for that file). Inside folders, a file is an input when its extension is an image extension or its
+/// first bytes are an image signature; other files are skipped and counted.
+pub fn discover(paths: &[PathBuf]) -> Discovery {
+    let mut d = Discovery::default();
+    let mut visited = HashSet::new();
+    for p in paths {
+        if p.is_dir() {
+            walk(p, &mut visited, &mut d);
+        } else {
+            d.inputs.push(Input { path: p.clone(), display: p.display().to_string() });
+        }
+    }
+    d
+}
+
+fn walk(dir: &Path, visited: &mut HashSet<PathBuf>, d: &mut Discovery) {
+    // Canonical paths identify a folder however it was reached, so symlink loops end here.
+    match std::fs::canonicalize(dir) {
+        Ok(c) => {
+            if !visited.insert(c) {
+                d.warnings.push(format!("{}: folder already visited (symlink loop?), skipped", dir.display()));
+                return;
+            }
+        }
+        Err(e) => {
+            d.warnings.push(format!("{}: cannot resolve folder: {e}", dir.display()));
+            return;
+        }
+    }
+    let entries = match std::fs::read_dir(dir) {
+        Ok(rd) => rd,
+        Err(e) => {
+            d.warnings.push(format!("{}: cannot read folder: {e}", dir.display()));
+            return;
+        }
+    };
+    let mut entries: Vec<PathBuf> = entries.filter_map(|e| e.ok().map(|e| e.path())).collect();
+    entries.sort();
+    for path in entries {
+        let hidden = path.file_name().and_then(|n| n.to_str()).is_some_and(|n| n.starts_with('.'));
+        if hidden {
+            continue;
+        }
+        // `is_dir`/`is_file` follow symlinks; a dangling link is neither and is skipped silently.
+        if path.is_dir() {
+            walk(&path, visited, d);
+        } else if path.is_file() {
+            if has_image_extension(&path) || sniff_is_image(&path) {
+                d.inputs.push(Input { display: path.display().to_string(), path });
+            } else {
+                d.skipped_non_image += 1;
+            }
+        }
+    }
+}
+
+/// Whether a path's extension is one of [`IMAGE_EXTENSIONS`] (any case).
+pub fn has_image_extension(path: &Path) -> bool {
+    path.extension()
+        .and_then(|e| e.to_str())
+        .is_some_and(|e| IMAGE_EXTENSIONS.iter().any(|x| x.eq_ignore_ascii_case(e)))
+}
+
+fn sniff_is_image(path: &Path) -> bool {
+    let mut head = [0u8; 32];
+    let n = File::open(path).and_then(|mut f| read_up_to(&mut f, &mut head)).unwrap_or(0);
+    image::guess_format(&head[..n]).is_ok()
+}
+
+fn read_up_to(r: &mut impl Read, buf: &mut [u8]) -> std::io::Result<usize> {
+    let mut n = 0;
+    while n < buf.len() {
+        match r.read(&mut buf[n..])? {
+            0 => break,
+            k => n += k,
+        }
+    }
+    Ok(n)
+}
+
+/// A decoded photo, upright, as 8-bit RGB.
+#[derive(Debug, Clone)]
+pub struct LoadedImage {
+    /// The pixels, upright (EXIF orientation applied).
+    pub rgb: RgbImage,
+    /// The format found in the content.
+    pub format: ImageFormat,
+    /// Whether an EXIF orientation other than "upright" was applied.
+    pub reoriented: bool,
+}
+
+/// Why a photo could not be loaded, with its upright size when it was read before the failure.
+#[derive(Debug, Clone, PartialEq)]
+pub struct LoadError {
+    /// One-line reason.
+    pub message: String,
+    /// Upright width and height, when known.
+    pub size: Option<(u32, u32)>,
+}
+
+impl std::fmt::Display for LoadError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.message)
+    }
+}
+
+impl std::error::Error for LoadError {}
+
+fn fail(message: impl Into<String>) -> LoadError {
+    LoadError { message: message.into(), size: None }
+}
+
+/// Decodes the photo at `path`, refusing images whose declared size exceeds `max_megapixels`.
+pub fn load_image(path: &Path, max_megapixels: f64) -> Result<LoadedImage, LoadError> {
+    let meta = std::fs::metadata(path).map_err(|e| fail(format!("cannot read file: {e}")))?;
+    if meta.is_dir() {
+        return Err(fail("is a folder, not an image file"));
+    }
+    if meta.len() == 0 {
+        return Err(fail("empty file (0 bytes)"));
+    }
+    // No valid image within the pixel limit needs more bytes than its uncompressed 16-bit RGBA size.
+    let cap = (max_megapixels.max(1.0) * 1e6 * 8.0) as u64 + (16 << 20);
+    if meta.len() > cap {
+        return Err(fail(format!(
+            "file is {:.0} MB, more than any image within the {max_megapixels} MP limit needs",
+            meta.len() as f64 / 1e6
+        )));
+    }
+    let bytes = std::fs::read(path).map_err(|e| fail(format!("cannot read file: {e}")))?;
+    if image::guess_format(&bytes).is_err() {
+        return Err(fail(describe_unknown(&bytes)));
+    }
+    load_image_bytes(&bytes, max_megapixels)
+}
+
+/// Decodes an in-memory image (used by tests and by callers that already hold the bytes).
+pub fn load_image_bytes(bytes: &[u8], max_megapixels: f64) -> Result<LoadedImage, LoadError> {
+    if bytes.is_empty() {
+        return Err(fail("empty file (0 bytes)"));
+    }
+    let reader = ImageReader::new(std::io::Cursor::new(bytes))
+        .with_guessed_format()
+        .map_err(|e| fail(format!("cannot read data: {e}")))?;
+    let format = match reader.format() {
+        Some(f) if SUPPORTED.contains(&f) => f,
+        Some(f) => {
+            return Err(fail(format!(
+                "unsupported image format {} (supported: JPEG, PNG, TIFF, WebP, BMP)",
+                format_name(f)
+            )))
+        }
+        None => return Err(fail("not an image: the content is not JPEG, PNG, TIFF, WebP or BMP")),
+    };
+    if format == ImageFormat::Jpeg && !jpeg_is_complete(bytes) {
+        // The JPEG decoder fills a missing tail with grey rather than failing; a half photo must not be
+        // analysed as if it were whole.
+        return Err(LoadError {
+            message: "truncated JPEG: the data ends before the end-of-image marker".into(),
+            size: jpeg_size_hint(bytes),
+        });
+    }
+    decode(reader, format, max_megapixels)
+}
+
+/// Whether a JPEG stream has an end-of-image marker (FF D9) after its first start-of-scan (FF DA).
+///
+/// Markers are walked segment by segment up to the first scan, so an EOI inside an embedded EXIF thumbnail
+/// does not count; inside entropy-coded data a literal FF is always stuffed (FF 00) or a restart marker, so
+/// an FF D9 after the scan starts is the real end.
+pub fn jpeg_is_complete(b: &[u8]) -> bool {
+    if b.len() < 4 || b[0] != 0xFF || b[1] != 0xD8 {
+        return false;
+    }
+    let mut i = 2;
+    let sos = loop {
+        // Skip fill bytes before a marker.
+        while i < b.len() && b[i] == 0xFF && i + 1 < b.len() && b[i + 1] == 0xFF {
+            i += 1;
+        }
+        if i + 4 > b.len() || b[i] != 0xFF {
+            return false;
+        }
+        let marker = b[i + 1];
+        if marker == 0xDA {
+            break i;
+        }
+        if marker == 0xD9 {
+            return false;
+        }
+        if (0xD0..=0xD7).contains(&marker) || marker == 0x01 {
+            i += 2;
+            continue;
+        }
+        let len = u16::from_be_bytes([b[i + 2], b[i + 3]]) as usize;
+        i += 2 + len;
+    };
+    b[sos..].windows(2).any(|w| w == [0xFF, 0xD9])
+}
+
+/// The upright size a JPEG declares, read from its header alone.
+fn jpeg_size_hint(bytes: &[u8]) -> Option<(u32, u32)> {
+    let mut reader = ImageReader::new(std::io::Cursor::new(bytes)).with_guessed_format().ok()?;
+    reader.limits(image::Limits::default());
+    let mut d = reader.into_decoder().ok()?;
+    let (w, h) = d.dimensions();
+    let o = d.orientation().unwrap_or(image::metadata::Orientation::NoTransforms);
+    Some(if swaps_axes(o) { (h, w) } else { (w, h) })
+}
+
+fn decode<R: std::io::BufRead + std::io::Seek>(
+    mut reader: ImageReader<R>,
+    format: ImageFormat,
+    max_megapixels: f64,
+) -> Result<LoadedImage, LoadError> {
+    let name = format_name(format);
+    // The pixel limit is checked on the declared size below; the allocation limit is a second guard for
+    // decoders that allocate more than the final image (16-bit RGBA is 8 bytes a pixel).
+    let mut limits = image::Limits::default();
+    limits.max_alloc = Some(((max_megapixels.max(1.0) * 1e6 * 8.0) as u64).saturating_add(64 << 20));
+    reader.limits(limits);
+    let mut decoder = reader.into_decoder().map_err(|e| fail(format!("cannot decode {name}: {}", error_text(&e))))?;
+    let (w, h) = decoder.dimensions();
+    // A broken EXIF block must not lose the photo: fall back to "as stored".
+    let orientation = decoder.orientation().unwrap_or(image::metadata::Orientation::NoTransforms);
+    let upright = if swaps_axes(orientation) { (h, w) } else { (w, h) };
+    let mp = w as f64 * h as f64 / 1e6;
+    if w == 0 || h == 0 {
+        return Err(LoadError { message: format!("{name} declares an empty image ({w}×{h})"), size: Some(upright) });
+    }
+    if mp > max_megapixels {
+        return Err(LoadError {
+            message: format!(
+                "image is {}×{} = {mp:.1} MP, above the limit of {max_megapixels} MP (raise it with --max-megapixels)",
+                upright.0, upright.1
+            ),
+            size: Some(upright),
+        });
+    }
+    let mut img = DynamicImage::from_decoder(decoder).map_err(|e| LoadError {
+        message: format!("cannot decode {name} (truncated or corrupt?): {}", error_text(&e)),
+        size: Some(upright),
+    })?;
+    let reoriented = orientation != image::metadata::Orientation::NoTransforms;
+    img.apply_orientation(orientation);
+    Ok(LoadedImage { rgb: to_rgb8_over_black(img), format, reoriented })
+}
+
+fn swaps_axes(o: image::metadata::Orientation) -> bool {
+    use image::metadata::Orientation::*;
+    matches!(o, Rotate90 | Rotate270 | Rotate90FlipH | Rotate270FlipH)
+}
+
+/// Converts any decoded image to 8-bit RGB; transparent pixels become black (background, never skin).
+fn to_rgb8_over_black(img: DynamicImage) -> RgbImage {
+    if !img.color().has_alpha() {
+        return img.into_rgb8();
+    }
+    let rgba = img.into_rgba8();
+    let (w, h) = rgba.dimensions();
+    let mut out = RgbImage::new(w, h);
+    for (o, p) in out.pixels_mut().zip(rgba.pixels()) {
+        let a = p.0[3] as u32;
+        for c in 0..3 {
+            o.0[c] = ((p.0[c] as u32 * a + 127) / 255) as u8;
+        }
+    }
+    out
+}
+
+/// A short, stable name for a format.
+pub fn format_name(f: ImageFormat) -> &'static str {
+    match f {
+        ImageFormat::Jpeg => "JPEG",
+        ImageFormat::Png => "PNG",
+        ImageFormat::Tiff => "TIFF",
+        ImageFormat::WebP => "WebP",
+        ImageFormat::Bmp => "BMP",
+        ImageFormat::Gif => "GIF",
+        ImageFormat::Ico => "ICO",
+        ImageFormat::Avif => "AVIF",
+        ImageFormat::Hdr => "HDR",
+        ImageFormat::OpenExr => "OpenEXR",
+        ImageFormat::Pnm => "PNM",
+        ImageFormat::Tga => "TGA",
+        ImageFormat::Dds => "DDS",
+        ImageFormat::Qoi => "QOI",
+        ImageFormat::Farbfeld => "Farbfeld",
+        _ => "unknown",
+    }
+}
+
+fn error_text(e: &image::ImageError) -> String {
+    crate::report::one_line(&e.to_string())
+}
+
+fn describe_unknown(bytes: &[u8]) -> String {
+    let head = &bytes[..bytes.len().min(512)];
+    let texty = !head.is_empty()
+        && head.iter().all(|&b| b == b'\n' || b == b'\r' || b == b'\t' || (0x20..0x7f).contains(&b) || b >= 0x80);
+    if texty {
+        "not an image: the file holds text".into()
+    } else {
+        "not an image: the content is not JPEG, PNG, TIFF, WebP or BMP".into()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn encode(img: &DynamicImage, f: ImageFormat) -> Vec<u8> {
+        let mut buf = std::io::Cursor::new(Vec::new());
+        img.write_to(&mut buf, f).expect("encode");
+        buf.into_inner()
+    }
+
+    #[test]
+    fn every_format_and_pixel_type_loads_as_rgb() {
+        let rgb = DynamicImage::ImageRgb8(RgbImage::from_fn(7, 5, |x, y| image::Rgb([x as u8 * 30, y as u8 * 40, 9])));
+        for f in SUPPORTED {
+            let bytes = encode(&rgb, *f);
+            let got = load_image_bytes(&bytes, 100.0).expect("loads");
+            assert_eq!(got.rgb.dimensions(), (7, 5), "{f:?}");
+            assert_eq!(got.format, *f);
+        }
+        let grey16 = DynamicImage::ImageLuma16(image::ImageBuffer::from_pixel(4, 3, image::Luma([65535u16])));
+        let got = load_image_bytes(&encode(&grey16, ImageFormat::Png), 100.0).expect("16-bit grey");
+        assert_eq!(got.rgb.get_pixel(0, 0).0, [255, 255, 255]);
+        let rgba = DynamicImage::ImageRgba8(image::RgbaImage::from_pixel(2, 2, image::Rgba([200, 100, 50, 0])));
+        let got = load_image_bytes(&encode(&rgba, ImageFormat::Png), 100.0).expect("alpha");
+        assert_eq!(got.rgb.get_pixel(1, 1).0, [0, 0, 0], "transparent pixels become background");
+    }
+
+    #[test]
+    fn refuses_before_decoding_when_too_large() {
+        let img = DynamicImage::ImageRgb8(RgbImage::new(2000, 1000));
+        let bytes = encode(&img, ImageFormat::Png);
+        let err = load_image_bytes(&bytes, 1.0).expect_err("2 MP > 1 MP");
+        assert!(err.message.contains("above the limit"), "{}", err.message);
+        assert_eq!(err.size, Some((2000, 1000)));
+    }
+
+    #[test]
+    fn truncated_and_garbage_data_are_errors_not_panics() {
+        let img =
+            DynamicImage::ImageRgb8(RgbImage::from_fn(64, 48, |x, y| image::Rgb([(x * 4) as u8, (y * 5) as u8, 77])));
+        for f in SUPPORTED {
+            let bytes = encode(&img, *f);
+            assert!(load_image_bytes(&bytes, 100.0).is_ok(), "{f:?} whole");
+            for cut in [8, bytes.len() / 3, bytes.len() - 5] {
+                let err = load_image_bytes(&bytes[..cut], 100.0).expect_err("a cut file is an error");
+                assert!(!err.message.is_empty(), "{f:?} cut at {cut}");
+            }
+        }
+        assert!(load_image_bytes(b"hello, world", 100.0).is_err());
+        assert!(load_image_bytes(&[], 100.0).is_err());
+    }
+}

@@ -1,0 +1,361 @@
+//! Output stage: writes reports as a table, one JSON document, JSON lines or CSV, streamed image by image.
+//!
+//! Streaming keeps memory flat for folders of any size: the document's head is written first, each image as
+//! soon as it (and every image before it) is done, and the batch totals last. Output to a file goes through
+//! [`AtomicOutput`], so an interrupted run never leaves half a file behind.
+
+use std::io::{self, BufWriter, Write};
+use std::path::{Path, PathBuf};
+
+use crate::cli::Format;
+use crate::report::{BatchSummary, ImageReport, Settings, Status, ToolInfo, SCHEMA_VERSION};
+
+/// Standard output, or a temporary file beside the target that [`AtomicOutput::commit`] renames into place.
+pub enum AtomicOutput {
+    /// Writing to standard output.
+    Stdout(BufWriter<io::Stdout>),
+    /// Writing to a temporary file that becomes `target` on commit.
+    File(BufWriter<tempfile::NamedTempFile>, PathBuf),
+}
+
+impl AtomicOutput {
+    /// Opens stdout (`None`) or a temporary file in the target's folder (`Some(path)`).
+    pub fn create(target: Option<&Path>) -> anyhow::Result<Self> {
+        use anyhow::Context;
+        match target {
+            None => Ok(AtomicOutput::Stdout(BufWriter::new(io::stdout()))),
+            Some(p) => {
+                let dir = match p.parent() {
+                    Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
+                    _ => PathBuf::from("."),
+                };
+                let tmp = tempfile::Builder::new()
+                    .prefix(".scarscope-")
+                    .suffix(".tmp")
+                    .tempfile_in(&dir)
+                    .with_context(|| format!("cannot create a temporary file in {}", dir.display()))?;
+                Ok(AtomicOutput::File(BufWriter::new(tmp), p.to_path_buf()))
+            }
+        }
+    }
+
+    /// Flushes and, for a file, renames the temporary file onto the target.
+    pub fn commit(self) -> anyhow::Result<()> {
+        use anyhow::Context;
+        match self {
+            AtomicOutput::Stdout(mut w) => Ok(w.flush()?),
+            AtomicOutput::File(w, target) => {
+                let tmp = w.into_inner().map_err(|e| e.into_error()).context("cannot write output")?;
+                tmp.as_file().sync_all().context("cannot write output")?;
+                tmp.persist(&target).with_context(|| format!("cannot write {}", target.display()))?;
+                Ok(())
+            }
+        }
+    }
+}
+
+impl Write for AtomicOutput {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        match self {
+            AtomicOutput::Stdout(w) => w.write(buf),
+            AtomicOutput::File(w, _) => w.write(buf),
+        }
+    }
+    fn flush(&mut self) -> io::Result<()> {
+        match self {
+            AtomicOutput::Stdout(w) => w.flush(),
+            AtomicOutput::File(w, _) => w.flush(),
+        }
+    }
+}
+
+/// Writes a stream of image reports in one format: [`begin`](Self::begin), [`image`](Self::image) per image in
+/// order, then [`end`](Self::end).
+pub struct ReportWriter<W: Write> {
+    out: W,
+    format: Format,
+    first: bool,
+}
+
+impl<W: Write> ReportWriter<W> {
+    /// A writer of `format` into `out`.
+    pub fn new(out: W, format: Format) -> Self {
+        ReportWriter { out, format, first: true }
+    }
+
+    /// Writes what comes before the first image (the JSON head, the CSV header).
+    pub fn begin(&mut self, settings: &Settings) -> io::Result<()> {
+        match self.format {
+            Format::Json => {
+                let tool = serde_json::to_string_pretty(&ToolInfo::current())?;
+                let settings = serde_json::to_string_pretty(settings)?;
+                write!(
+                    self.out,
+                    "{{\n  \"schema_version\": {SCHEMA_VERSION},\n  \"tool\": {},\n  \"settings\": {},\n  \"images\": [",
+                    indent(&tool, 2),
+                    indent(&settings, 2)
+                )
+            }
+            Format::Csv => writeln!(self.out, "{}", CSV_COLUMNS.join(",")),
+            Format::Jsonl | Format::Table => Ok(()),
+        }
+    }
+
+    /// Writes one image.
+    pub fn image(&mut self, img: &ImageReport) -> io::Result<()> {
+        let first = std::mem::replace(&mut self.first, false);
+        match self.format {
+            Format::Json => {
+                let body = serde_json::to_string_pretty(img)?;
+                write!(self.out, "{}\n    {}", if first { "" } else { "," }, indent(&body, 4))
+            }
+            Format::Jsonl => {
+                serde_json::to_writer(&mut self.out, img)?;
+                self.out.write_all(b"\n")
+            }
+            Format::Csv => write_csv_rows(&mut self.out, img),
+            Format::Table => write_table_block(&mut self.out, img, first),
+        }
+    }
+
+    /// Writes what comes after the last image (the JSON tail with the batch totals, the table's totals line).
+    pub fn end(&mut self, batch: &BatchSummary) -> io::Result<()> {
+        match self.format {
+            Format::Json => {
+                let b = serde_json::to_string_pretty(batch)?;
+                let close = if self.first { "]" } else { "\n  ]" };
+                writeln!(self.out, "{close},\n  \"batch\": {}\n}}", indent(&b, 2))
+            }
+            Format::Table => {
+                let skipped = if batch.skipped_non_image > 0 {
+                    format!(", {} non-image files skipped", batch.skipped_non_image)
+                } else {
+                    String::new()
+                };
+                writeln!(self.out, "{} images: {} analysed, {} failed{skipped}", batch.images, batch.ok, batch.failed)
+            }
+            Format::Jsonl | Format::Csv => Ok(()),
+        }
+    }
+
+    /// The underlying writer.
+    pub fn into_inner(self) -> W {
+        self.out
+    }
+}
+
+/// Indents every line after the first by `n` spaces (JSON strings never hold raw newlines, so this is safe).
+fn indent(s: &str, n: usize) -> String {
+    s.replace('\n', &format!("\n{}", " ".repeat(n)))
+}
+
+/// CSV columns: image fields, then region fields (empty for an image without regions).
+pub const CSV_COLUMNS: &[&str] = &[
+    "path",
+    "status",
+    "error",
+    "width",
+    "height",
+    "px_per_mm",
+    "dominant",
+    "dominant_subtype",
+    "active_inflammation",
+    "verdict",
+    "region_id",
+    "center_x",
+    "center_y",
+    "bbox_x",
+    "bbox_y",
+    "bbox_w",
+    "bbox_h",
+    "area_px",
+    "diameter_px",
+    "diameter_mm",
+    "class",
+    "subtype",
+    "confidence",
+    "relief",
+    "depth_proxy",
+];
+
+/// Quotes a CSV field when it holds a comma, quote or line break (RFC 4180).
+pub fn csv_field(s: &str) -> String {
+    if s.contains([',', '"', '\n', '\r']) {
+        format!("\"{}\"", s.replace('"', "\"\""))
+    } else {
+        s.to_string()
+    }
+}
+
+fn opt<T: ToString>(v: Option<T>) -> String {
+    v.map(|v| v.to_string()).unwrap_or_default()
+}
+
+fn write_csv_rows(out: &mut impl Write, img: &ImageReport) -> io::Result<()> {
+    let status = match img.status {
+        Status::Ok => "ok",
+        Status::Error => "error",
+    };
+    let summary = img.summary.as_ref();
+    let head = [
+        csv_field(&img.path),
+        status.to_string(),
+        csv_field(img.error.as_deref().unwrap_or("")),
+        opt(img.width),
+        opt(img.height),
+        opt(img.px_per_mm),
+        opt(summary.map(|s| dominant_name(s.dominant))),
+        opt(summary.and_then(|s| s.dominant_subtype).map(|s| s.as_str())),
+        opt(summary.map(|s| s.active_inflammation)),
+        opt(img.microneedling.as_ref().map(|m| m.verdict.as_str())),
+    ]
+    .join(",");
+    if img.regions.is_empty() {
+        return writeln!(out, "{head}{}", ",".repeat(CSV_COLUMNS.len() - 10));
+    }
+    for r in &img.regions {
+        writeln!(
+            out,
+            "{head},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{}",
+            r.id,
+            r.center[0],
+            r.center[1],
+            r.bbox[0],
+            r.bbox[1],
+            r.bbox[2],
+            r.bbox[3],
+            r.area_px,
+            r.diameter_px,
+            opt(r.diameter_mm),
+            r.class.as_str(),
+            r.subtype.as_str(),
+            r.confidence,
+            r.relief.as_str(),
+            r.depth_proxy
+        )?;
+    }
+    Ok(())
+}
+
+fn dominant_name(d: crate::report::Dominant) -> &'static str {
+    match d {
+        crate::report::Dominant::Atrophic => "atrophic",
+        crate::report::Dominant::Hypertrophic => "hypertrophic",
+        crate::report::Dominant::None => "none",
+    }
+}
+
+fn write_table_block(out: &mut impl Write, img: &ImageReport, first: bool) -> io::Result<()> {
+    if !first {
+        writeln!(out)?;
+    }
+    let size = match (img.width, img.height) {
+        (Some(w), Some(h)) => format!("{w}×{h}"),
+        _ => "?".into(),
+    };
+    if img.status == Status::Error {
+        return writeln!(out, "{}  {size}  ERROR: {}", img.path, img.error.as_deref().unwrap_or("failed"));
+    }
+    let scale = match img.px_per_mm {
+        Some(s) => format!("{s} px/mm"),
+        None => "scale unknown".into(),
+    };
+    writeln!(out, "{}  {size}  {scale}", img.path)?;
+    if let Some(q) = &img.quality {
+        let light = match img.lighting.as_ref().and_then(|l| l.azimuth_deg.map(|a| (a, l.confidence))) {
+            Some((a, c)) => format!("light from {a:.0}° (confidence {c:.2})"),
+            None => "light direction unknown".into(),
+        };
+        let usable = if q.usable { "usable" } else { "NOT usable" };
+        writeln!(out, "  skin {:.0}% · {light} · {usable}", q.skin_fraction * 100.0)?;
+        for n in &q.notes {
+            writeln!(out, "  note: {n}")?;
+        }
+    }
+    if let Some(s) = &img.summary {
+        let counts: Vec<String> = s.counts.iter().filter(|(_, &n)| n > 0).map(|(k, n)| format!("{k} {n}")).collect();
+        let counts = if counts.is_empty() { "none".to_string() } else { counts.join(", ") };
+        let dom = match s.dominant_subtype {
+            Some(st) => format!("{} ({})", dominant_name(s.dominant), st.as_str()),
+            None => dominant_name(s.dominant).to_string(),
+        };
+        writeln!(
+            out,
+            "  lesions: {counts} · dominant: {dom} · active acne: {}",
+            if s.active_inflammation { "yes" } else { "no" }
+        )?;
+        let gbq = s.goodman_baron_qualitative.map(|g| g.to_string()).unwrap_or_else(|| "-".into());
+        let gbn = s.goodman_baron_quantitative.map(|g| format!("{g:.0}")).unwrap_or_else(|| "-".into());
+        writeln!(out, "  Goodman & Baron (estimates): grade {gbq}, score {gbn}")?;
+    }
+    if !img.regions.is_empty() {
+        writeln!(
+            out,
+            "  {:>4}  {:<13} {:<13} {:>11} {:>9} {:>9} {:<9} {:>6} {:>5}",
+            "id", "class", "subtype", "center", "diam px", "diam mm", "relief", "depth", "conf"
+        )?;
+        for r in &img.regions {
+            writeln!(
+                out,
+                "  {:>4}  {:<13} {:<13} {:>11} {:>9.1} {:>9} {:<9} {:>6.2} {:>5.2}",
+                r.id,
+                r.class.as_str(),
+                r.subtype.as_str(),
+                format!("{:.0},{:.0}", r.center[0], r.center[1]),
+                r.diameter_px,
+                r.diameter_mm.map(|d| format!("{d:.1}")).unwrap_or_else(|| "-".into()),
+                r.relief.as_str(),
+                r.depth_proxy,
+                r.confidence
+            )?;
+        }
+    }
+    if let Some(m) = &img.microneedling {
+        writeln!(out, "  microneedling: {}", m.verdict.as_str())?;
+        for r in &m.reasons {
+            writeln!(out, "    - {r}")?;
+        }
+        if !m.cannot_assess.is_empty() {
+            writeln!(out, "    cannot tell from a photo: {}", m.cannot_assess.join("; "))?;
+        }
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn csv_quotes_only_when_needed() {
+        assert_eq!(csv_field("Box (13).jpg"), "Box (13).jpg");
+        assert_eq!(csv_field("a,b"), "\"a,b\"");
+        assert_eq!(csv_field("say \"hi\""), "\"say \"\"hi\"\"\"");
+    }
+
+    #[test]
+    fn json_stream_is_one_valid_document() {
+        let settings =
+            Settings { px_per_mm: None, max_megapixels: 100.0, profile: "default".into(), working_max_side: None };
+        let mut w = ReportWriter::new(Vec::new(), Format::Json);
+        w.begin(&settings).expect("write");
+        let mut batch = BatchSummary::default();
+        for p in ["a.jpg", "b \"q\".png"] {
+            let img = ImageReport::failed(p.into(), "bad\nthing".into(), None, None);
+            batch.add(&img);
+            w.image(&img).expect("write");
+        }
+        w.end(&batch).expect("write");
+        let text = String::from_utf8(w.into_inner()).expect("utf8");
+        let v: serde_json::Value = serde_json::from_str(&text).expect("valid JSON");
+        assert_eq!(v["images"][1]["path"], "b \"q\".png");
+        assert_eq!(v["images"][0]["error"], "bad thing");
+        assert_eq!(v["batch"]["failed"], 2);
+
+        let mut w = ReportWriter::new(Vec::new(), Format::Json);
+        w.begin(&settings).expect("write");
+        w.end(&BatchSummary::default()).expect("write");
+        let v: serde_json::Value = serde_json::from_slice(&w.into_inner()).expect("valid empty JSON");
+        assert_eq!(v["images"].as_array().map(|a| a.len()), Some(0));
+    }
+}

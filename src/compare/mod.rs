@@ -6,6 +6,7 @@ pub mod fft;
 pub mod geometry;
 pub mod gray;
 pub mod matching;
+pub mod pairing;
 pub mod photometric;
 pub mod pipeline;
 pub mod profile;

@@ -31,11 +31,7 @@ pub struct CompareOptions {
 
 impl Default for CompareOptions {
     fn default() -> Self {
-        CompareOptions {
-            px_per_mm: None,
-            profile: Arc::new(Profile::builtin()),
-            compare: CompareProfile::default(),
-        }
+        CompareOptions { px_per_mm: None, profile: Arc::new(Profile::builtin()), compare: CompareProfile::default() }
     }
 }
 
@@ -75,25 +71,12 @@ pub fn compare_images(
     let reg = register(before, after, &cp.registration);
     let gains = photometric::measure(before, after, &reg.map, &cp.normalisation);
     // Only correct colours when the photos were aligned: gains from unrelated areas mean nothing.
-    let after_n = if reg.ok {
-        photometric::apply(after, &gains)
-    } else {
-        after.clone()
-    };
+    let after_n = if reg.ok { photometric::apply(after, &gains) } else { after.clone() };
     let scale = reg.scale;
-    let before_opts = AnalysisOptions {
-        px_per_mm: opts.px_per_mm,
-        profile: opts.profile.clone(),
-    };
+    let before_opts = AnalysisOptions { px_per_mm: opts.px_per_mm, profile: opts.profile.clone() };
     // The after photo's own scale is the before scale times the registration scale (after px per before px).
     let after_opts = AnalysisOptions {
-        px_per_mm: opts.px_per_mm.map(|p| {
-            if reg.ok && scale.is_finite() && scale > 0.0 {
-                p * scale
-            } else {
-                p
-            }
-        }),
+        px_per_mm: opts.px_per_mm.map(|p| if reg.ok && scale.is_finite() && scale > 0.0 { p * scale } else { p }),
         profile: opts.profile.clone(),
     };
     let rep_b = analyze(before, &before_opts).into_report(before_path);
@@ -109,11 +92,7 @@ pub fn compare_images(
             n.gain_rgb[0], n.gain_rgb[1], n.gain_rgb[2]
         ));
     }
-    let images = PairImages {
-        before: before.clone(),
-        after: after_n,
-        map: reg.map,
-    };
+    let images = PairImages { before: before.clone(), after: after_n, map: reg.map };
     let mut pair = PairReport {
         id,
         before: rep_b,
@@ -128,10 +107,7 @@ pub fn compare_images(
         reasons: Vec::new(),
     };
     if !reg.ok {
-        let why = reg
-            .reason
-            .clone()
-            .unwrap_or_else(|| "photos do not show the same area".into());
+        let why = reg.reason.clone().unwrap_or_else(|| "photos do not show the same area".into());
         pair.status = Status::Error;
         pair.reasons.push(why.clone());
         pair.error = Some(why);
@@ -145,27 +121,10 @@ pub fn compare_images(
         after.dimensions(),
         cp.matching.edge_margin_px,
     );
-    pair.regions = match_regions(
-        &pair.before.regions,
-        &pair.after.regions,
-        &shared_b,
-        &shared_a,
-        &reg.map,
-        &cp.matching,
-    );
-    let mm2 = opts
-        .px_per_mm
-        .filter(|p| p.is_finite() && *p > 0.0)
-        .map(|p| 1.0 / (p * p))
-        .unwrap_or(1.0);
-    pair.changes = changes(
-        &pair.before,
-        &pair.after,
-        &shared_b,
-        &shared_a,
-        mm2,
-        mm2 / (scale * scale),
-    );
+    pair.regions =
+        match_regions(&pair.before.regions, &pair.after.regions, &shared_b, &shared_a, &reg.map, &cp.matching);
+    let mm2 = opts.px_per_mm.filter(|p| p.is_finite() && *p > 0.0).map(|p| 1.0 / (p * p)).unwrap_or(1.0);
+    pair.changes = changes(&pair.before, &pair.after, &shared_b, &shared_a, mm2, mm2 / (scale * scale));
     let (v, reasons) = verdict(&pair.changes, &cp.verdict);
     pair.verdict = Some(v);
     pair.reasons = reasons;
@@ -179,12 +138,7 @@ pub fn compare_images(
 }
 
 /// A pair that could not be compared because a photo failed to load (the failed image carries its own error).
-pub fn failed_pair(
-    id: String,
-    before: ImageReport,
-    after: ImageReport,
-    error: String,
-) -> PairReport {
+pub fn failed_pair(id: String, before: ImageReport, after: ImageReport, error: String) -> PairReport {
     PairReport {
         id,
         before,

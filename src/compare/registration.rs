@@ -93,17 +93,8 @@ fn signal(l: &Gray, sigma_hp: f64, sigma_e: f64) -> Gray {
             r * r
         })
         .collect();
-    let e = Gray {
-        w: l.w,
-        h: l.h,
-        data: hp2,
-    }
-    .blur(sigma_e);
-    Gray {
-        w: e.w,
-        h: e.h,
-        data: e.data.iter().map(|v| v.max(0.0).sqrt()).collect(),
-    }
+    let e = Gray { w: l.w, h: l.h, data: hp2 }.blur(sigma_e);
+    Gray { w: e.w, h: e.h, data: e.data.iter().map(|v| v.max(0.0).sqrt()).collect() }
 }
 
 /// One image at one pyramid level and the map from its pixels to working-level pixels.
@@ -117,17 +108,10 @@ fn pyramid(work: &Gray, sides: &[usize]) -> Vec<Level> {
         .iter()
         .map(|&side| {
             let (w, h, _) = fit(work.w, work.h, side);
-            let img = if (w, h) == (work.w, work.h) {
-                work.clone()
-            } else {
-                work.resize(w, h)
-            };
+            let img = if (w, h) == (work.w, work.h) { work.clone() } else { work.resize(w, h) };
             let fx = work.w as f64 / w as f64;
             let fy = work.h as f64 / h as f64;
-            Level {
-                img,
-                to_work: Affine::axis(fx, 0.5 * fx - 0.5, fy, 0.5 * fy - 0.5),
-            }
+            Level { img, to_work: Affine::axis(fx, 0.5 * fx - 0.5, fy, 0.5 * fy - 0.5) }
         })
         .collect()
 }
@@ -191,10 +175,7 @@ fn coarse_search(b: &Gray, a: &Gray, p: &RegistrationParams) -> (Affine, f64) {
     let ln_max = (1.0 + p.max_scale_change.max(0.0)).ln();
     let ln_step = 0.04;
     let n_sc = (ln_max / ln_step).ceil() as i32;
-    let mut best = (
-        Affine::similarity_about(1.0, 0.0, cb, [ca[0] - cb[0], ca[1] - cb[1]]),
-        f64::NEG_INFINITY,
-    );
+    let mut best = (Affine::similarity_about(1.0, 0.0, cb, [ca[0] - cb[0], ca[1] - cb[1]]), f64::NEG_INFINITY);
     for si in -n_sc..=n_sc {
         let s = (si as f64 * ln_step).exp();
         for ri in -n_rot..=n_rot {
@@ -265,21 +246,13 @@ fn refine(b: &Gray, a: &Gray, init: &Affine, iters: usize) -> Affine {
                 let ux = x as f64 - c[0];
                 let xa = p[0] * ux - p[1] * uy + p[2];
                 let ya = p[1] * ux + p[0] * uy + p[3];
-                let (Some(av), Some(ax), Some(ay)) =
-                    (a.sample(xa, ya), gx.sample(xa, ya), gy.sample(xa, ya))
-                else {
+                let (Some(av), Some(ax), Some(ay)) = (a.sample(xa, ya), gx.sample(xa, ya), gy.sample(xa, ya)) else {
                     continue;
                 };
                 let (av, ax, ay) = (av as f64, ax as f64, ay as f64);
                 let e = b.at(x, y) as f64 - (gain * av + off);
-                let j = [
-                    gain * (ax * ux + ay * uy) / l,
-                    gain * (-ax * uy + ay * ux) / l,
-                    gain * ax,
-                    gain * ay,
-                    av,
-                    1.0,
-                ];
+                let j =
+                    [gain * (ax * ux + ay * uy) / l, gain * (-ax * uy + ay * ux) / l, gain * ax, gain * ay, av, 1.0];
                 for r in 0..6 {
                     g[r] += j[r] * e;
                     for k in r..6 {
@@ -335,11 +308,7 @@ fn ncc_overlap(b: &Gray, a: &Gray, map: &Affine) -> (f64, f64) {
     let cov = sab / n - (sa / n) * (sb / n);
     let va = saa / n - (sa / n).powi(2);
     let vb = sbb / n - (sb / n).powi(2);
-    let ncc = if va > 0.0 && vb > 0.0 {
-        cov / (va * vb).sqrt()
-    } else {
-        0.0
-    };
+    let ncc = if va > 0.0 && vb > 0.0 { cov / (va * vb).sqrt() } else { 0.0 };
     (ncc, overlap)
 }
 
@@ -350,28 +319,13 @@ pub fn register(before: &RgbImage, after: &RgbImage, p: &RegistrationParams) -> 
     let lb = Gray::luma(before);
     let la = Gray::luma(after);
     if lb.w < 16 || lb.h < 16 || la.w < 16 || la.h < 16 {
-        return finish(
-            Affine::IDENTITY,
-            lb.w,
-            lb.h,
-            0.0,
-            0.0,
-            Some("photo too small to align (under 16 px)".into()),
-        );
+        return finish(Affine::IDENTITY, lb.w, lb.h, 0.0, 0.0, Some("photo too small to align (under 16 px)".into()));
     }
     // Both photos go to the same working size so a similar framing gives a scale near 1 at every level.
     let (bw, bh, _) = fit(lb.w, lb.h, side);
     let (aw, ah, _) = fit(la.w, la.h, side);
-    let work_b = if (bw, bh) == (lb.w, lb.h) {
-        lb.clone()
-    } else {
-        lb.resize(bw, bh)
-    };
-    let work_a = if (aw, ah) == (la.w, la.h) {
-        la.clone()
-    } else {
-        la.resize(aw, ah)
-    };
+    let work_b = if (bw, bh) == (lb.w, lb.h) { lb.clone() } else { lb.resize(bw, bh) };
+    let work_a = if (aw, ah) == (la.w, la.h) { la.clone() } else { la.resize(aw, ah) };
     // High-pass scale ~1/64 of the frame: wider than the largest scar at usual framings, finer than lighting.
     let sig_hp = (side as f64 / 64.0).max(2.0);
     let sb = signal(&work_b, sig_hp, 1.5);
@@ -381,10 +335,7 @@ pub fn register(before: &RgbImage, after: &RgbImage, p: &RegistrationParams) -> 
     let pa = pyramid(&sa, &sides);
     // Coarse search at the smallest level, then refine level by level, converting the map between grids.
     let (coarse, _peak) = coarse_search(&pb[0].img, &pa[0].img, p);
-    let mut map_work = pa[0]
-        .to_work
-        .after(&coarse)
-        .after(&pb[0].to_work.inverse().unwrap_or(Affine::IDENTITY));
+    let mut map_work = pa[0].to_work.after(&coarse).after(&pb[0].to_work.inverse().unwrap_or(Affine::IDENTITY));
     for (lvb, lva) in pb.iter().zip(&pa) {
         let (Some(bi), Some(ai)) = (lvb.to_work.inverse(), lva.to_work.inverse()) else {
             continue;
@@ -407,12 +358,7 @@ pub fn register(before: &RgbImage, after: &RgbImage, p: &RegistrationParams) -> 
         ah as f64 / la.h as f64,
         0.5 * ah as f64 / la.h as f64 - 0.5,
     );
-    let full = a_to_work
-        .inverse()
-        .unwrap_or(Affine::IDENTITY)
-        .after(&map_work)
-        .after(&b_to_work)
-        .to_similarity();
+    let full = a_to_work.inverse().unwrap_or(Affine::IDENTITY).after(&map_work).after(&b_to_work).to_similarity();
     let reason = if !ncc.is_finite() || ncc < p.min_ncc {
         Some(format!(
             "photos do not show the same area: aligned texture correlation {:.2} is below {:.2}",
@@ -435,18 +381,8 @@ pub fn register(before: &RgbImage, after: &RgbImage, p: &RegistrationParams) -> 
 }
 
 /// Packs a map into a [`Registration`]; `ok` exactly when there is no refusal reason.
-fn finish(
-    map: Affine,
-    w: usize,
-    h: usize,
-    ncc: f64,
-    overlap: f64,
-    reason: Option<String>,
-) -> Registration {
-    let c = [
-        (w as f64 - 1.0).max(0.0) / 2.0,
-        (h as f64 - 1.0).max(0.0) / 2.0,
-    ];
+fn finish(map: Affine, w: usize, h: usize, ncc: f64, overlap: f64, reason: Option<String>) -> Registration {
+    let c = [(w as f64 - 1.0).max(0.0) / 2.0, (h as f64 - 1.0).max(0.0) / 2.0];
     let (x, y) = map.apply(c[0], c[1]);
     Registration {
         ok: reason.is_none(),
@@ -454,11 +390,7 @@ fn finish(
         rotation_deg: map.rotation_ccw_deg(),
         scale: map.scale(),
         shift_px: [x - c[0], y - c[1]],
-        confidence: if ncc.is_finite() {
-            ncc.clamp(0.0, 1.0)
-        } else {
-            0.0
-        },
+        confidence: if ncc.is_finite() { ncc.clamp(0.0, 1.0) } else { 0.0 },
         ncc: if ncc.is_finite() { ncc } else { 0.0 },
         overlap,
         reason,

@@ -42,6 +42,13 @@ pub struct RegistrationParams {
     pub min_ncc: f64,
     /// Smallest share of the before photo that must be visible in the after photo.
     pub min_overlap: f64,
+    /// High-pass scale of the texture signal, px at the working resolution.
+    pub highpass_sigma_px: f64,
+    /// Smoothing of the contrast energy, px at the working resolution.
+    pub energy_sigma_px: f64,
+    /// Robust (Tukey biweight) cut-off of the refinement, in robust standard deviations of the residual;
+    /// 0 = plain least squares.
+    pub robust_cutoff: f64,
 }
 
 impl Default for RegistrationParams {
@@ -54,6 +61,9 @@ impl Default for RegistrationParams {
             // NCC ≥ 0.5; unrelated scenes and unrelated textures stay below 0.15.
             min_ncc: 0.3,
             min_overlap: 0.3,
+            highpass_sigma_px: 2.0,
+            energy_sigma_px: 1.0,
+            robust_cutoff: 3.0,
         }
     }
 }
@@ -224,7 +234,7 @@ fn solve<const N: usize>(mut m: [[f64; N]; N], mut r: [f64; N]) -> Option<[f64; 
 }
 
 /// Gauss–Newton refinement of a similarity (plus gain and offset) at one level: `a(map(x))·g + o ≈ b(x)`.
-fn refine(b: &Gray, a: &Gray, init: &Affine, iters: usize) -> Affine {
+fn refine(b: &Gray, a: &Gray, init: &Affine, iters: usize, robust: f64) -> Affine {
     let (gx, gy) = a.gradients();
     let c = [(b.w as f64 - 1.0) / 2.0, (b.h as f64 - 1.0) / 2.0];
     // Parameters of x' = [p0 −p1; p1 p0](x − c) + (p2, p3).
@@ -236,8 +246,11 @@ fn refine(b: &Gray, a: &Gray, init: &Affine, iters: usize) -> Affine {
     let mut off = 0.0f64;
     // Normalising the centred coordinates keeps the normal equations well conditioned.
     let l = (b.w.max(b.h) as f64 / 2.0).max(1.0);
+    // Robust scale of the residual from the previous iteration (None = first pass, unweighted).
+    let mut sigma: Option<f64> = None;
     for _ in 0..iters {
         let mut h = [[0.0f64; 6]; 6];
+        let mut res2 = 0.0f64;
         let mut g = [0.0f64; 6];
         let mut n = 0usize;
         for y in 0..b.h {
@@ -251,12 +264,25 @@ fn refine(b: &Gray, a: &Gray, init: &Affine, iters: usize) -> Affine {
                 };
                 let (av, ax, ay) = (av as f64, ax as f64, ay as f64);
                 let e = b.at(x, y) as f64 - (gain * av + off);
+                res2 += e * e;
+                // Tukey biweight: residuals far beyond the typical one (a lesion whose shading flipped with
+                // the light) stop pulling the fit.
+                let wgt = match sigma {
+                    Some(s) if robust > 0.0 => {
+                        let u = e / (robust * s);
+                        if u.abs() >= 1.0 {
+                            continue;
+                        }
+                        (1.0 - u * u).powi(2)
+                    }
+                    _ => 1.0,
+                };
                 let j =
                     [gain * (ax * ux + ay * uy) / l, gain * (-ax * uy + ay * ux) / l, gain * ax, gain * ay, av, 1.0];
                 for r in 0..6 {
-                    g[r] += j[r] * e;
+                    g[r] += wgt * j[r] * e;
                     for k in r..6 {
-                        h[r][k] += j[r] * j[k];
+                        h[r][k] += wgt * j[r] * j[k];
                     }
                 }
                 n += 1;
@@ -265,6 +291,7 @@ fn refine(b: &Gray, a: &Gray, init: &Affine, iters: usize) -> Affine {
         if n < 64 {
             break;
         }
+        sigma = Some((res2 / n as f64).sqrt().max(1e-9));
         for r in 0..6 {
             for k in 0..r {
                 h[r][k] = h[k][r];
@@ -327,9 +354,8 @@ pub fn register(before: &RgbImage, after: &RgbImage, p: &RegistrationParams) -> 
     let work_b = if (bw, bh) == (lb.w, lb.h) { lb.clone() } else { lb.resize(bw, bh) };
     let work_a = if (aw, ah) == (la.w, la.h) { la.clone() } else { la.resize(aw, ah) };
     // High-pass scale ~1/64 of the frame: wider than the largest scar at usual framings, finer than lighting.
-    let sig_hp = (side as f64 / 64.0).max(2.0);
-    let sb = signal(&work_b, sig_hp, 1.5);
-    let sa = signal(&work_a, sig_hp, 1.5);
+    let sb = signal(&work_b, p.highpass_sigma_px, p.energy_sigma_px);
+    let sa = signal(&work_a, p.highpass_sigma_px, p.energy_sigma_px);
     let sides = [side / 4, side / 2, side];
     let pb = pyramid(&sb, &sides);
     let pa = pyramid(&sa, &sides);
@@ -341,7 +367,7 @@ pub fn register(before: &RgbImage, after: &RgbImage, p: &RegistrationParams) -> 
             continue;
         };
         let level_map = ai.after(&map_work).after(&lvb.to_work);
-        let refined = refine(&lvb.img, &lva.img, &level_map, 30);
+        let refined = refine(&lvb.img, &lva.img, &level_map, 30, p.robust_cutoff);
         map_work = lva.to_work.after(&refined).after(&bi);
     }
     let (ncc, overlap) = ncc_overlap(&sb, &sa, &map_work);

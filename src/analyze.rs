@@ -1,12 +1,19 @@
 //! The analysis of one image, stage by stage: prepare → light → detect → measure → classify → summarise.
+//!
+//! Every stage works at the working resolution chosen by [`crate::prepare`]; regions are mapped back to the
+//! input's pixels here, so the report's coordinates are always those of the upright input image.
 
 use std::sync::Arc;
 
 use image::RgbImage;
 
+use crate::classify::{classify, ClassifyContext};
+use crate::light::LightEstimate;
+use crate::measure::{measure, MeasureContext, Measured};
 use crate::profile::Profile;
 use crate::report::{
-    Features, ImageReport, Lighting, Microneedling, Quality, Region, ScaleSource, Status, Summary, Verdict,
+    num, Features, ImageReport, Lighting, Microneedling, Quality, Region, ScaleSource, Status,
+    Summary,
 };
 
 /// Options for analysing one image.
@@ -41,6 +48,14 @@ pub struct Analysis {
     pub summary: Summary,
     /// Microneedling verdict.
     pub microneedling: Microneedling,
+    /// Input px per working px (the working image is the input downsampled by this factor).
+    pub working_scale: f64,
+    /// Working image size (w, h) in px.
+    pub working_size: (u32, u32),
+    /// The raw light estimate (unit vector towards the light in image axes, confidence, pore amplitude).
+    pub light: LightEstimate,
+    /// Per-region measurements in working px, in the same order as `regions`.
+    pub measured: Vec<Measured>,
 }
 
 impl Analysis {
@@ -64,42 +79,183 @@ impl Analysis {
     }
 }
 
+/// The region features reported in `Region::features` (working-px measures converted to input px).
+fn region_features(m: &Measured, scale: f64) -> Features {
+    let mut f = Features::new();
+    let mut put = |k: &str, v: f64| {
+        f.insert(k.to_string(), num(v));
+    };
+    put("detection_z", m.z);
+    put("eccentricity", m.eccentricity);
+    put("circularity", m.circularity);
+    put("antisymmetry", m.antisymmetry);
+    put("relief_amplitude", m.relief_amplitude);
+    put("rim_fraction", m.rim_fraction);
+    put("centre_level", m.centre_level);
+    put("mean_level", m.mean_level);
+    put("delta_l", m.delta_l);
+    put("delta_a", m.delta_a);
+    put("delta_b", m.delta_b);
+    put("delta_e", m.delta_e);
+    put("delta_ln_rg", m.delta_rg);
+    put("delta_ln_gb", m.delta_gb);
+    put("halo_delta_a", m.halo_a);
+    put("head_delta_l", m.head_delta_l);
+    put("head_delta_b", m.head_delta_b);
+    put("gloss_fraction", m.gloss);
+    put("scale_radius_px", m.scale_radius * scale);
+    f
+}
+
 /// Analyses one upright RGB image.
 pub fn analyze(rgb: &RgbImage, opts: &AnalysisOptions) -> Analysis {
-    let counts = crate::report::Subtype::ALL.iter().map(|s| (s.as_str().to_string(), 0)).collect();
+    let prof = &opts.profile;
+    let ppm = opts.px_per_mm.filter(|s| s.is_finite() && *s > 0.0);
+    let scale_source = if ppm.is_some() {
+        ScaleSource::Flag
+    } else {
+        ScaleSource::None
+    };
+    if rgb.width() == 0 || rgb.height() == 0 {
+        return empty(rgb, ppm, scale_source, "the image has no pixels");
+    }
+    let p = crate::prepare::prepare(rgb, ppm, &prof.prepare);
+    let light = crate::light::estimate(&p, &prof.light);
+    let relief_ok = light.confidence >= prof.classify.min_light_confidence;
+    let cands = crate::detect::detect(&p, &light, relief_ok, &prof.detect);
+    let mctx = MeasureContext::new(&p);
+    let cctx = ClassifyContext {
+        light_confidence: light.confidence,
+        scaled: p.px_per_mm.is_some(),
+        short_side: p.w.min(p.h) as f64,
+        min_z: prof.detect.min_z,
+    };
+    let s = p.scale;
+    let mut regions = Vec::with_capacity(cands.len());
+    let mut measured = Vec::with_capacity(cands.len());
+    for c in &cands {
+        let m = measure(&mctx, c, &light, prof.detect.redness_weight, &prof.measure);
+        let k = classify(&m, &cctx, &prof.classify);
+        let r_in = m.radius * s;
+        let to_in = |v: f64| ((v * s).round().max(0.0)) as u32;
+        let bx0 = to_in(m.bbox[0]).min(rgb.width().saturating_sub(1));
+        let by0 = to_in(m.bbox[1]).min(rgb.height().saturating_sub(1));
+        let bx1 = to_in(m.bbox[2]).clamp(bx0 + 1, rgb.width());
+        let by1 = to_in(m.bbox[3]).clamp(by0 + 1, rgb.height());
+        let depth = if k.relief == crate::report::Relief::Unknown {
+            0.0
+        } else {
+            m.depth_proxy
+        };
+        regions.push(Region {
+            id: regions.len() as u32 + 1,
+            center: [
+                num((m.x + 0.5) * s - 0.5).unwrap_or(0.0),
+                num((m.y + 0.5) * s - 0.5).unwrap_or(0.0),
+            ],
+            bbox: [bx0, by0, bx1 - bx0, by1 - by0],
+            area_px: num(std::f64::consts::PI * r_in * r_in).unwrap_or(0.0),
+            diameter_px: num(2.0 * r_in).unwrap_or(0.0),
+            diameter_mm: ppm.and_then(|v| num(2.0 * r_in / v)),
+            class: k.subtype.class(),
+            subtype: k.subtype,
+            confidence: num(k.confidence).unwrap_or(0.0),
+            relief: k.relief,
+            depth_proxy: num(depth).unwrap_or(0.0),
+            features: region_features(&m, s),
+            reasons: k.reasons,
+        });
+        measured.push(m);
+    }
+    let mut notes = p.notes.clone();
+    if light.confidence < prof.classify.min_light_confidence {
+        notes.push(
+            "the light is flat or its direction unclear: relief is judged on colour and size only"
+                .into(),
+        );
+    }
+    let (ita_deg, skin_tone) = match p.skin_lab {
+        Some(lab) => {
+            let (v, band) = crate::prepare::ita(lab[0], lab[2]);
+            (num(v), Some(band.to_string()))
+        }
+        None => (None, None),
+    };
+    let quality = Quality {
+        skin_fraction: num(p.skin_fraction).unwrap_or(0.0),
+        usable: p.usable,
+        notes,
+        sharpness: p.sharpness.and_then(num),
+        exposure: p.exposure.and_then(num),
+        glare_fraction: p.glare_fraction.and_then(num),
+        ita_deg,
+        skin_tone,
+    };
+    let lighting = Lighting {
+        azimuth_deg: if light.confidence >= prof.light.min_confidence {
+            num(light.azimuth_deg)
+        } else {
+            None
+        },
+        confidence: num(light.confidence).unwrap_or(0.0),
+    };
+    let summary = crate::summarise::summarise(&regions, ppm, &prof.summary);
+    let microneedling = crate::summarise::verdict(&summary, p.usable, &p.notes);
     Analysis {
         width: rgb.width(),
         height: rgb.height(),
-        px_per_mm: opts.px_per_mm,
-        scale_source: if opts.px_per_mm.is_some() { ScaleSource::Flag } else { ScaleSource::None },
+        px_per_mm: ppm,
+        scale_source,
+        quality,
+        lighting,
+        texture: Features::new(),
+        regions,
+        summary,
+        microneedling,
+        working_scale: s,
+        working_size: (p.w as u32, p.h as u32),
+        light,
+        measured,
+    }
+}
+
+/// The analysis of an image that cannot be analysed at all (no pixels).
+fn empty(rgb: &RgbImage, ppm: Option<f64>, scale_source: ScaleSource, why: &str) -> Analysis {
+    let summary = crate::summarise::summarise(&[], ppm, &crate::profile::SummaryRules::default());
+    let notes = vec![why.to_string()];
+    let microneedling = crate::summarise::verdict(&summary, false, &notes);
+    Analysis {
+        width: rgb.width(),
+        height: rgb.height(),
+        px_per_mm: ppm,
+        scale_source,
         quality: Quality {
             skin_fraction: 0.0,
             usable: false,
-            notes: vec!["lesion analysis is not implemented yet".into()],
+            notes,
             sharpness: None,
             exposure: None,
             glare_fraction: None,
             ita_deg: None,
             skin_tone: None,
         },
-        lighting: Lighting { azimuth_deg: None, confidence: 0.0 },
+        lighting: Lighting {
+            azimuth_deg: None,
+            confidence: 0.0,
+        },
         texture: Features::new(),
         regions: Vec::new(),
-        summary: Summary {
-            counts,
-            dominant: crate::report::Dominant::None,
-            dominant_subtype: None,
-            active_inflammation: false,
-            goodman_baron_qualitative: None,
-            goodman_baron_quantitative: None,
-            ecca: None,
-            notes: vec!["lesion analysis is not implemented yet".into()],
+        summary,
+        microneedling,
+        working_scale: 1.0,
+        working_size: (0, 0),
+        light: LightEstimate {
+            toward: [0.0, 0.0],
+            azimuth_deg: 0.0,
+            confidence: 0.0,
+            pore_amplitude: 0.0,
+            blobs: 0,
         },
-        microneedling: Microneedling {
-            verdict: Verdict::Uncertain,
-            reasons: vec!["lesion analysis is not implemented yet, so no verdict is given".into()],
-            cannot_assess: Vec::new(),
-            typical_course: None,
-        },
+        measured: Vec::new(),
     }
 }

@@ -6,14 +6,20 @@
 
 pub mod analyze;
 pub mod batch;
+pub mod classify;
 pub mod cli;
 pub mod colour;
 pub mod compare;
+pub mod detect;
 pub mod evaluate;
+pub mod light;
 pub mod load;
+pub mod measure;
 pub mod output;
 pub mod overlay;
+pub mod prepare;
 pub mod profile;
 pub mod render;
 pub mod report;
+pub mod summarise;
 pub mod texture;

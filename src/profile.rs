@@ -1,7 +1,8 @@
 //! Rule profile: every threshold of the analysis in one documented TOML file, built into the binary.
 //!
 //! `profiles/default.toml` is embedded at compile time; `--profile FILE` replaces it. The report's
-//! `settings.profile` names the profile used.
+//! `settings.profile` names the profile used. Each stage reads its own section; a section left out of a
+//! user's file takes the built-in values, so a profile may override only what it needs.
 
 use std::path::Path;
 
@@ -16,6 +17,232 @@ pub const DEFAULT_TOML: &str = include_str!("../profiles/default.toml");
 pub struct Profile {
     /// Name shown in the report's `settings.profile`.
     pub name: String,
+    /// Working resolution, skin mask, photo quality and illumination flattening.
+    pub prepare: PrepareRules,
+    /// Light-direction estimate.
+    pub light: LightRules,
+    /// Candidate detection.
+    pub detect: DetectRules,
+    /// Region measurement.
+    pub measure: MeasureRules,
+    /// Classification thresholds.
+    pub classify: ClassifyRules,
+    /// Summary and verdict thresholds.
+    pub summary: SummaryRules,
+}
+
+/// Thresholds of the prepare stage.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct PrepareRules {
+    /// Working scale aimed at when the scale is known, px/mm.
+    pub target_px_per_mm: f64,
+    /// Lowest working scale accepted when the pixel budget forces a smaller image, px/mm.
+    pub min_px_per_mm: f64,
+    /// Longest side of the working image when the scale is unknown, px.
+    pub max_side_unscaled: u32,
+    /// Pixel budget of the working image, megapixels.
+    pub max_working_megapixels: f64,
+    /// Background (illumination) blur sigma when the scale is known, mm.
+    pub background_sigma_mm: f64,
+    /// Background blur sigma as a fraction of the longest side when the scale is unknown.
+    pub background_sigma_fraction: f64,
+    /// Half-width of the skin cluster in a*/b* (CIELAB units), lower bound.
+    pub skin_ab_radius: f64,
+    /// Half-width of the skin cluster in a*/b* as a multiple of the cluster's MAD.
+    pub skin_ab_mads: f64,
+    /// Skin lightness allowed below the cluster's median L*.
+    pub skin_l_below: f64,
+    /// Skin lightness allowed above the cluster's median L*.
+    pub skin_l_above: f64,
+    /// Minimal chroma of a skin pixel (excludes white/grey/black boxes and text).
+    pub skin_min_chroma: f64,
+    /// Maximal L* of a skin pixel (clipped white is never skin).
+    pub skin_max_l: f64,
+    /// Smallest skin component kept, as a fraction of the image.
+    pub min_component_fraction: f64,
+    /// Largest hole inside skin that is filled (lesions), as a fraction of the image.
+    pub max_hole_fraction: f64,
+    /// Skin fraction below which the photo is not usable.
+    pub min_skin_fraction: f64,
+    /// Shortest side of the skin's bounding box below which the photo is not usable, px.
+    pub min_side_px: u32,
+    /// Laplacian variance (0..255 scale) below which the photo is too blurred.
+    pub min_sharpness: f64,
+    /// Glare fraction above which the photo is not usable.
+    pub max_glare_fraction: f64,
+}
+
+impl Default for PrepareRules {
+    fn default() -> Self {
+        Profile::builtin().prepare
+    }
+}
+
+/// Thresholds of the light stage.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct LightRules {
+    /// Pore-scale blob sigma when the scale is known, mm.
+    pub pore_sigma_mm: f64,
+    /// Pore-scale blob sigma when the scale is unknown, px.
+    pub pore_sigma_px: f64,
+    /// Dark blobs must exceed this many robust standard deviations of the pore-scale response.
+    pub blob_z: f64,
+    /// Most blobs used (a deterministic stride keeps the estimate fast on large images).
+    pub max_blobs: usize,
+    /// Resultant length (0..1) that maps to full confidence.
+    pub full_confidence_resultant: f64,
+    /// Below this confidence the azimuth is reported as null.
+    pub min_confidence: f64,
+}
+
+impl Default for LightRules {
+    fn default() -> Self {
+        Profile::builtin().light
+    }
+}
+
+/// Thresholds of the detect stage.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct DetectRules {
+    /// Smallest lesion radius searched when the scale is known, mm (pores are smaller).
+    pub min_radius_mm: f64,
+    /// Largest lesion radius searched when the scale is known, mm.
+    pub max_radius_mm: f64,
+    /// Smallest radius searched without a scale, px.
+    pub min_radius_px: f64,
+    /// Largest radius searched without a scale, as a fraction of the shorter side.
+    pub max_radius_fraction: f64,
+    /// Ratio between successive scales.
+    pub scale_step: f64,
+    /// Radius = sigma x this (sqrt(2) for a disc under the Laplacian of Gaussian, domain.md §4).
+    pub radius_per_sigma: f64,
+    /// Weight turning a* units into log-luminance units in the combined response.
+    pub redness_weight: f64,
+    /// Minimal combined response (log-luminance units, about a fractional contrast).
+    pub min_response: f64,
+    /// Minimal response in robust standard deviations of the same scale's response over the skin.
+    pub min_z: f64,
+    /// Two candidates closer than this fraction of the larger radius are one lesion.
+    pub nms_overlap: f64,
+    /// Most regions reported per image.
+    pub max_regions: usize,
+    /// Smoothing of the contrast map before segmentation, mm (a pore's scale).
+    pub segment_smooth_mm: f64,
+    /// Weight of |a*| residual in the segmentation contrast (log-luminance units per a* unit).
+    pub segment_redness_weight: f64,
+    /// A segmented lesion must reach the skin's median contrast plus this many robust deviations.
+    pub segment_high_z: f64,
+    /// ... and at least this absolute contrast (log units).
+    pub segment_min_contrast: f64,
+    /// Gaps narrower than this are closed so a pit's two crescents join, mm.
+    pub segment_close_mm: f64,
+}
+
+impl Default for DetectRules {
+    fn default() -> Self {
+        Profile::builtin().detect
+    }
+}
+
+/// Thresholds of the measure stage.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct MeasureRules {
+    /// Residual brighter than this (log units) with low chroma counts as a specular highlight.
+    pub gloss_log: f64,
+    /// Rim annulus starts at this fraction of the radius (wall-profile measure).
+    pub rim_start: f64,
+    /// Centre disc radius as a fraction of the radius (pustule head, dark centre).
+    pub centre_fraction: f64,
+    /// Share of the region's excess contrast inside the measured radius.
+    pub edge_energy: f64,
+    /// Footprint radius per measured radius (calibrated on rendered lesions of known size).
+    pub radius_calibration: f64,
+    /// Footprint radius per equivalent radius of a segmented region.
+    pub segment_radius_calibration: f64,
+}
+
+impl Default for MeasureRules {
+    fn default() -> Self {
+        Profile::builtin().measure
+    }
+}
+
+/// Thresholds of the classify stage.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct ClassifyRules {
+    /// Light confidence below which relief is unknown.
+    pub min_light_confidence: f64,
+    /// Smallest radius whose relief is read, px.
+    pub min_relief_radius_px: f64,
+    /// Antisymmetric share of the shading energy above which the region has relief.
+    pub min_antisymmetry: f64,
+    /// Smallest shading amplitude (log units) that counts as relief.
+    pub min_relief_amplitude: f64,
+    /// Ice pick is narrower than this, mm (domain.md §1).
+    pub ice_pick_max_mm: f64,
+    /// Boxcar is at least this wide, mm (domain.md §1: 1.5-4 mm; overlap with ice pick at 1.5-2 mm).
+    pub boxcar_min_mm: f64,
+    /// Rolling is wider than this, mm (domain.md §1: > 4-5 mm).
+    pub rolling_min_mm: f64,
+    /// Rim share of the antisymmetric shading above which the wall is steep (U, boxcar).
+    pub steep_rim_fraction: f64,
+    /// Without a scale: ice pick is narrower than this fraction of the shorter image side.
+    pub unscaled_ice_pick_fraction: f64,
+    /// Without a scale: rolling is wider than this fraction of the shorter image side.
+    pub unscaled_rolling_fraction: f64,
+    /// Δa* (lesion minus ring) above which a region is red.
+    pub red_delta_a: f64,
+    /// Δa* of the halo ring above which redness spreads around the lesion (active acne).
+    pub halo_delta_a: f64,
+    /// Active acne is at most this wide, mm (domain.md §1: 1-5 mm+).
+    pub papule_max_mm: f64,
+    /// Keloid: raised lesions wider than this, mm.
+    pub keloid_min_mm: f64,
+    /// Keloid: circularity below this is irregular.
+    pub keloid_max_circularity: f64,
+    /// Hypertrophic: eccentricity above this is elongated.
+    pub elongated_eccentricity: f64,
+    /// Gloss fraction above which a raised lesion is glossy.
+    pub glossy_fraction: f64,
+    /// Centre-minus-annulus ΔL* above which a pustule head is seen.
+    pub pustule_head_delta_l: f64,
+    /// Shading-invariant chromaticity change (log G/B) above which a dark mark is pigment, not shadow.
+    pub pigment_chromaticity: f64,
+    /// Confidence multiplier when sizes are relative (no scale).
+    pub unscaled_confidence: f64,
+    /// Confidence multiplier when the relief is unknown.
+    pub unknown_relief_confidence: f64,
+}
+
+impl Default for ClassifyRules {
+    fn default() -> Self {
+        Profile::builtin().classify
+    }
+}
+
+/// Thresholds of the summary and verdict.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct SummaryRules {
+    /// Regions below this confidence are not counted in the summary.
+    pub min_confidence: f64,
+    /// Active inflammation needs at least this many inflammatory regions.
+    pub min_inflammatory: u32,
+    /// Goodman & Baron qualitative 3 (moderate-severe) from this many scars.
+    pub grade3_min_scars: u32,
+    /// Depth proxy magnitude above which an atrophic scar counts as deep.
+    pub deep_depth_proxy: f64,
+}
+
+impl Default for SummaryRules {
+    fn default() -> Self {
+        Profile::builtin().summary
+    }
 }
 
 impl Profile {
@@ -28,16 +255,53 @@ impl Profile {
     /// Reads a profile from a TOML file.
     pub fn from_file(path: &Path) -> anyhow::Result<Self> {
         use anyhow::Context;
-        let text = std::fs::read_to_string(path).with_context(|| format!("cannot read profile {}", path.display()))?;
-        toml::from_str(&text).with_context(|| format!("invalid profile {}", path.display()))
+        let text = std::fs::read_to_string(path)
+            .with_context(|| format!("cannot read profile {}", path.display()))?;
+        Self::from_toml(&text).with_context(|| format!("invalid profile {}", path.display()))
+    }
+
+    /// Parses a profile from TOML text; sections or fields left out take the built-in values.
+    pub fn from_toml(text: &str) -> anyhow::Result<Self> {
+        let mut base: toml::Table = toml::from_str(DEFAULT_TOML)?;
+        let over: toml::Table = toml::from_str(text)?;
+        merge(&mut base, over);
+        Ok(toml::Value::Table(base).try_into()?)
+    }
+}
+
+/// Overlays `over` onto `base`, table by table.
+fn merge(base: &mut toml::Table, over: toml::Table) {
+    for (k, v) in over {
+        match (base.get_mut(&k), v) {
+            (Some(toml::Value::Table(b)), toml::Value::Table(o)) => merge(b, o),
+            (_, v) => {
+                base.insert(k, v);
+            }
+        }
     }
 }
 
 #[cfg(test)]
 mod tests {
+    use super::Profile;
+
     #[test]
     fn builtin_profile_parses() {
         let p = super::Profile::builtin();
         assert_eq!(p.name, "default");
+        assert!(p.detect.min_radius_mm > 0.0);
+    }
+
+    #[test]
+    fn partial_profile_keeps_builtin_values() {
+        let p = Profile::from_toml("name = \"mine\"\n[detect]\nmin_z = 9.5\n").expect("parses");
+        assert_eq!(p.name, "mine");
+        assert_eq!(p.detect.min_z, 9.5);
+        assert_eq!(p.classify, Profile::builtin().classify);
+    }
+
+    #[test]
+    fn unknown_field_is_an_error() {
+        assert!(Profile::from_toml("name = \"x\"\n[detect]\nno_such = 1\n").is_err());
     }
 }

@@ -51,7 +51,10 @@ pub struct ToolInfo {
 impl ToolInfo {
     /// The running program's name and version.
     pub fn current() -> Self {
-        ToolInfo { name: "scarscope".into(), version: env!("CARGO_PKG_VERSION").into() }
+        ToolInfo {
+            name: "scarscope".into(),
+            version: env!("CARGO_PKG_VERSION").into(),
+        }
     }
 }
 
@@ -124,7 +127,12 @@ pub struct ImageReport {
 
 impl ImageReport {
     /// A report for an image that failed, with a one-line reason.
-    pub fn failed(path: String, error: String, size: Option<(u32, u32)>, px_per_mm: Option<f64>) -> Self {
+    pub fn failed(
+        path: String,
+        error: String,
+        size: Option<(u32, u32)>,
+        px_per_mm: Option<f64>,
+    ) -> Self {
         ImageReport {
             path,
             status: Status::Error,
@@ -132,7 +140,11 @@ impl ImageReport {
             width: size.map(|s| s.0),
             height: size.map(|s| s.1),
             px_per_mm,
-            scale_source: if px_per_mm.is_some() { ScaleSource::Flag } else { ScaleSource::None },
+            scale_source: if px_per_mm.is_some() {
+                ScaleSource::Flag
+            } else {
+                ScaleSource::None
+            },
             quality: None,
             lighting: None,
             texture: Features::new(),
@@ -179,7 +191,9 @@ pub struct Lighting {
 }
 
 /// Lesion family.
-#[derive(Debug, Clone, Copy, Serialize, Deserialize, JsonSchema, PartialEq, Eq, PartialOrd, Ord, Hash)]
+#[derive(
+    Debug, Clone, Copy, Serialize, Deserialize, JsonSchema, PartialEq, Eq, PartialOrd, Ord, Hash,
+)]
 #[serde(rename_all = "snake_case")]
 pub enum RegionClass {
     /// Sunken scar (ice pick, boxcar, rolling).
@@ -193,7 +207,9 @@ pub enum RegionClass {
 }
 
 /// Lesion kind within its family.
-#[derive(Debug, Clone, Copy, Serialize, Deserialize, JsonSchema, PartialEq, Eq, PartialOrd, Ord, Hash)]
+#[derive(
+    Debug, Clone, Copy, Serialize, Deserialize, JsonSchema, PartialEq, Eq, PartialOrd, Ord, Hash,
+)]
 #[serde(rename_all = "snake_case")]
 pub enum Subtype {
     /// Narrow (< 2 mm) deep V-shaped pit.
@@ -257,7 +273,10 @@ impl Subtype {
 
     /// Whether this subtype is a scar (atrophic or raised), as opposed to active acne or a flat mark.
     pub fn is_scar(self) -> bool {
-        matches!(self.class(), RegionClass::Atrophic | RegionClass::Hypertrophic)
+        matches!(
+            self.class(),
+            RegionClass::Atrophic | RegionClass::Hypertrophic
+        )
     }
 }
 
@@ -438,7 +457,10 @@ impl BatchSummary {
             }
         }
         if let Some(m) = &img.microneedling {
-            *self.verdicts.entry(m.verdict.as_str().to_string()).or_default() += 1;
+            *self
+                .verdicts
+                .entry(m.verdict.as_str().to_string())
+                .or_default() += 1;
         }
     }
 }

@@ -1,0 +1,285 @@
+//! Classify stage: relief sign, family and subtype of each measured region, with a confidence and reasons.
+//!
+//! Rules (domain.md §1, §4): relief is read from the antisymmetric shading along the light (a flat mark has
+//! none); depressed regions are atrophic and split by width and wall profile (ice pick < 2 mm V-shaped,
+//! boxcar 1.5-4 mm with a flat floor and steep rim, rolling > 4 mm soft); raised regions are active acne
+//! when small with a red halo or a white-yellow head, hypertrophic when glossy, larger or elongated, keloid
+//! when large, irregular or dusky; flat regions are pigmented or erythematous, never scars. Under flat light
+//! the rules fall back on colour (shading-invariant chromaticity tells a shadow from a brown mark) and size,
+//! with a lower confidence. Without a scale, sizes are relative to the picture and confidence is lowered.
+
+use crate::measure::Measured;
+use crate::profile::ClassifyRules;
+use crate::report::{Relief, Subtype};
+
+/// What the classifier needs besides the region.
+#[derive(Debug, Clone, Copy)]
+pub struct ClassifyContext {
+    /// Light confidence 0..1.
+    pub light_confidence: f64,
+    /// Whether the scale (px per mm) is known.
+    pub scaled: bool,
+    /// Shorter side of the skin area's image, working px (relative sizes without a scale).
+    pub short_side: f64,
+    /// The detection threshold in z units (confidence grows above it).
+    pub min_z: f64,
+}
+
+/// The classifier's answer for one region.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Classified {
+    /// Lesion kind (its family follows).
+    pub subtype: Subtype,
+    /// Surface relief.
+    pub relief: Relief,
+    /// Confidence 0..1.
+    pub confidence: f64,
+    /// Plain sentences.
+    pub reasons: Vec<String>,
+}
+
+fn size_words(m: &Measured, ctx: &ClassifyContext) -> String {
+    match m.diameter_mm {
+        Some(d) => format!("{d:.1} mm wide"),
+        None => format!(
+            "{:.0} % of the picture's shorter side wide (no scale)",
+            100.0 * 2.0 * m.radius / ctx.short_side
+        ),
+    }
+}
+
+/// Classifies one measured region.
+pub fn classify(m: &Measured, ctx: &ClassifyContext, rules: &ClassifyRules) -> Classified {
+    let mut reasons = Vec::new();
+    let relief_known = ctx.light_confidence >= rules.min_light_confidence
+        && m.radius >= rules.min_relief_radius_px;
+    let relief = if !relief_known {
+        Relief::Unknown
+    } else if m.antisymmetry >= rules.min_antisymmetry
+        && m.relief_amplitude.abs() >= rules.min_relief_amplitude
+    {
+        if m.relief_amplitude < 0.0 {
+            Relief::Depressed
+        } else {
+            Relief::Raised
+        }
+    } else {
+        Relief::Flat
+    };
+    match relief {
+        Relief::Depressed => reasons.push(format!(
+            "depressed: dark on the side facing the light, bright on the far side ({:.0} % of the shading is one-sided)",
+            100.0 * m.antisymmetry
+        )),
+        Relief::Raised => reasons.push(format!(
+            "raised: bright on the side facing the light, shadowed on the far side ({:.0} % of the shading is one-sided)",
+            100.0 * m.antisymmetry
+        )),
+        Relief::Flat => reasons.push(format!(
+            "flat: no bright/dark pair along the light ({:.0} % one-sided shading), colour only",
+            100.0 * m.antisymmetry
+        )),
+        Relief::Unknown => reasons.push(if ctx.light_confidence < rules.min_light_confidence {
+            "relief unknown: the light is too flat to read shading, judged on colour and size".to_string()
+        } else {
+            "relief unknown: the region is too small to read shading, judged on colour and size".to_string()
+        }),
+    }
+    let d_rel = 2.0 * m.radius / ctx.short_side.max(1.0);
+    let red = m.delta_a >= rules.red_delta_a;
+    let halo = m.halo_a >= rules.halo_delta_a;
+    let head = m.head_delta_l >= rules.pustule_head_delta_l && m.head_delta_b >= -1.0 && red;
+    let pigment = m.delta_gb >= rules.pigment_chromaticity;
+    let glossy = m.gloss >= rules.glossy_fraction;
+    let elongated = m.eccentricity >= rules.elongated_eccentricity;
+    let size = size_words(m, ctx);
+    let small_active = match m.diameter_mm {
+        Some(d) => d <= rules.papule_max_mm,
+        None => d_rel <= rules.unscaled_rolling_fraction,
+    };
+    let large_keloid = match m.diameter_mm {
+        Some(d) => d >= rules.keloid_min_mm,
+        None => d_rel >= 2.0 * rules.unscaled_rolling_fraction,
+    };
+    let mut conf: f64 = 0.55 + 0.3 * ((m.z - ctx.min_z) / ctx.min_z.max(1.0)).clamp(0.0, 1.0);
+
+    let atrophic = |reasons: &mut Vec<String>, conf: &mut f64| -> Subtype {
+        let steep = m.rim_fraction >= rules.steep_rim_fraction;
+        let profile = if steep {
+            "flat floor and steep rim"
+        } else if m.centre_level < 0.0 {
+            "darkest at the centre, tapering"
+        } else {
+            "soft sloping edges"
+        };
+        let st = match m.diameter_mm {
+            Some(d) => {
+                if d < rules.boxcar_min_mm {
+                    Subtype::IcePick
+                } else if d < rules.ice_pick_max_mm {
+                    *conf *= 0.85;
+                    if steep {
+                        Subtype::Boxcar
+                    } else {
+                        Subtype::IcePick
+                    }
+                } else if d <= rules.rolling_min_mm {
+                    Subtype::Boxcar
+                } else if steep && d <= rules.rolling_min_mm + 1.0 {
+                    Subtype::Boxcar
+                } else {
+                    Subtype::Rolling
+                }
+            }
+            None => {
+                *conf *= rules.unscaled_confidence;
+                if d_rel > rules.unscaled_rolling_fraction && !steep {
+                    Subtype::Rolling
+                } else if steep {
+                    Subtype::Boxcar
+                } else if d_rel < rules.unscaled_ice_pick_fraction || m.centre_level < 0.0 {
+                    Subtype::IcePick
+                } else {
+                    Subtype::Boxcar
+                }
+            }
+        };
+        reasons.push(format!(
+            "{size} with {profile}: {}",
+            st.as_str().replace('_', " ")
+        ));
+        if m.diameter_mm.is_none() {
+            reasons.push(
+                "no scale: the size rule is relative, so the subtype is less certain".to_string(),
+            );
+        }
+        st
+    };
+
+    let subtype = match relief {
+        Relief::Depressed => atrophic(&mut reasons, &mut conf),
+        Relief::Raised => {
+            let mut inflam = 0.0;
+            let mut hyper = 0.0;
+            if head {
+                inflam += 2.0;
+            }
+            if red && halo {
+                inflam += 1.0;
+            }
+            if small_active {
+                inflam += 1.0;
+            } else {
+                hyper += 1.5;
+            }
+            if glossy {
+                hyper += 1.0;
+            }
+            if elongated {
+                hyper += 1.0;
+            }
+            if !red {
+                hyper += 0.5;
+            }
+            if inflam > hyper {
+                let st = if head {
+                    Subtype::Pustule
+                } else {
+                    Subtype::Papule
+                };
+                reasons.push(format!(
+                    "{size}, red (Δa* {:+.1}){}{}: active acne ({})",
+                    m.delta_a,
+                    if halo { " with a red halo" } else { "" },
+                    if head { " and a pale head" } else { "" },
+                    st.as_str()
+                ));
+                st
+            } else {
+                let dusky = red && m.delta_b < -1.0;
+                let keloid = large_keloid || m.circularity < rules.keloid_max_circularity || dusky;
+                let st = if keloid {
+                    Subtype::Keloid
+                } else {
+                    Subtype::Hypertrophic
+                };
+                reasons.push(format!(
+                    "{size}{}{}{}: raised scar ({})",
+                    if glossy { ", glossy" } else { "" },
+                    if elongated { ", elongated" } else { "" },
+                    if keloid {
+                        ", large/irregular/dusky"
+                    } else {
+                        ""
+                    },
+                    st.as_str()
+                ));
+                st
+            }
+        }
+        Relief::Flat => {
+            if head {
+                reasons.push("a pale head on a red spot: pustule".to_string());
+                Subtype::Pustule
+            } else if red && m.delta_a >= -m.delta_l * 0.5 {
+                reasons.push(format!(
+                    "{size}, red (Δa* {:+.1}) without relief: erythematous mark",
+                    m.delta_a
+                ));
+                Subtype::Erythematous
+            } else {
+                reasons.push(format!(
+                    "{size}, darker or browner (ΔL* {:+.1}) without relief: pigmented mark",
+                    m.delta_l
+                ));
+                Subtype::Pigmented
+            }
+        }
+        Relief::Unknown => {
+            conf *= rules.unknown_relief_confidence;
+            if head {
+                reasons.push("a pale head on a red spot: pustule".to_string());
+                Subtype::Pustule
+            } else if red && halo && small_active {
+                reasons.push(format!(
+                    "{size}, red with a halo (Δa* {:+.1}): papule",
+                    m.delta_a
+                ));
+                Subtype::Papule
+            } else if red && (glossy || large_keloid) {
+                reasons.push(format!(
+                    "{size}, red and glossy or large: raised scar assumed"
+                ));
+                if large_keloid {
+                    Subtype::Keloid
+                } else {
+                    Subtype::Hypertrophic
+                }
+            } else if red {
+                reasons.push(format!(
+                    "{size}, red (Δa* {:+.1}): erythematous mark",
+                    m.delta_a
+                ));
+                Subtype::Erythematous
+            } else if m.delta_l < 0.0 && !pigment {
+                reasons.push(
+                    "darker with the same chromaticity as the skin around: a shadow, so a pit"
+                        .to_string(),
+                );
+                atrophic(&mut reasons, &mut conf)
+            } else {
+                reasons.push(format!(
+                    "{size}, browner (Δln(G/B) {:+.2}): pigmented mark",
+                    m.delta_gb
+                ));
+                Subtype::Pigmented
+            }
+        }
+    };
+    Classified {
+        subtype,
+        relief,
+        confidence: conf.clamp(0.05, 0.99),
+        reasons,
+    }
+}

@@ -1,0 +1,342 @@
+//! Detect stage: multi-scale lesion candidates with non-maximum suppression across positions and scales.
+//!
+//! At each scale sigma (radius ~ sigma·sqrt(2), domain.md §4) three scale-normalised responses are combined:
+//! - the Laplacian of Gaussian of the flattened log luminance (dark or bright blobs: ice-pick centres,
+//!   brown marks, pustule heads),
+//! - a derivative of Gaussian ALONG the light direction (the dark-near/bright-far pair of a depression, or the
+//!   opposite pair of a bump, becomes one signed peak at the lesion's centre; a symmetric albedo spot gives ~0),
+//! - the Laplacian of Gaussian of the a* residual (red blobs: papules, red marks, raised scars).
+//!
+//! Their root-sum-square, divided by its robust spread over the skin at the same scale, is searched for maxima
+//! in (x, y, scale); a candidate must stand out both absolutely
+//! (a few % contrast) and against the same scale's response spread over the skin, so the dense low-contrast
+//! pores (texture, not lesions) fall below the line; the smallest radius searched is above pore size.
+
+use crate::light::LightEstimate;
+use crate::prepare::{gaussian_blur, Plane, Prepared};
+use crate::profile::DetectRules;
+
+/// One lesion candidate, in working-image px.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Candidate {
+    /// Centre x (working px).
+    pub x: f64,
+    /// Centre y (working px).
+    pub y: f64,
+    /// Detection sigma (interpolated between scales), working px.
+    pub sigma: f64,
+    /// Radius estimate from the scale (sigma x radius_per_sigma), working px.
+    pub radius: f64,
+    /// Combined scale-normalised response.
+    pub response: f64,
+    /// Response in robust standard deviations of its scale.
+    pub z: f64,
+    /// The lesion's own pixels (working-image indices) when it was segmented, not only detected as a blob.
+    pub pixels: Option<Vec<u32>>,
+}
+
+/// The radii searched, in working px.
+pub fn radii(p: &Prepared, rules: &DetectRules) -> Vec<f64> {
+    let (lo, hi) = match p.px_per_mm {
+        Some(s) => (rules.min_radius_mm * s, rules.max_radius_mm * s),
+        None => (
+            rules.min_radius_px,
+            rules.max_radius_fraction * p.w.min(p.h) as f64,
+        ),
+    };
+    let lo = lo.max(1.0);
+    let hi = hi.min(p.w.min(p.h) as f64 / 3.0);
+    let mut v = Vec::new();
+    let step = rules.scale_step.max(1.05);
+    let mut r = lo;
+    while r <= hi * 1.0001 && v.len() < 32 {
+        v.push(r);
+        r *= step;
+    }
+    v
+}
+
+/// Runs the detect stage.
+pub fn detect(
+    p: &Prepared,
+    light: &LightEstimate,
+    use_relief: bool,
+    rules: &DetectRules,
+) -> Vec<Candidate> {
+    let rs = radii(p, rules);
+    if rs.len() < 3 {
+        return Vec::new();
+    }
+    let (w, h) = (p.w, p.h);
+    let u = light.toward;
+    let mask_plane = Plane {
+        w,
+        h,
+        data: p.mask.iter().map(|&m| m as u8 as f32).collect(),
+    };
+    let mut energy: Vec<Plane> = Vec::with_capacity(rs.len());
+    let mut coverage: Vec<Plane> = Vec::with_capacity(rs.len());
+    let mut noise: Vec<f64> = Vec::with_capacity(rs.len());
+    for &r in &rs {
+        let s = (r / rules.radius_per_sigma) as f32;
+        let g = gaussian_blur(&p.resid, s);
+        let ga = gaussian_blur(&p.red_resid, s);
+        let mut e = Plane::filled(w, h, 0.0);
+        let s2 = s * s;
+        let rw = rules.redness_weight as f32;
+        for y in 1..h.saturating_sub(1) {
+            for x in 1..w - 1 {
+                let i = y * w + x;
+                let lap =
+                    g.data[i - 1] + g.data[i + 1] + g.data[i - w] + g.data[i + w] - 4.0 * g.data[i];
+                let lap_a = ga.data[i - 1] + ga.data[i + 1] + ga.data[i - w] + ga.data[i + w]
+                    - 4.0 * ga.data[i];
+                let blob = -s2 * lap;
+                let red = (-s2 * lap_a * rw).max(0.0);
+                let rel = if use_relief {
+                    let gx = 0.5 * (g.data[i + 1] - g.data[i - 1]);
+                    let gy = 0.5 * (g.data[i + w] - g.data[i - w]);
+                    s * (gx * u[0] as f32 + gy * u[1] as f32)
+                } else {
+                    0.0
+                };
+                e.data[i] = (blob * blob + rel * rel + red * red).sqrt();
+            }
+        }
+        let mut vals: Vec<f32> = Vec::new();
+        let stride = ((w * h) / 100_000).max(1);
+        for i in (0..w * h).step_by(stride) {
+            if p.mask[i] {
+                vals.push(e.data[i]);
+            }
+        }
+        let nz = if vals.is_empty() {
+            f64::INFINITY
+        } else {
+            let m = vals.len() / 2;
+            let (_, med, _) = vals.select_nth_unstable_by(m, |a, b| a.total_cmp(b));
+            (*med as f64 * 1.4826).max(1e-4)
+        };
+        noise.push(nz);
+        // Stored in z units: comparing significance across scales favours the scale that matches the whole
+        // lesion over a thin part of it (a boxcar's rim crescent is strong at small scales, but so is the
+        // pore texture there).
+        let inv = (1.0 / nz) as f32;
+        e.data.iter_mut().for_each(|v| *v *= inv);
+        energy.push(e);
+        coverage.push(gaussian_blur(&mask_plane, s));
+    }
+    let mut cands = Vec::new();
+    let min_resp = rules.min_response as f32;
+    for k in 0..rs.len() {
+        let e = &energy[k];
+        let thr = (min_resp / noise[k] as f32).max(rules.min_z as f32);
+        for y in 1..h.saturating_sub(1) {
+            for x in 1..w - 1 {
+                let i = y * w + x;
+                let v = e.data[i];
+                if v < thr || !p.mask[i] || coverage[k].data[i] < 0.7 {
+                    continue;
+                }
+                let mut is_max = true;
+                'n: for kk in k.saturating_sub(1)..=(k + 1).min(rs.len() - 1) {
+                    let ek = &energy[kk];
+                    for dy in 0..3 {
+                        for dx in 0..3 {
+                            let j = (y + dy - 1) * w + x + dx - 1;
+                            if j == i && kk == k {
+                                continue;
+                            }
+                            // Ties are broken by index so exactly one pixel of a plateau survives.
+                            let o = ek.data[j];
+                            if o > v || (o == v && (kk, j) < (k, i)) {
+                                is_max = false;
+                                break 'n;
+                            }
+                        }
+                    }
+                }
+                if !is_max {
+                    continue;
+                }
+                // Parabolic interpolation of the peak in log-radius.
+                let mut lr = rs[k].ln();
+                if k > 0 && k + 1 < rs.len() {
+                    let (a, b, c) = (
+                        energy[k - 1].data[i] as f64,
+                        v as f64,
+                        energy[k + 1].data[i] as f64,
+                    );
+                    let den = a - 2.0 * b + c;
+                    if den < 0.0 {
+                        let off = (0.5 * (a - c) / den).clamp(-0.5, 0.5);
+                        lr += off * rules.scale_step.ln();
+                    }
+                }
+                let r = lr.exp();
+                cands.push(Candidate {
+                    x: x as f64,
+                    y: y as f64,
+                    sigma: r / rules.radius_per_sigma,
+                    radius: r,
+                    response: v as f64 * noise[k],
+                    z: v as f64,
+                    pixels: None,
+                });
+            }
+        }
+    }
+    // Strongest first; ties by position so the order is reproducible.
+    cands.sort_by(|a, b| {
+        b.response
+            .total_cmp(&a.response)
+            .then(a.y.total_cmp(&b.y))
+            .then(a.x.total_cmp(&b.x))
+    });
+    // Segmented lesions come first: their extent is measured, not inferred from a scale.
+    let mut kept: Vec<Candidate> = segments(p, rules);
+    let n_seg = kept.len();
+    for c in cands {
+        let inside = kept[..n_seg].iter().any(|k| {
+            let d = ((k.x - c.x).powi(2) + (k.y - c.y).powi(2)).sqrt();
+            d < k.radius + 0.5 * c.radius
+        });
+        if inside {
+            continue;
+        }
+        let clash = kept.iter().any(|k| {
+            let d = ((k.x - c.x).powi(2) + (k.y - c.y).powi(2)).sqrt();
+            d < rules.nms_overlap * k.radius.max(c.radius)
+        });
+        if !clash {
+            kept.push(c);
+            if kept.len() >= rules.max_regions {
+                break;
+            }
+        }
+    }
+    kept
+}
+
+/// Segments sharp lesions: hysteresis threshold of the local contrast (|flattened luminance| + weighted |a*|
+/// residual), closed over gaps narrower than a pore so the bright and dark crescents of one pit and its flat
+/// floor join, holes filled; components smaller than the smallest lesion (pores) are dropped.
+pub fn segments(p: &Prepared, rules: &DetectRules) -> Vec<Candidate> {
+    let (w, h) = (p.w, p.h);
+    if w < 8 || h < 8 {
+        return Vec::new();
+    }
+    let ppm = p.px_per_mm;
+    let smooth_sigma = ppm
+        .map(|s| rules.segment_smooth_mm * s)
+        .unwrap_or(1.0)
+        .max(0.7) as f32;
+    let g = gaussian_blur(&p.resid, smooth_sigma);
+    let ga = gaussian_blur(&p.red_resid, smooth_sigma);
+    let rw = rules.segment_redness_weight as f32;
+    let c: Vec<f32> = g
+        .data
+        .iter()
+        .zip(&ga.data)
+        .map(|(a, b)| a.abs() + rw * b.abs())
+        .collect();
+    let mut vals: Vec<f32> = Vec::new();
+    let stride = ((w * h) / 200_000).max(1);
+    for i in (0..w * h).step_by(stride) {
+        if p.mask[i] {
+            vals.push(c[i]);
+        }
+    }
+    if vals.len() < 16 {
+        return Vec::new();
+    }
+    let m = vals.len() / 2;
+    let med = *vals.select_nth_unstable_by(m, |a, b| a.total_cmp(b)).1;
+    let mut dev: Vec<f32> = vals.iter().map(|v| (v - med).abs()).collect();
+    let mad = *dev.select_nth_unstable_by(m, |a, b| a.total_cmp(b)).1 * 1.4826;
+    let hi = (med + rules.segment_high_z as f32 * mad).max(rules.segment_min_contrast as f32);
+    let lo = med + 0.5 * (hi - med);
+    let weak: Vec<bool> = (0..w * h).map(|i| p.mask[i] && c[i] >= lo).collect();
+    let close_r = ppm
+        .map(|s| (rules.segment_close_mm * s).round() as usize)
+        .unwrap_or(2)
+        .clamp(1, 6);
+    let closed = crate::prepare::morph(
+        &crate::prepare::morph(&weak, w, h, close_r, true),
+        w,
+        h,
+        close_r,
+        false,
+    );
+    let (labels, sizes, _) = crate::prepare::components(&closed, w, h, true);
+    // Components must contain a strong pixel.
+    let mut strong = vec![false; sizes.len()];
+    let mut peak = vec![0.0f32; sizes.len()];
+    for i in 0..w * h {
+        let l = labels[i] as usize;
+        if l != 0 && c[i] >= hi {
+            strong[l] = true;
+            peak[l] = peak[l].max(c[i]);
+        }
+    }
+    let min_d = match ppm {
+        Some(s) => 2.0 * rules.min_radius_mm * s,
+        None => 2.0 * rules.min_radius_px,
+    };
+    let min_area = (std::f64::consts::PI * 0.25 * min_d * min_d) as usize;
+    let max_area = (0.25 * (w * h) as f64) as usize;
+    // Fill holes inside each kept component (a boxcar's flat floor has no contrast of its own).
+    let keep: Vec<bool> = (0..sizes.len())
+        .map(|l| l != 0 && strong[l] && sizes[l] >= min_area.max(3) && sizes[l] <= max_area)
+        .collect();
+    let fg: Vec<bool> = labels.iter().map(|&l| keep[l as usize]).collect();
+    let (bl, bsizes, bborder) = crate::prepare::components(&fg, w, h, false);
+    let mut pix: Vec<Vec<u32>> = vec![Vec::new(); sizes.len()];
+    for i in 0..w * h {
+        let l = labels[i] as usize;
+        if keep[l] {
+            pix[l].push(i as u32);
+        }
+    }
+    // A hole takes the label of the pixel to its left (holes are enclosed, so that pixel is a component's).
+    for i in 0..w * h {
+        let b = bl[i] as usize;
+        if b != 0 && !bborder[b] && bsizes[b] <= max_area && i % w > 0 {
+            let mut j = i;
+            while j % w > 0 && bl[j] as usize == b {
+                j -= 1;
+            }
+            let l = labels[j] as usize;
+            if keep[l] {
+                pix[l].push(i as u32);
+            }
+        }
+    }
+    let mut out = Vec::new();
+    for (l, px) in pix.into_iter().enumerate() {
+        if !keep[l] || px.is_empty() {
+            continue;
+        }
+        let n = px.len() as f64;
+        let (sx, sy) = px.iter().fold((0.0, 0.0), |a, &i| {
+            (a.0 + (i as usize % w) as f64, a.1 + (i as usize / w) as f64)
+        });
+        let radius = (n / std::f64::consts::PI).sqrt();
+        let z = ((peak[l] - med) / mad.max(1e-6)) as f64;
+        out.push(Candidate {
+            x: sx / n,
+            y: sy / n,
+            sigma: radius / rules.radius_per_sigma,
+            radius,
+            response: peak[l] as f64,
+            z,
+            pixels: Some(px),
+        });
+    }
+    out.sort_by(|a, b| {
+        b.z.total_cmp(&a.z)
+            .then(a.y.total_cmp(&b.y))
+            .then(a.x.total_cmp(&b.x))
+    });
+    out
+}

@@ -1,0 +1,455 @@
+//! Measure stage: size, shape, relief, wall profile, colour and gloss of each candidate.
+//!
+//! - Radius: refined from the radial distribution of the local contrast (|flattened luminance| + weighted |a*|
+//!   residual above the far ring's level): the radius holding a fixed share of it, so V, U and M shapes all
+//!   get their rim; the factor that turns it into the footprint radius is calibrated on rendered lesions.
+//! - Relief (domain.md §4): the luminance residual inside the region is split, by reflecting across the line
+//!   through the centre perpendicular to the light, into an antisymmetric part (shading of relief) and a
+//!   symmetric part (albedo/colour). The first moment along the light direction gives the sign: negative
+//!   (dark near the light, bright far) = depressed, positive = raised. Its amplitude divided by the pores' own
+//!   shading amplitude in the same photo is the depth proxy, so it stays comparable between photos under
+//!   different light.
+//! - Wall profile: the share of antisymmetric energy in the rim annulus (U: crisp rim, flat floor), the
+//!   darkness of the centre (V: darkest at centre), and size (M: wide and soft).
+//! - Colour against a surrounding ring in CIELAB (ΔL*, Δa*, Δb*, ΔE) and in shading-invariant log
+//!   chromaticity (shading scales R, G, B alike; melanin and haemoglobin do not).
+
+use crate::detect::Candidate;
+use crate::light::LightEstimate;
+use crate::prepare::{Plane, Prepared};
+use crate::profile::MeasureRules;
+
+/// Everything measured about one region, in working px unless said otherwise.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Measured {
+    /// Centre x (working px).
+    pub x: f64,
+    /// Centre y (working px).
+    pub y: f64,
+    /// Refined radius (working px).
+    pub radius: f64,
+    /// Radius from the detection scale (working px).
+    pub scale_radius: f64,
+    /// Detection z-score.
+    pub z: f64,
+    /// Area of the disc, working px².
+    pub area: f64,
+    /// Diameter in mm when the scale is known.
+    pub diameter_mm: Option<f64>,
+    /// Eccentricity of the contrast distribution (0 round, -> 1 elongated).
+    pub eccentricity: f64,
+    /// Area of the contrast region over the area of its circumscribed circle (1 = disc).
+    pub circularity: f64,
+    /// Bounding box of the contrast region in working px [x0, y0, x1, y1] (inclusive-exclusive).
+    pub bbox: [f64; 4],
+    /// Antisymmetric share of the shading energy (0..1).
+    pub antisymmetry: f64,
+    /// Signed shading amplitude along the light (log units; negative = dark near the light = depressed).
+    pub relief_amplitude: f64,
+    /// Relief amplitude divided by the pores' shading amplitude (unitless).
+    pub depth_proxy: f64,
+    /// Share of the antisymmetric energy in the rim annulus.
+    pub rim_fraction: f64,
+    /// Symmetric residual at the centre (log units; negative = dark centre).
+    pub centre_level: f64,
+    /// Mean symmetric residual over the region (log units; negative = darker than around).
+    pub mean_level: f64,
+    /// ΔL* lesion minus ring.
+    pub delta_l: f64,
+    /// Δa* lesion minus ring.
+    pub delta_a: f64,
+    /// Δb* lesion minus ring.
+    pub delta_b: f64,
+    /// ΔE*ab lesion vs ring.
+    pub delta_e: f64,
+    /// Δ ln(R/G) lesion minus ring (shading-invariant).
+    pub delta_rg: f64,
+    /// Δ ln(G/B) lesion minus ring (shading-invariant; melanin raises it).
+    pub delta_gb: f64,
+    /// Δa* of the halo annulus just outside the lesion minus the ring.
+    pub halo_a: f64,
+    /// ΔL* of the centre minus the rest of the lesion (pustule head > 0).
+    pub head_delta_l: f64,
+    /// Δb* of the centre minus the rest of the lesion.
+    pub head_delta_b: f64,
+    /// Share of the lesion that is specular highlight.
+    pub gloss: f64,
+}
+
+/// Precomputed planes shared by all regions of one image.
+pub struct MeasureContext<'a> {
+    p: &'a Prepared,
+    smooth: Plane,
+    logchrom: [Plane; 2],
+    chroma: Plane,
+}
+
+impl<'a> MeasureContext<'a> {
+    /// Builds the shared planes.
+    pub fn new(p: &'a Prepared) -> Self {
+        let smooth = crate::prepare::gaussian_blur(&p.resid, 0.7);
+        let n = p.w * p.h;
+        let mut rg = Plane::filled(p.w, p.h, 0.0);
+        let mut gb = Plane::filled(p.w, p.h, 0.0);
+        let mut chroma = Plane::filled(p.w, p.h, 0.0);
+        for i in 0..n {
+            let (r, g, b) = (
+                p.rgb[0].data[i] + 1e-3,
+                p.rgb[1].data[i] + 1e-3,
+                p.rgb[2].data[i] + 1e-3,
+            );
+            rg.data[i] = (r / g).ln();
+            gb.data[i] = (g / b).ln();
+            chroma.data[i] = (p.lab[1].data[i].powi(2) + p.lab[2].data[i].powi(2)).sqrt();
+        }
+        MeasureContext {
+            p,
+            smooth,
+            logchrom: [rg, gb],
+            chroma,
+        }
+    }
+}
+
+/// Running mean.
+#[derive(Default, Clone, Copy)]
+struct Mean {
+    s: f64,
+    n: f64,
+}
+
+impl Mean {
+    fn add(&mut self, v: f64) {
+        self.s += v;
+        self.n += 1.0;
+    }
+    fn get(&self) -> f64 {
+        if self.n > 0.0 {
+            self.s / self.n
+        } else {
+            0.0
+        }
+    }
+}
+
+/// Measures one candidate.
+pub fn measure(
+    ctx: &MeasureContext,
+    c: &Candidate,
+    light: &LightEstimate,
+    redness_weight: f64,
+    rules: &MeasureRules,
+) -> Measured {
+    let p = ctx.p;
+    let (w, h) = (p.w as isize, p.h as isize);
+    let (cx, cy) = (c.x, c.y);
+    let r0 = c.radius.max(1.0);
+    let rw = redness_weight as f32 * 4.0;
+    // Contrast relative to the far ring.
+    let ring_level = |plane: &Plane, r_in: f64, r_out: f64| -> f64 {
+        let mut m = Mean::default();
+        each_pixel(w, h, cx, cy, r_out, |x, y, d| {
+            let i = (y * w + x) as usize;
+            if d >= r_in && p.mask[i] {
+                m.add(plane.data[i] as f64);
+            }
+        });
+        m.get()
+    };
+    let bg_l = ring_level(&ctx.smooth, 2.2 * r0, 3.0 * r0) as f32;
+    let bg_a = ring_level(&p.red_resid, 2.2 * r0, 3.0 * r0) as f32;
+    let contrast =
+        |i: usize| (ctx.smooth.data[i] - bg_l).abs() + rw * (p.red_resid.data[i] - bg_a).abs();
+    // Radial profile in bins of r0/6 out to 3 r0.
+    const NB: usize = 18;
+    let mut prof = [Mean::default(); NB];
+    each_pixel(w, h, cx, cy, 3.0 * r0, |x, y, d| {
+        let i = (y * w + x) as usize;
+        if p.mask[i] {
+            let b = ((d / r0) * 6.0) as usize;
+            if b < NB {
+                prof[b].add(contrast(i) as f64);
+            }
+        }
+    });
+    let pv: Vec<f64> = prof.iter().map(|m| m.get()).collect();
+    let bgc = pv[13..NB].iter().sum::<f64>() / (NB - 13) as f64;
+    let (mut pk_i, mut pk) = (0usize, f64::MIN);
+    for (b, &v) in pv.iter().enumerate().take(10) {
+        if v > pk {
+            pk = v;
+            pk_i = b;
+        }
+    }
+    let half = bgc + 0.5 * (pk - bgc);
+    // Radius holding a fixed share of the excess contrast out to twice the detection radius: robust to where
+    // the contrast sits (a rim for U, the whole floor for V, a soft slope for M).
+    let mut excess = [0.0f64; NB];
+    each_pixel(w, h, cx, cy, 2.0 * r0, |x, y, d| {
+        let i = (y * w + x) as usize;
+        if p.mask[i] {
+            let b = ((d / r0) * 6.0) as usize;
+            if b < NB {
+                excess[b] += (contrast(i) as f64 - bgc).max(0.0);
+            }
+        }
+    });
+    let total: f64 = excess.iter().take(12).sum();
+    let mut radius = r0;
+    if total > 0.0 {
+        let mut acc = 0.0;
+        for (b, &e) in excess.iter().enumerate().take(12) {
+            if acc + e >= rules.edge_energy * total {
+                let f = if e > 0.0 {
+                    (rules.edge_energy * total - acc) / e
+                } else {
+                    0.5
+                };
+                radius = (b as f64 + f) * r0 / 6.0 * rules.radius_calibration;
+                break;
+            }
+            acc += e;
+        }
+    }
+    let _ = pk_i;
+    let radius = if c.pixels.is_some() {
+        r0 * rules.segment_radius_calibration
+    } else {
+        radius.clamp(0.5 * r0, 2.0 * r0).max(1.0)
+    };
+    let r = radius;
+    // Colour and level statistics.
+    let (mut l_in, mut a_in, mut b_in, mut rg_in, mut gb_in) = (
+        Mean::default(),
+        Mean::default(),
+        Mean::default(),
+        Mean::default(),
+        Mean::default(),
+    );
+    let (mut l_ring, mut a_ring, mut b_ring, mut rg_ring, mut gb_ring, mut ch_ring, mut res_ring) = (
+        Mean::default(),
+        Mean::default(),
+        Mean::default(),
+        Mean::default(),
+        Mean::default(),
+        Mean::default(),
+        Mean::default(),
+    );
+    let (mut halo, mut l_c, mut b_c, mut l_ann, mut b_ann) = (
+        Mean::default(),
+        Mean::default(),
+        Mean::default(),
+        Mean::default(),
+        Mean::default(),
+    );
+    each_pixel(w, h, cx, cy, 2.2 * r, |x, y, d| {
+        let i = (y * w + x) as usize;
+        if !p.mask[i] {
+            return;
+        }
+        let (l, a, b) = (
+            p.lab[0].data[i] as f64,
+            p.lab[1].data[i] as f64,
+            p.lab[2].data[i] as f64,
+        );
+        if d <= 0.8 * r {
+            l_in.add(l);
+            a_in.add(a);
+            b_in.add(b);
+            rg_in.add(ctx.logchrom[0].data[i] as f64);
+            gb_in.add(ctx.logchrom[1].data[i] as f64);
+        }
+        if d <= rules.centre_fraction * r {
+            l_c.add(l);
+            b_c.add(b);
+        } else if d >= 0.5 * r && d <= r {
+            l_ann.add(l);
+            b_ann.add(b);
+        }
+        if d > r && d <= 1.4 * r {
+            halo.add(a);
+        }
+        if d >= 1.4 * r {
+            l_ring.add(l);
+            a_ring.add(a);
+            b_ring.add(b);
+            rg_ring.add(ctx.logchrom[0].data[i] as f64);
+            gb_ring.add(ctx.logchrom[1].data[i] as f64);
+            ch_ring.add(ctx.chroma.data[i] as f64);
+            res_ring.add(ctx.smooth.data[i] as f64);
+        }
+    });
+    let delta_l = l_in.get() - l_ring.get();
+    let delta_a = a_in.get() - a_ring.get();
+    let delta_b = b_in.get() - b_ring.get();
+    let bgr = res_ring.get() as f32;
+    // Relief split and wall profile.
+    let u = light.toward;
+    let (ux, uy) = (u[0] as f32, u[1] as f32);
+    let (mut ea, mut es, mut ea_rim, mut m1, mut t2) = (0.0f64, 0.0f64, 0.0f64, 0.0f64, 0.0f64);
+    let (mut centre, mut level, mut gloss_n, mut inner_n) =
+        (Mean::default(), Mean::default(), 0usize, 0usize);
+    let ch_limit = 0.8 * ch_ring.get() as f32;
+    let (mut sxx, mut syy, mut sxy, mut sw, mut mxx, mut myy) = (0.0f64, 0.0, 0.0, 0.0, 0.0, 0.0);
+    each_pixel(w, h, cx, cy, 1.15 * r, |x, y, d| {
+        let i = (y * w + x) as usize;
+        if !p.mask[i] {
+            return;
+        }
+        let v = ctx.smooth.data[i] - bgr;
+        let (dx, dy) = ((x as f64 - cx) as f32, (y as f64 - cy) as f32);
+        let t = dx * ux + dy * uy;
+        let (mx, my) = (x as f32 - 2.0 * t * ux, y as f32 - 2.0 * t * uy);
+        let vm = ctx.smooth.bilinear(mx, my) - bgr;
+        let anti = 0.5 * (v - vm) as f64;
+        let sym = 0.5 * (v + vm) as f64;
+        ea += anti * anti;
+        es += sym * sym;
+        if d >= rules.rim_start * r {
+            ea_rim += anti * anti;
+        }
+        m1 += v as f64 * t as f64;
+        t2 += (t * t) as f64;
+        if d <= 0.35 * r {
+            centre.add(sym);
+        }
+        if d <= r {
+            level.add(sym);
+            inner_n += 1;
+            if v > rules.gloss_log as f32 && ctx.chroma.data[i] < ch_limit {
+                gloss_n += 1;
+            }
+        }
+        let wgt = contrast(i).max(0.0) as f64;
+        sxx += wgt * (dx * dx) as f64;
+        syy += wgt * (dy * dy) as f64;
+        sxy += wgt * (dx * dy) as f64;
+        sw += wgt;
+        mxx += wgt * dx as f64;
+        myy += wgt * dy as f64;
+    });
+    let antisymmetry = if ea + es > 0.0 { ea / (ea + es) } else { 0.0 };
+    let relief_amplitude = if t2 > 0.0 { m1 / t2 * r } else { 0.0 };
+    let depth_proxy = if light.pore_amplitude > 1e-6 {
+        relief_amplitude / light.pore_amplitude
+    } else {
+        0.0
+    };
+    let rim_fraction = if ea > 0.0 { ea_rim / ea } else { 0.0 };
+    // Shape from the contrast-weighted second moments, with the shading direction's own elongation left in:
+    // a round pit under side light still spreads its crescents along the light, so eccentricity is only used
+    // for raised red lesions whose colour fills the shape.
+    let eccentricity = if sw > 0.0 {
+        let (mx, my) = (mxx / sw, myy / sw);
+        let (a, b, cxy) = (sxx / sw - mx * mx, syy / sw - my * my, sxy / sw - mx * my);
+        let tr = a + b;
+        let det = a * b - cxy * cxy;
+        let disc = (tr * tr / 4.0 - det).max(0.0).sqrt();
+        let (l1, l2) = (tr / 2.0 + disc, (tr / 2.0 - disc).max(0.0));
+        if l1 > 0.0 {
+            (1.0 - l2 / l1).max(0.0).sqrt()
+        } else {
+            0.0
+        }
+    } else {
+        0.0
+    };
+    // Region above half contrast: area versus circumscribed circle, and bounding box.
+    let (mut area_n, mut maxd2) = (0.0f64, 0.0f64);
+    let (mut x0, mut y0, mut x1, mut y1) = (f64::MAX, f64::MAX, f64::MIN, f64::MIN);
+    let (mut ax, mut ay) = (0.0f64, 0.0f64);
+    let mut pts: Vec<(f64, f64)> = Vec::new();
+    each_pixel(w, h, cx, cy, 1.6 * r, |x, y, _| {
+        let i = (y * w + x) as usize;
+        if p.mask[i] && contrast(i) as f64 >= half {
+            pts.push((x as f64, y as f64));
+            ax += x as f64;
+            ay += y as f64;
+            area_n += 1.0;
+        }
+    });
+    let circularity = if area_n >= 3.0 {
+        let (gx, gy) = (ax / area_n, ay / area_n);
+        for &(x, y) in &pts {
+            maxd2 = maxd2.max((x - gx).powi(2) + (y - gy).powi(2));
+            x0 = x0.min(x);
+            y0 = y0.min(y);
+            x1 = x1.max(x + 1.0);
+            y1 = y1.max(y + 1.0);
+        }
+        (area_n / (std::f64::consts::PI * (maxd2.sqrt() + 0.5).powi(2))).min(1.0)
+    } else {
+        1.0
+    };
+    // The reported box is the disc's, widened to the contrast region when that is larger.
+    let bbox = [
+        (cx - r)
+            .min(if area_n >= 3.0 { x0 } else { f64::MAX })
+            .max(0.0),
+        (cy - r)
+            .min(if area_n >= 3.0 { y0 } else { f64::MAX })
+            .max(0.0),
+        (cx + r + 1.0)
+            .max(if area_n >= 3.0 { x1 } else { f64::MIN })
+            .min(w as f64),
+        (cy + r + 1.0)
+            .max(if area_n >= 3.0 { y1 } else { f64::MIN })
+            .min(h as f64),
+    ];
+    Measured {
+        x: cx,
+        y: cy,
+        radius: r,
+        scale_radius: c.radius,
+        z: c.z,
+        area: std::f64::consts::PI * r * r,
+        diameter_mm: p.px_per_mm.map(|s| 2.0 * r / s),
+        eccentricity,
+        circularity,
+        bbox,
+        antisymmetry,
+        relief_amplitude,
+        depth_proxy,
+        rim_fraction,
+        centre_level: centre.get(),
+        mean_level: level.get(),
+        delta_l,
+        delta_a,
+        delta_b,
+        delta_e: (delta_l * delta_l + delta_a * delta_a + delta_b * delta_b).sqrt(),
+        delta_rg: rg_in.get() - rg_ring.get(),
+        delta_gb: gb_in.get() - gb_ring.get(),
+        halo_a: halo.get() - a_ring.get(),
+        head_delta_l: l_c.get() - l_ann.get(),
+        head_delta_b: b_c.get() - b_ann.get(),
+        gloss: if inner_n > 0 {
+            gloss_n as f64 / inner_n as f64
+        } else {
+            0.0
+        },
+    }
+}
+
+/// Calls `f(x, y, distance)` for every pixel within `radius` of (cx, cy) inside the image.
+fn each_pixel(
+    w: isize,
+    h: isize,
+    cx: f64,
+    cy: f64,
+    radius: f64,
+    mut f: impl FnMut(isize, isize, f64),
+) {
+    let x0 = ((cx - radius).floor() as isize).max(0);
+    let x1 = ((cx + radius).ceil() as isize).min(w - 1);
+    let y0 = ((cy - radius).floor() as isize).max(0);
+    let y1 = ((cy + radius).ceil() as isize).min(h - 1);
+    let r2 = radius * radius;
+    for y in y0..=y1 {
+        for x in x0..=x1 {
+            let d2 = (x as f64 - cx).powi(2) + (y as f64 - cy).powi(2);
+            if d2 <= r2 {
+                f(x, y, d2.sqrt());
+            }
+        }
+    }
+}

@@ -1,0 +1,872 @@
+//! Prepare stage: working resolution, skin mask, photo quality and illumination flattening.
+//!
+//! - Working resolution: area-average downsampling in linear light to ~8 px/mm when the scale is known
+//!   (domain.md §1: below ~10 px/mm a small ice pick gets only a few px wide), otherwise a capped longest side;
+//!   never upscaled. All coordinates reported later are mapped back to input pixels with [`Prepared::scale`].
+//! - Skin mask: the YCbCr and RGB rules of domain.md §4 only *seed* a CIELAB a*/b* histogram; the dominant
+//!   cluster's own spread then decides skin, which adapts to very light and dark skin and to colour casts.
+//!   Chroma-free pixels (white/black boxes, text), clipped white and small specks are removed by morphology;
+//!   holes (lesions, pores) are filled.
+//! - Illumination flattening: log luminance minus its mask-normalised Gaussian background whose sigma
+//!   exceeds the largest scar (domain.md §4).
+
+use image::RgbImage;
+
+use crate::profile::PrepareRules;
+
+/// A single-channel float image, row-major.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Plane {
+    /// Width in px.
+    pub w: usize,
+    /// Height in px.
+    pub h: usize,
+    /// Row-major samples.
+    pub data: Vec<f32>,
+}
+
+impl Plane {
+    /// A plane filled with `v`.
+    pub fn filled(w: usize, h: usize, v: f32) -> Self {
+        Plane {
+            w,
+            h,
+            data: vec![v; w * h],
+        }
+    }
+
+    /// Sample at integer coordinates (no bounds check beyond the slice's).
+    #[inline]
+    pub fn at(&self, x: usize, y: usize) -> f32 {
+        self.data[y * self.w + x]
+    }
+
+    /// Sample at integer coordinates clamped into the image.
+    #[inline]
+    pub fn at_clamped(&self, x: isize, y: isize) -> f32 {
+        let x = x.clamp(0, self.w as isize - 1) as usize;
+        let y = y.clamp(0, self.h as isize - 1) as usize;
+        self.data[y * self.w + x]
+    }
+
+    /// Bilinear sample at real coordinates (clamped into the image).
+    pub fn bilinear(&self, x: f32, y: f32) -> f32 {
+        let xf = x.clamp(0.0, (self.w - 1) as f32);
+        let yf = y.clamp(0.0, (self.h - 1) as f32);
+        let x0 = xf.floor() as usize;
+        let y0 = yf.floor() as usize;
+        let x1 = (x0 + 1).min(self.w - 1);
+        let y1 = (y0 + 1).min(self.h - 1);
+        let fx = xf - x0 as f32;
+        let fy = yf - y0 as f32;
+        let a = self.at(x0, y0) * (1.0 - fx) + self.at(x1, y0) * fx;
+        let b = self.at(x0, y1) * (1.0 - fx) + self.at(x1, y1) * fx;
+        a * (1.0 - fy) + b * fy
+    }
+}
+
+/// Gaussian blur with clamped edges: an exact separable kernel for small sigma, three box passes
+/// (Kovesi's box sizes) for large sigma, so the cost does not grow with sigma.
+pub fn gaussian_blur(p: &Plane, sigma: f32) -> Plane {
+    if sigma < 0.25 || p.w == 0 || p.h == 0 {
+        return p.clone();
+    }
+    if sigma <= 4.0 {
+        let r = (3.0 * sigma).ceil() as isize;
+        let mut k: Vec<f32> = (-r..=r)
+            .map(|i| (-(i * i) as f32 / (2.0 * sigma * sigma)).exp())
+            .collect();
+        let s: f32 = k.iter().sum();
+        k.iter_mut().for_each(|v| *v /= s);
+        let tmp = convolve_rows(p, &k, r);
+        transpose(&convolve_rows(&transpose(&tmp), &k, r))
+    } else {
+        let sizes = box_sizes(sigma, 3);
+        let mut cur = p.clone();
+        for &b in &sizes {
+            cur = box_rows(&cur, b / 2);
+        }
+        let mut t = transpose(&cur);
+        for &b in &sizes {
+            t = box_rows(&t, b / 2);
+        }
+        transpose(&t)
+    }
+}
+
+/// Mask-normalised Gaussian blur: the mean of `p` over the masked neighbourhood (so non-skin does not
+/// bleed into skin); pixels with no masked neighbour get the masked global mean.
+pub fn masked_blur(p: &Plane, mask: &[bool], sigma: f32) -> Plane {
+    let mut num = p.clone();
+    let mut den = Plane::filled(p.w, p.h, 0.0);
+    let (mut gs, mut gn) = (0.0f64, 0usize);
+    for i in 0..p.data.len() {
+        if mask[i] {
+            den.data[i] = 1.0;
+            gs += p.data[i] as f64;
+            gn += 1;
+        } else {
+            num.data[i] = 0.0;
+        }
+    }
+    let global = if gn > 0 { (gs / gn as f64) as f32 } else { 0.0 };
+    let n = gaussian_blur(&num, sigma);
+    let d = gaussian_blur(&den, sigma);
+    let data = n
+        .data
+        .iter()
+        .zip(&d.data)
+        .map(|(&a, &b)| if b > 1e-3 { a / b } else { global })
+        .collect();
+    Plane {
+        w: p.w,
+        h: p.h,
+        data,
+    }
+}
+
+fn box_sizes(sigma: f32, n: usize) -> Vec<usize> {
+    let w_ideal = ((12.0 * sigma * sigma / n as f32) + 1.0).sqrt();
+    let mut wl = w_ideal.floor() as i64;
+    if wl % 2 == 0 {
+        wl -= 1;
+    }
+    let wu = wl + 2;
+    let m_ideal = (12.0 * sigma * sigma
+        - (n as i64 * wl * wl) as f32
+        - 4.0 * (n as i64 * wl) as f32
+        - 3.0 * n as f32)
+        / (-4.0 * wl as f32 - 4.0);
+    let m = m_ideal.round() as i64;
+    (0..n as i64)
+        .map(|i| {
+            if i < m {
+                wl.max(1) as usize
+            } else {
+                wu.max(1) as usize
+            }
+        })
+        .collect()
+}
+
+fn convolve_rows(p: &Plane, k: &[f32], r: isize) -> Plane {
+    let mut out = Plane::filled(p.w, p.h, 0.0);
+    let w = p.w as isize;
+    for y in 0..p.h {
+        let row = &p.data[y * p.w..(y + 1) * p.w];
+        let orow = &mut out.data[y * p.w..(y + 1) * p.w];
+        for x in 0..w {
+            let mut acc = 0.0f32;
+            if x >= r && x + r < w {
+                let base = (x - r) as usize;
+                for (j, kv) in k.iter().enumerate() {
+                    acc += kv * row[base + j];
+                }
+            } else {
+                for (j, kv) in k.iter().enumerate() {
+                    let xi = (x + j as isize - r).clamp(0, w - 1) as usize;
+                    acc += kv * row[xi];
+                }
+            }
+            orow[x as usize] = acc;
+        }
+    }
+    out
+}
+
+/// Box filter of half-width `r` along rows, clamped edges, running sum.
+fn box_rows(p: &Plane, r: usize) -> Plane {
+    if r == 0 {
+        return p.clone();
+    }
+    let mut out = Plane::filled(p.w, p.h, 0.0);
+    let w = p.w as isize;
+    let r = r as isize;
+    let norm = 1.0 / (2 * r + 1) as f64;
+    for y in 0..p.h {
+        let row = &p.data[y * p.w..(y + 1) * p.w];
+        let get = |i: isize| row[i.clamp(0, w - 1) as usize] as f64;
+        let mut acc: f64 = (-r..=r).map(get).sum();
+        for x in 0..w {
+            out.data[y * p.w + x as usize] = (acc * norm) as f32;
+            acc += get(x + r + 1) - get(x - r);
+        }
+    }
+    out
+}
+
+fn transpose(p: &Plane) -> Plane {
+    let mut out = Plane::filled(p.h, p.w, 0.0);
+    const B: usize = 32;
+    for by in (0..p.h).step_by(B) {
+        for bx in (0..p.w).step_by(B) {
+            for y in by..(by + B).min(p.h) {
+                for x in bx..(bx + B).min(p.w) {
+                    out.data[x * p.h + y] = p.data[y * p.w + x];
+                }
+            }
+        }
+    }
+    out
+}
+
+/// sRGB (0..255) to linear light (0..1) lookup.
+fn srgb_lut() -> [f32; 256] {
+    let mut t = [0.0f32; 256];
+    for (i, v) in t.iter_mut().enumerate() {
+        let c = i as f32 / 255.0;
+        *v = if c <= 0.04045 {
+            c / 12.92
+        } else {
+            ((c + 0.055) / 1.055).powf(2.4)
+        };
+    }
+    t
+}
+
+/// Linear RGB (0..1) to CIELAB under D65 (sRGB primaries).
+pub fn linear_to_lab(r: f32, g: f32, b: f32) -> [f32; 3] {
+    let x = (0.4124 * r + 0.3576 * g + 0.1805 * b) / 0.95047;
+    let y = 0.2126 * r + 0.7152 * g + 0.0722 * b;
+    let z = (0.0193 * r + 0.1192 * g + 0.9505 * b) / 1.08883;
+    let f = |t: f32| {
+        if t > 0.008856 {
+            t.cbrt()
+        } else {
+            7.787 * t + 16.0 / 116.0
+        }
+    };
+    let (fx, fy, fz) = (f(x), f(y), f(z));
+    [116.0 * fy - 16.0, 500.0 * (fx - fy), 200.0 * (fy - fz)]
+}
+
+/// ITA° skin-tone angle and its band (domain.md §4).
+pub fn ita(l: f64, b: f64) -> (f64, &'static str) {
+    let ita = ((l - 50.0) / b).atan() * 180.0 / std::f64::consts::PI;
+    let ita = if b.abs() < 1e-9 {
+        if l >= 50.0 {
+            90.0
+        } else {
+            -90.0
+        }
+    } else {
+        ita
+    };
+    let band = if ita > 55.0 {
+        "very_light"
+    } else if ita > 41.0 {
+        "light"
+    } else if ita > 28.0 {
+        "intermediate"
+    } else if ita > 10.0 {
+        "tan"
+    } else if ita > -30.0 {
+        "brown"
+    } else {
+        "dark"
+    };
+    (ita, band)
+}
+
+/// The image at working resolution, with its skin mask, colour planes and flattened luminance.
+#[derive(Debug, Clone)]
+pub struct Prepared {
+    /// Working width in px.
+    pub w: usize,
+    /// Working height in px.
+    pub h: usize,
+    /// Input px per working px (>= 1).
+    pub scale: f64,
+    /// Working px per mm, when the scale is known.
+    pub px_per_mm: Option<f64>,
+    /// Linear red, green, blue (0..1).
+    pub rgb: [Plane; 3],
+    /// CIELAB L*, a*, b*.
+    pub lab: [Plane; 3],
+    /// Skin mask.
+    pub mask: Vec<bool>,
+    /// Log luminance minus its smooth background (illumination-flattened), 0 off skin.
+    pub resid: Plane,
+    /// a* minus its smooth background, 0 off skin.
+    pub red_resid: Plane,
+    /// Background blur sigma used, working px.
+    pub background_sigma: f32,
+    /// Share of the image that is skin.
+    pub skin_fraction: f64,
+    /// Median skin colour (L*, a*, b*).
+    pub skin_lab: Option<[f64; 3]>,
+    /// Variance of the Laplacian of the luminance on skin (0..255 scale).
+    pub sharpness: Option<f64>,
+    /// Mean skin luminance (0..1, display-referred).
+    pub exposure: Option<f64>,
+    /// Share of skin that is clipped highlight.
+    pub glare_fraction: Option<f64>,
+    /// Notes on what limits the analysis.
+    pub notes: Vec<String>,
+    /// Whether the photo is good enough for a verdict.
+    pub usable: bool,
+}
+
+/// Chooses the working scale factor (input px per working px, >= 1).
+pub fn working_factor(w: u32, h: u32, px_per_mm: Option<f64>, rules: &PrepareRules) -> f64 {
+    let (w, h) = (w.max(1) as f64, h.max(1) as f64);
+    let budget = (rules.max_working_megapixels * 1e6).max(1.0);
+    let by_budget = (w * h / budget).sqrt();
+    let f = match px_per_mm.filter(|s| s.is_finite() && *s > 0.0) {
+        Some(s) => {
+            let wanted = s / rules.target_px_per_mm;
+            let floor = s / rules.min_px_per_mm;
+            wanted.max(by_budget.min(floor))
+        }
+        None => (w.max(h) / rules.max_side_unscaled.max(1) as f64).max(by_budget),
+    };
+    f.max(1.0)
+}
+
+/// Area-averages linear-light planes of `rgb` by `factor` (>= 1).
+fn downsample(rgb: &RgbImage, factor: f64) -> [Plane; 3] {
+    let lut = srgb_lut();
+    let (iw, ih) = (rgb.width() as usize, rgb.height() as usize);
+    let ow = ((iw as f64 / factor).round() as usize).clamp(1, iw.max(1));
+    let oh = ((ih as f64 / factor).round() as usize).clamp(1, ih.max(1));
+    let fx = iw as f64 / ow as f64;
+    let fy = ih as f64 / oh as f64;
+    let spans = |n_out: usize, f: f64, n_in: usize| -> Vec<Vec<(usize, f32)>> {
+        (0..n_out)
+            .map(|o| {
+                let a = o as f64 * f;
+                let b = ((o + 1) as f64 * f).min(n_in as f64);
+                let mut v = Vec::new();
+                let mut i = a.floor() as usize;
+                while (i as f64) < b && i < n_in {
+                    let lo = a.max(i as f64);
+                    let hi = b.min(i as f64 + 1.0);
+                    if hi > lo {
+                        v.push((i, ((hi - lo) / (b - a)) as f32));
+                    }
+                    i += 1;
+                }
+                v
+            })
+            .collect()
+    };
+    let xs = spans(ow, fx, iw);
+    let ys = spans(oh, fy, ih);
+    let raw = rgb.as_raw();
+    let mut out = [
+        Plane::filled(ow, oh, 0.0),
+        Plane::filled(ow, oh, 0.0),
+        Plane::filled(ow, oh, 0.0),
+    ];
+    // Horizontal pass per input row into a row buffer, accumulated into output rows with vertical weights.
+    let mut rowbuf = vec![[0.0f32; 3]; ow];
+    for (oy, yspan) in ys.iter().enumerate() {
+        let mut acc = vec![[0.0f32; 3]; ow];
+        for &(iy, wy) in yspan {
+            let row = &raw[iy * iw * 3..(iy + 1) * iw * 3];
+            for (ox, xspan) in xs.iter().enumerate() {
+                let mut s = [0.0f32; 3];
+                for &(ix, wx) in xspan {
+                    let p = &row[ix * 3..ix * 3 + 3];
+                    s[0] += wx * lut[p[0] as usize];
+                    s[1] += wx * lut[p[1] as usize];
+                    s[2] += wx * lut[p[2] as usize];
+                }
+                rowbuf[ox] = s;
+            }
+            for ox in 0..ow {
+                for c in 0..3 {
+                    acc[ox][c] += wy * rowbuf[ox][c];
+                }
+            }
+        }
+        for ox in 0..ow {
+            for c in 0..3 {
+                out[c].data[oy * ow + ox] = acc[ox][c];
+            }
+        }
+    }
+    out
+}
+
+/// Binary erosion/dilation with a square of half-width `r` (separable min/max).
+pub fn morph(mask: &[bool], w: usize, h: usize, r: usize, dilate: bool) -> Vec<bool> {
+    if r == 0 {
+        return mask.to_vec();
+    }
+    let pass = |src: &[bool], horizontal: bool| -> Vec<bool> {
+        let mut out = vec![false; w * h];
+        let (n_lines, len) = if horizontal { (h, w) } else { (w, h) };
+        let idx = |line: usize, i: usize| {
+            if horizontal {
+                line * w + i
+            } else {
+                i * w + line
+            }
+        };
+        for line in 0..n_lines {
+            // Count of set pixels in the running window decides min/max.
+            let mut count = 0usize;
+            let win = |i: isize| -> bool {
+                if i < 0 || i >= len as isize {
+                    // Outside the image counts as "not skin" for erosion, irrelevant for dilation.
+                    false
+                } else {
+                    src[idx(line, i as usize)]
+                }
+            };
+            let r = r as isize;
+            for i in -r..=r {
+                count += win(i) as usize;
+            }
+            for i in 0..len as isize {
+                let v = if dilate {
+                    count > 0
+                } else {
+                    count == (2 * r + 1) as usize
+                };
+                out[idx(line, i as usize)] = v;
+                count += win(i + r + 1) as usize;
+                count -= win(i - r) as usize;
+            }
+        }
+        out
+    };
+    let a = pass(mask, true);
+    pass(&a, false)
+}
+
+/// Labels 4-connected components of pixels equal to `value`; returns (labels, sizes, touches-border).
+pub fn components(
+    mask: &[bool],
+    w: usize,
+    h: usize,
+    value: bool,
+) -> (Vec<u32>, Vec<usize>, Vec<bool>) {
+    let mut labels = vec![0u32; w * h];
+    let mut sizes = vec![0usize];
+    let mut border = vec![false];
+    let mut stack = Vec::new();
+    for start in 0..w * h {
+        if mask[start] != value || labels[start] != 0 {
+            continue;
+        }
+        let id = sizes.len() as u32;
+        sizes.push(0);
+        border.push(false);
+        labels[start] = id;
+        stack.push(start);
+        while let Some(i) = stack.pop() {
+            sizes[id as usize] += 1;
+            let (x, y) = (i % w, i / w);
+            if x == 0 || y == 0 || x + 1 == w || y + 1 == h {
+                border[id as usize] = true;
+            }
+            let mut push = |j: usize| {
+                if mask[j] == value && labels[j] == 0 {
+                    labels[j] = id;
+                    stack.push(j);
+                }
+            };
+            if x > 0 {
+                push(i - 1);
+            }
+            if x + 1 < w {
+                push(i + 1);
+            }
+            if y > 0 {
+                push(i - w);
+            }
+            if y + 1 < h {
+                push(i + w);
+            }
+        }
+    }
+    (labels, sizes, border)
+}
+
+/// Skin rules of domain.md §4 (YCbCr Cb 77-127 & Cr 133-173, or the RGB daylight rule), on 8-bit sRGB.
+fn rule_skin(r: f32, g: f32, b: f32) -> bool {
+    let y = 0.299 * r + 0.587 * g + 0.114 * b;
+    let cb = 128.0 + (b - y) * 0.564;
+    let cr = 128.0 + (r - y) * 0.713;
+    let ycbcr = (77.0..=127.0).contains(&cb) && (133.0..=173.0).contains(&cr);
+    let mx = r.max(g).max(b);
+    let mn = r.min(g).min(b);
+    let rgb = r > 95.0
+        && g > 40.0
+        && b > 20.0
+        && mx - mn > 15.0
+        && (r - g).abs() > 15.0
+        && r > g
+        && r > b;
+    ycbcr || rgb
+}
+
+fn to_srgb8(v: f32) -> f32 {
+    let v = v.clamp(0.0, 1.0);
+    255.0
+        * if v <= 0.0031308 {
+            12.92 * v
+        } else {
+            1.055 * v.powf(1.0 / 2.4) - 0.055
+        }
+}
+
+fn median(v: &mut [f32]) -> f32 {
+    if v.is_empty() {
+        return f32::NAN;
+    }
+    let m = v.len() / 2;
+    let (_, x, _) = v.select_nth_unstable_by(m, |a, b| a.total_cmp(b));
+    *x
+}
+
+/// Skin mask and the median skin colour.
+fn skin_mask(
+    lab: &[Plane; 3],
+    rgb: &[Plane; 3],
+    rules: &PrepareRules,
+) -> (Vec<bool>, Option<[f64; 3]>, Vec<String>) {
+    let (w, h) = (lab[0].w, lab[0].h);
+    let n = w * h;
+    let mut notes = Vec::new();
+    let chroma_ok = |i: usize| {
+        let (l, a, b) = (lab[0].data[i], lab[1].data[i], lab[2].data[i]);
+        l > 8.0
+            && l < rules.skin_max_l as f32
+            && (a * a + b * b).sqrt() >= rules.skin_min_chroma as f32
+    };
+    // Histogram of a*, b* in 1-unit bins over [-30, 70).
+    const LO: f32 = -30.0;
+    const NB: usize = 100;
+    let mut hist = vec![0u32; NB * NB];
+    let mut seeded = 0usize;
+    let add = |i: usize, hist: &mut Vec<u32>| {
+        let ai = (lab[1].data[i] - LO).floor();
+        let bi = (lab[2].data[i] - LO).floor();
+        if ai >= 0.0 && bi >= 0.0 && (ai as usize) < NB && (bi as usize) < NB {
+            hist[ai as usize * NB + bi as usize] += 1;
+        }
+    };
+    for i in 0..n {
+        if chroma_ok(i)
+            && rule_skin(
+                to_srgb8(rgb[0].data[i]),
+                to_srgb8(rgb[1].data[i]),
+                to_srgb8(rgb[2].data[i]),
+            )
+        {
+            add(i, &mut hist);
+            seeded += 1;
+        }
+    }
+    if seeded < n / 20 {
+        // The fixed rules miss this tone or light: seed from every chromatic pixel instead.
+        hist.iter_mut().for_each(|v| *v = 0);
+        for i in 0..n {
+            if chroma_ok(i) {
+                add(i, &mut hist);
+            }
+        }
+    }
+    // Smoothed mode (5x5 box).
+    let mut best = (0u32, 0usize, 0usize);
+    for ai in 2..NB - 2 {
+        for bi in 2..NB - 2 {
+            let mut s = 0u32;
+            for da in 0..5 {
+                for db in 0..5 {
+                    s += hist[(ai + da - 2) * NB + bi + db - 2];
+                }
+            }
+            if s > best.0 {
+                best = (s, ai, bi);
+            }
+        }
+    }
+    if best.0 == 0 {
+        notes.push("no skin-coloured pixels found".to_string());
+        return (vec![false; n], None, notes);
+    }
+    let (a0, b0) = (best.1 as f32 + LO + 0.5, best.2 as f32 + LO + 0.5);
+    let hue = b0.atan2(a0).to_degrees();
+    if !(-15.0..=100.0).contains(&hue) {
+        notes.push(
+            "the dominant colour is not a usual skin hue (colour cast or little skin)".to_string(),
+        );
+    }
+    // Spread of the core cluster.
+    let mut ds = Vec::new();
+    let mut ls = Vec::new();
+    for i in 0..n {
+        if !chroma_ok(i) {
+            continue;
+        }
+        let d = ((lab[1].data[i] - a0).powi(2) + (lab[2].data[i] - b0).powi(2)).sqrt();
+        if d < 8.0 {
+            ds.push(d);
+            ls.push(lab[0].data[i]);
+        }
+    }
+    let mad_ab = median(&mut ds) * 1.4826;
+    let l_med = median(&mut ls);
+    let radius = (rules.skin_ab_radius as f32).max(rules.skin_ab_mads as f32 * mad_ab);
+    let l_lo = l_med - rules.skin_l_below as f32;
+    let l_hi = l_med + rules.skin_l_above as f32;
+    let mut mask: Vec<bool> = (0..n)
+        .map(|i| {
+            let l = lab[0].data[i];
+            let d = ((lab[1].data[i] - a0).powi(2) + (lab[2].data[i] - b0).powi(2)).sqrt();
+            chroma_ok(i) && d <= radius && l >= l_lo && l <= l_hi
+        })
+        .collect();
+    // Morphology: open removes thin strokes (text, hair) next to skin, close bridges pores.
+    let r = ((w.min(h) as f32) / 300.0).round().clamp(1.0, 4.0) as usize;
+    mask = morph(&morph(&mask, w, h, r, false), w, h, r, true);
+    mask = morph(&morph(&mask, w, h, r, true), w, h, r, false);
+    // Fill holes (lesions, pores, glare) that do not touch the border and are small.
+    let (lab_bg, sizes_bg, border_bg) = components(&mask, w, h, false);
+    let max_hole = (rules.max_hole_fraction * n as f64) as usize;
+    for i in 0..n {
+        let c = lab_bg[i] as usize;
+        if c != 0 && !border_bg[c] && sizes_bg[c] <= max_hole {
+            mask[i] = true;
+        }
+    }
+    // Remove small skin-coloured specks (wood, text in a warm colour).
+    let (lab_fg, sizes_fg, _) = components(&mask, w, h, true);
+    let min_comp = ((rules.min_component_fraction * n as f64) as usize).max(4);
+    for i in 0..n {
+        let c = lab_fg[i] as usize;
+        if c != 0 && sizes_fg[c] < min_comp {
+            mask[i] = false;
+        }
+    }
+    let mut ls = Vec::new();
+    let mut as_ = Vec::new();
+    let mut bs = Vec::new();
+    for i in 0..n {
+        if mask[i] {
+            ls.push(lab[0].data[i]);
+            as_.push(lab[1].data[i]);
+            bs.push(lab[2].data[i]);
+        }
+    }
+    let skin = if ls.is_empty() {
+        None
+    } else {
+        Some([
+            median(&mut ls) as f64,
+            median(&mut as_) as f64,
+            median(&mut bs) as f64,
+        ])
+    };
+    (mask, skin, notes)
+}
+
+/// Runs the prepare stage.
+pub fn prepare(rgb: &RgbImage, px_per_mm: Option<f64>, rules: &PrepareRules) -> Prepared {
+    let factor = working_factor(rgb.width(), rgb.height(), px_per_mm, rules);
+    let planes = downsample(rgb, factor);
+    let (w, h) = (planes[0].w, planes[0].h);
+    let n = w * h;
+    let mut lab = [
+        Plane::filled(w, h, 0.0),
+        Plane::filled(w, h, 0.0),
+        Plane::filled(w, h, 0.0),
+    ];
+    for i in 0..n {
+        let v = linear_to_lab(planes[0].data[i], planes[1].data[i], planes[2].data[i]);
+        for c in 0..3 {
+            lab[c].data[i] = v[c];
+        }
+    }
+    let (mask, skin_lab, mut notes) = if n >= 4 {
+        skin_mask(&lab, &planes, rules)
+    } else {
+        (vec![false; n], None, vec![])
+    };
+    let skin_n = mask.iter().filter(|&&m| m).count();
+    let skin_fraction = if n > 0 { skin_n as f64 / n as f64 } else { 0.0 };
+    let wppm = px_per_mm
+        .filter(|s| s.is_finite() && *s > 0.0)
+        .map(|s| s / factor);
+    let background_sigma = match wppm {
+        Some(s) => (rules.background_sigma_mm * s) as f32,
+        None => (rules.background_sigma_fraction * w.max(h) as f64) as f32,
+    }
+    .max(2.0);
+    // Log luminance (natural log of linear Y): shading multiplies light, so it adds in the log.
+    let mut loglum = Plane::filled(w, h, 0.0);
+    for i in 0..n {
+        let y =
+            0.2126 * planes[0].data[i] + 0.7152 * planes[1].data[i] + 0.0722 * planes[2].data[i];
+        loglum.data[i] = (y + 2e-3).ln();
+    }
+    let mut resid = Plane::filled(w, h, 0.0);
+    let mut red_resid = Plane::filled(w, h, 0.0);
+    if skin_n > 0 {
+        let bg = masked_blur(&loglum, &mask, background_sigma);
+        let abg = masked_blur(&lab[1], &mask, background_sigma);
+        for i in 0..n {
+            if mask[i] {
+                resid.data[i] = loglum.data[i] - bg.data[i];
+                red_resid.data[i] = lab[1].data[i] - abg.data[i];
+            }
+        }
+    }
+    // Quality numbers over skin.
+    let (mut sharp, mut exposure, mut glare) = (None, None, None);
+    if skin_n > 0 {
+        let (mut s1, mut s2, mut cnt) = (0.0f64, 0.0f64, 0usize);
+        let (mut ysum, mut clipped) = (0.0f64, 0usize);
+        for y in 0..h {
+            for x in 0..w {
+                let i = y * w + x;
+                if !mask[i] {
+                    continue;
+                }
+                let l8 = |j: usize| lab[0].data[j] as f64 * 2.55;
+                ysum += lab[0].data[i] as f64 / 100.0;
+                let mx = planes[0].data[i]
+                    .max(planes[1].data[i])
+                    .max(planes[2].data[i]);
+                if mx >= 0.96 {
+                    clipped += 1;
+                }
+                if x > 0 && y > 0 && x + 1 < w && y + 1 < h {
+                    let lap = l8(i - 1) + l8(i + 1) + l8(i - w) + l8(i + w) - 4.0 * l8(i);
+                    s1 += lap;
+                    s2 += lap * lap;
+                    cnt += 1;
+                }
+            }
+        }
+        if cnt > 1 {
+            let m = s1 / cnt as f64;
+            // Sharpness is measured at working resolution; downsampling sharpens, so scale back by the factor.
+            sharp = Some((s2 / cnt as f64 - m * m).max(0.0));
+        }
+        exposure = Some(ysum / skin_n as f64);
+        glare = Some(clipped as f64 / skin_n as f64);
+    }
+    let mut usable = true;
+    if skin_fraction < rules.min_skin_fraction {
+        usable = false;
+        notes.push(format!(
+            "only {:.0} % of the picture is skin",
+            skin_fraction * 100.0
+        ));
+    }
+    if w.min(h) < rules.min_side_px as usize {
+        usable = false;
+        notes.push(format!(
+            "the picture is too small ({} x {} px at working size)",
+            w, h
+        ));
+    }
+    if let Some(s) = sharp {
+        if s < rules.min_sharpness {
+            usable = false;
+            notes.push("the picture is blurred".to_string());
+        }
+    }
+    if let Some(g) = glare {
+        if g > rules.max_glare_fraction {
+            usable = false;
+            notes.push(format!("{:.0} % of the skin is glare", g * 100.0));
+        }
+    }
+    if wppm.is_none() {
+        notes.push("no scale given (px per mm): sizes are relative to the picture".to_string());
+    } else if factor > 1.0 {
+        notes.push(format!(
+            "analysed at {:.1} px/mm (downsampled {:.2}x)",
+            wppm.unwrap_or(0.0),
+            factor
+        ));
+    }
+    Prepared {
+        w,
+        h,
+        scale: if w > 0 {
+            rgb.width() as f64 / w as f64
+        } else {
+            1.0
+        },
+        px_per_mm: wppm,
+        rgb: planes,
+        lab,
+        mask,
+        resid,
+        red_resid,
+        background_sigma,
+        skin_fraction,
+        skin_lab,
+        sharpness: sharp,
+        exposure,
+        glare_fraction: glare,
+        notes,
+        usable,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn blur_keeps_mean_and_matches_sigma() {
+        let mut p = Plane::filled(101, 101, 0.0);
+        p.data[50 * 101 + 50] = 1.0;
+        for s in [1.5f32, 8.0] {
+            let b = gaussian_blur(&p, s);
+            let sum: f32 = b.data.iter().sum();
+            assert!((sum - 1.0).abs() < 1e-3, "sum {sum}");
+            let var: f32 = (0..101)
+                .map(|x| b.at(x, 50) * ((x as f32 - 50.0).powi(2)))
+                .sum::<f32>()
+                / (0..101).map(|x| b.at(x, 50)).sum::<f32>();
+            assert!(
+                (var.sqrt() - s).abs() < 0.15 * s,
+                "sigma {s} measured {}",
+                var.sqrt()
+            );
+        }
+    }
+
+    #[test]
+    fn working_factor_targets_scale_and_never_upscales() {
+        let r = crate::profile::Profile::builtin().prepare;
+        assert!((working_factor(4000, 3000, Some(20.0), &r) - 2.5).abs() < 1e-9);
+        assert_eq!(working_factor(600, 600, None, &r), 1.0);
+        assert_eq!(working_factor(300, 300, Some(4.0), &r), 1.0);
+        assert!(working_factor(4000, 3000, None, &r) >= 2.5);
+    }
+
+    #[test]
+    fn skin_is_found_and_white_box_is_not() {
+        let mut img = RgbImage::from_pixel(120, 100, image::Rgb([200, 150, 130]));
+        for y in 0..100 {
+            for x in 80..120 {
+                img.put_pixel(x, y, image::Rgb([255, 255, 255]));
+            }
+        }
+        let p = prepare(&img, None, &crate::profile::Profile::builtin().prepare);
+        assert!(
+            (p.skin_fraction - 80.0 / 120.0).abs() < 0.05,
+            "{}",
+            p.skin_fraction
+        );
+        assert!(p.mask[50 * 120 + 10]);
+        assert!(!p.mask[50 * 120 + 110]);
+    }
+
+    #[test]
+    fn dark_skin_is_skin() {
+        let img = RgbImage::from_pixel(64, 64, image::Rgb([92, 60, 45]));
+        let p = prepare(&img, None, &crate::profile::Profile::builtin().prepare);
+        assert!(p.skin_fraction > 0.95);
+    }
+}

@@ -107,22 +107,28 @@ pub fn verdict(ch: &BTreeMap<String, Change>, t: &VerdictThresholds) -> (ChangeV
     let mut worse = Vec::new();
     let mut noise = Vec::new();
     let get = |k: &str| ch.get(k);
-    if let Some(c) = get("depth_proxy_total") {
+    // The depth sign: the pair relief index when it could be measured (light-independent, same places in
+    // both photos), else the analysis' total depth proxy.
+    let relief = get("relief_index").filter(|c| c.before.is_some() && c.after.is_some());
+    let (depth_key, depth_name, depth_thr) = match relief {
+        Some(_) => ("relief_index", "scar relief index", t.relief_relative),
+        None => ("depth_proxy_total", "total scar depth proxy", t.depth_total_relative),
+    };
+    if let Some(c) = get(depth_key) {
         if let (Some(b), Some(a)) = (c.before, c.after) {
-            let denom = b.max(1e-9);
-            let rel = (a - b) / denom;
+            let rel = (a - b) / b.max(1e-9);
             let msg = format!(
-                "total scar depth proxy {:.3} → {:.3} ({:+.0} %; repeat-photo noise ±{:.0} %)",
+                "{depth_name} {:.3} → {:.3} ({:+.0} %; repeat-photo noise stays within ±{:.0} %)",
                 b,
                 a,
                 100.0 * rel,
-                100.0 * t.depth_total_relative
+                100.0 * depth_thr
             );
             if b <= 0.0 && a <= 0.0 {
                 noise.push("no scar relief in either photo".to_string());
-            } else if rel <= -t.depth_total_relative {
+            } else if rel <= -depth_thr {
                 better.push(msg);
-            } else if rel >= t.depth_total_relative {
+            } else if rel >= depth_thr {
                 worse.push(msg);
             } else {
                 noise.push(msg);

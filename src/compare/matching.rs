@@ -42,6 +42,17 @@ pub fn shared(
     (b, a)
 }
 
+/// Status of a matched pair from its relief ratio (after/before), when measured.
+pub fn status_from_ratio(ratio: f64, p: &MatchingParams) -> RegionStatus {
+    if ratio <= 1.0 - p.region_relative_change {
+        RegionStatus::Improved
+    } else if ratio >= 1.0 + p.region_relative_change {
+        RegionStatus::Worse
+    } else {
+        RegionStatus::Unchanged
+    }
+}
+
 /// Status of a matched pair from the magnitudes of its depth proxies.
 fn matched_status(db: f64, da: f64, p: &MatchingParams) -> RegionStatus {
     let change = da.abs() - db.abs();
@@ -95,6 +106,7 @@ pub fn match_regions(
             status: matched_status(db, da, p),
             depth_proxy_change: crate::report::num(da - db),
             distance_px: crate::report::num(d),
+            relief_ratio: None,
         });
     }
     out.sort_by_key(|m| m.before_id);
@@ -106,6 +118,7 @@ pub fn match_regions(
                 status: RegionStatus::Resolved,
                 depth_proxy_change: crate::report::num(-before[i].depth_proxy),
                 distance_px: None,
+                relief_ratio: None,
             });
         }
     }
@@ -117,6 +130,7 @@ pub fn match_regions(
                 status: RegionStatus::New,
                 depth_proxy_change: crate::report::num(after[j].depth_proxy),
                 distance_px: None,
+                relief_ratio: None,
             });
         }
     }

@@ -23,3 +23,4 @@ pub mod report;
 pub mod synth;
 
 pub use report::schema_json;
+pub mod relief;

@@ -12,10 +12,11 @@ use crate::report::{num, ImageReport, Status};
 
 use super::changes::{changes, verdict};
 use super::geometry::Affine;
-use super::matching::{match_regions, shared};
+use super::matching::{match_regions, shared, status_from_ratio};
 use super::photometric;
 use super::profile::CompareProfile;
 use super::registration::{register, Registration};
+use super::relief::{self, Spot};
 use super::report::{NormalisationReport, PairReport, RegistrationReport};
 
 /// Options of a comparison.
@@ -79,8 +80,11 @@ pub fn compare_images(
         px_per_mm: opts.px_per_mm.map(|p| if reg.ok && scale.is_finite() && scale > 0.0 { p * scale } else { p }),
         profile: opts.profile.clone(),
     };
-    let rep_b = analyze(before, &before_opts).into_report(before_path);
-    let mut rep_a = analyze(&after_n, &after_opts).into_report(after_path);
+    let an_b = analyze(before, &before_opts);
+    let an_a = analyze(&after_n, &after_opts);
+    let pores = (an_b.light.pore_amplitude, an_a.light.pore_amplitude);
+    let rep_b = an_b.into_report(before_path);
+    let mut rep_a = an_a.into_report(after_path);
     let normalisation = reg.ok.then(|| NormalisationReport {
         gain_rgb: gains.rgb.map(|g| num(g).unwrap_or(1.0)),
         exposure_ratio: num(gains.exposure_ratio).unwrap_or(1.0),
@@ -123,8 +127,56 @@ pub fn compare_images(
     );
     pair.regions =
         match_regions(&pair.before.regions, &pair.after.regions, &shared_b, &shared_a, &reg.map, &cp.matching);
+    // Relief at every scar's place, measured the same way in both aligned photos (see `relief`).
+    let inv = reg.map.inverse().unwrap_or(Affine::IDENTITY);
+    let find =
+        |regs: &[crate::report::Region], id: Option<u32>| id.and_then(|id| regs.iter().find(|r| r.id == id).cloned());
+    let mut spot_of: Vec<Option<usize>> = Vec::with_capacity(pair.regions.len());
+    let mut spots: Vec<Spot> = Vec::new();
+    for m in &pair.regions {
+        let rb = find(&pair.before.regions, m.before_id);
+        let ra = find(&pair.after.regions, m.after_id);
+        let is_scar =
+            rb.as_ref().is_some_and(|r| r.subtype.is_scar()) || ra.as_ref().is_some_and(|r| r.subtype.is_scar());
+        if !is_scar {
+            spot_of.push(None);
+            continue;
+        }
+        let center = match (&rb, &ra) {
+            (Some(b), _) => b.center,
+            (None, Some(a)) => {
+                let (x, y) = inv.apply(a.center[0], a.center[1]);
+                [x, y]
+            }
+            (None, None) => {
+                spot_of.push(None);
+                continue;
+            }
+        };
+        let diam = rb.as_ref().map_or(0.0, |r| r.diameter_px).max(ra.as_ref().map_or(0.0, |r| r.diameter_px / scale));
+        spot_of.push(Some(spots.len()));
+        spots.push(Spot { center, radius: 0.65 * diam + 2.0 });
+    }
+    let relief_m = relief::measure(before, &images.after, &reg.map, &spots, pores);
+    for (m, si) in pair.regions.iter_mut().zip(&spot_of) {
+        if let Some(r) = si.and_then(|i| relief_m.spot_ratio[i]) {
+            m.relief_ratio = num(r);
+            if m.before_id.is_some() && m.after_id.is_some() {
+                m.status = status_from_ratio(r, &cp.matching);
+            }
+        }
+    }
     let mm2 = opts.px_per_mm.filter(|p| p.is_finite() && *p > 0.0).map(|p| 1.0 / (p * p)).unwrap_or(1.0);
     pair.changes = changes(&pair.before, &pair.after, &shared_b, &shared_a, mm2, mm2 / (scale * scale));
+    let relief_defined = !spots.is_empty() && relief_m.spot_ratio.iter().any(Option::is_some);
+    pair.changes.insert(
+        "relief_index".into(),
+        if relief_defined {
+            super::changes::change(Some(relief_m.before), Some(relief_m.after))
+        } else {
+            super::changes::change(None, None)
+        },
+    );
     let (v, reasons) = verdict(&pair.changes, &cp.verdict);
     pair.verdict = Some(v);
     pair.reasons = reasons;

@@ -71,6 +71,8 @@ impl Default for MatchingParams {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields, default)]
 pub struct VerdictThresholds {
+    /// Relative change of the pair relief index (see `relief`) that exceeds repeat-photo noise.
+    pub relief_relative: f64,
     /// Relative change of the total depth proxy (e.g. 0.25 = 25 %) that exceeds repeat-photo noise.
     pub depth_total_relative: f64,
     /// Change of the scar count that exceeds noise, as a share of the before count …
@@ -85,6 +87,7 @@ pub struct VerdictThresholds {
 impl Default for VerdictThresholds {
     fn default() -> Self {
         VerdictThresholds {
+            relief_relative: 0.25,
             depth_total_relative: 0.25,
             count_relative: 0.3,
             count_absolute: 2.0,

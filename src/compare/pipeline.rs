@@ -177,6 +177,16 @@ pub fn compare_images(
             super::changes::change(None, None)
         },
     );
+    let mut logs: Vec<f64> =
+        pair.regions.iter().filter_map(|m| m.relief_ratio).filter(|r| *r > 0.0).map(f64::ln).collect();
+    logs.sort_by(f64::total_cmp);
+    let median_ratio = if logs.is_empty() {
+        None
+    } else {
+        let n = logs.len();
+        Some((0.5 * (logs[n / 2] + logs[(n - 1) / 2])).exp())
+    };
+    pair.changes.insert("relief_ratio".into(), super::changes::change(median_ratio.map(|_| 1.0), median_ratio));
     let (v, reasons) = verdict(&pair.changes, &cp.verdict);
     pair.verdict = Some(v);
     pair.reasons = reasons;

@@ -174,8 +174,8 @@ fn warp_gray(a: &Gray, map: &Affine, w: usize, h: usize) -> (Gray, Vec<bool>) {
 }
 
 /// Grid search of rotation × scale with phase correlation for the shift, at the coarse level.
-/// Returns the best map (before-level px → after-level px) and its peak height.
-fn coarse_search(b: &Gray, a: &Gray, p: &RegistrationParams) -> (Affine, f64) {
+/// Returns the best few maps (before-level px → after-level px) with their peak heights, best first.
+fn coarse_search(b: &Gray, a: &Gray, p: &RegistrationParams, keep: usize) -> Vec<(Affine, f64)> {
     let n = b.w.max(b.h).max(a.w).max(a.h).next_power_of_two();
     let wb = windowed(b, None, n);
     let cb = [(b.w as f64 - 1.0) / 2.0, (b.h as f64 - 1.0) / 2.0];
@@ -185,7 +185,7 @@ fn coarse_search(b: &Gray, a: &Gray, p: &RegistrationParams) -> (Affine, f64) {
     let ln_max = (1.0 + p.max_scale_change.max(0.0)).ln();
     let ln_step = 0.04;
     let n_sc = (ln_max / ln_step).ceil() as i32;
-    let mut best = (Affine::similarity_about(1.0, 0.0, cb, [ca[0] - cb[0], ca[1] - cb[1]]), f64::NEG_INFINITY);
+    let mut all: Vec<(Affine, f64)> = Vec::new();
     for si in -n_sc..=n_sc {
         let s = (si as f64 * ln_step).exp();
         for ri in -n_rot..=n_rot {
@@ -197,12 +197,29 @@ fn coarse_search(b: &Gray, a: &Gray, p: &RegistrationParams) -> (Affine, f64) {
             let pk = phase_correlate(&wa, &wb, n, n);
             // warped(x + d) ≈ b(x), so the map is cand ∘ (x ↦ x + d).
             let m = cand.after(&Affine::axis(1.0, pk.shift.0, 1.0, pk.shift.1));
-            if pk.peak > best.1 {
-                best = (m, pk.peak);
-            }
+            all.push((m, pk.peak));
         }
     }
-    best
+    // Stable sort: ties keep grid order, so the choice is deterministic.
+    all.sort_by(|x, y| y.1.total_cmp(&x.1));
+    let mut out: Vec<(Affine, f64)> = Vec::new();
+    for (m, pk) in all {
+        // Skip near-duplicates of a kept candidate (neighbouring grid cells of the same peak).
+        let dup = out.iter().any(|(k, _)| {
+            let (x0, y0) = k.apply(cb[0], cb[1]);
+            let (x1, y1) = m.apply(cb[0], cb[1]);
+            (x0 - x1).hypot(y0 - y1) < 3.0
+                && (k.rotation_ccw_deg() - m.rotation_ccw_deg()).abs() < 3.0
+                && (k.scale() / m.scale()).ln().abs() < 0.05
+        });
+        if !dup {
+            out.push((m, pk));
+        }
+        if out.len() >= keep {
+            break;
+        }
+    }
+    out
 }
 
 /// Solves the dense linear system `m x = r` (Gaussian elimination with partial pivoting).
@@ -353,24 +370,43 @@ pub fn register(before: &RgbImage, after: &RgbImage, p: &RegistrationParams) -> 
     let (aw, ah, _) = fit(la.w, la.h, side);
     let work_b = if (bw, bh) == (lb.w, lb.h) { lb.clone() } else { lb.resize(bw, bh) };
     let work_a = if (aw, ah) == (la.w, la.h) { la.clone() } else { la.resize(aw, ah) };
-    // High-pass scale ~1/64 of the frame: wider than the largest scar at usual framings, finer than lighting.
-    let sb = signal(&work_b, p.highpass_sigma_px, p.energy_sigma_px);
-    let sa = signal(&work_a, p.highpass_sigma_px, p.energy_sigma_px);
+    // The texture signal is computed at every pyramid level from that level's luminance, so the coarse
+    // level keeps structure (a fine signal shrunk 4× is mostly averaged pore noise).
     let sides = [side / 4, side / 2, side];
-    let pb = pyramid(&sb, &sides);
-    let pa = pyramid(&sa, &sides);
-    // Coarse search at the smallest level, then refine level by level, converting the map between grids.
-    let (coarse, _peak) = coarse_search(&pb[0].img, &pa[0].img, p);
-    let mut map_work = pa[0].to_work.after(&coarse).after(&pb[0].to_work.inverse().unwrap_or(Affine::IDENTITY));
-    for (lvb, lva) in pb.iter().zip(&pa) {
-        let (Some(bi), Some(ai)) = (lvb.to_work.inverse(), lva.to_work.inverse()) else {
-            continue;
-        };
-        let level_map = ai.after(&map_work).after(&lvb.to_work);
-        let refined = refine(&lvb.img, &lva.img, &level_map, 30, p.robust_cutoff);
-        map_work = lva.to_work.after(&refined).after(&bi);
+    let lum_b = pyramid(&work_b, &sides);
+    let lum_a = pyramid(&work_a, &sides);
+    let sig = |l: Vec<Level>| -> Vec<Level> {
+        l.into_iter()
+            .map(|lv| Level { img: signal(&lv.img, p.highpass_sigma_px, p.energy_sigma_px), to_work: lv.to_work })
+            .collect()
+    };
+    let pb = sig(lum_b);
+    let pa = sig(lum_a);
+    let (Some(sb), Some(sa)) = (pb.last(), pa.last()) else {
+        return finish(Affine::IDENTITY, lb.w, lb.h, 0.0, 0.0, Some("photo too small to align".into()));
+    };
+    // Coarse search at the smallest level; the best few peaks are each refined level by level (converting
+    // the map between grids) and the one with the highest final correlation wins: under a light from the
+    // other side the true peak is not always the highest at the coarse level.
+    let b0_inv = pb[0].to_work.inverse().unwrap_or(Affine::IDENTITY);
+    let mut best: Option<(Affine, f64, f64)> = None;
+    for (coarse, _peak) in coarse_search(&pb[0].img, &pa[0].img, p, 3) {
+        let mut map_work = pa[0].to_work.after(&coarse).after(&b0_inv);
+        for (lvb, lva) in pb.iter().zip(&pa) {
+            let (Some(bi), Some(ai)) = (lvb.to_work.inverse(), lva.to_work.inverse()) else {
+                continue;
+            };
+            let level_map = ai.after(&map_work).after(&lvb.to_work);
+            let refined = refine(&lvb.img, &lva.img, &level_map, 30, p.robust_cutoff);
+            map_work = lva.to_work.after(&refined).after(&bi);
+        }
+        let (ncc, overlap) = ncc_overlap(&sb.img, &sa.img, &map_work);
+        let ncc = if ncc.is_finite() { ncc } else { -1.0 };
+        if best.as_ref().is_none_or(|b| ncc > b.1) {
+            best = Some((map_work, ncc, overlap));
+        }
     }
-    let (ncc, overlap) = ncc_overlap(&sb, &sa, &map_work);
+    let (map_work, ncc, overlap) = best.unwrap_or((Affine::IDENTITY, 0.0, 0.0));
     // Working grid → full-resolution grid on each side.
     let b_to_work = Affine::axis(
         bw as f64 / lb.w as f64,

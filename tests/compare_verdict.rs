@@ -15,7 +15,8 @@ const SCENES: u64 = 8;
 /// One rendered and compared pair of scene `seed` with relief × `depth`.
 fn run(seed: u64, depth: f64, big_warp: bool) -> (PairReport, PairTruth) {
     let mix = [Mix::IcePick, Mix::Boxcar, Mix::Rolling][seed as usize % 3];
-    let scene = random_scene(&SceneParams { seed: 1000 + seed, width: 640, height: 480, mix, ..SceneParams::default() });
+    let scene =
+        random_scene(&SceneParams { seed: 1000 + seed, width: 640, height: 480, mix, ..SceneParams::default() });
     let mut rng = SplitMix64(seed * 77 + 5);
     let azimuth = rng.range(0.0, 360.0);
     let elevation = scene.light.elevation_deg + rng.range(-5.0, 5.0);
@@ -31,7 +32,10 @@ fn run(seed: u64, depth: f64, big_warp: bool) -> (PairReport, PairTruth) {
 }
 
 fn relief_ratio(p: &PairReport) -> Option<f64> {
-    p.changes.get("relief_ratio").and_then(|c| c.after)
+    p.changes.get("relief_index").and_then(|c| match (c.before, c.after) {
+        (Some(b), Some(a)) if b > 0.0 => Some(a / b),
+        _ => None,
+    })
 }
 
 #[test]
@@ -75,8 +79,7 @@ fn verdicts_follow_the_true_depth_factor_and_registration_is_accurate() {
         }
     }
     for s in 1..=SCENES {
-        let r: Vec<Option<f64>> =
-            results.iter().filter(|x| x.0 == s).map(|x| relief_ratio(&x.2)).collect();
+        let r: Vec<Option<f64>> = results.iter().filter(|x| x.0 == s).map(|x| relief_ratio(&x.2)).collect();
         if let [Some(a), Some(b), Some(c)] = r[..] {
             if a < b && b < c {
                 ranked += 1;

@@ -71,7 +71,7 @@ impl Default for MatchingParams {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields, default)]
 pub struct VerdictThresholds {
-    /// Relative change of the median relief ratio (see `relief`) that exceeds repeat-photo noise.
+    /// Relative change of the relief index (see `relief`) that exceeds repeat-photo noise.
     pub relief_relative: f64,
     /// Relative change of the total depth proxy (e.g. 0.25 = 25 %) that exceeds repeat-photo noise.
     pub depth_total_relative: f64,
@@ -87,8 +87,8 @@ pub struct VerdictThresholds {
 impl Default for VerdictThresholds {
     fn default() -> Self {
         VerdictThresholds {
-            // Repeat-photo noise of the median relief ratio: −12 … +16 % over 10 re-lit pairs (see
-            // `changes`); 20 % sits just outside it.
+            // Repeat-photo noise of the relief index: −0.2 … +16 % over re-lit, re-exposed, re-warped
+            // renders of one scene (see `changes`); 20 % sits just outside it.
             relief_relative: 0.2,
             depth_total_relative: 0.25,
             // Scar counts from single-photo detection moved by up to 3 (5 → 2, −60 %) between repeat photos.

@@ -13,7 +13,7 @@
 //!   for pores and scars; dividing by the photo's median pore-texture energy (`hp²` away from lesions, where
 //!   the treatment does not act) cancels that factor and the exposure.
 //!
-//! `relief_index = sqrt(Σ_scars E_odd / E_pores)`; its after/before ratio tracks the ratio of scar depths.
+//! `relief_index = sqrt(Σ_places E_odd / pore_amplitude²)`; its after/before ratio tracks the ratio of depths.
 
 use image::RgbImage;
 

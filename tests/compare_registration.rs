@@ -16,7 +16,12 @@ fn truth(rot_ccw: f64, scale: f64, shift: [f64; 2]) -> Affine {
 }
 
 /// Renders the before and after views of one world under two lights and exposures.
-fn pair(seed: u64, t: &Affine, az: (f64, f64), exposure: f64) -> (image::RgbImage, image::RgbImage) {
+fn pair(
+    seed: u64,
+    t: &Affine,
+    az: (f64, f64),
+    exposure: f64,
+) -> (image::RgbImage, image::RgbImage) {
     let world = World::random(800, 720, 60, seed);
     let b_img = world.render(az.0, 1.0, seed ^ 1);
     let a_img = world.render(az.1, exposure, seed ^ 2);
@@ -40,21 +45,40 @@ fn recovers_known_similarities_under_new_light_and_exposure() {
     let p = RegistrationParams::default();
     for (i, &(rot, sc, sh)) in cases.iter().enumerate() {
         let t = truth(rot, sc, sh);
-        let (b, a) = pair(100 + i as u64, &t, (90.0 + 40.0 * i as f64, 200.0 + 30.0 * i as f64), 0.8 + 0.1 * i as f64);
+        let (b, a) = pair(
+            100 + i as u64,
+            &t,
+            (90.0 + 40.0 * i as f64, 200.0 + 30.0 * i as f64),
+            0.8 + 0.1 * i as f64,
+        );
         let r = register(&b, &a, &p);
         eprintln!(
             "case {i}: truth rot {rot} scale {sc} shift {sh:?} -> rot {:.3} scale {:.4} shift [{:.2}, {:.2}] ncc {:.3} overlap {:.2}",
             r.rotation_deg, r.scale, r.shift_px[0], r.shift_px[1], r.ncc, r.overlap
         );
         assert!(r.ok, "case {i} refused: {:?}", r.reason);
-        assert!((r.rotation_deg - rot).abs() < 1.0, "case {i}: rotation {} vs {rot}", r.rotation_deg);
-        assert!((r.scale - sc).abs() < 0.01, "case {i}: scale {} vs {sc}", r.scale);
-        assert!((r.shift_px[0] - sh[0]).abs() < 2.0 && (r.shift_px[1] - sh[1]).abs() < 2.0, "case {i}: shift");
+        assert!(
+            (r.rotation_deg - rot).abs() < 1.0,
+            "case {i}: rotation {} vs {rot}",
+            r.rotation_deg
+        );
+        assert!(
+            (r.scale - sc).abs() < 0.01,
+            "case {i}: scale {} vs {sc}",
+            r.scale
+        );
+        assert!(
+            (r.shift_px[0] - sh[0]).abs() < 2.0 && (r.shift_px[1] - sh[1]).abs() < 2.0,
+            "case {i}: shift"
+        );
         // Every before pixel's mapping agrees with the truth within 2 px.
         for &(x, y) in &[(0.0, 0.0), (479.0, 0.0), (0.0, 399.0), (479.0, 399.0)] {
             let (ex, ey) = t.apply(x, y);
             let (gx, gy) = r.map.apply(x, y);
-            assert!(((ex - gx).powi(2) + (ey - gy).powi(2)).sqrt() < 2.0, "case {i}: corner ({x},{y})");
+            assert!(
+                ((ex - gx).powi(2) + (ey - gy).powi(2)).sqrt() < 2.0,
+                "case {i}: corner ({x},{y})"
+            );
         }
     }
 }
@@ -66,9 +90,16 @@ fn refuses_unrelated_photos() {
         let w1 = World::random(VW as usize, VH as usize, 60, 500 + seed);
         let w2 = World::random(VW as usize, VH as usize, 60, 900 + seed);
         let r = register(&w1.render(90.0, 1.0, 1), &w2.render(90.0, 1.0, 2), &p);
-        eprintln!("unrelated {seed}: ncc {:.3} overlap {:.2} ok {}", r.ncc, r.overlap, r.ok);
+        eprintln!(
+            "unrelated {seed}: ncc {:.3} overlap {:.2} ok {}",
+            r.ncc, r.overlap, r.ok
+        );
         assert!(!r.ok);
-        assert!(r.reason.as_deref().unwrap_or("").contains("photos do not show the same area"));
+        assert!(r
+            .reason
+            .as_deref()
+            .unwrap_or("")
+            .contains("photos do not show the same area"));
     }
 }
 
@@ -84,7 +115,12 @@ fn recovers_render_pair_transforms() {
         (4, 1.0, (120.0, 40.0), 0.9, -7.0, 0.95, (-20.0, -5.0)),
     ];
     for (seed, depth, light, gain, rot, scale, shift) in cases {
-        let scene = random_scene(&SceneParams { seed, width: 640, height: 480, ..SceneParams::default() });
+        let scene = random_scene(&SceneParams {
+            seed,
+            width: 640,
+            height: 480,
+            ..SceneParams::default()
+        });
         let (b, a, truth) = render_pair(&scene, depth, light, gain, rot, scale, shift);
         let r = register(&b, &a, &p);
         let t = &truth.transform;
@@ -93,9 +129,13 @@ fn recovers_render_pair_transforms() {
             r.rotation_deg, r.scale, r.shift_px[0], r.shift_px[1], r.ncc
         );
         assert!(r.ok, "seed {seed} refused: {:?}", r.reason);
-        assert!((r.rotation_deg - t.rotation_deg).abs() < 1.0, "seed {seed}: rotation");
         assert!(
-            (r.shift_px[0] - t.shift_px[0]).abs() < 2.0 && (r.shift_px[1] - t.shift_px[1]).abs() < 2.0,
+            (r.rotation_deg - t.rotation_deg).abs() < 1.0,
+            "seed {seed}: rotation"
+        );
+        assert!(
+            (r.shift_px[0] - t.shift_px[0]).abs() < 2.0
+                && (r.shift_px[1] - t.shift_px[1]).abs() < 2.0,
             "seed {seed}: shift"
         );
         assert!((r.scale - t.scale).abs() < 0.01, "seed {seed}: scale");

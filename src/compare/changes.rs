@@ -67,7 +67,10 @@ fn texture_value(img: &ImageReport, keys: &[&str], prefix: &str) -> Option<f64> 
             return Some(*v);
         }
     }
-    img.texture.iter().find(|(k, v)| k.starts_with(prefix) && v.is_some()).and_then(|(_, v)| *v)
+    img.texture
+        .iter()
+        .find(|(k, v)| k.starts_with(prefix) && v.is_some())
+        .and_then(|(_, v)| *v)
 }
 
 /// Measures of one photo: `area_factor` converts its px² to the reported unit (before-frame px² or mm²).
@@ -79,21 +82,45 @@ fn measures(img: &ImageReport, regions: &[&Region], area_factor: f64) -> Measure
         let n = regions.iter().filter(|r| r.subtype == s).count();
         values.insert(format!("count_{}", s.as_str()), Some(n as f64));
     }
-    values.insert("scar_area".into(), Some(scars.iter().map(|r| r.area_px).sum::<f64>() * area_factor));
+    values.insert(
+        "scar_area".into(),
+        Some(scars.iter().map(|r| r.area_px).sum::<f64>() * area_factor),
+    );
     let total: f64 = scars.iter().map(|r| r.depth_proxy.abs()).sum();
     values.insert("depth_proxy_total".into(), Some(total));
-    values.insert("depth_proxy_mean".into(), if scars.is_empty() { None } else { Some(total / scars.len() as f64) });
-    values.insert("roughness".into(), texture_value(img, &["roughness_rq", "roughness"], "roughness"));
+    values.insert(
+        "depth_proxy_mean".into(),
+        if scars.is_empty() {
+            None
+        } else {
+            Some(total / scars.len() as f64)
+        },
+    );
+    values.insert(
+        "roughness".into(),
+        texture_value(img, &["roughness_rq", "roughness"], "roughness"),
+    );
     let region_redness = {
-        let v: Vec<f64> = regions.iter().filter_map(|r| r.features.get("delta_a").copied().flatten()).collect();
+        let v: Vec<f64> = regions
+            .iter()
+            .filter_map(|r| r.features.get("delta_a").copied().flatten())
+            .collect();
         if v.is_empty() {
             None
         } else {
             Some(v.iter().sum::<f64>() / v.len() as f64)
         }
     };
-    values.insert("redness".into(), texture_value(img, &["redness"], "redness_").or(region_redness));
-    values.insert("goodman_baron_quantitative".into(), img.summary.as_ref().and_then(|s| s.goodman_baron_quantitative));
+    values.insert(
+        "redness".into(),
+        texture_value(img, &["redness"], "redness_").or(region_redness),
+    );
+    values.insert(
+        "goodman_baron_quantitative".into(),
+        img.summary
+            .as_ref()
+            .and_then(|s| s.goodman_baron_quantitative),
+    );
     Measures { values }
 }
 
@@ -110,21 +137,36 @@ pub fn changes(
     let ra: Vec<&Region> = shared_a.iter().map(|&j| &after.regions[j]).collect();
     let mb = measures(before, &rb, before_area_factor);
     let ma = measures(after, &ra, after_area_factor);
-    mb.values.iter().map(|(k, vb)| (k.clone(), change(*vb, ma.values.get(k).copied().flatten()))).collect()
+    mb.values
+        .iter()
+        .map(|(k, vb)| (k.clone(), change(*vb, ma.values.get(k).copied().flatten())))
+        .collect()
 }
 
 /// The verdict and its plain reasons, from the changes and the noise thresholds.
-pub fn verdict(ch: &BTreeMap<String, Change>, t: &VerdictThresholds) -> (ChangeVerdict, Vec<String>) {
+pub fn verdict(
+    ch: &BTreeMap<String, Change>,
+    t: &VerdictThresholds,
+) -> (ChangeVerdict, Vec<String>) {
     let mut better = Vec::new();
     let mut worse = Vec::new();
     let mut noise = Vec::new();
     let get = |k: &str| ch.get(k);
     // The depth sign: the median relief ratio over the scar places when it could be measured (light-
     // independent, same places in both photos), else the analysis' total depth proxy.
-    let relief = get("relief_index").filter(|c| c.before.is_some_and(|b| b > 0.0) && c.after.is_some());
+    let relief =
+        get("relief_index").filter(|c| c.before.is_some_and(|b| b > 0.0) && c.after.is_some());
     let (depth_key, depth_name, depth_thr) = match relief {
-        Some(_) => ("relief_index", "relief index at the lesion places", t.relief_relative),
-        None => ("depth_proxy_total", "total scar depth proxy", t.depth_total_relative),
+        Some(_) => (
+            "relief_index",
+            "relief index at the lesion places",
+            t.relief_relative,
+        ),
+        None => (
+            "depth_proxy_total",
+            "total scar depth proxy",
+            t.depth_total_relative,
+        ),
     };
     if let Some(c) = get(depth_key) {
         if let (Some(b), Some(a)) = (c.before, c.after) {
@@ -153,7 +195,10 @@ pub fn verdict(ch: &BTreeMap<String, Change>, t: &VerdictThresholds) -> (ChangeV
     if let Some(c) = get("scar_count") {
         if let (Some(b), Some(a)) = (c.before, c.after) {
             let need = (t.count_relative * b).max(t.count_absolute);
-            let msg = format!("scar count {} → {} (change needed beyond noise: {:.0})", b, a, need);
+            let msg = format!(
+                "scar count {} → {} (change needed beyond noise: {:.0})",
+                b, a, need
+            );
             let decides = relief.is_none();
             if a - b <= -need && decides {
                 better.push(msg);
@@ -162,7 +207,9 @@ pub fn verdict(ch: &BTreeMap<String, Change>, t: &VerdictThresholds) -> (ChangeV
             } else if decides {
                 noise.push(msg);
             } else {
-                noise.push(format!("{msg}; the count is unreliable between photos, the relief ratio decides"));
+                noise.push(format!(
+                    "{msg}; the count is unreliable between photos, the relief ratio decides"
+                ));
             }
         }
     }
@@ -186,7 +233,10 @@ pub fn verdict(ch: &BTreeMap<String, Change>, t: &VerdictThresholds) -> (ChangeV
         }
     };
     let gb = gb_against(&better, &worse);
-    let gb_improves = ch.get("goodman_baron_quantitative").and_then(|c| c.delta).is_some_and(|d| d < 0.0);
+    let gb_improves = ch
+        .get("goodman_baron_quantitative")
+        .and_then(|c| c.delta)
+        .is_some_and(|d| d < 0.0);
     let mut reasons = Vec::new();
     let verdict = match (better.is_empty(), worse.is_empty()) {
         (false, true) if !matches!(gb, Some((true, _))) => {
@@ -208,7 +258,11 @@ pub fn verdict(ch: &BTreeMap<String, Change>, t: &VerdictThresholds) -> (ChangeV
             if let Some((_, m)) = &gb {
                 reasons.push(format!(
                     "{} on its own, but depth and count do not confirm it: {m}",
-                    if gb_improves { "the score improved" } else { "the score worsened" }
+                    if gb_improves {
+                        "the score improved"
+                    } else {
+                        "the score worsened"
+                    }
                 ));
             }
             ChangeVerdict::NoClearChange
@@ -218,7 +272,10 @@ pub fn verdict(ch: &BTreeMap<String, Change>, t: &VerdictThresholds) -> (ChangeV
             reasons.extend(better.iter().map(|m| format!("better: {m}")));
             reasons.extend(worse.iter().map(|m| format!("worse: {m}")));
             if let Some((_, m)) = &gb {
-                reasons.push(format!("{}: {m}", if gb_improves { "better" } else { "worse" }));
+                reasons.push(format!(
+                    "{}: {m}",
+                    if gb_improves { "better" } else { "worse" }
+                ));
             }
             ChangeVerdict::NoClearChange
         }
@@ -232,7 +289,10 @@ mod tests {
     use super::*;
 
     fn ch(pairs: &[(&str, f64, f64)]) -> BTreeMap<String, Change> {
-        pairs.iter().map(|(k, b, a)| (k.to_string(), change(Some(*b), Some(*a)))).collect()
+        pairs
+            .iter()
+            .map(|(k, b, a)| (k.to_string(), change(Some(*b), Some(*a))))
+            .collect()
     }
 
     #[test]
@@ -247,20 +307,38 @@ mod tests {
     #[test]
     fn verdict_needs_change_beyond_noise() {
         let t = VerdictThresholds::default();
-        let (v, _) = verdict(&ch(&[("depth_proxy_total", 1.0, 0.5), ("scar_count", 10.0, 8.0)]), &t);
+        let (v, _) = verdict(
+            &ch(&[("depth_proxy_total", 1.0, 0.5), ("scar_count", 10.0, 8.0)]),
+            &t,
+        );
         assert_eq!(v, ChangeVerdict::Improved);
-        let (v, _) = verdict(&ch(&[("depth_proxy_total", 1.0, 1.6), ("scar_count", 10.0, 10.0)]), &t);
+        let (v, _) = verdict(
+            &ch(&[("depth_proxy_total", 1.0, 1.6), ("scar_count", 10.0, 10.0)]),
+            &t,
+        );
         assert_eq!(v, ChangeVerdict::Worse);
-        let (v, r) = verdict(&ch(&[("depth_proxy_total", 1.0, 1.1), ("scar_count", 10.0, 11.0)]), &t);
+        let (v, r) = verdict(
+            &ch(&[("depth_proxy_total", 1.0, 1.1), ("scar_count", 10.0, 11.0)]),
+            &t,
+        );
         assert_eq!(v, ChangeVerdict::NoClearChange);
         assert!(r.iter().any(|s| s.contains("within noise")));
         // With a relief ratio, it decides and the count only informs.
-        let (v, _) = verdict(&ch(&[("relief_index", 1.0, 0.6), ("scar_count", 10.0, 16.0)]), &t);
+        let (v, _) = verdict(
+            &ch(&[("relief_index", 1.0, 0.6), ("scar_count", 10.0, 16.0)]),
+            &t,
+        );
         assert_eq!(v, ChangeVerdict::Improved);
-        let (v, _) = verdict(&ch(&[("relief_index", 1.0, 1.1), ("depth_proxy_total", 1.0, 0.3)]), &t);
+        let (v, _) = verdict(
+            &ch(&[("relief_index", 1.0, 1.1), ("depth_proxy_total", 1.0, 0.3)]),
+            &t,
+        );
         assert_eq!(v, ChangeVerdict::NoClearChange);
         // Depth better but count clearly worse: disagreement is not a verdict.
-        let (v, _) = verdict(&ch(&[("depth_proxy_total", 1.0, 0.5), ("scar_count", 10.0, 16.0)]), &t);
+        let (v, _) = verdict(
+            &ch(&[("depth_proxy_total", 1.0, 0.5), ("scar_count", 10.0, 16.0)]),
+            &t,
+        );
         assert_eq!(v, ChangeVerdict::NoClearChange);
         // A Goodman & Baron move of 3 points alone is noise (domain.md §2).
         let (v, _) = verdict(

@@ -7,8 +7,8 @@ use anyhow::Context;
 
 use crate::analyze::analyze;
 use crate::batch::{
-    overlay_file_name, progress, run_ordered, thread_pool, write_atomic, RunOptions, UsageError, EXIT_OK,
-    EXIT_SOME_FAILED,
+    overlay_file_name, progress, run_ordered, thread_pool, write_atomic, RunOptions, UsageError,
+    EXIT_OK, EXIT_SOME_FAILED,
 };
 use crate::load::load_image;
 use crate::output::AtomicOutput;
@@ -23,10 +23,12 @@ use super::report::{CompareSettings, PairReport};
 
 /// Arguments of `scarscope compare`.
 #[derive(Debug, Clone, clap::Args)]
-#[command(after_help = "Pairs: two files; two folders (paired by relative path, then by file stem ignoring case \
+#[command(
+    after_help = "Pairs: two files; two folders (paired by relative path, then by file stem ignoring case \
 and the words before/after/pre/post); or --pairs FILE.csv with columns before,after[,id] (header optional, \
 paths relative to the CSV's folder).\n\nExit codes: 0 all pairs compared; 1 some pairs failed (the rest \
-reported); 2 usage error or nothing to compare.")]
+reported); 2 usage error or nothing to compare."
+)]
 pub struct CompareArgs {
     /// The photo (or folder) before treatment.
     #[arg(required_unless_present = "pairs", value_name = "BEFORE")]
@@ -45,10 +47,16 @@ pub struct CompareArgs {
 /// Forms the pairs from the arguments.
 fn pairing(args: &CompareArgs) -> anyhow::Result<(Pairing, &'static str)> {
     if let Some(csv) = &args.pairs {
-        return Ok((pair_csv(csv).map_err(|e| UsageError(format!("{e:#}")))?, "pairs_csv"));
+        return Ok((
+            pair_csv(csv).map_err(|e| UsageError(format!("{e:#}")))?,
+            "pairs_csv",
+        ));
     }
     let (Some(b), Some(a)) = (&args.before, &args.after) else {
-        return Err(UsageError("give BEFORE and AFTER (two files or two folders), or --pairs FILE.csv".into()).into());
+        return Err(UsageError(
+            "give BEFORE and AFTER (two files or two folders), or --pairs FILE.csv".into(),
+        )
+        .into());
     };
     for p in [b, a] {
         if !p.exists() {
@@ -58,7 +66,9 @@ fn pairing(args: &CompareArgs) -> anyhow::Result<(Pairing, &'static str)> {
     match (b.is_dir(), a.is_dir()) {
         (true, true) => Ok((pair_folders(b, a), "folders")),
         (false, false) => Ok((pair_files(b, a), "files")),
-        _ => Err(UsageError("BEFORE and AFTER must both be files or both be folders".into()).into()),
+        _ => {
+            Err(UsageError("BEFORE and AFTER must both be files or both be folders".into()).into())
+        }
     }
 }
 
@@ -74,10 +84,21 @@ fn compare_input(pair: &PairInput, run: &RunOptions, opts: &CompareOptions) -> P
                         disp: &str|
              -> (ImageReport, Option<String>) {
                 match r {
-                    Ok(l) => (analyze(&l.rgb, &run.analysis).into_report(disp.to_string()), None),
+                    Ok(l) => (
+                        analyze(&l.rgb, &run.analysis).into_report(disp.to_string()),
+                        None,
+                    ),
                     Err(e) => {
                         let msg = e.message.clone();
-                        (ImageReport::failed(disp.to_string(), e.message, e.size, run.analysis.px_per_mm), Some(msg))
+                        (
+                            ImageReport::failed(
+                                disp.to_string(),
+                                e.message,
+                                e.size,
+                                run.analysis.px_per_mm,
+                            ),
+                            Some(msg),
+                        )
                     }
                 }
             };
@@ -94,7 +115,14 @@ fn compare_input(pair: &PairInput, run: &RunOptions, opts: &CompareOptions) -> P
     };
     // A bug in the comparison must cost one pair, not the batch.
     let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-        compare_images(pair.id.clone(), pair.before.display.clone(), &b.rgb, pair.after.display.clone(), &a.rgb, opts)
+        compare_images(
+            pair.id.clone(),
+            pair.before.display.clone(),
+            &b.rgb,
+            pair.after.display.clone(),
+            &a.rgb,
+            opts,
+        )
     }));
     let (mut report, images) = match result {
         Ok(r) => r,
@@ -121,9 +149,13 @@ fn compare_input(pair: &PairInput, run: &RunOptions, opts: &CompareOptions) -> P
     };
     if let Some(dir) = &run.overlay_dir {
         let path = dir.join(overlay_file_name(&pair.id));
-        let written = encode_png(&render_overlay(&report, &images)).and_then(|bytes| write_atomic(&path, &bytes));
+        let written = encode_png(&render_overlay(&report, &images))
+            .and_then(|bytes| write_atomic(&path, &bytes));
         if let Err(e) = written {
-            report.reasons.push(format!("overlay not written: {}", crate::report::one_line(&format!("{e:#}"))));
+            report.reasons.push(format!(
+                "overlay not written: {}",
+                crate::report::one_line(&format!("{e:#}"))
+            ));
         }
     }
     report
@@ -148,7 +180,10 @@ pub fn run(args: &CompareArgs) -> anyhow::Result<i32> {
     }
     if pairs.pairs.is_empty() {
         let n = pairs.unpaired_before.len() + pairs.unpaired_after.len();
-        return Err(UsageError(format!("nothing to compare: no before/after pairs found ({n} unpaired photos)")).into());
+        return Err(UsageError(format!(
+            "nothing to compare: no before/after pairs found ({n} unpaired photos)"
+        ))
+        .into());
     }
     let compare = CompareProfile::default();
     let opts = CompareOptions {
@@ -177,7 +212,12 @@ pub fn run(args: &CompareArgs) -> anyhow::Result<i32> {
     )
     .map_err(|()| anyhow::anyhow!("comparison stopped"))?;
     bar.finish();
-    let batch = batch_summary(&reports, pairs.unpaired_before, pairs.unpaired_after, pairs.skipped_non_image);
+    let batch = batch_summary(
+        &reports,
+        pairs.unpaired_before,
+        pairs.unpaired_after,
+        pairs.skipped_non_image,
+    );
     let failed = batch.failed;
     let total = batch.pairs;
     let report = document(settings, reports, batch);
@@ -187,5 +227,9 @@ pub fn run(args: &CompareArgs) -> anyhow::Result<i32> {
     if !common.quiet && failed > 0 {
         eprintln!("scarscope: {failed} of {total} pairs could not be compared (see their \"error\" field)");
     }
-    Ok(if failed > 0 { EXIT_SOME_FAILED } else { EXIT_OK })
+    Ok(if failed > 0 {
+        EXIT_SOME_FAILED
+    } else {
+        EXIT_OK
+    })
 }

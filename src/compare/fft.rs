@@ -14,7 +14,10 @@ pub struct C64 {
 
 impl C64 {
     fn mul(self, o: C64) -> C64 {
-        C64 { re: self.re * o.re - self.im * o.im, im: self.re * o.im + self.im * o.re }
+        C64 {
+            re: self.re * o.re - self.im * o.im,
+            im: self.re * o.im + self.im * o.re,
+        }
     }
 }
 
@@ -47,15 +50,24 @@ pub fn fft(data: &mut [C64], inverse: bool) {
         let tw: Vec<C64> = (0..half)
             .map(|k| {
                 let a = ang * k as f64;
-                C64 { re: a.cos(), im: a.sin() }
+                C64 {
+                    re: a.cos(),
+                    im: a.sin(),
+                }
             })
             .collect();
         for start in (0..n).step_by(len) {
             for k in 0..half {
                 let u = data[start + k];
                 let v = data[start + k + half].mul(tw[k]);
-                data[start + k] = C64 { re: u.re + v.re, im: u.im + v.im };
-                data[start + k + half] = C64 { re: u.re - v.re, im: u.im - v.im };
+                data[start + k] = C64 {
+                    re: u.re + v.re,
+                    im: u.im + v.im,
+                };
+                data[start + k + half] = C64 {
+                    re: u.re - v.re,
+                    im: u.im - v.im,
+                };
             }
         }
         len <<= 1;
@@ -99,10 +111,16 @@ pub fn phase_correlate(a: &[f64], b: &[f64], w: usize, h: usize) -> PhasePeak {
         .iter()
         .zip(&fb)
         .map(|(x, y)| {
-            let p = C64 { re: x.re * y.re + x.im * y.im, im: x.im * y.re - x.re * y.im };
+            let p = C64 {
+                re: x.re * y.re + x.im * y.im,
+                im: x.im * y.re - x.re * y.im,
+            };
             let m = (p.re * p.re + p.im * p.im).sqrt();
             if m > 1e-12 {
-                C64 { re: p.re / m, im: p.im / m }
+                C64 {
+                    re: p.re / m,
+                    im: p.im / m,
+                }
             } else {
                 C64::default()
             }
@@ -143,7 +161,10 @@ pub fn phase_correlate(a: &[f64], b: &[f64], w: usize, h: usize) -> PhasePeak {
             v as f64
         }
     };
-    PhasePeak { shift: (wrap(bx, w) + fx, wrap(by, h) + fy), peak: c }
+    PhasePeak {
+        shift: (wrap(bx, w) + fx, wrap(by, h) + fy),
+        peak: c,
+    }
 }
 
 #[cfg(test)]
@@ -152,7 +173,12 @@ mod tests {
 
     #[test]
     fn fft_roundtrip_and_known_transform() {
-        let mut d: Vec<C64> = (0..16).map(|i| C64 { re: (i as f64 * 0.7).sin(), im: 0.0 }).collect();
+        let mut d: Vec<C64> = (0..16)
+            .map(|i| C64 {
+                re: (i as f64 * 0.7).sin(),
+                im: 0.0,
+            })
+            .collect();
         let orig = d.clone();
         fft(&mut d, false);
         // DC term is the sum.
@@ -170,7 +196,9 @@ mod tests {
         let mut s = 12345u64;
         let b: Vec<f64> = (0..w * h)
             .map(|_| {
-                s = s.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+                s = s
+                    .wrapping_mul(6364136223846793005)
+                    .wrapping_add(1442695040888963407);
                 (s >> 33) as f64 / (1u64 << 31) as f64
             })
             .collect();

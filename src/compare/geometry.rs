@@ -12,16 +12,29 @@ pub struct Affine {
 
 impl Affine {
     /// The identity map.
-    pub const IDENTITY: Affine = Affine { m: [1.0, 0.0, 0.0, 0.0, 1.0, 0.0] };
+    pub const IDENTITY: Affine = Affine {
+        m: [1.0, 0.0, 0.0, 0.0, 1.0, 0.0],
+    };
 
     /// A similarity `x' = [a -b; b a] (x - c) + c + t`, i.e. scale and rotation about `c` followed by a shift.
     pub fn similarity_about(a: f64, b: f64, c: [f64; 2], t: [f64; 2]) -> Affine {
-        Affine { m: [a, -b, c[0] - a * c[0] + b * c[1] + t[0], b, a, c[1] - b * c[0] - a * c[1] + t[1]] }
+        Affine {
+            m: [
+                a,
+                -b,
+                c[0] - a * c[0] + b * c[1] + t[0],
+                b,
+                a,
+                c[1] - b * c[0] - a * c[1] + t[1],
+            ],
+        }
     }
 
     /// A per-axis scale and offset `x' = sx x + ox`, `y' = sy y + oy` (a change of pixel grid).
     pub fn axis(sx: f64, ox: f64, sy: f64, oy: f64) -> Affine {
-        Affine { m: [sx, 0.0, ox, 0.0, sy, oy] }
+        Affine {
+            m: [sx, 0.0, ox, 0.0, sy, oy],
+        }
     }
 
     /// Maps a point.
@@ -55,7 +68,16 @@ impl Affine {
             return None;
         }
         let (i0, i1, i3, i4) = (m[4] / det, -m[1] / det, -m[3] / det, m[0] / det);
-        Some(Affine { m: [i0, i1, -(i0 * m[2] + i1 * m[5]), i3, i4, -(i3 * m[2] + i4 * m[5])] })
+        Some(Affine {
+            m: [
+                i0,
+                i1,
+                -(i0 * m[2] + i1 * m[5]),
+                i3,
+                i4,
+                -(i3 * m[2] + i4 * m[5]),
+            ],
+        })
     }
 
     /// The nearest similarity (least-squares projection of the linear part onto `[a -b; b a]`).
@@ -63,7 +85,9 @@ impl Affine {
         let m = &self.m;
         let a = 0.5 * (m[0] + m[4]);
         let b = 0.5 * (m[3] - m[1]);
-        Affine { m: [a, -b, m[2], b, a, m[5]] }
+        Affine {
+            m: [a, -b, m[2], b, a, m[5]],
+        }
     }
 
     /// Scale factor of the linear part (square root of the absolute determinant).
@@ -76,13 +100,21 @@ impl Affine {
     /// mathematically positive angle in pixel coordinates is clockwise on screen).
     pub fn rotation_ccw_deg(&self) -> f64 {
         let m = &self.m;
-        -(0.5 * (m[3] - m[1])).atan2(0.5 * (m[0] + m[4])).to_degrees()
+        -(0.5 * (m[3] - m[1]))
+            .atan2(0.5 * (m[0] + m[4]))
+            .to_degrees()
     }
 }
 
 /// Resamples `src` into a `w`×`h` frame: output pixel `x` takes `src` at `map(x)` (bilinear). Pixels that map
 /// outside `src` are filled with `fill`; the returned mask marks the pixels that were inside.
-pub fn warp_rgb(src: &RgbImage, map: &Affine, w: u32, h: u32, fill: [u8; 3]) -> (RgbImage, Vec<bool>) {
+pub fn warp_rgb(
+    src: &RgbImage,
+    map: &Affine,
+    w: u32,
+    h: u32,
+    fill: [u8; 3],
+) -> (RgbImage, Vec<bool>) {
     let mut out = RgbImage::from_pixel(w, h, Rgb(fill));
     let mut mask = vec![false; (w * h) as usize];
     let (sw, sh) = (src.width() as f64, src.height() as f64);

@@ -20,7 +20,11 @@ pub struct Gray {
 impl Gray {
     /// A `w`×`h` image filled with `v`.
     pub fn filled(w: usize, h: usize, v: f32) -> Self {
-        Gray { w, h, data: vec![v; w * h] }
+        Gray {
+            w,
+            h,
+            data: vec![v; w * h],
+        }
     }
 
     /// Sample at integer position (no bounds check beyond the slice's).
@@ -32,7 +36,10 @@ impl Gray {
     /// Rec. 601 luma of an RGB image, 0..255.
     pub fn luma(rgb: &RgbImage) -> Self {
         let (w, h) = (rgb.width() as usize, rgb.height() as usize);
-        let data = rgb.pixels().map(|p| 0.299 * p[0] as f32 + 0.587 * p[1] as f32 + 0.114 * p[2] as f32).collect();
+        let data = rgb
+            .pixels()
+            .map(|p| 0.299 * p[0] as f32 + 0.587 * p[1] as f32 + 0.114 * p[2] as f32)
+            .collect();
         Gray { w, h, data }
     }
 
@@ -59,7 +66,9 @@ impl Gray {
             return self.clone();
         }
         let r = (3.0 * sigma).ceil() as isize;
-        let mut k: Vec<f32> = (-r..=r).map(|i| (-(i * i) as f64 / (2.0 * sigma * sigma)).exp() as f32).collect();
+        let mut k: Vec<f32> = (-r..=r)
+            .map(|i| (-(i * i) as f64 / (2.0 * sigma * sigma)).exp() as f32)
+            .collect();
         let s: f32 = k.iter().sum();
         k.iter_mut().for_each(|v| *v /= s);
         let (w, h) = (self.w as isize, self.h as isize);
@@ -86,7 +95,11 @@ impl Gray {
                 }
             }
         }
-        Gray { w: self.w, h: self.h, data: out }
+        Gray {
+            w: self.w,
+            h: self.h,
+            data: out,
+        }
     }
 
     /// Resamples to `nw`×`nh` by area averaging (pre-blur against aliasing when shrinking, then bilinear).
@@ -95,7 +108,11 @@ impl Gray {
         let fy = self.h as f64 / nh as f64;
         let f = fx.max(fy);
         // Anti-alias: a Gaussian of ~0.5 output px (in input px) before point sampling.
-        let src = if f > 1.0 { self.blur(0.5 * f) } else { self.clone() };
+        let src = if f > 1.0 {
+            self.blur(0.5 * f)
+        } else {
+            self.clone()
+        };
         let mut data = Vec::with_capacity(nw * nh);
         for j in 0..nh {
             let y = ((j as f64 + 0.5) * fy - 0.5).clamp(0.0, (self.h - 1) as f64);
@@ -133,5 +150,9 @@ pub fn fit(w: usize, h: usize, max_side: usize) -> (usize, usize, f64) {
         return (w, h, 1.0);
     }
     let f = max_side as f64 / m as f64;
-    (((w as f64 * f).round() as usize).max(1), ((h as f64 * f).round() as usize).max(1), f)
+    (
+        ((w as f64 * f).round() as usize).max(1),
+        ((h as f64 * f).round() as usize).max(1),
+        f,
+    )
 }

@@ -12,7 +12,10 @@ use super::report::{RegionMatch, RegionStatus};
 
 /// Whether a point lies inside a `w`×`h` image at least `margin` px from its border.
 fn inside(p: (f64, f64), w: u32, h: u32, margin: f64) -> bool {
-    p.0 >= margin && p.1 >= margin && p.0 <= w as f64 - 1.0 - margin && p.1 <= h as f64 - 1.0 - margin
+    p.0 >= margin
+        && p.1 >= margin
+        && p.0 <= w as f64 - 1.0 - margin
+        && p.1 <= h as f64 - 1.0 - margin
 }
 
 /// Indices of the regions inside the shared area: `(before, after)`.
@@ -56,7 +59,8 @@ pub fn status_from_ratio(ratio: f64, p: &MatchingParams) -> RegionStatus {
 /// Status of a matched pair from the magnitudes of its depth proxies.
 fn matched_status(db: f64, da: f64, p: &MatchingParams) -> RegionStatus {
     let change = da.abs() - db.abs();
-    if change.abs() < p.region_absolute_change || change.abs() < p.region_relative_change * db.abs() {
+    if change.abs() < p.region_absolute_change || change.abs() < p.region_relative_change * db.abs()
+    {
         RegionStatus::Unchanged
     } else if change < 0.0 {
         RegionStatus::Improved
@@ -83,7 +87,8 @@ pub fn match_regions(
         for &j in shared_a {
             let ra = &after[j];
             let d = ((ra.center[0] - mx).powi(2) + (ra.center[1] - my).powi(2)).sqrt();
-            let radius = (p.radius_factor * (rb.diameter_px * s).max(ra.diameter_px)).max(p.min_radius_px);
+            let radius =
+                (p.radius_factor * (rb.diameter_px * s).max(ra.diameter_px)).max(p.min_radius_px);
             if d <= radius {
                 cands.push((d / radius, i, j, d));
             }

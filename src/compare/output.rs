@@ -27,7 +27,11 @@ fn median(mut v: Vec<f64>) -> Option<f64> {
     }
     v.sort_by(f64::total_cmp);
     let n = v.len();
-    let m = if n % 2 == 1 { v[n / 2] } else { 0.5 * (v[n / 2 - 1] + v[n / 2]) };
+    let m = if n % 2 == 1 {
+        v[n / 2]
+    } else {
+        0.5 * (v[n / 2 - 1] + v[n / 2])
+    };
     crate::report::num(m)
 }
 
@@ -38,7 +42,12 @@ pub fn batch_summary(
     unpaired_after: Vec<String>,
     skipped_non_image: usize,
 ) -> CompareBatch {
-    let mut b = CompareBatch { unpaired_before, unpaired_after, skipped_non_image, ..Default::default() };
+    let mut b = CompareBatch {
+        unpaired_before,
+        unpaired_after,
+        skipped_non_image,
+        ..Default::default()
+    };
     for v in ["improved", "no_clear_change", "worse"] {
         b.verdicts.insert(v.to_string(), 0);
     }
@@ -66,13 +75,26 @@ pub fn batch_summary(
     }
     b.median_change = deltas
         .into_iter()
-        .map(|(k, (d, pc))| (k, MedianChange { pairs: d.len(), delta: median(d), percent: median(pc) }))
+        .map(|(k, (d, pc))| {
+            (
+                k,
+                MedianChange {
+                    pairs: d.len(),
+                    delta: median(d),
+                    percent: median(pc),
+                },
+            )
+        })
         .collect();
     b
 }
 
 /// Writes the whole report in `format`.
-pub fn write_report(out: &mut impl Write, format: Format, report: &CompareReport) -> io::Result<()> {
+pub fn write_report(
+    out: &mut impl Write,
+    format: Format,
+    report: &CompareReport,
+) -> io::Result<()> {
     match format {
         Format::Json => {
             serde_json::to_writer_pretty(&mut *out, report)?;
@@ -91,8 +113,18 @@ pub fn write_report(out: &mut impl Write, format: Format, report: &CompareReport
 }
 
 /// A report document from its parts.
-pub fn document(settings: CompareSettings, pairs: Vec<PairReport>, batch: CompareBatch) -> CompareReport {
-    CompareReport { schema_version: SCHEMA_VERSION, tool: ToolInfo::current(), settings, pairs, batch }
+pub fn document(
+    settings: CompareSettings,
+    pairs: Vec<PairReport>,
+    batch: CompareBatch,
+) -> CompareReport {
+    CompareReport {
+        schema_version: SCHEMA_VERSION,
+        tool: ToolInfo::current(),
+        settings,
+        pairs,
+        batch,
+    }
 }
 
 fn opt(v: Option<f64>) -> String {
@@ -140,14 +172,26 @@ fn write_csv(out: &mut impl Write, pairs: &[PairReport]) -> io::Result<()> {
     for p in pairs {
         let reg = p.registration.as_ref();
         let nm = p.normalisation.as_ref();
-        let count = |s: &str| p.regions.iter().filter(|m| m.status.as_str() == s).count().to_string();
+        let count = |s: &str| {
+            p.regions
+                .iter()
+                .filter(|m| m.status.as_str() == s)
+                .count()
+                .to_string()
+        };
         let mut row = vec![
             csv_field(&p.id),
             csv_field(&p.before.path),
             csv_field(&p.after.path),
-            if p.status == Status::Ok { "ok".into() } else { "error".into() },
+            if p.status == Status::Ok {
+                "ok".into()
+            } else {
+                "error".into()
+            },
             csv_field(p.error.as_deref().unwrap_or("")),
-            p.verdict.map(|v| v.as_str().to_string()).unwrap_or_default(),
+            p.verdict
+                .map(|v| v.as_str().to_string())
+                .unwrap_or_default(),
             opt(reg.and_then(|r| r.rotation_deg)),
             opt(reg.and_then(|r| r.scale)),
             opt(reg.and_then(|r| r.shift_px[0])),
@@ -211,11 +255,26 @@ fn write_table(out: &mut impl Write, report: &CompareReport) -> io::Result<()> {
                 n.exposure_ratio, n.gain_rgb[0], n.gain_rgb[1], n.gain_rgb[2]
             )?;
         }
-        writeln!(out, "  {:<28} {:>10} {:>10} {:>10} {:>9}", "measure", "before", "after", "delta", "percent")?;
+        writeln!(
+            out,
+            "  {:<28} {:>10} {:>10} {:>10} {:>9}",
+            "measure", "before", "after", "delta", "percent"
+        )?;
         for m in MAIN_MEASURES {
             if let Some(c) = p.changes.get(*m) {
-                let pc = c.percent.map(|x| format!("{x:+.0} %")).unwrap_or_else(|| "-".into());
-                writeln!(out, "  {:<28} {:>10} {:>10} {:>10} {:>9}", m, fmt(c.before), fmt(c.after), fmt(c.delta), pc)?;
+                let pc = c
+                    .percent
+                    .map(|x| format!("{x:+.0} %"))
+                    .unwrap_or_else(|| "-".into());
+                writeln!(
+                    out,
+                    "  {:<28} {:>10} {:>10} {:>10} {:>9}",
+                    m,
+                    fmt(c.before),
+                    fmt(c.after),
+                    fmt(c.delta),
+                    pc
+                )?;
             }
         }
         let mut counts: BTreeMap<&str, usize> = BTreeMap::new();
@@ -223,7 +282,15 @@ fn write_table(out: &mut impl Write, report: &CompareReport) -> io::Result<()> {
             *counts.entry(m.status.as_str()).or_default() += 1;
         }
         let c: Vec<String> = counts.iter().map(|(k, n)| format!("{k} {n}")).collect();
-        writeln!(out, "  regions: {}", if c.is_empty() { "none".into() } else { c.join(", ") })?;
+        writeln!(
+            out,
+            "  regions: {}",
+            if c.is_empty() {
+                "none".into()
+            } else {
+                c.join(", ")
+            }
+        )?;
         if let Some(v) = p.verdict {
             writeln!(out, "  verdict: {}", v.as_str())?;
         }

@@ -29,7 +29,12 @@ pub fn status_colour(s: RegionStatus) -> Rgb<u8> {
 fn ring(img: &mut RgbImage, c: (f64, f64), r: f64, colour: Rgb<u8>, thick: i32) {
     let r = r.max(3.0);
     for k in 0..thick {
-        draw_hollow_circle_mut(img, (c.0.round() as i32, c.1.round() as i32), r.round() as i32 + k, colour);
+        draw_hollow_circle_mut(
+            img,
+            (c.0.round() as i32, c.1.round() as i32),
+            r.round() as i32 + k,
+            colour,
+        );
     }
 }
 
@@ -54,11 +59,23 @@ pub fn render_overlay(pair: &PairReport, imgs: &PairImages) -> RgbImage {
         }
     }
     for r in &pair.before.regions {
-        let col = status_b.get(&r.id).map(|s| status_colour(*s)).unwrap_or(grey);
-        ring(&mut left, (r.center[0], r.center[1]), r.diameter_px / 2.0 + 2.0, col, thick);
+        let col = status_b
+            .get(&r.id)
+            .map(|s| status_colour(*s))
+            .unwrap_or(grey);
+        ring(
+            &mut left,
+            (r.center[0], r.center[1]),
+            r.diameter_px / 2.0 + 2.0,
+            col,
+            thick,
+        );
     }
     for r in &pair.after.regions {
-        let col = status_a.get(&r.id).map(|s| status_colour(*s)).unwrap_or(grey);
+        let col = status_a
+            .get(&r.id)
+            .map(|s| status_colour(*s))
+            .unwrap_or(grey);
         let c = inv.apply(r.center[0], r.center[1]);
         ring(&mut right, c, r.diameter_px / s / 2.0 + 2.0, col, thick);
     }
@@ -81,7 +98,10 @@ pub fn render_overlay(pair: &PairReport, imgs: &PairImages) -> RgbImage {
     let side = out.width().max(out.height());
     if side > 2 * MAX_PANEL_SIDE {
         let f = 2.0 * MAX_PANEL_SIDE as f64 / side as f64;
-        let (nw, nh) = ((out.width() as f64 * f).round() as u32, (out.height() as f64 * f).round() as u32);
+        let (nw, nh) = (
+            (out.width() as f64 * f).round() as u32,
+            (out.height() as f64 * f).round() as u32,
+        );
         out = imageops::resize(&out, nw.max(1), nh.max(1), imageops::FilterType::Triangle);
     }
     out

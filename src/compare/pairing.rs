@@ -39,10 +39,16 @@ const SIDE_WORDS: &[&str] = &["before", "after", "pre", "post"];
 /// and whitespace, with the words before/after/pre/post dropped, joined by `_`.
 pub fn stem_key(rel: &Path) -> String {
     let mut parts: Vec<String> = Vec::new();
-    let comps: Vec<String> = rel.components().map(|c| c.as_os_str().to_string_lossy().into_owned()).collect();
+    let comps: Vec<String> = rel
+        .components()
+        .map(|c| c.as_os_str().to_string_lossy().into_owned())
+        .collect();
     for (i, c) in comps.iter().enumerate() {
         let name = if i + 1 == comps.len() {
-            Path::new(c).file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_default()
+            Path::new(c)
+                .file_stem()
+                .map(|s| s.to_string_lossy().into_owned())
+                .unwrap_or_default()
         } else {
             c.clone()
         };
@@ -60,7 +66,11 @@ pub fn stem_key(rel: &Path) -> String {
 }
 
 fn rel_of(input: &Input, root: &Path) -> PathBuf {
-    input.path.strip_prefix(root).map(Path::to_path_buf).unwrap_or_else(|_| input.path.clone())
+    input
+        .path
+        .strip_prefix(root)
+        .map(Path::to_path_buf)
+        .unwrap_or_else(|_| input.path.clone())
 }
 
 /// Pairs the photos of two folders: first identical relative paths, then identical [`stem_key`]s (one-to-one,
@@ -73,11 +83,23 @@ pub fn pair_folders(before_dir: &Path, after_dir: &Path) -> Pairing {
         warnings: db.warnings.into_iter().chain(da.warnings).collect(),
         ..Default::default()
     };
-    let rb: Vec<(PathBuf, Input)> = db.inputs.into_iter().map(|i| (rel_of(&i, before_dir), i)).collect();
-    let ra: Vec<(PathBuf, Input)> = da.inputs.into_iter().map(|i| (rel_of(&i, after_dir), i)).collect();
+    let rb: Vec<(PathBuf, Input)> = db
+        .inputs
+        .into_iter()
+        .map(|i| (rel_of(&i, before_dir), i))
+        .collect();
+    let ra: Vec<(PathBuf, Input)> = da
+        .inputs
+        .into_iter()
+        .map(|i| (rel_of(&i, after_dir), i))
+        .collect();
     let mut used_a = vec![false; ra.len()];
     let mut left_b = Vec::new();
-    let by_rel: BTreeMap<&Path, usize> = ra.iter().enumerate().map(|(j, (r, _))| (r.as_path(), j)).collect();
+    let by_rel: BTreeMap<&Path, usize> = ra
+        .iter()
+        .enumerate()
+        .map(|(j, (r, _))| (r.as_path(), j))
+        .collect();
     for (rel, inp) in &rb {
         match by_rel.get(rel.as_path()) {
             Some(&j) if !used_a[j] => {
@@ -100,17 +122,31 @@ pub fn pair_folders(before_dir: &Path, after_dir: &Path) -> Pairing {
     }
     for (rel, inp) in left_b {
         let key = stem_key(rel);
-        let cand = by_key.get_mut(&key).and_then(|v| if v.is_empty() { None } else { Some(v.remove(0)) });
+        let cand = by_key.get_mut(&key).and_then(|v| {
+            if v.is_empty() {
+                None
+            } else {
+                Some(v.remove(0))
+            }
+        });
         match cand {
             Some(j) if !key.is_empty() => {
                 used_a[j] = true;
-                out.pairs.push(PairInput { id: key, before: inp.clone(), after: ra[j].1.clone() });
+                out.pairs.push(PairInput {
+                    id: key,
+                    before: inp.clone(),
+                    after: ra[j].1.clone(),
+                });
             }
             _ => out.unpaired_before.push(inp.display.clone()),
         }
     }
-    out.unpaired_after =
-        ra.iter().enumerate().filter(|(j, _)| !used_a[*j]).map(|(_, (_, i))| i.display.clone()).collect();
+    out.unpaired_after = ra
+        .iter()
+        .enumerate()
+        .filter(|(j, _)| !used_a[*j])
+        .map(|(_, (_, i))| i.display.clone())
+        .collect();
     sort_pairs(&mut out.pairs);
     out
 }
@@ -119,12 +155,22 @@ pub fn pair_folders(before_dir: &Path, after_dir: &Path) -> Pairing {
 pub fn pair_files(before: &Path, after: &Path) -> Pairing {
     let kb = stem_key(Path::new(before.file_name().unwrap_or(before.as_os_str())));
     let ka = stem_key(Path::new(after.file_name().unwrap_or(after.as_os_str())));
-    let id = if kb == ka && !kb.is_empty() { kb } else { format!("{} vs {}", before.display(), after.display()) };
+    let id = if kb == ka && !kb.is_empty() {
+        kb
+    } else {
+        format!("{} vs {}", before.display(), after.display())
+    };
     Pairing {
         pairs: vec![PairInput {
             id,
-            before: Input { path: before.to_path_buf(), display: before.display().to_string() },
-            after: Input { path: after.to_path_buf(), display: after.display().to_string() },
+            before: Input {
+                path: before.to_path_buf(),
+                display: before.display().to_string(),
+            },
+            after: Input {
+                path: after.to_path_buf(),
+                display: after.display().to_string(),
+            },
         }],
         ..Default::default()
     }
@@ -155,7 +201,8 @@ fn csv_fields(line: &str) -> Vec<String> {
 /// A row with fewer than two fields is a usage error naming the line.
 pub fn pair_csv(csv: &Path) -> anyhow::Result<Pairing> {
     use anyhow::Context;
-    let text = std::fs::read_to_string(csv).with_context(|| format!("cannot read pairs file {}", csv.display()))?;
+    let text = std::fs::read_to_string(csv)
+        .with_context(|| format!("cannot read pairs file {}", csv.display()))?;
     let base = csv.parent().map(Path::to_path_buf).unwrap_or_default();
     let mut out = Pairing::default();
     let mut first = true;
@@ -165,14 +212,20 @@ pub fn pair_csv(csv: &Path) -> anyhow::Result<Pairing> {
             continue;
         }
         let f = csv_fields(line);
-        let is_header =
-            first && f.len() >= 2 && f[0].eq_ignore_ascii_case("before") && f[1].eq_ignore_ascii_case("after");
+        let is_header = first
+            && f.len() >= 2
+            && f[0].eq_ignore_ascii_case("before")
+            && f[1].eq_ignore_ascii_case("after");
         first = false;
         if is_header {
             continue;
         }
         if f.len() < 2 || f[0].is_empty() || f[1].is_empty() {
-            anyhow::bail!("{} line {}: expected `before,after[,id]`", csv.display(), n + 1);
+            anyhow::bail!(
+                "{} line {}: expected `before,after[,id]`",
+                csv.display(),
+                n + 1
+            );
         }
         let resolve = |s: &str| {
             let p = PathBuf::from(s);
@@ -196,8 +249,14 @@ pub fn pair_csv(csv: &Path) -> anyhow::Result<Pairing> {
         };
         out.pairs.push(PairInput {
             id,
-            before: Input { display: pb.display().to_string(), path: pb },
-            after: Input { display: pa.display().to_string(), path: pa },
+            before: Input {
+                display: pb.display().to_string(),
+                path: pb,
+            },
+            after: Input {
+                display: pa.display().to_string(),
+                path: pa,
+            },
         });
     }
     sort_pairs(&mut out.pairs);
@@ -205,7 +264,10 @@ pub fn pair_csv(csv: &Path) -> anyhow::Result<Pairing> {
 }
 
 fn sort_pairs(p: &mut [PairInput]) {
-    p.sort_by(|a, b| a.id.cmp(&b.id).then_with(|| a.before.display.cmp(&b.before.display)));
+    p.sort_by(|a, b| {
+        a.id.cmp(&b.id)
+            .then_with(|| a.before.display.cmp(&b.before.display))
+    });
 }
 
 #[cfg(test)]
@@ -225,6 +287,9 @@ mod tests {
 
     #[test]
     fn csv_fields_handle_quotes() {
-        assert_eq!(csv_fields(r#"a.jpg, "b, c.jpg" ,"say ""x""""#), vec!["a.jpg", "b, c.jpg", "say \"x\""]);
+        assert_eq!(
+            csv_fields(r#"a.jpg, "b, c.jpg" ,"say ""x""""#),
+            vec!["a.jpg", "b, c.jpg", "say \"x\""]
+        );
     }
 }

@@ -40,7 +40,12 @@ fn median_of_hist(h: &[u64; 256]) -> f64 {
 }
 
 /// Measures the gains that bring `after` to `before`'s colours; `map` takes before px to after px.
-pub fn measure(before: &RgbImage, after: &RgbImage, map: &Affine, p: &NormalisationParams) -> Gains {
+pub fn measure(
+    before: &RgbImage,
+    after: &RgbImage,
+    map: &Affine,
+    p: &NormalisationParams,
+) -> Gains {
     let (warped, mask) = warp_rgb(after, map, before.width(), before.height(), [0, 0, 0]);
     let mut hb = [[0u64; 256]; 3];
     let mut ha = [[0u64; 256]; 3];
@@ -67,7 +72,11 @@ pub fn measure(before: &RgbImage, after: &RgbImage, map: &Affine, p: &Normalisat
     }
     let luma = |m: &[f64]| 0.299 * m[0] + 0.587 * m[1] + 0.114 * m[2];
     let er = luma(&ma) / luma(&mb);
-    Gains { rgb, exposure_ratio: if er.is_finite() { er } else { 1.0 }, pixels }
+    Gains {
+        rgb,
+        exposure_ratio: if er.is_finite() { er } else { 1.0 },
+        pixels,
+    }
 }
 
 /// The after photo with the gains applied (rounded, clamped to 0..255).
@@ -92,13 +101,30 @@ mod tests {
         let before = RgbImage::from_fn(64, 64, |x, y| {
             s = s.wrapping_mul(6364136223846793005).wrapping_add(1);
             let n = ((s >> 40) % 40) as u8;
-            Rgb([150 + n + (x % 7) as u8, 110 + n / 2 + (y % 5) as u8, 90 + n / 3])
+            Rgb([
+                150 + n + (x % 7) as u8,
+                110 + n / 2 + (y % 5) as u8,
+                90 + n / 3,
+            ])
         });
-        let cast = Gains { rgb: [1.25, 1.1, 0.8], exposure_ratio: 1.0, pixels: 0 };
+        let cast = Gains {
+            rgb: [1.25, 1.1, 0.8],
+            exposure_ratio: 1.0,
+            pixels: 0,
+        };
         let after = apply(&before, &cast);
-        let g = measure(&before, &after, &Affine::IDENTITY, &NormalisationParams::default());
+        let g = measure(
+            &before,
+            &after,
+            &Affine::IDENTITY,
+            &NormalisationParams::default(),
+        );
         for c in 0..3 {
-            assert!((g.rgb[c] * cast.rgb[c] - 1.0).abs() < 0.02, "channel {c}: {:?}", g.rgb);
+            assert!(
+                (g.rgb[c] * cast.rgb[c] - 1.0).abs() < 0.02,
+                "channel {c}: {:?}",
+                g.rgb
+            );
         }
         assert!(g.exposure_ratio > 1.0);
         assert_eq!(g.pixels, 64 * 64);

@@ -32,7 +32,11 @@ pub struct CompareOptions {
 
 impl Default for CompareOptions {
     fn default() -> Self {
-        CompareOptions { px_per_mm: None, profile: Arc::new(Profile::builtin()), compare: CompareProfile::default() }
+        CompareOptions {
+            px_per_mm: None,
+            profile: Arc::new(Profile::builtin()),
+            compare: CompareProfile::default(),
+        }
     }
 }
 
@@ -72,12 +76,25 @@ pub fn compare_images(
     let reg = register(before, after, &cp.registration);
     let gains = photometric::measure(before, after, &reg.map, &cp.normalisation);
     // Only correct colours when the photos were aligned: gains from unrelated areas mean nothing.
-    let after_n = if reg.ok { photometric::apply(after, &gains) } else { after.clone() };
+    let after_n = if reg.ok {
+        photometric::apply(after, &gains)
+    } else {
+        after.clone()
+    };
     let scale = reg.scale;
-    let before_opts = AnalysisOptions { px_per_mm: opts.px_per_mm, profile: opts.profile.clone() };
+    let before_opts = AnalysisOptions {
+        px_per_mm: opts.px_per_mm,
+        profile: opts.profile.clone(),
+    };
     // The after photo's own scale is the before scale times the registration scale (after px per before px).
     let after_opts = AnalysisOptions {
-        px_per_mm: opts.px_per_mm.map(|p| if reg.ok && scale.is_finite() && scale > 0.0 { p * scale } else { p }),
+        px_per_mm: opts.px_per_mm.map(|p| {
+            if reg.ok && scale.is_finite() && scale > 0.0 {
+                p * scale
+            } else {
+                p
+            }
+        }),
         profile: opts.profile.clone(),
     };
     let an_b = analyze(before, &before_opts);
@@ -96,7 +113,11 @@ pub fn compare_images(
             n.gain_rgb[0], n.gain_rgb[1], n.gain_rgb[2]
         ));
     }
-    let images = PairImages { before: before.clone(), after: after_n, map: reg.map };
+    let images = PairImages {
+        before: before.clone(),
+        after: after_n,
+        map: reg.map,
+    };
     let mut pair = PairReport {
         id,
         before: rep_b,
@@ -111,7 +132,10 @@ pub fn compare_images(
         reasons: Vec::new(),
     };
     if !reg.ok {
-        let why = reg.reason.clone().unwrap_or_else(|| "photos do not show the same area".into());
+        let why = reg
+            .reason
+            .clone()
+            .unwrap_or_else(|| "photos do not show the same area".into());
         pair.status = Status::Error;
         pair.reasons.push(why.clone());
         pair.error = Some(why);
@@ -125,19 +149,26 @@ pub fn compare_images(
         after.dimensions(),
         cp.matching.edge_margin_px,
     );
-    pair.regions =
-        match_regions(&pair.before.regions, &pair.after.regions, &shared_b, &shared_a, &reg.map, &cp.matching);
+    pair.regions = match_regions(
+        &pair.before.regions,
+        &pair.after.regions,
+        &shared_b,
+        &shared_a,
+        &reg.map,
+        &cp.matching,
+    );
     // Relief at every scar's place, measured the same way in both aligned photos (see `relief`).
     let inv = reg.map.inverse().unwrap_or(Affine::IDENTITY);
-    let find =
-        |regs: &[crate::report::Region], id: Option<u32>| id.and_then(|id| regs.iter().find(|r| r.id == id).cloned());
+    let find = |regs: &[crate::report::Region], id: Option<u32>| {
+        id.and_then(|id| regs.iter().find(|r| r.id == id).cloned())
+    };
     let mut spot_of: Vec<Option<usize>> = Vec::with_capacity(pair.regions.len());
     let mut spots: Vec<Spot> = Vec::new();
     for m in &pair.regions {
         let rb = find(&pair.before.regions, m.before_id);
         let ra = find(&pair.after.regions, m.after_id);
-        let is_scar =
-            rb.as_ref().is_some_and(|r| r.subtype.is_scar()) || ra.as_ref().is_some_and(|r| r.subtype.is_scar());
+        let is_scar = rb.as_ref().is_some_and(|r| r.subtype.is_scar())
+            || ra.as_ref().is_some_and(|r| r.subtype.is_scar());
         if !is_scar {
             spot_of.push(None);
             continue;
@@ -153,9 +184,15 @@ pub fn compare_images(
                 continue;
             }
         };
-        let diam = rb.as_ref().map_or(0.0, |r| r.diameter_px).max(ra.as_ref().map_or(0.0, |r| r.diameter_px / scale));
+        let diam = rb
+            .as_ref()
+            .map_or(0.0, |r| r.diameter_px)
+            .max(ra.as_ref().map_or(0.0, |r| r.diameter_px / scale));
         spot_of.push(Some(spots.len()));
-        spots.push(Spot { center, radius: 0.65 * diam + 2.0 });
+        spots.push(Spot {
+            center,
+            radius: 0.65 * diam + 2.0,
+        });
     }
     let relief_m = relief::measure(before, &images.after, &reg.map, &spots, pores);
     for (m, si) in pair.regions.iter_mut().zip(&spot_of) {
@@ -166,8 +203,19 @@ pub fn compare_images(
             }
         }
     }
-    let mm2 = opts.px_per_mm.filter(|p| p.is_finite() && *p > 0.0).map(|p| 1.0 / (p * p)).unwrap_or(1.0);
-    pair.changes = changes(&pair.before, &pair.after, &shared_b, &shared_a, mm2, mm2 / (scale * scale));
+    let mm2 = opts
+        .px_per_mm
+        .filter(|p| p.is_finite() && *p > 0.0)
+        .map(|p| 1.0 / (p * p))
+        .unwrap_or(1.0);
+    pair.changes = changes(
+        &pair.before,
+        &pair.after,
+        &shared_b,
+        &shared_a,
+        mm2,
+        mm2 / (scale * scale),
+    );
     let relief_defined = !spots.is_empty() && relief_m.spot_ratio.iter().any(Option::is_some);
     pair.changes.insert(
         "relief_index".into(),
@@ -177,8 +225,13 @@ pub fn compare_images(
             super::changes::change(None, None)
         },
     );
-    let mut logs: Vec<f64> =
-        pair.regions.iter().filter_map(|m| m.relief_ratio).filter(|r| *r > 0.0).map(f64::ln).collect();
+    let mut logs: Vec<f64> = pair
+        .regions
+        .iter()
+        .filter_map(|m| m.relief_ratio)
+        .filter(|r| *r > 0.0)
+        .map(f64::ln)
+        .collect();
     logs.sort_by(f64::total_cmp);
     let median_ratio = if logs.is_empty() {
         None
@@ -186,7 +239,10 @@ pub fn compare_images(
         let n = logs.len();
         Some((0.5 * (logs[n / 2] + logs[(n - 1) / 2])).exp())
     };
-    pair.changes.insert("relief_ratio".into(), super::changes::change(median_ratio.map(|_| 1.0), median_ratio));
+    pair.changes.insert(
+        "relief_ratio".into(),
+        super::changes::change(median_ratio.map(|_| 1.0), median_ratio),
+    );
     let (v, reasons) = verdict(&pair.changes, &cp.verdict);
     pair.verdict = Some(v);
     pair.reasons = reasons;
@@ -200,7 +256,12 @@ pub fn compare_images(
 }
 
 /// A pair that could not be compared because a photo failed to load (the failed image carries its own error).
-pub fn failed_pair(id: String, before: ImageReport, after: ImageReport, error: String) -> PairReport {
+pub fn failed_pair(
+    id: String,
+    before: ImageReport,
+    after: ImageReport,
+    error: String,
+) -> PairReport {
     PairReport {
         id,
         before,

@@ -34,7 +34,11 @@ pub struct NormalisationParams {
 
 impl Default for NormalisationParams {
     fn default() -> Self {
-        NormalisationParams { clip_low: 8, clip_high: 247, max_gain: 4.0 }
+        NormalisationParams {
+            clip_low: 8,
+            clip_high: 247,
+            max_gain: 4.0,
+        }
     }
 }
 

@@ -103,8 +103,17 @@ fn signal(l: &Gray, sigma_hp: f64, sigma_e: f64) -> Gray {
             r * r
         })
         .collect();
-    let e = Gray { w: l.w, h: l.h, data: hp2 }.blur(sigma_e);
-    Gray { w: e.w, h: e.h, data: e.data.iter().map(|v| v.max(0.0).sqrt()).collect() }
+    let e = Gray {
+        w: l.w,
+        h: l.h,
+        data: hp2,
+    }
+    .blur(sigma_e);
+    Gray {
+        w: e.w,
+        h: e.h,
+        data: e.data.iter().map(|v| v.max(0.0).sqrt()).collect(),
+    }
 }
 
 /// One image at one pyramid level and the map from its pixels to working-level pixels.
@@ -118,10 +127,17 @@ fn pyramid(work: &Gray, sides: &[usize]) -> Vec<Level> {
         .iter()
         .map(|&side| {
             let (w, h, _) = fit(work.w, work.h, side);
-            let img = if (w, h) == (work.w, work.h) { work.clone() } else { work.resize(w, h) };
+            let img = if (w, h) == (work.w, work.h) {
+                work.clone()
+            } else {
+                work.resize(w, h)
+            };
             let fx = work.w as f64 / w as f64;
             let fy = work.h as f64 / h as f64;
-            Level { img, to_work: Affine::axis(fx, 0.5 * fx - 0.5, fy, 0.5 * fy - 0.5) }
+            Level {
+                img,
+                to_work: Affine::axis(fx, 0.5 * fx - 0.5, fy, 0.5 * fy - 0.5),
+            }
         })
         .collect()
 }
@@ -276,7 +292,9 @@ fn refine(b: &Gray, a: &Gray, init: &Affine, iters: usize, robust: f64) -> Affin
                 let ux = x as f64 - c[0];
                 let xa = p[0] * ux - p[1] * uy + p[2];
                 let ya = p[1] * ux + p[0] * uy + p[3];
-                let (Some(av), Some(ax), Some(ay)) = (a.sample(xa, ya), gx.sample(xa, ya), gy.sample(xa, ya)) else {
+                let (Some(av), Some(ax), Some(ay)) =
+                    (a.sample(xa, ya), gx.sample(xa, ya), gy.sample(xa, ya))
+                else {
                     continue;
                 };
                 let (av, ax, ay) = (av as f64, ax as f64, ay as f64);
@@ -294,8 +312,14 @@ fn refine(b: &Gray, a: &Gray, init: &Affine, iters: usize, robust: f64) -> Affin
                     }
                     _ => 1.0,
                 };
-                let j =
-                    [gain * (ax * ux + ay * uy) / l, gain * (-ax * uy + ay * ux) / l, gain * ax, gain * ay, av, 1.0];
+                let j = [
+                    gain * (ax * ux + ay * uy) / l,
+                    gain * (-ax * uy + ay * ux) / l,
+                    gain * ax,
+                    gain * ay,
+                    av,
+                    1.0,
+                ];
                 for r in 0..6 {
                     g[r] += wgt * j[r] * e;
                     for k in r..6 {
@@ -352,7 +376,11 @@ fn ncc_overlap(b: &Gray, a: &Gray, map: &Affine) -> (f64, f64) {
     let cov = sab / n - (sa / n) * (sb / n);
     let va = saa / n - (sa / n).powi(2);
     let vb = sbb / n - (sb / n).powi(2);
-    let ncc = if va > 0.0 && vb > 0.0 { cov / (va * vb).sqrt() } else { 0.0 };
+    let ncc = if va > 0.0 && vb > 0.0 {
+        cov / (va * vb).sqrt()
+    } else {
+        0.0
+    };
     (ncc, overlap)
 }
 
@@ -363,13 +391,28 @@ pub fn register(before: &RgbImage, after: &RgbImage, p: &RegistrationParams) -> 
     let lb = Gray::luma(before);
     let la = Gray::luma(after);
     if lb.w < 16 || lb.h < 16 || la.w < 16 || la.h < 16 {
-        return finish(Affine::IDENTITY, lb.w, lb.h, 0.0, 0.0, Some("photo too small to align (under 16 px)".into()));
+        return finish(
+            Affine::IDENTITY,
+            lb.w,
+            lb.h,
+            0.0,
+            0.0,
+            Some("photo too small to align (under 16 px)".into()),
+        );
     }
     // Both photos go to the same working size so a similar framing gives a scale near 1 at every level.
     let (bw, bh, _) = fit(lb.w, lb.h, side);
     let (aw, ah, _) = fit(la.w, la.h, side);
-    let work_b = if (bw, bh) == (lb.w, lb.h) { lb.clone() } else { lb.resize(bw, bh) };
-    let work_a = if (aw, ah) == (la.w, la.h) { la.clone() } else { la.resize(aw, ah) };
+    let work_b = if (bw, bh) == (lb.w, lb.h) {
+        lb.clone()
+    } else {
+        lb.resize(bw, bh)
+    };
+    let work_a = if (aw, ah) == (la.w, la.h) {
+        la.clone()
+    } else {
+        la.resize(aw, ah)
+    };
     // The texture signal is computed at every pyramid level from that level's luminance, so the coarse
     // level keeps structure (a fine signal shrunk 4× is mostly averaged pore noise).
     let sides = [side / 4, side / 2, side];
@@ -377,13 +420,23 @@ pub fn register(before: &RgbImage, after: &RgbImage, p: &RegistrationParams) -> 
     let lum_a = pyramid(&work_a, &sides);
     let sig = |l: Vec<Level>| -> Vec<Level> {
         l.into_iter()
-            .map(|lv| Level { img: signal(&lv.img, p.highpass_sigma_px, p.energy_sigma_px), to_work: lv.to_work })
+            .map(|lv| Level {
+                img: signal(&lv.img, p.highpass_sigma_px, p.energy_sigma_px),
+                to_work: lv.to_work,
+            })
             .collect()
     };
     let pb = sig(lum_b);
     let pa = sig(lum_a);
     let (Some(sb), Some(sa)) = (pb.last(), pa.last()) else {
-        return finish(Affine::IDENTITY, lb.w, lb.h, 0.0, 0.0, Some("photo too small to align".into()));
+        return finish(
+            Affine::IDENTITY,
+            lb.w,
+            lb.h,
+            0.0,
+            0.0,
+            Some("photo too small to align".into()),
+        );
     };
     // Coarse search at the smallest level; the best few peaks are each refined level by level (converting
     // the map between grids) and the one with the highest final correlation wins: under a light from the
@@ -420,7 +473,12 @@ pub fn register(before: &RgbImage, after: &RgbImage, p: &RegistrationParams) -> 
         ah as f64 / la.h as f64,
         0.5 * ah as f64 / la.h as f64 - 0.5,
     );
-    let full = a_to_work.inverse().unwrap_or(Affine::IDENTITY).after(&map_work).after(&b_to_work).to_similarity();
+    let full = a_to_work
+        .inverse()
+        .unwrap_or(Affine::IDENTITY)
+        .after(&map_work)
+        .after(&b_to_work)
+        .to_similarity();
     let reason = if !ncc.is_finite() || ncc < p.min_ncc {
         Some(format!(
             "photos do not show the same area: aligned texture correlation {:.2} is below {:.2}",
@@ -443,8 +501,18 @@ pub fn register(before: &RgbImage, after: &RgbImage, p: &RegistrationParams) -> 
 }
 
 /// Packs a map into a [`Registration`]; `ok` exactly when there is no refusal reason.
-fn finish(map: Affine, w: usize, h: usize, ncc: f64, overlap: f64, reason: Option<String>) -> Registration {
-    let c = [(w as f64 - 1.0).max(0.0) / 2.0, (h as f64 - 1.0).max(0.0) / 2.0];
+fn finish(
+    map: Affine,
+    w: usize,
+    h: usize,
+    ncc: f64,
+    overlap: f64,
+    reason: Option<String>,
+) -> Registration {
+    let c = [
+        (w as f64 - 1.0).max(0.0) / 2.0,
+        (h as f64 - 1.0).max(0.0) / 2.0,
+    ];
     let (x, y) = map.apply(c[0], c[1]);
     Registration {
         ok: reason.is_none(),
@@ -452,7 +520,11 @@ fn finish(map: Affine, w: usize, h: usize, ncc: f64, overlap: f64, reason: Optio
         rotation_deg: map.rotation_ccw_deg(),
         scale: map.scale(),
         shift_px: [x - c[0], y - c[1]],
-        confidence: if ncc.is_finite() { ncc.clamp(0.0, 1.0) } else { 0.0 },
+        confidence: if ncc.is_finite() {
+            ncc.clamp(0.0, 1.0)
+        } else {
+            0.0
+        },
         ncc: if ncc.is_finite() { ncc } else { 0.0 },
         overlap,
         reason,

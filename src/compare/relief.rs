@@ -58,7 +58,8 @@ fn highpass(l: &Gray, radius: usize) -> Gray {
         let (y0, y1) = (y.saturating_sub(radius), (y + radius + 1).min(h));
         for x in 0..w {
             let (x0, x1) = (x.saturating_sub(radius), (x + radius + 1).min(w));
-            let sum = ii[y1 * (w + 1) + x1] - ii[y0 * (w + 1) + x1] - ii[y1 * (w + 1) + x0] + ii[y0 * (w + 1) + x0];
+            let sum = ii[y1 * (w + 1) + x1] - ii[y0 * (w + 1) + x1] - ii[y1 * (w + 1) + x0]
+                + ii[y0 * (w + 1) + x0];
             let mean = sum / ((x1 - x0) * (y1 - y0)) as f64;
             out.data[y * w + x] = ((s.data[y * w + x] as f64 - mean) / (mean + 4.0)) as f32;
         }
@@ -107,8 +108,14 @@ fn texture_reference(hp: &Gray, valid: &[bool], spots: &[Spot]) -> f64 {
     let mut excluded = vec![false; hp.w * hp.h];
     for s in spots {
         let r = 1.5 * s.radius + 2.0;
-        let (x0, x1) = ((s.center[0] - r).floor().max(0.0) as usize, ((s.center[0] + r).ceil() as usize).min(hp.w));
-        let (y0, y1) = ((s.center[1] - r).floor().max(0.0) as usize, ((s.center[1] + r).ceil() as usize).min(hp.h));
+        let (x0, x1) = (
+            (s.center[0] - r).floor().max(0.0) as usize,
+            ((s.center[0] + r).ceil() as usize).min(hp.w),
+        );
+        let (y0, y1) = (
+            (s.center[1] - r).floor().max(0.0) as usize,
+            ((s.center[1] + r).ceil() as usize).min(hp.h),
+        );
         for y in y0..y1 {
             for x in x0..x1 {
                 if (x as f64 - s.center[0]).powi(2) + (y as f64 - s.center[1]).powi(2) <= r * r {
@@ -140,7 +147,13 @@ fn texture_reference(hp: &Gray, valid: &[bool], spots: &[Spot]) -> f64 {
 /// `pores` are the two photos' pore shading amplitudes (from the analysis' light estimate): the reference that
 /// cancels the light elevation. Each spot's odd energy has the background texture's floor (half its variance,
 /// the odd energy of structureless texture) removed first, so noise does not pull every ratio towards 1.
-pub fn measure(before: &RgbImage, after: &RgbImage, map: &Affine, spots: &[Spot], pores: (f64, f64)) -> ReliefMeasure {
+pub fn measure(
+    before: &RgbImage,
+    after: &RgbImage,
+    map: &Affine,
+    spots: &[Spot],
+    pores: (f64, f64),
+) -> ReliefMeasure {
     let (w, h) = before.dimensions();
     let (warped, mask) = warp_rgb(after, map, w, h, [0, 0, 0]);
     let lb = Gray::luma(before);
@@ -159,14 +172,24 @@ pub fn measure(before: &RgbImage, after: &RgbImage, map: &Affine, spots: &[Spot]
     let mut ratios = Vec::with_capacity(spots.len());
     for s in spots {
         match (odd_energy(&hb, &mask, s), odd_energy(&ha, &mask, s)) {
-            (Some(eb), Some(ea)) if pb > 0.0 && pa > 0.0 && floor_b.is_finite() && floor_a.is_finite() => {
+            (Some(eb), Some(ea))
+                if pb > 0.0 && pa > 0.0 && floor_b.is_finite() && floor_a.is_finite() =>
+            {
                 let (nb, na) = ((eb - floor_b).max(0.0) / pb, (ea - floor_a).max(0.0) / pa);
                 sb += nb;
                 sa += na;
-                ratios.push(if nb > 0.0 { Some((na / nb).sqrt()) } else { None });
+                ratios.push(if nb > 0.0 {
+                    Some((na / nb).sqrt())
+                } else {
+                    None
+                });
             }
             _ => ratios.push(None),
         }
     }
-    ReliefMeasure { before: sb.sqrt(), after: sa.sqrt(), spot_ratio: ratios }
+    ReliefMeasure {
+        before: sb.sqrt(),
+        after: sa.sqrt(),
+        spot_ratio: ratios,
+    }
 }

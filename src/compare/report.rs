@@ -116,7 +116,9 @@ pub struct Change {
 }
 
 /// What happened to one region between the photos.
-#[derive(Debug, Clone, Copy, Serialize, Deserialize, JsonSchema, PartialEq, Eq, PartialOrd, Ord)]
+#[derive(
+    Debug, Clone, Copy, Serialize, Deserialize, JsonSchema, PartialEq, Eq, PartialOrd, Ord,
+)]
 #[serde(rename_all = "snake_case")]
 pub enum RegionStatus {
     /// Matched, and its depth proxy is clearly smaller in magnitude.

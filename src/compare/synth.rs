@@ -48,7 +48,12 @@ impl World {
         let mut rng = SplitMix64(seed);
         let mut height = vec![0f32; w * h];
         let mut albedo = vec![[0.82f32, 0.62, 0.52]; w * h];
-        let mut stamp = |cx: f64, cy: f64, r: f64, depth: f64, tint: Option<[f32; 3]>, height: &mut Vec<f32>| {
+        let mut stamp = |cx: f64,
+                         cy: f64,
+                         r: f64,
+                         depth: f64,
+                         tint: Option<[f32; 3]>,
+                         height: &mut Vec<f32>| {
             let x0 = (cx - 3.0 * r).floor().max(0.0) as usize;
             let x1 = ((cx + 3.0 * r).ceil() as usize).min(w - 1);
             let y0 = (cy - 3.0 * r).floor().max(0.0) as usize;
@@ -70,22 +75,49 @@ impl World {
         // Pores: many tiny pits.
         for _ in 0..(w * h / 150) {
             let (cx, cy) = (rng.range(0.0, w as f64), rng.range(0.0, h as f64));
-            stamp(cx, cy, rng.range(0.8, 1.6), -rng.range(0.3, 1.0), None, &mut height);
+            stamp(
+                cx,
+                cy,
+                rng.range(0.8, 1.6),
+                -rng.range(0.3, 1.0),
+                None,
+                &mut height,
+            );
         }
         // Lesions: pits and a few bumps, some with a colour change.
         for i in 0..n_lesions {
             let (cx, cy) = (rng.range(0.0, w as f64), rng.range(0.0, h as f64));
             let r = rng.range(4.0, 18.0);
-            let d = if i % 5 == 4 { rng.range(3.0, 8.0) } else { -rng.range(3.0, 10.0) };
-            let tint = if i % 3 == 0 { Some([0.9f32, 0.8, 0.8]) } else { None };
+            let d = if i % 5 == 4 {
+                rng.range(3.0, 8.0)
+            } else {
+                -rng.range(3.0, 10.0)
+            };
+            let tint = if i % 3 == 0 {
+                Some([0.9f32, 0.8, 0.8])
+            } else {
+                None
+            };
             stamp(cx, cy, r, d, tint, &mut height);
         }
         // Faint pigment patches (albedo only).
         for _ in 0..(n_lesions / 2) {
             let (cx, cy) = (rng.range(0.0, w as f64), rng.range(0.0, h as f64));
-            stamp(cx, cy, rng.range(5.0, 25.0), 0.0, Some([0.85, 0.8, 0.78]), &mut height);
+            stamp(
+                cx,
+                cy,
+                rng.range(5.0, 25.0),
+                0.0,
+                Some([0.85, 0.8, 0.78]),
+                &mut height,
+            );
         }
-        World { w, h, height, albedo }
+        World {
+            w,
+            h,
+            height,
+            albedo,
+        }
     }
 
     /// Renders the world lit from `azimuth_deg` (contract convention: counter-clockwise from +x as seen, y

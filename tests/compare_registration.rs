@@ -141,3 +141,32 @@ fn recovers_render_pair_transforms() {
         assert!((r.scale - t.scale).abs() < 0.01, "seed {seed}: scale");
     }
 }
+
+/// An after photo at another resolution (60 % of the before photo's pixels per side) still aligns: the scale
+/// then includes the resolution ratio.
+#[test]
+fn aligns_photos_taken_at_different_resolutions() {
+    use scarscope::render::{random_scene, render_pair, SceneParams};
+    let scene = random_scene(&SceneParams {
+        seed: 7,
+        width: 800,
+        height: 600,
+        ..SceneParams::default()
+    });
+    let (b, a, truth) = render_pair(&scene, 1.0, (100.0, 45.0), 1.1, 8.0, 1.08, (30.0, -20.0));
+    let a_small = image::imageops::resize(&a, 480, 360, image::imageops::FilterType::Triangle);
+    let r = register(&b, &a_small, &RegistrationParams::default());
+    assert!(r.ok, "{:?}", r.reason);
+    assert!((r.scale - 1.08 * 0.6).abs() < 0.01, "scale {}", r.scale);
+    assert!((r.rotation_deg - 8.0).abs() < 1.0);
+    for p in [[50.0, 60.0], [700.0, 500.0], [400.0, 300.0]] {
+        let e = truth.transform.apply(p);
+        // Pixel centres: x_small = 0.6 (x + 0.5) − 0.5.
+        let (ex, ey) = (0.6 * (e[0] + 0.5) - 0.5, 0.6 * (e[1] + 0.5) - 0.5);
+        let (x, y) = r.map.apply(p[0], p[1]);
+        assert!(
+            (x - ex).hypot(y - ey) < 2.0,
+            "point {p:?}: ({x:.2},{y:.2}) vs ({ex:.2},{ey:.2})"
+        );
+    }
+}

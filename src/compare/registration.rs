@@ -479,6 +479,8 @@ pub fn register(before: &RgbImage, after: &RgbImage, p: &RegistrationParams) -> 
         .after(&map_work)
         .after(&b_to_work)
         .to_similarity();
+    // The range check is on the working-level map: both photos were brought to the same working size, so a
+    // photo taken at another resolution (a 12 MP and a 3 MP shot of one cheek) still has a working scale near 1.
     let reason = if !ncc.is_finite() || ncc < p.min_ncc {
         Some(format!(
             "photos do not show the same area: aligned texture correlation {:.2} is below {:.2}",
@@ -490,8 +492,8 @@ pub fn register(before: &RgbImage, after: &RgbImage, p: &RegistrationParams) -> 
             overlap * 100.0,
             p.min_overlap * 100.0
         ))
-    } else if (full.scale() - 1.0).abs() > p.max_scale_change * 1.5
-        || full.rotation_ccw_deg().abs() > p.max_rotation_deg * 1.5
+    } else if (map_work.scale() - 1.0).abs() > p.max_scale_change * 1.5
+        || map_work.rotation_ccw_deg().abs() > p.max_rotation_deg * 1.5
     {
         Some("photos do not show the same area: the alignment left the searched rotation/scale range".into())
     } else {

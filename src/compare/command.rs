@@ -1,19 +1,235 @@
-//! The `scarscope compare` command.
+//! The `scarscope compare` command: pairs the photos, compares each pair in parallel, writes the report.
+
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use anyhow::Context;
+
+use crate::analyze::analyze;
+use crate::batch::{
+    overlay_file_name, progress, run_ordered, thread_pool, write_atomic, RunOptions, UsageError,
+    EXIT_OK, EXIT_SOME_FAILED,
+};
+use crate::load::load_image;
+use crate::output::AtomicOutput;
+use crate::report::ImageReport;
+
+use super::output::{batch_summary, document, write_report};
+use super::overlay::{encode_png, render_overlay};
+use super::pairing::{pair_csv, pair_files, pair_folders, PairInput, Pairing};
+use super::pipeline::{compare_images, failed_pair, CompareOptions};
+use super::profile::CompareProfile;
+use super::report::{CompareSettings, PairReport};
 
 /// Arguments of `scarscope compare`.
 #[derive(Debug, Clone, clap::Args)]
+#[command(
+    after_help = "Pairs: two files; two folders (paired by relative path, then by file stem ignoring case \
+and the words before/after/pre/post); or --pairs FILE.csv with columns before,after[,id] (header optional, \
+paths relative to the CSV's folder).\n\nExit codes: 0 all pairs compared; 1 some pairs failed (the rest \
+reported); 2 usage error or nothing to compare."
+)]
 pub struct CompareArgs {
     /// The photo (or folder) before treatment.
-    pub before: std::path::PathBuf,
+    #[arg(required_unless_present = "pairs", value_name = "BEFORE")]
+    pub before: Option<PathBuf>,
     /// The photo (or folder) after treatment.
-    pub after: std::path::PathBuf,
+    #[arg(required_unless_present = "pairs", value_name = "AFTER")]
+    pub after: Option<PathBuf>,
+    /// A CSV of pairs (`before,after[,id]`) instead of BEFORE and AFTER.
+    #[arg(long, value_name = "FILE.csv", conflicts_with_all = ["before", "after"])]
+    pub pairs: Option<PathBuf>,
     /// Options shared with `analyze`.
     #[command(flatten)]
     pub common: crate::cli::CommonArgs,
 }
 
+/// Forms the pairs from the arguments.
+fn pairing(args: &CompareArgs) -> anyhow::Result<(Pairing, &'static str)> {
+    if let Some(csv) = &args.pairs {
+        return Ok((
+            pair_csv(csv).map_err(|e| UsageError(format!("{e:#}")))?,
+            "pairs_csv",
+        ));
+    }
+    let (Some(b), Some(a)) = (&args.before, &args.after) else {
+        return Err(UsageError(
+            "give BEFORE and AFTER (two files or two folders), or --pairs FILE.csv".into(),
+        )
+        .into());
+    };
+    for p in [b, a] {
+        if !p.exists() {
+            return Err(UsageError(format!("{}: no such file or folder", p.display())).into());
+        }
+    }
+    match (b.is_dir(), a.is_dir()) {
+        (true, true) => Ok((pair_folders(b, a), "folders")),
+        (false, false) => Ok((pair_files(b, a), "files")),
+        _ => {
+            Err(UsageError("BEFORE and AFTER must both be files or both be folders".into()).into())
+        }
+    }
+}
+
+/// Loads, compares and (optionally) draws one pair; never fails (failures become an error pair).
+fn compare_input(pair: &PairInput, run: &RunOptions, opts: &CompareOptions) -> PairReport {
+    let lb = load_image(&pair.before.path, run.max_megapixels);
+    let la = load_image(&pair.after.path, run.max_megapixels);
+    let (b, a) = match (lb, la) {
+        (Ok(b), Ok(a)) => (b, a),
+        (lb, la) => {
+            // Report each side as `analyze` would: the one that loaded is analysed, the other carries its error.
+            let side = |r: Result<crate::load::LoadedImage, crate::load::LoadError>,
+                        disp: &str|
+             -> (ImageReport, Option<String>) {
+                match r {
+                    Ok(l) => (
+                        analyze(&l.rgb, &run.analysis).into_report(disp.to_string()),
+                        None,
+                    ),
+                    Err(e) => {
+                        let msg = e.message.clone();
+                        (
+                            ImageReport::failed(
+                                disp.to_string(),
+                                e.message,
+                                e.size,
+                                run.analysis.px_per_mm,
+                            ),
+                            Some(msg),
+                        )
+                    }
+                }
+            };
+            let (rb, eb) = side(lb, &pair.before.display);
+            let (ra, ea) = side(la, &pair.after.display);
+            let msg = match (eb, ea) {
+                (Some(e), None) => format!("before photo: {e}"),
+                (None, Some(e)) => format!("after photo: {e}"),
+                (Some(e1), Some(e2)) => format!("before photo: {e1}; after photo: {e2}"),
+                (None, None) => "could not load the photos".into(),
+            };
+            return failed_pair(pair.id.clone(), rb, ra, msg);
+        }
+    };
+    // A bug in the comparison must cost one pair, not the batch.
+    let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        compare_images(
+            pair.id.clone(),
+            pair.before.display.clone(),
+            &b.rgb,
+            pair.after.display.clone(),
+            &a.rgb,
+            opts,
+        )
+    }));
+    let (mut report, images) = match result {
+        Ok(r) => r,
+        Err(_) => {
+            let fb = ImageReport::failed(
+                pair.before.display.clone(),
+                "not analysed".into(),
+                Some(b.rgb.dimensions()),
+                opts.px_per_mm,
+            );
+            let fa = ImageReport::failed(
+                pair.after.display.clone(),
+                "not analysed".into(),
+                Some(a.rgb.dimensions()),
+                opts.px_per_mm,
+            );
+            return failed_pair(
+                pair.id.clone(),
+                fb,
+                fa,
+                "internal error while comparing this pair (please report it)".into(),
+            );
+        }
+    };
+    if let Some(dir) = &run.overlay_dir {
+        let path = dir.join(overlay_file_name(&pair.id));
+        let written = encode_png(&render_overlay(&report, &images))
+            .and_then(|bytes| write_atomic(&path, &bytes));
+        if let Err(e) = written {
+            report.reasons.push(format!(
+                "overlay not written: {}",
+                crate::report::one_line(&format!("{e:#}"))
+            ));
+        }
+    }
+    report
+}
+
 /// Runs `scarscope compare`; returns the process exit code (0 all ok, 1 some pairs failed, 2 nothing to compare).
 pub fn run(args: &CompareArgs) -> anyhow::Result<i32> {
-    let _ = args;
-    anyhow::bail!("compare is not implemented yet")
+    let common = &args.common;
+    let run_opts = RunOptions::from_args(common)?;
+    let (pairs, mode) = pairing(args)?;
+    let pool = thread_pool(common.jobs)?;
+    if !common.quiet {
+        for w in &pairs.warnings {
+            eprintln!("scarscope: warning: {w}");
+        }
+        for u in &pairs.unpaired_before {
+            eprintln!("scarscope: warning: unpaired before photo: {u}");
+        }
+        for u in &pairs.unpaired_after {
+            eprintln!("scarscope: warning: unpaired after photo: {u}");
+        }
+    }
+    if pairs.pairs.is_empty() {
+        let n = pairs.unpaired_before.len() + pairs.unpaired_after.len();
+        return Err(UsageError(format!(
+            "nothing to compare: no before/after pairs found ({n} unpaired photos)"
+        ))
+        .into());
+    }
+    let compare = CompareProfile::default();
+    let opts = CompareOptions {
+        px_per_mm: run_opts.analysis.px_per_mm,
+        profile: Arc::clone(&run_opts.analysis.profile),
+        compare: compare.clone(),
+    };
+    let settings = CompareSettings {
+        px_per_mm: run_opts.analysis.px_per_mm,
+        max_megapixels: run_opts.max_megapixels,
+        profile: run_opts.analysis.profile.name.clone(),
+        pairing: mode.to_string(),
+        thresholds: compare.verdict.clone(),
+    };
+    let bar = progress(pairs.pairs.len(), common.quiet);
+    let mut reports: Vec<PairReport> = Vec::with_capacity(pairs.pairs.len());
+    run_ordered(
+        &pool,
+        &pairs.pairs,
+        |p| compare_input(p, &run_opts, &opts),
+        |r: PairReport| -> Result<(), ()> {
+            bar.inc();
+            reports.push(r);
+            Ok(())
+        },
+    )
+    .map_err(|()| anyhow::anyhow!("comparison stopped"))?;
+    bar.finish();
+    let batch = batch_summary(
+        &reports,
+        pairs.unpaired_before,
+        pairs.unpaired_after,
+        pairs.skipped_non_image,
+    );
+    let failed = batch.failed;
+    let total = batch.pairs;
+    let report = document(settings, reports, batch);
+    let mut out = AtomicOutput::create(common.output.as_deref())?;
+    write_report(&mut out, common.format(), &report).context("cannot write output")?;
+    out.commit()?;
+    if !common.quiet && failed > 0 {
+        eprintln!("scarscope: {failed} of {total} pairs could not be compared (see their \"error\" field)");
+    }
+    Ok(if failed > 0 {
+        EXIT_SOME_FAILED
+    } else {
+        EXIT_OK
+    })
 }

@@ -1,0 +1,354 @@
+//! Changes before → after over the shared area, and the pair verdict.
+//!
+//! Measures (each `{before, after, delta, percent}`):
+//! - `scar_count`: scars (atrophic + raised regions) inside the shared area; `count_<subtype>` per subtype
+//!   (all nine, active acne and flat marks included).
+//! - `scar_area`: summed scar area, mm² when `--px-per-mm` is known, else px² of the *before* frame (after-photo
+//!   areas are divided by the registration scale²).
+//! - `depth_proxy_total` / `depth_proxy_mean`: sum / mean of `|depth_proxy|` over the scars: the relief magnitude
+//!   (the contract's sign says depressed or raised; a smaller magnitude is flatter skin either way).
+//! - `roughness`: the texture roughness (`roughness_rq`, else another `roughness*` texture key) of each photo.
+//! - `redness`: the texture `redness` if reported, else the mean region Δa* (`delta_a`, CIELAB, domain.md §4)
+//!   over the shared regions.
+//! - `goodman_baron_quantitative`: the per-photo estimate (domain.md §2).
+//! - `relief_index`: `sqrt(Σ E_odd / pore²)` over the places of all matched and lone regions, measured on
+//!   the aligned pair (see [`super::relief`]); `relief_ratio`: the median over those places of the per-place
+//!   after/before ratio, reported as `before = 1`, `after = ratio` (so `percent` is the median change).
+//!
+//! Repeat-photo noise, measured with `tests/compare_verdict.rs` renders: the same scene photographed twice
+//! (new light azimuth, elevation within ±5°, exposure ×0.85–1.2, new sensor noise, shift/rotation/scale up to
+//! ±4.5 px / ±3° / ±3 %). Over 15 such pairs with lesions found, `relief_index` moved −6 … +27 % before the
+//! region set was widened to all regions and −0.2 … +16 % after (the verdict test prints the spread on every
+//! run). In the same pairs the analysis' `depth_proxy_total` moved −64 … +60 % and `scar_count` by up to 3
+//! (5 → 2), and it even fell when the scars were made deeper; so the relief index is the depth sign, the count
+//! only informs, and Goodman & Baron (which moved ≤ 3 points) only vetoes beyond its ~4-point noise.
+//!
+//! Verdict: `improved` / `worse` only when the relief index changes by more than the repeat-photo noise
+//! threshold of [`VerdictThresholds`] (falling back to `depth_proxy_total` and `scar_count` when no relief
+//! could be measured) and no Goodman & Baron change beyond its noise points the other way; otherwise
+//! `no_clear_change`.
+//! A Goodman & Baron move under ~4 points is noise (domain.md §2), so it only supports or contradicts.
+
+use std::collections::BTreeMap;
+
+use crate::report::{num, ImageReport, Region, Subtype};
+
+use super::profile::VerdictThresholds;
+use super::report::{Change, ChangeVerdict};
+
+/// A `{before, after, delta, percent}` entry from two optional values.
+pub fn change(before: Option<f64>, after: Option<f64>) -> Change {
+    let before = before.filter(|v| v.is_finite());
+    let after = after.filter(|v| v.is_finite());
+    let delta = match (before, after) {
+        (Some(b), Some(a)) => Some(a - b),
+        _ => None,
+    };
+    let percent = match (before, delta) {
+        (Some(b), Some(d)) if b != 0.0 => Some(100.0 * d / b),
+        _ => None,
+    };
+    Change {
+        before: before.and_then(num),
+        after: after.and_then(num),
+        delta: delta.and_then(num),
+        percent: percent.and_then(num),
+    }
+}
+
+/// The measures of one photo over its shared regions.
+struct Measures {
+    values: BTreeMap<String, Option<f64>>,
+}
+
+fn texture_value(img: &ImageReport, keys: &[&str], prefix: &str) -> Option<f64> {
+    for k in keys {
+        if let Some(Some(v)) = img.texture.get(*k) {
+            return Some(*v);
+        }
+    }
+    img.texture
+        .iter()
+        .find(|(k, v)| k.starts_with(prefix) && v.is_some())
+        .and_then(|(_, v)| *v)
+}
+
+/// Measures of one photo: `area_factor` converts its px² to the reported unit (before-frame px² or mm²).
+fn measures(img: &ImageReport, regions: &[&Region], area_factor: f64) -> Measures {
+    let mut values = BTreeMap::new();
+    let scars: Vec<&&Region> = regions.iter().filter(|r| r.subtype.is_scar()).collect();
+    values.insert("scar_count".to_string(), Some(scars.len() as f64));
+    for s in Subtype::ALL {
+        let n = regions.iter().filter(|r| r.subtype == s).count();
+        values.insert(format!("count_{}", s.as_str()), Some(n as f64));
+    }
+    values.insert(
+        "scar_area".into(),
+        Some(scars.iter().map(|r| r.area_px).sum::<f64>() * area_factor),
+    );
+    let total: f64 = scars.iter().map(|r| r.depth_proxy.abs()).sum();
+    values.insert("depth_proxy_total".into(), Some(total));
+    values.insert(
+        "depth_proxy_mean".into(),
+        if scars.is_empty() {
+            None
+        } else {
+            Some(total / scars.len() as f64)
+        },
+    );
+    values.insert(
+        "roughness".into(),
+        texture_value(img, &["roughness_rq", "roughness"], "roughness"),
+    );
+    let region_redness = {
+        let v: Vec<f64> = regions
+            .iter()
+            .filter_map(|r| r.features.get("delta_a").copied().flatten())
+            .collect();
+        if v.is_empty() {
+            None
+        } else {
+            Some(v.iter().sum::<f64>() / v.len() as f64)
+        }
+    };
+    values.insert(
+        "redness".into(),
+        texture_value(img, &["redness"], "redness_").or(region_redness),
+    );
+    values.insert(
+        "goodman_baron_quantitative".into(),
+        img.summary
+            .as_ref()
+            .and_then(|s| s.goodman_baron_quantitative),
+    );
+    Measures { values }
+}
+
+/// All changes of a pair; `after_area_factor` is `1 / scale²` (times `1 / px_per_mm²` when known).
+pub fn changes(
+    before: &ImageReport,
+    after: &ImageReport,
+    shared_b: &[usize],
+    shared_a: &[usize],
+    before_area_factor: f64,
+    after_area_factor: f64,
+) -> BTreeMap<String, Change> {
+    let rb: Vec<&Region> = shared_b.iter().map(|&i| &before.regions[i]).collect();
+    let ra: Vec<&Region> = shared_a.iter().map(|&j| &after.regions[j]).collect();
+    let mb = measures(before, &rb, before_area_factor);
+    let ma = measures(after, &ra, after_area_factor);
+    mb.values
+        .iter()
+        .map(|(k, vb)| (k.clone(), change(*vb, ma.values.get(k).copied().flatten())))
+        .collect()
+}
+
+/// The verdict and its plain reasons, from the changes and the noise thresholds.
+pub fn verdict(
+    ch: &BTreeMap<String, Change>,
+    t: &VerdictThresholds,
+) -> (ChangeVerdict, Vec<String>) {
+    let mut better = Vec::new();
+    let mut worse = Vec::new();
+    let mut noise = Vec::new();
+    let get = |k: &str| ch.get(k);
+    // The depth sign: the median relief ratio over the scar places when it could be measured (light-
+    // independent, same places in both photos), else the analysis' total depth proxy.
+    let relief =
+        get("relief_index").filter(|c| c.before.is_some_and(|b| b > 0.0) && c.after.is_some());
+    let (depth_key, depth_name, depth_thr) = match relief {
+        Some(_) => (
+            "relief_index",
+            "relief index at the lesion places",
+            t.relief_relative,
+        ),
+        None => (
+            "depth_proxy_total",
+            "total scar depth proxy",
+            t.depth_total_relative,
+        ),
+    };
+    if let Some(c) = get(depth_key) {
+        if let (Some(b), Some(a)) = (c.before, c.after) {
+            let rel = (a - b) / b.max(1e-9);
+            let msg = format!(
+                "{depth_name} {:.3} → {:.3} ({:+.0} %; repeat-photo noise stays within ±{:.0} %)",
+                b,
+                a,
+                100.0 * rel,
+                100.0 * depth_thr
+            );
+            if b <= 0.0 && a <= 0.0 {
+                noise.push("no scar relief in either photo".to_string());
+            } else if rel <= -depth_thr {
+                better.push(msg);
+            } else if rel >= depth_thr {
+                worse.push(msg);
+            } else {
+                noise.push(msg);
+            }
+        }
+    }
+    // The scar count is a sign of its own only when no relief ratio could be measured: between repeat photos
+    // of one scene the detected count moved by up to 3 (and it even fell when the scars were made deeper),
+    // so next to the relief ratio it is reported but neither decides nor vetoes.
+    if let Some(c) = get("scar_count") {
+        if let (Some(b), Some(a)) = (c.before, c.after) {
+            let need = (t.count_relative * b).max(t.count_absolute);
+            let msg = format!(
+                "scar count {} → {} (change needed beyond noise: {:.0})",
+                b, a, need
+            );
+            let decides = relief.is_none();
+            if a - b <= -need && decides {
+                better.push(msg);
+            } else if a - b >= need && decides {
+                worse.push(msg);
+            } else if decides {
+                noise.push(msg);
+            } else {
+                noise.push(format!(
+                    "{msg}; the count is unreliable between photos, the relief ratio decides"
+                ));
+            }
+        }
+    }
+    let mut gb_against = |better: &Vec<String>, worse: &Vec<String>| -> Option<(bool, String)> {
+        let c = get("goodman_baron_quantitative")?;
+        let d = c.delta?;
+        let msg = format!(
+            "Goodman & Baron quantitative estimate {} → {} ({:+.0} points; under ~{:.0} points is noise, domain.md §2)",
+            c.before.unwrap_or(0.0),
+            c.after.unwrap_or(0.0),
+            d,
+            t.goodman_baron_points
+        );
+        if d.abs() < t.goodman_baron_points {
+            noise.push(msg);
+            None
+        } else if d < 0.0 {
+            Some((!worse.is_empty(), msg))
+        } else {
+            Some((!better.is_empty(), msg))
+        }
+    };
+    let gb = gb_against(&better, &worse);
+    let gb_improves = ch
+        .get("goodman_baron_quantitative")
+        .and_then(|c| c.delta)
+        .is_some_and(|d| d < 0.0);
+    let mut reasons = Vec::new();
+    let verdict = match (better.is_empty(), worse.is_empty()) {
+        (false, true) if !matches!(gb, Some((true, _))) => {
+            reasons.extend(better.iter().map(|m| format!("better: {m}")));
+            if let Some((_, m)) = &gb {
+                reasons.push(format!("agrees: {m}"));
+            }
+            ChangeVerdict::Improved
+        }
+        (true, false) if !matches!(gb, Some((true, _))) => {
+            reasons.extend(worse.iter().map(|m| format!("worse: {m}")));
+            if let Some((_, m)) = &gb {
+                reasons.push(format!("agrees: {m}"));
+            }
+            ChangeVerdict::Worse
+        }
+        (true, true) => {
+            reasons.push("no measure changed by more than repeat-photo noise".to_string());
+            if let Some((_, m)) = &gb {
+                reasons.push(format!(
+                    "{} on its own, but depth and count do not confirm it: {m}",
+                    if gb_improves {
+                        "the score improved"
+                    } else {
+                        "the score worsened"
+                    }
+                ));
+            }
+            ChangeVerdict::NoClearChange
+        }
+        _ => {
+            reasons.push("the measures disagree, so no clear change is claimed".to_string());
+            reasons.extend(better.iter().map(|m| format!("better: {m}")));
+            reasons.extend(worse.iter().map(|m| format!("worse: {m}")));
+            if let Some((_, m)) = &gb {
+                reasons.push(format!(
+                    "{}: {m}",
+                    if gb_improves { "better" } else { "worse" }
+                ));
+            }
+            ChangeVerdict::NoClearChange
+        }
+    };
+    reasons.extend(noise.iter().map(|m| format!("within noise: {m}")));
+    (verdict, reasons)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn ch(pairs: &[(&str, f64, f64)]) -> BTreeMap<String, Change> {
+        pairs
+            .iter()
+            .map(|(k, b, a)| (k.to_string(), change(Some(*b), Some(*a))))
+            .collect()
+    }
+
+    #[test]
+    fn percent_is_null_when_before_is_zero() {
+        let c = change(Some(0.0), Some(3.0));
+        assert_eq!(c.delta, Some(3.0));
+        assert_eq!(c.percent, None);
+        let c = change(Some(4.0), Some(3.0));
+        assert_eq!(c.percent, Some(-25.0));
+    }
+
+    #[test]
+    fn verdict_needs_change_beyond_noise() {
+        let t = VerdictThresholds::default();
+        let (v, _) = verdict(
+            &ch(&[("depth_proxy_total", 1.0, 0.5), ("scar_count", 10.0, 8.0)]),
+            &t,
+        );
+        assert_eq!(v, ChangeVerdict::Improved);
+        let (v, _) = verdict(
+            &ch(&[("depth_proxy_total", 1.0, 1.6), ("scar_count", 10.0, 10.0)]),
+            &t,
+        );
+        assert_eq!(v, ChangeVerdict::Worse);
+        let (v, r) = verdict(
+            &ch(&[("depth_proxy_total", 1.0, 1.1), ("scar_count", 10.0, 11.0)]),
+            &t,
+        );
+        assert_eq!(v, ChangeVerdict::NoClearChange);
+        assert!(r.iter().any(|s| s.contains("within noise")));
+        // With a relief ratio, it decides and the count only informs.
+        let (v, _) = verdict(
+            &ch(&[("relief_index", 1.0, 0.6), ("scar_count", 10.0, 16.0)]),
+            &t,
+        );
+        assert_eq!(v, ChangeVerdict::Improved);
+        let (v, _) = verdict(
+            &ch(&[("relief_index", 1.0, 1.1), ("depth_proxy_total", 1.0, 0.3)]),
+            &t,
+        );
+        assert_eq!(v, ChangeVerdict::NoClearChange);
+        // Depth better but count clearly worse: disagreement is not a verdict.
+        let (v, _) = verdict(
+            &ch(&[("depth_proxy_total", 1.0, 0.5), ("scar_count", 10.0, 16.0)]),
+            &t,
+        );
+        assert_eq!(v, ChangeVerdict::NoClearChange);
+        // A Goodman & Baron move of 3 points alone is noise (domain.md §2).
+        let (v, _) = verdict(
+            &ch(&[
+                ("depth_proxy_total", 1.0, 1.0),
+                ("scar_count", 10.0, 10.0),
+                ("goodman_baron_quantitative", 12.0, 9.0),
+            ]),
+            &t,
+        );
+        assert_eq!(v, ChangeVerdict::NoClearChange);
+    }
+}

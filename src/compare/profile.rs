@@ -1,0 +1,104 @@
+//! `CompareProfile`: every threshold of `scarscope compare`, with where it comes from.
+//!
+//! Serde + `Default` so the lead can fold it into the TOML rule profile as a `[compare]` table.
+
+use serde::{Deserialize, Serialize};
+
+use super::registration::RegistrationParams;
+
+/// All tunables of the before/after comparison.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
+#[serde(deny_unknown_fields, default)]
+pub struct CompareProfile {
+    /// Registration search range and acceptance.
+    pub registration: RegistrationParams,
+    /// Exposure / white-balance matching.
+    pub normalisation: NormalisationParams,
+    /// Pairing of regions between the photos.
+    pub matching: MatchingParams,
+    /// When a change counts as real rather than repeat-photo noise.
+    pub verdict: VerdictThresholds,
+}
+
+/// Tunables of photometric normalisation.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct NormalisationParams {
+    /// Channel values at or below this are treated as clipped shadows and not used.
+    pub clip_low: u8,
+    /// Channel values at or above this are treated as clipped highlights (glare) and not used.
+    pub clip_high: u8,
+    /// Largest per-channel gain applied either way (a bigger mismatch is reported, not corrected further).
+    pub max_gain: f64,
+}
+
+impl Default for NormalisationParams {
+    fn default() -> Self {
+        NormalisationParams {
+            clip_low: 8,
+            clip_high: 247,
+            max_gain: 4.0,
+        }
+    }
+}
+
+/// Tunables of region matching.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct MatchingParams {
+    /// Two regions pair up when their centres (after mapping) are closer than this × the larger diameter.
+    pub radius_factor: f64,
+    /// Smallest matching radius, px of the after photo (registration error is ~1 px; detection jitter more).
+    pub min_radius_px: f64,
+    /// A region's depth proxy must change by at least this share of its before value to be improved/worse.
+    pub region_relative_change: f64,
+    /// … and by at least this much in absolute terms (depth proxies of flat marks hover near zero).
+    pub region_absolute_change: f64,
+    /// Regions whose centre lies closer than this to the edge of the shared area are left out (half-visible).
+    pub edge_margin_px: f64,
+}
+
+impl Default for MatchingParams {
+    fn default() -> Self {
+        MatchingParams {
+            radius_factor: 0.75,
+            min_radius_px: 6.0,
+            region_relative_change: 0.3,
+            region_absolute_change: 0.05,
+            edge_margin_px: 4.0,
+        }
+    }
+}
+
+/// Thresholds of the pair verdict, set from the measured repeat-photo noise (see `noise` in the tests and the
+/// module doc of [`super::changes`]).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
+#[serde(deny_unknown_fields, default)]
+pub struct VerdictThresholds {
+    /// Relative change of the relief index (see `relief`) that exceeds repeat-photo noise.
+    pub relief_relative: f64,
+    /// Relative change of the total depth proxy (e.g. 0.25 = 25 %) that exceeds repeat-photo noise.
+    pub depth_total_relative: f64,
+    /// Change of the scar count that exceeds noise, as a share of the before count …
+    pub count_relative: f64,
+    /// … and at least this many scars.
+    pub count_absolute: f64,
+    /// Change of the Goodman & Baron quantitative estimate that exceeds noise (domain.md §2: raters agree
+    /// within 4 points on 19 of 21 photos, so less than ~4 points is noise).
+    pub goodman_baron_points: f64,
+}
+
+impl Default for VerdictThresholds {
+    fn default() -> Self {
+        VerdictThresholds {
+            // Repeat-photo noise of the relief index: −0.2 … +16 % over re-lit, re-exposed, re-warped
+            // renders of one scene (see `changes`); 20 % sits just outside it.
+            relief_relative: 0.2,
+            depth_total_relative: 0.25,
+            // Scar counts from single-photo detection moved by up to 3 (5 → 2, −60 %) between repeat photos.
+            count_relative: 0.5,
+            count_absolute: 4.0,
+            goodman_baron_points: 4.0,
+        }
+    }
+}

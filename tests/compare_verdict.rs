@@ -1,0 +1,163 @@
+//! Verdicts on rendered before/after pairs with known truth: the same lesions with relief × 0.5 / 1.0 / 1.5,
+//! a new light azimuth (elevation within ±5°), another exposure, warped by up to ±10° and ±10 %.
+//!
+//! Also the repeat-photo noise measurement behind the thresholds of `CompareProfile::verdict`: the same scene
+//! photographed twice must say `no_clear_change`.
+
+use rayon::prelude::*;
+use scarscope::compare::pipeline::{compare_images, CompareOptions};
+use scarscope::compare::report::{ChangeVerdict, PairReport};
+use scarscope::compare::synth::SplitMix64;
+use scarscope::render::{random_scene, render_pair, Mix, PairTruth, SceneParams};
+
+const SCENES: u64 = 8;
+
+/// One rendered and compared pair of scene `seed` with relief × `depth`.
+fn run(seed: u64, depth: f64, big_warp: bool) -> (PairReport, PairTruth) {
+    let mix = [Mix::IcePick, Mix::Boxcar, Mix::Rolling][seed as usize % 3];
+    let scene = random_scene(&SceneParams {
+        seed: 1000 + seed,
+        width: 640,
+        height: 480,
+        mix,
+        ..SceneParams::default()
+    });
+    let mut rng = SplitMix64(seed * 77 + 5);
+    let azimuth = rng.range(0.0, 360.0);
+    let elevation = scene.light.elevation_deg + rng.range(-5.0, 5.0);
+    let gain = rng.range(0.85, 1.2);
+    let w = if big_warp { 1.0 } else { 0.3 };
+    let rot = w * rng.range(-10.0, 10.0);
+    let scale = 1.0 + w * rng.range(-0.1, 0.1);
+    let shift = (w * rng.range(-15.0, 15.0), w * rng.range(-15.0, 15.0));
+    let (b, a, truth) = render_pair(&scene, depth, (azimuth, elevation), gain, rot, scale, shift);
+    let opts = CompareOptions {
+        px_per_mm: Some(scene.px_per_mm),
+        ..Default::default()
+    };
+    let (p, _) = compare_images(
+        format!("{seed}"),
+        "before".into(),
+        &b,
+        "after".into(),
+        &a,
+        &opts,
+    );
+    (p, truth)
+}
+
+fn relief_ratio(p: &PairReport) -> Option<f64> {
+    p.changes
+        .get("relief_index")
+        .and_then(|c| match (c.before, c.after) {
+            (Some(b), Some(a)) if b > 0.0 => Some(a / b),
+            _ => None,
+        })
+}
+
+#[test]
+fn verdicts_follow_the_true_depth_factor_and_registration_is_accurate() {
+    let jobs: Vec<(u64, f64)> = (1..=SCENES)
+        .flat_map(|s| [0.5, 1.0, 1.5].map(|d| (s, d)))
+        .collect();
+    let results: Vec<(u64, f64, PairReport, PairTruth)> = jobs
+        .par_iter()
+        .map(|&(s, d)| {
+            let (p, t) = run(s, d, true);
+            (s, d, p, t)
+        })
+        .collect();
+    let mut right = 0;
+    let mut ranked = 0;
+    for (s, d, p, t) in &results {
+        let expected = match *d {
+            x if x < 1.0 => ChangeVerdict::Improved,
+            x if x > 1.0 => ChangeVerdict::Worse,
+            _ => ChangeVerdict::NoClearChange,
+        };
+        let reg = p.registration.as_ref().expect("registration reported");
+        eprintln!(
+            "scene {s} depth ×{d}: verdict {:?} (relief ratio {:?}, depth proxy total {:?}) | rot {:?} vs {:.2}, shift {:?} vs {:?}",
+            p.verdict.map(|v| v.as_str()),
+            relief_ratio(p),
+            p.changes.get("depth_proxy_total").and_then(|c| c.percent),
+            reg.rotation_deg,
+            t.transform.rotation_deg,
+            reg.shift_px,
+            t.transform.shift_px
+        );
+        assert_eq!(
+            p.status,
+            scarscope::report::Status::Ok,
+            "scene {s} ×{d}: {:?}",
+            p.error
+        );
+        let rot = reg.rotation_deg.expect("rotation");
+        assert!(
+            (rot - t.transform.rotation_deg).abs() < 1.0,
+            "scene {s} ×{d}: rotation {rot}"
+        );
+        for k in 0..2 {
+            let e = reg.shift_px[k].expect("shift") - t.transform.shift_px[k];
+            assert!(e.abs() < 2.0, "scene {s} ×{d}: shift error {e}");
+        }
+        if p.verdict == Some(expected) {
+            right += 1;
+        }
+    }
+    for s in 1..=SCENES {
+        let r: Vec<Option<f64>> = results
+            .iter()
+            .filter(|x| x.0 == s)
+            .map(|x| relief_ratio(&x.2))
+            .collect();
+        if let [Some(a), Some(b), Some(c)] = r[..] {
+            if a < b && b < c {
+                ranked += 1;
+            }
+        }
+    }
+    let n = results.len();
+    eprintln!("verdicts right: {right}/{n}; scenes ranked in the order of the true factors: {ranked}/{SCENES}");
+    assert!(
+        right * 10 >= n * 9,
+        "verdicts right for {right} of {n} pairs (need ≥ 90 %)"
+    );
+    assert!(
+        ranked * 10 >= SCENES as usize * 9,
+        "relief change ranks {ranked} of {SCENES} scenes correctly"
+    );
+}
+
+#[test]
+fn the_same_scene_photographed_twice_shows_no_clear_change() {
+    // Repeat-photo noise: relief × 1.0, new light azimuth, exposure, sensor noise and a small warp.
+    let results: Vec<PairReport> = (1..=SCENES)
+        .into_par_iter()
+        .map(|s| run(100 + s, 1.0, false).0)
+        .collect();
+    let mut spread: Vec<f64> = results
+        .iter()
+        .filter_map(relief_ratio)
+        .map(|r| 100.0 * (r - 1.0))
+        .collect();
+    spread.sort_by(f64::total_cmp);
+    eprintln!("repeat-photo relief ratio change, %: {spread:.1?}");
+    let calm = results
+        .iter()
+        .filter(|p| p.verdict == Some(ChangeVerdict::NoClearChange))
+        .count();
+    for p in &results {
+        eprintln!(
+            "scene {}: {:?} {:?}",
+            p.id,
+            p.verdict.map(|v| v.as_str()),
+            p.reasons.first()
+        );
+    }
+    assert!(
+        calm * 10 >= results.len() * 9,
+        "only {calm} of {} repeat photos said no_clear_change",
+        results.len()
+    );
+}

@@ -23,7 +23,7 @@ fn bench(c: &mut Criterion) {
         ..SceneParams::default()
     };
     let rgb = render_raw(&random_scene(&params)).rgb;
-    let jpeg = encode_jpeg(&rgb, 90);
+    let jpeg = encode_jpeg(&rgb, 90).expect("a 12 MP frame fits in a JPEG");
     let decoded = image::load_from_memory_with_format(&jpeg, image::ImageFormat::Jpeg)
         .expect("the encoder's own JPEG decodes")
         .to_rgb8();

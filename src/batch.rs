@@ -229,7 +229,19 @@ pub fn analyze_input(input: &Input, opts: &RunOptions) -> ImageReport {
             );
         }
     };
-    analysis.into_report(input.display.clone())
+    // Draw before the analysis is consumed by the report; a failed overlay must not lose the analysis,
+    // so it becomes a note on the image.
+    let overlay_failure = opts.overlay_dir.as_ref().and_then(|dir| {
+        let img = crate::overlay::draw_overlay(&loaded.rgb, &analysis, &input.display);
+        crate::overlay::write_png_atomic(&img, &dir.join(overlay_file_name(&input.display)))
+            .err()
+            .map(|e| format!("overlay not written: {e:#}"))
+    });
+    let mut report = analysis.into_report(input.display.clone());
+    if let (Some(note), Some(q)) = (overlay_failure, report.quality.as_mut()) {
+        q.notes.push(note);
+    }
+    report
 }
 
 /// Runs `scarscope analyze` on `paths`; returns the exit code.

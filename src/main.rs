@@ -31,8 +31,12 @@ enum Command {
     Render(scarscope::render::command::RenderArgs),
     /// Render scenes with known truth, analyse them and print accuracy scores.
     Evaluate(scarscope::evaluate::EvaluateArgs),
-    /// Print the JSON Schema of the `analyze --format json` report.
-    Schema,
+    /// Print the JSON Schema of the `analyze --format json` report (or of `compare` with --compare).
+    Schema {
+        /// The schema of the `compare --format json` report instead.
+        #[arg(long)]
+        compare: bool,
+    },
 }
 
 /// Arguments of `scarscope analyze`.
@@ -53,8 +57,13 @@ fn main() -> ExitCode {
         Command::Texture(a) => run_printing(|out| scarscope::texture::command::run(&a, out)),
         Command::Render(a) => scarscope::render::command::run(&a).map(|()| 0),
         Command::Evaluate(a) => run_printing(|out| scarscope::evaluate::run(&a, out)),
-        Command::Schema => run_printing(|out| {
-            writeln!(out, "{}", scarscope::report::schema_json())?;
+        Command::Schema { compare } => run_printing(|out| {
+            let schema = if compare {
+                scarscope::compare::schema_json()
+            } else {
+                scarscope::report::schema_json()
+            };
+            writeln!(out, "{schema}")?;
             Ok(())
         }),
     };

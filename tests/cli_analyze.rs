@@ -390,3 +390,26 @@ fn schema_is_valid_and_output_validates_against_it() {
     let broken = serde_json::json!({"schema_version": 1});
     assert!(!validator.is_valid(&broken), "the schema really constrains");
 }
+
+#[test]
+fn overlay_writes_one_png_per_analysed_image() {
+    let dir = mixed_folder();
+    let out_dir = tempfile::tempdir().expect("tempdir");
+    let ov = out_dir.path().join("overlays");
+    let out = scarscope()
+        .args(["analyze", "--quiet", "--format", "jsonl", "--overlay"])
+        .arg(&ov)
+        .arg(dir.path())
+        .output()
+        .expect("run");
+    assert_eq!(out.status.code(), Some(1));
+    let pngs: Vec<PathBuf> = std::fs::read_dir(&ov)
+        .expect("overlay folder")
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .collect();
+    assert_eq!(pngs.len(), 4, "one per image analysed: {pngs:?}");
+    for p in pngs {
+        let img = image::open(&p).expect("a PNG");
+        assert!(img.width() >= 64);
+    }
+}

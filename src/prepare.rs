@@ -527,7 +527,8 @@ fn skin_mask(
             seeded += 1;
         }
     }
-    if seeded < n / 20 {
+    let fallback = seeded < n / 20;
+    if fallback {
         // The fixed rules miss this tone or light: seed from every chromatic pixel instead.
         hist.iter_mut().for_each(|v| *v = 0);
         for i in 0..n {
@@ -558,6 +559,15 @@ fn skin_mask(
     let (a0, b0) = (best.1 as f32 + LO + 0.5, best.2 as f32 + LO + 0.5);
     let hue = b0.atan2(a0).to_degrees();
     if !(-15.0..=100.0).contains(&hue) {
+        if fallback {
+            // Neither the fixed rules nor the dominant colour say skin: the picture is mostly something
+            // else (background, cloth), and adopting that colour as "skin" would invent lesions on it.
+            notes.push(
+                "little skin found: the dominant colour is not a skin hue and few pixels pass the skin rules"
+                    .to_string(),
+            );
+            return (vec![false; n], None, notes);
+        }
         notes.push(
             "the dominant colour is not a usual skin hue (colour cast or little skin)".to_string(),
         );

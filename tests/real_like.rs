@@ -1,0 +1,211 @@
+//! Inputs like the real photos of `photos.md`: small web crops without a scale, JPEG, watermarks, redaction
+//! boxes and borders; photos with little skin; and degenerate sizes. The analysis must give a sensible answer,
+//! never a crash or an empty report.
+
+use std::sync::Arc;
+
+use image::{imageops, Rgb, RgbImage};
+use scarscope::analyze::{analyze, AnalysisOptions};
+use scarscope::profile::Profile;
+use scarscope::render::{jpeg_roundtrip, random_scene, render, Mix, SceneParams, SkinTone};
+use scarscope::report::{Dominant, Verdict};
+
+fn opts() -> AnalysisOptions {
+    AnalysisOptions {
+        px_per_mm: None,
+        profile: Arc::new(Profile::builtin()),
+    }
+}
+
+/// Blocky capital letters of a watermark ("BEFORE"), drawn as filled rectangles.
+fn draw_watermark(img: &mut RgbImage, x0: u32, y0: u32, cell: u32, colour: Rgb<u8>) {
+    // 3×5 glyphs of B, E, F, O, R, E: one row of bits per line, most significant bit on the left.
+    const GLYPHS: [[u8; 5]; 6] = [
+        [0b110, 0b101, 0b110, 0b101, 0b110],
+        [0b111, 0b100, 0b110, 0b100, 0b111],
+        [0b111, 0b100, 0b110, 0b100, 0b100],
+        [0b111, 0b101, 0b101, 0b101, 0b111],
+        [0b110, 0b101, 0b110, 0b101, 0b101],
+        [0b111, 0b100, 0b110, 0b100, 0b111],
+    ];
+    for (g, glyph) in GLYPHS.iter().enumerate() {
+        for (row, bits) in glyph.iter().enumerate() {
+            for col in 0..3 {
+                if bits & (0b100 >> col) != 0 {
+                    let x = x0 + (g as u32 * 4 + col) * cell;
+                    let y = y0 + row as u32 * cell;
+                    fill(img, x, y, cell, cell, colour);
+                }
+            }
+        }
+    }
+}
+
+fn fill(img: &mut RgbImage, x: u32, y: u32, w: u32, h: u32, c: Rgb<u8>) {
+    for yy in y..(y + h).min(img.height()) {
+        for xx in x..(x + w).min(img.width()) {
+            img.put_pixel(xx, yy, c);
+        }
+    }
+}
+
+/// A rendered scene made to look like a web crop: downscaled to `side` px, a white border, a "BEFORE"
+/// watermark, a black redaction bar, and JPEG at quality 70.
+fn web_crop(
+    mix: Mix,
+    tone: SkinTone,
+    seed: u64,
+    side: u32,
+) -> (RgbImage, scarscope::render::Truth) {
+    let params = SceneParams {
+        width: 900,
+        height: 900,
+        px_per_mm: 14.0,
+        seed,
+        mix,
+        tone: Some(tone),
+        ..SceneParams::default()
+    };
+    let scene = render(&random_scene(&params));
+    let mut img = imageops::resize(&scene.rgb, side, side, imageops::FilterType::Triangle);
+    let b = side / 40;
+    fill(&mut img, 0, 0, side, b, Rgb([255, 255, 255]));
+    fill(&mut img, 0, side - b, side, b, Rgb([255, 255, 255]));
+    fill(&mut img, 0, 0, b, side, Rgb([255, 255, 255]));
+    fill(&mut img, side - b, 0, b, side, Rgb([255, 255, 255]));
+    draw_watermark(
+        &mut img,
+        side / 20,
+        side / 14,
+        (side / 90).max(2),
+        Rgb([250, 250, 250]),
+    );
+    fill(
+        &mut img,
+        side * 2 / 3,
+        side * 7 / 8,
+        side / 4,
+        side / 14,
+        Rgb([0, 0, 0]),
+    );
+    (jpeg_roundtrip(&img, 70), scene.truth)
+}
+
+#[test]
+fn web_crops_without_scale_give_a_sensible_report() {
+    let cases = [
+        (Mix::Boxcar, SkinTone::Light, 11, 400),
+        (Mix::IcePick, SkinTone::Intermediate, 12, 520),
+        (Mix::Rolling, SkinTone::VeryLight, 13, 640),
+        (Mix::Raised, SkinTone::Brown, 14, 480),
+        (Mix::Active, SkinTone::Tan, 15, 640),
+        (Mix::Boxcar, SkinTone::Dark, 16, 320),
+    ];
+    let mut dominant_right = 0;
+    for (mix, tone, seed, side) in cases {
+        let (img, truth) = web_crop(mix, tone, seed, side);
+        let a = analyze(&img, &opts());
+        let what = format!("{mix:?} {tone:?} {side}px");
+        assert!(
+            a.quality.usable,
+            "{what}: a clean crop is usable: {:?}",
+            a.quality.notes
+        );
+        assert!(
+            a.quality.skin_fraction > 0.6,
+            "{what}: skin {}",
+            a.quality.skin_fraction
+        );
+        assert!(!a.regions.is_empty(), "{what}: lesions are found");
+        assert_ne!(a.microneedling.verdict, Verdict::Uncertain, "{what}");
+        assert!(!a.microneedling.cannot_assess.is_empty(), "{what}");
+        for r in &a.regions {
+            assert!(r.diameter_mm.is_none(), "{what}: no mm without a scale");
+            let inside = r.center[0] >= 0.0
+                && r.center[1] >= 0.0
+                && r.center[0] < img.width() as f64
+                && r.center[1] < img.height() as f64;
+            assert!(inside, "{what}: region {} at {:?}", r.id, r.center);
+            assert!(!r.reasons.is_empty() && (0.0..=1.0).contains(&r.confidence));
+        }
+        if a.summary.dominant == truth.expected.dominant {
+            dominant_right += 1;
+        }
+        if mix == Mix::Active {
+            assert!(
+                a.summary.active_inflammation,
+                "{what}: active acne is noticed"
+            );
+            assert_eq!(a.microneedling.verdict, Verdict::NotTypical, "{what}");
+        }
+    }
+    assert!(
+        dominant_right >= 5,
+        "dominant family right on {dominant_right} of 6 web-like crops"
+    );
+}
+
+#[test]
+fn a_photo_with_little_skin_is_uncertain() {
+    let params = SceneParams {
+        width: 300,
+        height: 300,
+        seed: 5,
+        mix: Mix::Boxcar,
+        ..SceneParams::default()
+    };
+    let patch = render(&random_scene(&params)).rgb;
+    // Mostly a blue-grey studio background and a white text box, with a small patch of skin.
+    let mut img = RgbImage::from_pixel(1000, 800, Rgb([70, 90, 120]));
+    fill(&mut img, 50, 600, 900, 150, Rgb([255, 255, 255]));
+    imageops::overlay(
+        &mut img,
+        &imageops::resize(&patch, 160, 160, imageops::FilterType::Triangle),
+        420,
+        300,
+    );
+    let a = analyze(&img, &opts());
+    assert!(
+        a.quality.skin_fraction < 0.1,
+        "skin {}",
+        a.quality.skin_fraction
+    );
+    assert!(!a.quality.usable);
+    assert_eq!(a.microneedling.verdict, Verdict::Uncertain);
+    assert!(!a.microneedling.reasons.is_empty());
+}
+
+#[test]
+fn degenerate_images_never_panic() {
+    let cases = [
+        RgbImage::from_pixel(1, 1, Rgb([200, 150, 130])),
+        RgbImage::from_pixel(3, 5000, Rgb([200, 150, 130])),
+        RgbImage::from_pixel(5000, 3, Rgb([200, 150, 130])),
+        RgbImage::from_pixel(64, 64, Rgb([0, 0, 0])),
+        RgbImage::from_pixel(64, 64, Rgb([255, 255, 255])),
+        RgbImage::from_pixel(300, 300, Rgb([200, 150, 130])),
+    ];
+    for img in cases {
+        let a = analyze(&img, &opts());
+        assert_eq!((a.width, a.height), img.dimensions());
+        if img.width() < 32 || img.height() < 32 {
+            assert_eq!(
+                a.microneedling.verdict,
+                Verdict::Uncertain,
+                "{:?}",
+                img.dimensions()
+            );
+        }
+        let plain_skin = img.dimensions() == (300, 300);
+        if plain_skin {
+            assert!(
+                a.regions.is_empty(),
+                "flawless skin has no lesions: {:?}",
+                a.regions.len()
+            );
+            assert_eq!(a.summary.dominant, Dominant::None);
+        }
+        let json = serde_json::to_string(&a.clone().into_report("x".into())).expect("serialises");
+        assert!(!json.contains("NaN"));
+    }
+}

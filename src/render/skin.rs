@@ -54,18 +54,15 @@ impl SkinTone {
 
     /// The band of an ITA° angle (domain.md §4 boundaries).
     pub fn from_ita(ita: f64) -> SkinTone {
-        if ita > 55.0 {
-            SkinTone::VeryLight
-        } else if ita > 41.0 {
-            SkinTone::Light
-        } else if ita > 28.0 {
-            SkinTone::Intermediate
-        } else if ita > 10.0 {
-            SkinTone::Tan
-        } else if ita > -30.0 {
-            SkinTone::Brown
-        } else {
-            SkinTone::Dark
+        // One definition of the band boundaries: the analysis's own (`colour::ItaBand`).
+        use crate::colour::ItaBand;
+        match ItaBand::from_ita(ita) {
+            ItaBand::VeryLight => SkinTone::VeryLight,
+            ItaBand::Light => SkinTone::Light,
+            ItaBand::Intermediate => SkinTone::Intermediate,
+            ItaBand::Tan => SkinTone::Tan,
+            ItaBand::Brown => SkinTone::Brown,
+            ItaBand::Dark => SkinTone::Dark,
         }
     }
 

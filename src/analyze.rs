@@ -300,14 +300,7 @@ fn empty(rgb: &RgbImage, ppm: Option<f64>, scale_source: ScaleSource, why: &str)
         microneedling,
         working_scale: 1.0,
         working_size: (0, 0),
-        light: LightEstimate {
-            toward: [0.0, 0.0],
-            azimuth_deg: 0.0,
-            confidence: 0.0,
-            pore_amplitude: 0.0,
-            blobs: 0,
-            moment_sum: [0.0, 0.0],
-        },
+        light: LightEstimate::none(),
         measured: Vec::new(),
     }
 }

@@ -7,7 +7,7 @@
 
 use std::collections::BTreeMap;
 use std::io::IsTerminal;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
 
 use anyhow::Context;
@@ -312,14 +312,6 @@ pub fn overlay_file_name(display_path: &str) -> String {
         })
         .collect();
     format!("{}.png", s.trim_start_matches(['.', '_']))
-}
-
-/// Writes bytes to `path` atomically (temporary file in the same folder, then rename).
-pub fn write_atomic(path: &Path, bytes: &[u8]) -> anyhow::Result<()> {
-    use std::io::Write;
-    let mut out = AtomicOutput::create(Some(path))?;
-    out.write_all(bytes)?;
-    out.commit()
 }
 
 #[cfg(test)]

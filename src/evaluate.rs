@@ -643,7 +643,7 @@ fn dump_scene(dir: &Path, index: usize, r: &RenderedScene, a: &Analysis) -> anyh
     let stem = format!("scene_{:04}", index + 1);
     crate::overlay::write_png_atomic(&r.rgb, &dir.join(format!("{stem}.png")))?;
     let json = serde_json::to_string_pretty(&r.truth).context("cannot serialise the truth")?;
-    crate::render::command::write_atomic(
+    crate::output::write_atomic(
         &dir.join(format!("{stem}.truth.json")),
         format!("{json}\n").as_bytes(),
     )?;

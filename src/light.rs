@@ -33,6 +33,20 @@ pub struct LightEstimate {
     pub moment_sum: [f64; 2],
 }
 
+impl LightEstimate {
+    /// No light direction found: zero confidence, nothing measured.
+    pub fn none() -> Self {
+        LightEstimate {
+            toward: [0.0, 0.0],
+            azimuth_deg: 0.0,
+            confidence: 0.0,
+            pore_amplitude: 0.0,
+            blobs: 0,
+            moment_sum: [0.0, 0.0],
+        }
+    }
+}
+
 /// Contract azimuth (degrees, [0, 360)) of an image-space vector pointing towards the light.
 pub fn azimuth_of(toward: [f64; 2]) -> f64 {
     // Image y points down, the contract's angle is counter-clockwise as a viewer sees it: flip y.
@@ -131,14 +145,7 @@ fn estimate_pores(p: &Prepared, rules: &LightRules) -> (LightEstimate, Vec<[f64;
         None => rules.pore_sigma_px as f32,
     }
     .max(0.8);
-    let none = LightEstimate {
-        toward: [0.0, 0.0],
-        azimuth_deg: 0.0,
-        confidence: 0.0,
-        pore_amplitude: 0.0,
-        blobs: 0,
-        moment_sum: [0.0, 0.0],
-    };
+    let none = LightEstimate::none();
     if p.w < 8 || p.h < 8 {
         return (none, Vec::new(), 0.0);
     }

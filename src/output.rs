@@ -80,6 +80,15 @@ impl Write for AtomicOutput {
     }
 }
 
+/// Writes bytes to `path` atomically (temporary file in the same folder, then rename).
+pub fn write_atomic(path: &Path, bytes: &[u8]) -> anyhow::Result<()> {
+    use anyhow::Context;
+    let mut out = AtomicOutput::create(Some(path))?;
+    out.write_all(bytes)
+        .with_context(|| format!("cannot write {}", path.display()))?;
+    out.commit()
+}
+
 /// Writes a stream of image reports in one format: [`begin`](Self::begin), [`image`](Self::image) per image in
 /// order, then [`end`](Self::end).
 pub struct ReportWriter<W: Write> {

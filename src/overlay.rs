@@ -384,7 +384,7 @@ pub fn write_png_atomic(img: &RgbImage, path: &Path) -> anyhow::Result<()> {
         std::fs::create_dir_all(dir)
             .with_context(|| format!("cannot create folder {}", dir.display()))?;
     }
-    crate::render::command::write_atomic(path, &buf.into_inner())
+    crate::output::write_atomic(path, &buf.into_inner())
 }
 
 #[cfg(test)]

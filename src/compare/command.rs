@@ -7,11 +7,11 @@ use anyhow::Context;
 
 use crate::analyze::analyze;
 use crate::batch::{
-    overlay_file_name, progress, run_ordered, thread_pool, write_atomic, RunOptions, UsageError,
-    EXIT_OK, EXIT_SOME_FAILED,
+    overlay_file_name, progress, run_ordered, thread_pool, RunOptions, UsageError, EXIT_OK,
+    EXIT_SOME_FAILED,
 };
 use crate::load::load_image;
-use crate::output::AtomicOutput;
+use crate::output::{write_atomic, AtomicOutput};
 use crate::report::ImageReport;
 
 use super::output::{batch_summary, document, write_report};

@@ -1,7 +1,6 @@
 //! The `scarscope render` command: writes rendered scenes (`scene_0001.png|.jpg`) and their truth files
 //! (`scene_0001.truth.json`), each written atomically (a temporary file in the same folder, then renamed).
 
-use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use anyhow::Context;
@@ -219,15 +218,6 @@ fn read_params(path: &Path) -> anyhow::Result<SceneParams> {
     }
 }
 
-/// Writes bytes to `path` atomically (a temporary file in the same folder, flushed, then renamed), with the
-/// mode any new file gets; uses the report writer's [`AtomicOutput`](crate::output::AtomicOutput).
-pub fn write_atomic(path: &Path, bytes: &[u8]) -> anyhow::Result<()> {
-    let mut out = crate::output::AtomicOutput::create(Some(path))?;
-    out.write_all(bytes)
-        .with_context(|| format!("cannot write {}", path.display()))?;
-    out.commit()
-}
-
 /// Encodes an image as JPEG at `quality`, or PNG without one; returns the extension and the bytes.
 fn encode(img: &image::RgbImage, quality: Option<u8>) -> anyhow::Result<(&'static str, Vec<u8>)> {
     match quality {
@@ -296,11 +286,14 @@ pub fn run(args: &RenderArgs) -> anyhow::Result<()> {
             );
             for (img, which) in [(&before, "before"), (&after, "after")] {
                 let (ext, bytes) = encode(img, scene.jpeg_quality)?;
-                write_atomic(&args.out_dir.join(format!("{stem}_{which}.{ext}")), &bytes)?;
+                crate::output::write_atomic(
+                    &args.out_dir.join(format!("{stem}_{which}.{ext}")),
+                    &bytes,
+                )?;
             }
             let json =
                 serde_json::to_string_pretty(&truth).context("cannot serialise the truth")?;
-            write_atomic(
+            crate::output::write_atomic(
                 &args.out_dir.join(format!("{stem}.pair.json")),
                 format!("{json}\n").as_bytes(),
             )?;
@@ -308,9 +301,9 @@ pub fn run(args: &RenderArgs) -> anyhow::Result<()> {
         }
         let r = render_raw(&scene);
         let (ext, bytes) = encode(&r.rgb, scene.jpeg_quality)?;
-        write_atomic(&args.out_dir.join(format!("{stem}.{ext}")), &bytes)?;
+        crate::output::write_atomic(&args.out_dir.join(format!("{stem}.{ext}")), &bytes)?;
         let json = serde_json::to_string_pretty(&r.truth).context("cannot serialise the truth")?;
-        write_atomic(
+        crate::output::write_atomic(
             &args.out_dir.join(format!("{stem}.truth.json")),
             format!("{json}\n").as_bytes(),
         )?;

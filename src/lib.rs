@@ -6,6 +6,7 @@
 
 pub mod analyze;
 pub mod batch;
+pub mod blur;
 pub mod classify;
 pub mod cli;
 pub mod colour;

@@ -15,6 +15,7 @@
 
 use image::RgbImage;
 
+pub use crate::blur::{gaussian_blur, masked_blur};
 use crate::profile::PrepareRules;
 
 /// A single-channel float image, row-major.
@@ -66,151 +67,6 @@ impl Plane {
         let b = self.at(x0, y1) * (1.0 - fx) + self.at(x1, y1) * fx;
         a * (1.0 - fy) + b * fy
     }
-}
-
-/// Gaussian blur with clamped edges: an exact separable kernel for small sigma, three box passes
-/// (Kovesi's box sizes) for large sigma, so the cost does not grow with sigma.
-pub fn gaussian_blur(p: &Plane, sigma: f32) -> Plane {
-    if sigma < 0.25 || p.w == 0 || p.h == 0 {
-        return p.clone();
-    }
-    if sigma <= 4.0 {
-        let r = (3.0 * sigma).ceil() as isize;
-        let mut k: Vec<f32> = (-r..=r)
-            .map(|i| (-(i * i) as f32 / (2.0 * sigma * sigma)).exp())
-            .collect();
-        let s: f32 = k.iter().sum();
-        k.iter_mut().for_each(|v| *v /= s);
-        let tmp = convolve_rows(p, &k, r);
-        transpose(&convolve_rows(&transpose(&tmp), &k, r))
-    } else {
-        let sizes = box_sizes(sigma, 3);
-        let mut cur = p.clone();
-        for &b in &sizes {
-            cur = box_rows(&cur, b / 2);
-        }
-        let mut t = transpose(&cur);
-        for &b in &sizes {
-            t = box_rows(&t, b / 2);
-        }
-        transpose(&t)
-    }
-}
-
-/// Mask-normalised Gaussian blur: the mean of `p` over the masked neighbourhood (so non-skin does not
-/// bleed into skin); pixels with no masked neighbour get the masked global mean.
-pub fn masked_blur(p: &Plane, mask: &[bool], sigma: f32) -> Plane {
-    let mut num = p.clone();
-    let mut den = Plane::filled(p.w, p.h, 0.0);
-    let (mut gs, mut gn) = (0.0f64, 0usize);
-    for i in 0..p.data.len() {
-        if mask[i] {
-            den.data[i] = 1.0;
-            gs += p.data[i] as f64;
-            gn += 1;
-        } else {
-            num.data[i] = 0.0;
-        }
-    }
-    let global = if gn > 0 { (gs / gn as f64) as f32 } else { 0.0 };
-    let n = gaussian_blur(&num, sigma);
-    let d = gaussian_blur(&den, sigma);
-    let data = n
-        .data
-        .iter()
-        .zip(&d.data)
-        .map(|(&a, &b)| if b > 1e-3 { a / b } else { global })
-        .collect();
-    Plane {
-        w: p.w,
-        h: p.h,
-        data,
-    }
-}
-
-fn box_sizes(sigma: f32, n: usize) -> Vec<usize> {
-    let w_ideal = ((12.0 * sigma * sigma / n as f32) + 1.0).sqrt();
-    let mut wl = w_ideal.floor() as i64;
-    if wl % 2 == 0 {
-        wl -= 1;
-    }
-    let wu = wl + 2;
-    let m_ideal = (12.0 * sigma * sigma
-        - (n as i64 * wl * wl) as f32
-        - 4.0 * (n as i64 * wl) as f32
-        - 3.0 * n as f32)
-        / (-4.0 * wl as f32 - 4.0);
-    let m = m_ideal.round() as i64;
-    (0..n as i64)
-        .map(|i| {
-            if i < m {
-                wl.max(1) as usize
-            } else {
-                wu.max(1) as usize
-            }
-        })
-        .collect()
-}
-
-fn convolve_rows(p: &Plane, k: &[f32], r: isize) -> Plane {
-    let mut out = Plane::filled(p.w, p.h, 0.0);
-    let w = p.w as isize;
-    for y in 0..p.h {
-        let row = &p.data[y * p.w..(y + 1) * p.w];
-        let orow = &mut out.data[y * p.w..(y + 1) * p.w];
-        for x in 0..w {
-            let mut acc = 0.0f32;
-            if x >= r && x + r < w {
-                let base = (x - r) as usize;
-                for (j, kv) in k.iter().enumerate() {
-                    acc += kv * row[base + j];
-                }
-            } else {
-                for (j, kv) in k.iter().enumerate() {
-                    let xi = (x + j as isize - r).clamp(0, w - 1) as usize;
-                    acc += kv * row[xi];
-                }
-            }
-            orow[x as usize] = acc;
-        }
-    }
-    out
-}
-
-/// Box filter of half-width `r` along rows, clamped edges, running sum.
-fn box_rows(p: &Plane, r: usize) -> Plane {
-    if r == 0 {
-        return p.clone();
-    }
-    let mut out = Plane::filled(p.w, p.h, 0.0);
-    let w = p.w as isize;
-    let r = r as isize;
-    let norm = 1.0 / (2 * r + 1) as f64;
-    for y in 0..p.h {
-        let row = &p.data[y * p.w..(y + 1) * p.w];
-        let get = |i: isize| row[i.clamp(0, w - 1) as usize] as f64;
-        let mut acc: f64 = (-r..=r).map(get).sum();
-        for x in 0..w {
-            out.data[y * p.w + x as usize] = (acc * norm) as f32;
-            acc += get(x + r + 1) - get(x - r);
-        }
-    }
-    out
-}
-
-fn transpose(p: &Plane) -> Plane {
-    let mut out = Plane::filled(p.h, p.w, 0.0);
-    const B: usize = 32;
-    for by in (0..p.h).step_by(B) {
-        for bx in (0..p.w).step_by(B) {
-            for y in by..(by + B).min(p.h) {
-                for x in bx..(bx + B).min(p.w) {
-                    out.data[x * p.h + y] = p.data[y * p.w + x];
-                }
-            }
-        }
-    }
-    out
 }
 
 /// sRGB (0..255) to linear light (0..1) lookup (colour.rs's linearisation, tabulated once).
@@ -362,44 +218,53 @@ fn downsample(rgb: &RgbImage, factor: f64) -> [Plane; 3] {
 }
 
 /// Binary erosion/dilation with a square of half-width `r` (separable min/max).
+///
+/// Each pass counts the set pixels in a running window; outside the image repeats the edge pixel, so the
+/// frame itself neither erodes nor grows skin. The vertical pass slides a row of counts down the image
+/// (row-major, no strided column walks).
 pub fn morph(mask: &[bool], w: usize, h: usize, r: usize, dilate: bool) -> Vec<bool> {
-    if r == 0 {
+    if r == 0 || w == 0 || h == 0 {
         return mask.to_vec();
     }
-    let pass = |src: &[bool], horizontal: bool| -> Vec<bool> {
-        let mut out = vec![false; w * h];
-        let (n_lines, len) = if horizontal { (h, w) } else { (w, h) };
-        let idx = |line: usize, i: usize| {
-            if horizontal {
-                line * w + i
-            } else {
-                i * w + line
-            }
-        };
-        for line in 0..n_lines {
-            // Count of set pixels in the running window decides min/max.
-            let mut count = 0usize;
-            // Outside the image repeats the edge pixel, so the frame itself neither erodes nor grows skin.
-            let win = |i: isize| -> bool { src[idx(line, i.clamp(0, len as isize - 1) as usize)] };
-            let r = r as isize;
-            for i in -r..=r {
-                count += win(i) as usize;
-            }
-            for i in 0..len as isize {
-                let v = if dilate {
-                    count > 0
-                } else {
-                    count == (2 * r + 1) as usize
-                };
-                out[idx(line, i as usize)] = v;
-                count += win(i + r + 1) as usize;
-                count -= win(i - r) as usize;
-            }
+    let full = 2 * r + 1;
+    let decide = |count: usize| if dilate { count > 0 } else { count == full };
+    // Horizontal: one padded row at a time.
+    let mut a = vec![false; w * h];
+    let mut pad: Vec<u8> = Vec::with_capacity(w + 2 * r + 1);
+    for (row, orow) in mask.chunks_exact(w).zip(a.chunks_exact_mut(w)) {
+        pad.clear();
+        pad.extend(std::iter::repeat_n(row[0] as u8, r));
+        pad.extend(row.iter().map(|&b| b as u8));
+        pad.extend(std::iter::repeat_n(row[w - 1] as u8, r + 1));
+        // pad[i] is the pixel at x = i - r; the window of x spans pad[x..=x + 2r].
+        let mut count: usize = pad[..full].iter().map(|&v| v as usize).sum();
+        for (x, o) in orow.iter_mut().enumerate() {
+            *o = decide(count);
+            count = count + pad[x + full] as usize - pad[x] as usize;
         }
-        out
+    }
+    // Vertical: a row of counts.
+    let row = |y: isize| {
+        let y = y.clamp(0, h as isize - 1) as usize;
+        &a[y * w..(y + 1) * w]
     };
-    let a = pass(mask, true);
-    pass(&a, false)
+    let ri = r as isize;
+    let mut counts = vec![0u32; w];
+    for j in -ri..=ri {
+        for (c, &v) in counts.iter_mut().zip(row(j)) {
+            *c += v as u32;
+        }
+    }
+    let mut out = vec![false; w * h];
+    for (y, orow) in out.chunks_exact_mut(w).enumerate() {
+        let y = y as isize;
+        let (add, sub) = (row(y + ri + 1), row(y - ri));
+        for (((o, c), &p), &m) in orow.iter_mut().zip(counts.iter_mut()).zip(add).zip(sub) {
+            *o = decide(*c as usize);
+            *c = *c + p as u32 - m as u32;
+        }
+    }
+    out
 }
 
 /// Labels 4-connected components of pixels equal to `value`; returns (labels, sizes, touches-border).
@@ -412,41 +277,50 @@ pub fn components(
     let mut labels = vec![0u32; w * h];
     let mut sizes = vec![0usize];
     let mut border = vec![false];
-    let mut stack = Vec::new();
+    // Scanline flood fill: whole runs of a row are labelled at once and only the start of each run of the
+    // rows above and below is pushed. Components are numbered in raster order of their first pixel.
+    let mut stack: Vec<(usize, usize)> = Vec::new();
+    let open = |labels: &[u32], i: usize| mask[i] == value && labels[i] == 0;
     for start in 0..w * h {
-        if mask[start] != value || labels[start] != 0 {
+        if !open(&labels, start) {
             continue;
         }
         let id = sizes.len() as u32;
-        sizes.push(0);
-        border.push(false);
-        labels[start] = id;
-        stack.push(start);
-        while let Some(i) = stack.pop() {
-            sizes[id as usize] += 1;
-            let (x, y) = (i % w, i / w);
-            if x == 0 || y == 0 || x + 1 == w || y + 1 == h {
-                border[id as usize] = true;
+        let (mut size, mut touches) = (0usize, false);
+        stack.push((start % w, start / w));
+        while let Some((x, y)) = stack.pop() {
+            let row = y * w;
+            if !open(&labels, row + x) {
+                continue;
             }
-            let mut push = |j: usize| {
-                if mask[j] == value && labels[j] == 0 {
-                    labels[j] = id;
-                    stack.push(j);
+            let mut x0 = x;
+            while x0 > 0 && open(&labels, row + x0 - 1) {
+                x0 -= 1;
+            }
+            let mut x1 = x;
+            while x1 + 1 < w && open(&labels, row + x1 + 1) {
+                x1 += 1;
+            }
+            labels[row + x0..=row + x1].fill(id);
+            size += x1 - x0 + 1;
+            touches |= x0 == 0 || x1 + 1 == w || y == 0 || y + 1 == h;
+            for ny in [y.wrapping_sub(1), y + 1] {
+                if ny >= h {
+                    continue;
                 }
-            };
-            if x > 0 {
-                push(i - 1);
-            }
-            if x + 1 < w {
-                push(i + 1);
-            }
-            if y > 0 {
-                push(i - w);
-            }
-            if y + 1 < h {
-                push(i + w);
+                let nrow = ny * w;
+                let mut in_run = false;
+                for nx in x0..=x1 {
+                    let o = open(&labels, nrow + nx);
+                    if o && !in_run {
+                        stack.push((nx, ny));
+                    }
+                    in_run = o;
+                }
             }
         }
+        sizes.push(size);
+        border.push(touches);
     }
     (labels, sizes, border)
 }
@@ -791,26 +665,6 @@ pub fn prepare(rgb: &RgbImage, px_per_mm: Option<f64>, rules: &PrepareRules) -> 
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn blur_keeps_mean_and_matches_sigma() {
-        let mut p = Plane::filled(101, 101, 0.0);
-        p.data[50 * 101 + 50] = 1.0;
-        for s in [1.5f32, 8.0] {
-            let b = gaussian_blur(&p, s);
-            let sum: f32 = b.data.iter().sum();
-            assert!((sum - 1.0).abs() < 1e-3, "sum {sum}");
-            let var: f32 = (0..101)
-                .map(|x| b.at(x, 50) * ((x as f32 - 50.0).powi(2)))
-                .sum::<f32>()
-                / (0..101).map(|x| b.at(x, 50)).sum::<f32>();
-            assert!(
-                (var.sqrt() - s).abs() < 0.15 * s,
-                "sigma {s} measured {}",
-                var.sqrt()
-            );
-        }
-    }
 
     #[test]
     fn working_factor_targets_scale_and_never_upscales() {

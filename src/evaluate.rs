@@ -617,20 +617,22 @@ fn abbrev(s: &str) -> &str {
 
 /// Renders, analyses and scores one scene.
 pub fn evaluate_scene(params: &SceneParams, opts: &AnalysisOptions) -> ImageScore {
-    let (score, _, _) = evaluate_scene_full(params, opts);
+    let (score, _, _) = evaluate_scene_full(params, opts, true);
     score
 }
 
 /// Renders, analyses and scores one scene, also returning the analysed photo and the analysis.
+/// With `scale_given`, the analysis gets the scene's scale, as `--px-per-mm` would give it; without, it
+/// works as on a web crop whose scale nobody knows.
 fn evaluate_scene_full(
     params: &SceneParams,
     opts: &AnalysisOptions,
+    scale_given: bool,
 ) -> (ImageScore, RenderedScene, Analysis) {
     let scene = random_scene(params);
     let r = render(&scene);
-    // Rendered scenes come with their scale, as `--px-per-mm` would give it.
     let o = AnalysisOptions {
-        px_per_mm: Some(scene.px_per_mm),
+        px_per_mm: scale_given.then_some(scene.px_per_mm),
         ..opts.clone()
     };
     let a = analyze(&r.rgb, &o);
@@ -737,6 +739,10 @@ pub struct EvaluateArgs {
     /// Write each scene (PNG), its truth and an overlay of the analysis with the truth marked into DIR.
     #[arg(long, value_name = "DIR")]
     pub dump: Option<PathBuf>,
+    /// Analyse without giving the scale, as for web crops nobody measured (the acceptance targets are
+    /// set for scenes with the scale given; this shows how far the answer holds without it).
+    #[arg(long)]
+    pub no_scale: bool,
 }
 
 fn parse_mix(s: &str) -> Result<Mix, String> {
@@ -790,7 +796,7 @@ pub fn run(args: &EvaluateArgs, out: &mut dyn Write) -> anyhow::Result<()> {
             .par_iter()
             .enumerate()
             .map(|(i, p)| {
-                let (score, r, a) = evaluate_scene_full(p, &opts);
+                let (score, r, a) = evaluate_scene_full(p, &opts, !args.no_scale);
                 if let Some(d) = &args.dump {
                     dump_scene(d, i, &r, &a)?;
                 }
@@ -816,6 +822,7 @@ pub fn run(args: &EvaluateArgs, out: &mut dyn Write) -> anyhow::Result<()> {
                 width: u32,
                 height: u32,
                 px_per_mm: f64,
+                scale_given: bool,
                 targets: Targets,
                 failures: Vec<String>,
                 scores: &'a Scores,
@@ -826,6 +833,7 @@ pub fn run(args: &EvaluateArgs, out: &mut dyn Write) -> anyhow::Result<()> {
                 width: args.width,
                 height: args.height,
                 px_per_mm: args.px_per_mm,
+                scale_given: !args.no_scale,
                 targets: TARGETS,
                 failures: scores.failures(&TARGETS),
                 scores: &scores,
@@ -836,8 +844,17 @@ pub fn run(args: &EvaluateArgs, out: &mut dyn Write) -> anyhow::Result<()> {
         EvalFormat::Table => {
             writeln!(
                 out,
-                "scarscope evaluate: {} scenes of {}x{} px at ~{} px/mm, seed {}",
-                args.count, args.width, args.height, args.px_per_mm, args.seed
+                "scarscope evaluate: {} scenes of {}x{} px at ~{} px/mm, seed {}{}",
+                args.count,
+                args.width,
+                args.height,
+                args.px_per_mm,
+                args.seed,
+                if args.no_scale {
+                    " (scale not given to the analysis)"
+                } else {
+                    ""
+                }
             )?;
             write!(out, "{}", scores.table(&TARGETS))?;
             if args.details {

@@ -152,21 +152,50 @@ fn convolve_cols(src: &[f32], dst: &mut [f32], w: usize, h: usize, k: &[f32], r:
 }
 
 /// Box filter of half-width `r` along rows, clamped edges, with a running sum in f64 (so a long row does
-/// not drift).
+/// not drift). Four rows run side by side: each running sum is a chain of dependent additions, and four
+/// independent chains keep the core busy.
 fn box_rows(src: &[f32], dst: &mut [f32], w: usize, r: usize) {
     if r == 0 {
         dst.copy_from_slice(src);
         return;
     }
+    const LANES: usize = 4;
     let norm = 1.0 / (2 * r + 1) as f64;
-    let mut pad = Vec::with_capacity(w + 2 * r + 1);
-    for (row, orow) in src.chunks_exact(w).zip(dst.chunks_exact_mut(w)) {
+    let len = w + 2 * r + 1;
+    let mut pads: Vec<Vec<f32>> = (0..LANES).map(|_| Vec::with_capacity(len)).collect();
+    for (rows, orows) in src.chunks(LANES * w).zip(dst.chunks_mut(LANES * w)) {
+        let n = rows.len() / w;
         // pad[i] is the sample at x = i - r; the window of x spans pad[x..=x + 2r].
-        pad_row(row, &mut pad, r, r + 1);
-        let mut acc: f64 = pad[..=2 * r].iter().map(|&v| v as f64).sum();
-        for (x, o) in orow.iter_mut().enumerate() {
-            *o = (acc * norm) as f32;
-            acc += pad[x + 2 * r + 1] as f64 - pad[x] as f64;
+        for (row, pad) in rows.chunks_exact(w).zip(pads.iter_mut()) {
+            pad_row(row, pad, r, r + 1);
+        }
+        let mut acc = [0f64; LANES];
+        for (a, pad) in acc.iter_mut().zip(&pads).take(n) {
+            *a = pad[..=2 * r].iter().map(|&v| v as f64).sum();
+        }
+        if n == LANES {
+            let (p0, p1, p2, p3) = (&pads[0], &pads[1], &pads[2], &pads[3]);
+            let (o0, rest) = orows.split_at_mut(w);
+            let (o1, rest) = rest.split_at_mut(w);
+            let (o2, o3) = rest.split_at_mut(w);
+            for x in 0..w {
+                o0[x] = (acc[0] * norm) as f32;
+                o1[x] = (acc[1] * norm) as f32;
+                o2[x] = (acc[2] * norm) as f32;
+                o3[x] = (acc[3] * norm) as f32;
+                let (i, o) = (x + 2 * r + 1, x);
+                acc[0] += p0[i] as f64 - p0[o] as f64;
+                acc[1] += p1[i] as f64 - p1[o] as f64;
+                acc[2] += p2[i] as f64 - p2[o] as f64;
+                acc[3] += p3[i] as f64 - p3[o] as f64;
+            }
+        } else {
+            for ((orow, pad), a) in orows.chunks_exact_mut(w).zip(&pads).zip(acc.iter_mut()) {
+                for (x, o) in orow.iter_mut().enumerate() {
+                    *o = (*a * norm) as f32;
+                    *a += pad[x + 2 * r + 1] as f64 - pad[x] as f64;
+                }
+            }
         }
     }
 }

@@ -47,6 +47,16 @@ fn bench(c: &mut Criterion) {
             )
         })
     });
+    // The first stage alone (downsampling, skin mask, flattening): what the later stages add is the rest.
+    g.bench_function("prepare_12mp_scale_known", |b| {
+        b.iter(|| {
+            black_box(scarscope::prepare::prepare(
+                black_box(&decoded),
+                Some(20.0),
+                &scaled.profile.prepare,
+            ))
+        })
+    });
     g.bench_function("analyze_12mp_scale_known", |b| {
         b.iter(|| black_box(analyze(black_box(&decoded), &scaled)))
     });

@@ -105,6 +105,9 @@ fn region_features(m: &Measured, scale: f64) -> Features {
     put("gloss_fraction", m.gloss);
     put("scale_radius_px", m.scale_radius * scale);
     put("segmented", if m.segmented { 1.0 } else { 0.0 });
+    if let Some(z) = m.depression_z {
+        put("depression_z", z);
+    }
     f
 }
 

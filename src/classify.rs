@@ -66,8 +66,24 @@ pub fn classify(m: &Measured, ctx: &ClassifyContext, rules: &ClassifyRules) -> C
     // neighbour or the mask, can mimic a weak shading pair.
     let colourful = m.delta_gb.abs() >= rules.colourful_chromaticity
         || m.delta_rg.abs() >= rules.colourful_chromaticity;
+    let filter_pit = m.depression_z.is_some()
+        && !colourful
+        && m.delta_a < rules.red_delta_a
+        && m.mean_level >= rules.soft_pit_min_level;
+    let mut soft_pit = false;
     let relief = if !relief_known {
         Relief::Unknown
+    } else if m.depression_z.is_some() {
+        // Found by the depression pass: its along-light derivative, a matched filter for a sloping bowl, is
+        // a surer relief reading for a faint wide pit than the moments over a disc full of mottling; a
+        // strongly coloured or darker region (a mark's or a raised lesion's edge, a melanin patch) is not
+        // trusted on it.
+        if filter_pit {
+            soft_pit = true;
+            Relief::Depressed
+        } else {
+            Relief::Flat
+        }
     } else if m.relief_amplitude.abs() >= rules.min_relief_amplitude
         && ((m.antisymmetry >= rules.min_antisymmetry && !colourful)
             || m.antisymmetry >= rules.min_antisymmetry_colourful
@@ -91,6 +107,10 @@ pub fn classify(m: &Measured, ctx: &ClassifyContext, rules: &ClassifyRules) -> C
         Relief::Depressed if m.antisymmetry < rules.min_antisymmetry && shadowed_pit => reasons.push(format!(
             "depressed: dark at the centre (ΔL* {:+.1}) with the skin's own chromaticity, a shadowed pit, not pigment",
             m.delta_l
+        )),
+        Relief::Depressed if soft_pit => reasons.push(format!(
+            "depressed: the luminance falls towards the light across the region, a soft dark-near/bright-far pair ({:.1} robust deviations)",
+            m.depression_z.unwrap_or(0.0)
         )),
         Relief::Depressed => reasons.push(format!(
             "depressed: dark on the side facing the light, bright on the far side ({:.0} % of the shading is one-sided)",
@@ -130,7 +150,8 @@ pub fn classify(m: &Measured, ctx: &ClassifyContext, rules: &ClassifyRules) -> C
     let mut conf: f64 = 0.55 + 0.3 * ((m.z - ctx.min_z) / ctx.min_z.max(1.0)).clamp(0.0, 1.0);
 
     let atrophic = |reasons: &mut Vec<String>, conf: &mut f64| -> Subtype {
-        let steep = m.rim_fraction >= rules.steep_rim_fraction;
+        // A region found only by its soft shading pair has no measured wall: its rim share is mottling.
+        let steep = m.rim_fraction >= rules.steep_rim_fraction && m.depression_z.is_none();
         // domain.md §1: V = darkest at the centre, tapering; U = flat floor, steep rim.
         let v_shaped = m.centre_level <= -rules.v_centre_level;
         let profile = if v_shaped {

@@ -167,6 +167,15 @@ pub fn analyze(rgb: &RgbImage, opts: &AnalysisOptions) -> Analysis {
         if inside(m.x, m.y) || inside(c.x, c.y) {
             continue;
         }
+        // A soft region is read from faint shading over a wide disc: where that disc reaches into a lesion
+        // already found, the lesion's own contrast (a bump's flank, a mark's edge) is what it read.
+        if c.soft
+            && accepted.iter().any(|&(x, y, r)| {
+                ((x - m.x).powi(2) + (y - m.y).powi(2)).sqrt() < r + m.radius
+            })
+        {
+            continue;
+        }
         accepted.push((m.x, m.y, m.radius));
         let r_in = m.radius * s;
         let to_in = |v: f64| ((v * s).round().max(0.0)) as u32;

@@ -89,7 +89,10 @@ pub fn classify(m: &Measured, ctx: &ClassifyContext, rules: &ClassifyRules) -> C
             || m.antisymmetry >= rules.min_antisymmetry_colourful
             || (neutral && m.antisymmetry >= rules.min_antisymmetry_neutral)
             || (m.relief_amplitude.abs() >= rules.strong_relief_amplitude
-                && m.antisymmetry >= rules.min_antisymmetry_strong))
+                && m.antisymmetry >= rules.min_antisymmetry_strong
+                // The big symmetric colour part this allows for is a red lesion's; a brown mark's dark
+                // edge, offset in the disc, is not relief (melanin raises ln(G/B), domain.md §1 PIH).
+                && m.delta_gb < rules.colourful_chromaticity))
     {
         if m.relief_amplitude < 0.0 {
             Relief::Depressed
@@ -131,7 +134,11 @@ pub fn classify(m: &Measured, ctx: &ClassifyContext, rules: &ClassifyRules) -> C
         }),
     }
     let d_rel = 2.0 * m.radius / ctx.short_side.max(1.0);
-    let red = m.delta_a >= rules.red_delta_a;
+    // Δa* shrinks with lightness (a* ~ L* x chromaticity), so on dark skin a red lesion's Δa* can stay small;
+    // haemoglobin's own sign in shading-invariant chromaticity (R/G up, G/B down; melanin raises G/B) says
+    // red there too.
+    let red = m.delta_a >= rules.red_delta_a
+        || (m.delta_rg >= rules.red_ln_rg && m.delta_gb <= 0.0);
     let halo = m.halo_a >= rules.halo_delta_a;
     let head = m.head_delta_l >= rules.pustule_head_delta_l && m.head_delta_b >= -1.0 && red;
     let pigment = m.delta_gb >= rules.pigment_chromaticity;

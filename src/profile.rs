@@ -288,6 +288,8 @@ pub struct ClassifyRules {
     pub unknown_relief_confidence: f64,
     /// A region found only by the depression pass must be at least this light against its ring (log units).
     pub soft_pit_min_level: f64,
+    /// Red also when Δln(R/G) reaches this with Δln(G/B) <= 0 (haemoglobin, not melanin).
+    pub red_ln_rg: f64,
 }
 
 impl Default for ClassifyRules {

@@ -157,7 +157,8 @@ pub fn analyze(rgb: &RgbImage, opts: &AnalysisOptions) -> Analysis {
             // Read from faint shading over a wide disc: found only as a soft structure, or a weak raised
             // undulation read as a rolling scar.
             let faint = c.soft
-                || (k.relief == crate::report::Relief::Raised && k.subtype == crate::report::Subtype::Rolling);
+                || (k.relief == crate::report::Relief::Raised
+                    && k.subtype == crate::report::Subtype::Rolling);
             (c, m, k, faint)
         })
         .collect();
@@ -185,9 +186,9 @@ pub fn analyze(rgb: &RgbImage, opts: &AnalysisOptions) -> Analysis {
             continue;
         }
         if *faint
-            && accepted.iter().any(|&(x, y, r)| {
-                ((x - m.x).powi(2) + (y - m.y).powi(2)).sqrt() < r + m.radius
-            })
+            && accepted
+                .iter()
+                .any(|&(x, y, r)| ((x - m.x).powi(2) + (y - m.y).powi(2)).sqrt() < r + m.radius)
         {
             continue;
         }

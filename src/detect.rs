@@ -207,19 +207,10 @@ pub fn detect(
     // Segmented lesions come first: their extent is measured, not inferred from a scale.
     let lit = if use_relief { Some(light.toward) } else { None };
     let mut kept: Vec<Candidate> = segments(p, lit, rules);
-    // A coarser pass finds soft, wide lesions (rolling scars) whose contrast is spread too thin to stand out
-    // pixel by pixel.
     let n_fine = kept.len();
-    for mut c in segments_at(p, lit, rules, &coarse_pass(rules)) {
-        let inside = kept[..n_fine]
-            .iter()
-            .any(|k| ((k.x - c.x).powi(2) + (k.y - c.y).powi(2)).sqrt() < k.radius + c.radius);
-        if !inside {
-            c.soft = true;
-            kept.push(c);
-        }
-    }
-    // Wide shallow depressions seen only by their shading pair along the light (rolling scars).
+    // Wide shallow depressions seen only by their shading pair along the light (rolling scars). They come
+    // before the coarse pass: a coarse segment of the same scar often holds only its bright far slope, whose
+    // off-centre disc reads as a bump or a flat patch.
     if use_relief {
         for c in depressions(p, light.toward, rules) {
             let inside = kept.iter().any(|k| {
@@ -229,6 +220,23 @@ pub fn detect(
             if !inside {
                 kept.push(c);
             }
+        }
+    }
+    let n_dep = kept.len();
+    // A coarser pass finds soft, wide lesions (rolling scars) whose contrast is spread too thin to stand out
+    // pixel by pixel.
+    for mut c in segments_at(p, lit, rules, &coarse_pass(rules)) {
+        let inside = kept[..n_dep].iter().enumerate().any(|(i, k)| {
+            let d = ((k.x - c.x).powi(2) + (k.y - c.y).powi(2)).sqrt();
+            if i < n_fine {
+                d < k.radius + c.radius
+            } else {
+                d < k.radius.max(c.radius)
+            }
+        });
+        if !inside {
+            c.soft = true;
+            kept.push(c);
         }
     }
     let n_seg = kept.len();

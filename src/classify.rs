@@ -137,8 +137,13 @@ pub fn classify(m: &Measured, ctx: &ClassifyContext, rules: &ClassifyRules) -> C
     // Δa* shrinks with lightness (a* ~ L* x chromaticity), so on dark skin a red lesion's Δa* can stay small;
     // haemoglobin's own sign in shading-invariant chromaticity (R/G up, G/B down; melanin raises G/B) says
     // red there too.
-    let red =
-        m.delta_a >= rules.red_delta_a || (m.delta_rg >= rules.red_ln_rg && m.delta_gb <= 0.0);
+    // A deep pit's shadow is not neutral after JPEG chroma subsampling: the chromaticity reading needs a* to
+    // rise at least a little and the region not to be as dark as a shadowed pit.
+    let red = m.delta_a >= rules.red_delta_a
+        || (m.delta_rg >= rules.red_ln_rg
+            && m.delta_gb <= 0.0
+            && m.delta_a > 0.0
+            && m.delta_l > -rules.pit_delta_l);
     let halo = m.halo_a >= rules.halo_delta_a;
     let head = m.head_delta_l >= rules.pustule_head_delta_l && m.head_delta_b >= -1.0 && red;
     let pigment = m.delta_gb >= rules.pigment_chromaticity;

@@ -60,8 +60,16 @@ pub fn classify(m: &Measured, ctx: &ClassifyContext, rules: &ClassifyRules) -> C
     // and shadow (a pit's dark floor), not pigment or blood.
     let neutral = m.delta_gb.abs() < rules.neutral_chromaticity
         && m.delta_rg.abs() < rules.neutral_chromaticity;
+    // domain.md §1: an ice pick is a small dark pit, darkest at its centre; JPEG chroma blurs its shadow's
+    // colour a little towards brown, but a brown mark is far browner (ln(G/B) > 0.15) and wider.
+    let tiny_dark_hole = m.delta_l <= -rules.pit_delta_l
+        && m.centre_level <= -rules.v_centre_level
+        && m.delta_gb < rules.colourful_chromaticity
+        && m.delta_rg.abs() < rules.colourful_chromaticity
+        && m.diameter_mm.is_some_and(|d| d < rules.boxcar_min_mm);
     // A pit seen by its occlusion: much darker, darkest at the centre, with the skin's own chromaticity.
-    let shadowed_pit = neutral && m.delta_l <= -rules.pit_delta_l && m.centre_level < 0.0;
+    let shadowed_pit =
+        (neutral || tiny_dark_hole) && m.delta_l <= -rules.pit_delta_l && m.centre_level < 0.0;
     // A strongly coloured mark (brown or red) needs clearer one-sided shading: its colour edge, offset by a
     // neighbour or the mask, can mimic a weak shading pair.
     let colourful = m.delta_gb.abs() >= rules.colourful_chromaticity
@@ -356,6 +364,12 @@ pub fn classify(m: &Measured, ctx: &ClassifyContext, rules: &ClassifyRules) -> C
                     "darker with the same chromaticity as the skin around: a shadow, so a pit"
                         .to_string(),
                 );
+                atrophic(&mut reasons, &mut conf)
+            } else if tiny_dark_hole {
+                reasons.push(format!(
+                    "{size}, much darker at the centre (ΔL* {:+.1}) and barely browner: a shadowed pit",
+                    m.delta_l
+                ));
                 atrophic(&mut reasons, &mut conf)
             } else {
                 reasons.push(format!(

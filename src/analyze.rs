@@ -105,6 +105,9 @@ fn region_features(m: &Measured, scale: f64) -> Features {
     put("gloss_fraction", m.gloss);
     put("scale_radius_px", m.scale_radius * scale);
     put("segmented", if m.segmented { 1.0 } else { 0.0 });
+    if let Some(z) = m.depression_z {
+        put("depression_z", z);
+    }
     f
 }
 
@@ -139,17 +142,35 @@ pub fn analyze(rgb: &RgbImage, opts: &AnalysisOptions) -> Analysis {
     // Measured circles can differ from the detected ones (a pit's far-wall crescent is segmented on its own,
     // then falls inside the pit once the pit's extent is measured): strongest first, a region whose centre
     // lies inside an already accepted region is the same lesion.
+    let judged: Vec<_> = cands
+        .iter()
+        .map(|c| {
+            let m = measure(
+                &mctx,
+                c,
+                &light,
+                relief_ok,
+                prof.detect.redness_weight,
+                &prof.measure,
+            );
+            let k = classify(&m, &cctx, &prof.classify);
+            // Read from faint shading over a wide disc: found only as a soft structure, or a weak raised
+            // undulation read as a rolling scar.
+            let faint = c.soft
+                || (k.relief == crate::report::Relief::Raised
+                    && k.subtype == crate::report::Subtype::Rolling);
+            (c, m, k, faint)
+        })
+        .collect();
+    // Faint readings go last: where one's disc reaches into a lesion found on its own contrast, that lesion
+    // (a bump's flank, a mark's edge) is what it read, whichever was stronger.
+    let order = judged
+        .iter()
+        .filter(|j| !j.3)
+        .chain(judged.iter().filter(|j| j.3));
     let mut accepted: Vec<(f64, f64, f64)> = Vec::new();
-    for c in &cands {
-        let m = measure(
-            &mctx,
-            c,
-            &light,
-            relief_ok,
-            prof.detect.redness_weight,
-            &prof.measure,
-        );
-        let k = classify(&m, &cctx, &prof.classify);
+    for (c, m, k, faint) in order {
+        let (c, m, k) = (*c, m.clone(), k.clone());
         // An unsegmented (soft, wide) blob is reported only when its shading says it is a depression: albedo
         // mottling makes soft blobs of every other kind, and a rolling scar is the one lesion that only shows
         // as soft shading (domain.md §1: "soft superficial shadowing", easy to miss under flat light).
@@ -162,6 +183,13 @@ pub fn analyze(rgb: &RgbImage, opts: &AnalysisOptions) -> Analysis {
                 .any(|&(x, y, r)| ((x - px).powi(2) + (y - py).powi(2)).sqrt() < r)
         };
         if inside(m.x, m.y) || inside(c.x, c.y) {
+            continue;
+        }
+        if *faint
+            && accepted
+                .iter()
+                .any(|&(x, y, r)| ((x - m.x).powi(2) + (y - m.y).powi(2)).sqrt() < r + m.radius)
+        {
             continue;
         }
         accepted.push((m.x, m.y, m.radius));

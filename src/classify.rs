@@ -60,20 +60,47 @@ pub fn classify(m: &Measured, ctx: &ClassifyContext, rules: &ClassifyRules) -> C
     // and shadow (a pit's dark floor), not pigment or blood.
     let neutral = m.delta_gb.abs() < rules.neutral_chromaticity
         && m.delta_rg.abs() < rules.neutral_chromaticity;
+    // domain.md §1: an ice pick is a small dark pit, darkest at its centre; JPEG chroma blurs its shadow's
+    // colour a little towards brown, but a brown mark is far browner (ln(G/B) > 0.15) and wider.
+    let tiny_dark_hole = m.delta_l <= -rules.pit_delta_l
+        && m.centre_level <= -rules.v_centre_level
+        && m.delta_gb < rules.colourful_chromaticity
+        && m.delta_rg.abs() < rules.colourful_chromaticity
+        && m.diameter_mm.is_some_and(|d| d < rules.boxcar_min_mm);
     // A pit seen by its occlusion: much darker, darkest at the centre, with the skin's own chromaticity.
-    let shadowed_pit = neutral && m.delta_l <= -rules.pit_delta_l && m.centre_level < 0.0;
+    let shadowed_pit =
+        (neutral || tiny_dark_hole) && m.delta_l <= -rules.pit_delta_l && m.centre_level < 0.0;
     // A strongly coloured mark (brown or red) needs clearer one-sided shading: its colour edge, offset by a
     // neighbour or the mask, can mimic a weak shading pair.
     let colourful = m.delta_gb.abs() >= rules.colourful_chromaticity
         || m.delta_rg.abs() >= rules.colourful_chromaticity;
+    let filter_pit = m.depression_z.is_some()
+        && !colourful
+        && m.delta_a < rules.red_delta_a
+        && m.mean_level >= rules.soft_pit_min_level;
+    let mut soft_pit = false;
     let relief = if !relief_known {
         Relief::Unknown
+    } else if m.depression_z.is_some() {
+        // Found by the depression pass: its along-light derivative, a matched filter for a sloping bowl, is
+        // a surer relief reading for a faint wide pit than the moments over a disc full of mottling; a
+        // strongly coloured or darker region (a mark's or a raised lesion's edge, a melanin patch) is not
+        // trusted on it.
+        if filter_pit {
+            soft_pit = true;
+            Relief::Depressed
+        } else {
+            Relief::Flat
+        }
     } else if m.relief_amplitude.abs() >= rules.min_relief_amplitude
         && ((m.antisymmetry >= rules.min_antisymmetry && !colourful)
             || m.antisymmetry >= rules.min_antisymmetry_colourful
             || (neutral && m.antisymmetry >= rules.min_antisymmetry_neutral)
             || (m.relief_amplitude.abs() >= rules.strong_relief_amplitude
-                && m.antisymmetry >= rules.min_antisymmetry_strong))
+                && m.antisymmetry >= rules.min_antisymmetry_strong
+                // The big symmetric colour part this allows for is a red lesion's; a brown mark's dark
+                // edge, offset in the disc, is not relief (melanin raises ln(G/B), domain.md §1 PIH).
+                && m.delta_gb < rules.colourful_chromaticity))
     {
         if m.relief_amplitude < 0.0 {
             Relief::Depressed
@@ -91,6 +118,10 @@ pub fn classify(m: &Measured, ctx: &ClassifyContext, rules: &ClassifyRules) -> C
         Relief::Depressed if m.antisymmetry < rules.min_antisymmetry && shadowed_pit => reasons.push(format!(
             "depressed: dark at the centre (ΔL* {:+.1}) with the skin's own chromaticity, a shadowed pit, not pigment",
             m.delta_l
+        )),
+        Relief::Depressed if soft_pit => reasons.push(format!(
+            "depressed: the luminance falls towards the light across the region, a soft dark-near/bright-far pair ({:.1} robust deviations)",
+            m.depression_z.unwrap_or(0.0)
         )),
         Relief::Depressed => reasons.push(format!(
             "depressed: dark on the side facing the light, bright on the far side ({:.0} % of the shading is one-sided)",
@@ -111,7 +142,16 @@ pub fn classify(m: &Measured, ctx: &ClassifyContext, rules: &ClassifyRules) -> C
         }),
     }
     let d_rel = 2.0 * m.radius / ctx.short_side.max(1.0);
-    let red = m.delta_a >= rules.red_delta_a;
+    // Δa* shrinks with lightness (a* ~ L* x chromaticity), so on dark skin a red lesion's Δa* can stay small;
+    // haemoglobin's own sign in shading-invariant chromaticity (R/G up, G/B down; melanin raises G/B) says
+    // red there too.
+    // A deep pit's shadow is not neutral after JPEG chroma subsampling: the chromaticity reading needs a* to
+    // rise at least a little and the region not to be as dark as a shadowed pit.
+    let red = m.delta_a >= rules.red_delta_a
+        || (m.delta_rg >= rules.red_ln_rg
+            && m.delta_gb <= 0.0
+            && m.delta_a > 0.0
+            && m.delta_l > -rules.pit_delta_l);
     let halo = m.halo_a >= rules.halo_delta_a;
     let head = m.head_delta_l >= rules.pustule_head_delta_l && m.head_delta_b >= -1.0 && red;
     let pigment = m.delta_gb >= rules.pigment_chromaticity;
@@ -130,7 +170,8 @@ pub fn classify(m: &Measured, ctx: &ClassifyContext, rules: &ClassifyRules) -> C
     let mut conf: f64 = 0.55 + 0.3 * ((m.z - ctx.min_z) / ctx.min_z.max(1.0)).clamp(0.0, 1.0);
 
     let atrophic = |reasons: &mut Vec<String>, conf: &mut f64| -> Subtype {
-        let steep = m.rim_fraction >= rules.steep_rim_fraction;
+        // A region found only by its soft shading pair has no measured wall: its rim share is mottling.
+        let steep = m.rim_fraction >= rules.steep_rim_fraction && m.depression_z.is_none();
         // domain.md §1: V = darkest at the centre, tapering; U = flat floor, steep rim.
         let v_shaped = m.centre_level <= -rules.v_centre_level;
         let profile = if v_shaped {
@@ -323,6 +364,12 @@ pub fn classify(m: &Measured, ctx: &ClassifyContext, rules: &ClassifyRules) -> C
                     "darker with the same chromaticity as the skin around: a shadow, so a pit"
                         .to_string(),
                 );
+                atrophic(&mut reasons, &mut conf)
+            } else if tiny_dark_hole {
+                reasons.push(format!(
+                    "{size}, much darker at the centre (ΔL* {:+.1}) and barely browner: a shadowed pit",
+                    m.delta_l
+                ));
                 atrophic(&mut reasons, &mut conf)
             } else {
                 reasons.push(format!(

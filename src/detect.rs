@@ -39,6 +39,9 @@ pub struct Candidate {
     /// Found only as a soft, wide structure (coarse segmentation or blob search): kept only if it reads as
     /// an atrophic scar, the one kind that shows as soft shading alone.
     pub soft: bool,
+    /// Found by the depression pass: its signed along-light response in robust deviations (> 0 = dark near
+    /// the light, bright far from it, i.e. a depression).
+    pub depression_z: Option<f64>,
 }
 
 /// The radii searched, in working px.
@@ -189,6 +192,7 @@ pub fn detect(
                     z: v as f64,
                     pixels: None,
                     soft: true,
+                    depression_z: None,
                 });
             }
         }
@@ -203,13 +207,33 @@ pub fn detect(
     // Segmented lesions come first: their extent is measured, not inferred from a scale.
     let lit = if use_relief { Some(light.toward) } else { None };
     let mut kept: Vec<Candidate> = segments(p, lit, rules);
+    let n_fine = kept.len();
+    // Wide shallow depressions seen only by their shading pair along the light (rolling scars). They come
+    // before the coarse pass: a coarse segment of the same scar often holds only its bright far slope, whose
+    // off-centre disc reads as a bump or a flat patch.
+    if use_relief {
+        for c in depressions(p, light.toward, rules) {
+            let inside = kept.iter().any(|k| {
+                let d = ((k.x - c.x).powi(2) + (k.y - c.y).powi(2)).sqrt();
+                d < k.radius + 0.5 * c.radius
+            });
+            if !inside {
+                kept.push(c);
+            }
+        }
+    }
+    let n_dep = kept.len();
     // A coarser pass finds soft, wide lesions (rolling scars) whose contrast is spread too thin to stand out
     // pixel by pixel.
-    let n_fine = kept.len();
     for mut c in segments_at(p, lit, rules, &coarse_pass(rules)) {
-        let inside = kept[..n_fine]
-            .iter()
-            .any(|k| ((k.x - c.x).powi(2) + (k.y - c.y).powi(2)).sqrt() < k.radius + c.radius);
+        let inside = kept[..n_dep].iter().enumerate().any(|(i, k)| {
+            let d = ((k.x - c.x).powi(2) + (k.y - c.y).powi(2)).sqrt();
+            if i < n_fine {
+                d < k.radius + c.radius
+            } else {
+                d < k.radius.max(c.radius)
+            }
+        });
         if !inside {
             c.soft = true;
             kept.push(c);
@@ -245,6 +269,165 @@ pub fn detect(
         }
     }
     kept
+}
+
+/// The radii of the depression pass, in working px.
+fn relief_radii(p: &Prepared, rules: &DetectRules) -> Vec<f64> {
+    let short = p.w.min(p.h) as f64;
+    let (lo, hi) = match p.px_per_mm {
+        Some(s) => (
+            rules.relief_min_radius_mm * s,
+            rules.relief_max_radius_mm * s,
+        ),
+        None => (
+            rules.relief_min_radius_fraction * short,
+            rules.relief_max_radius_fraction * short,
+        ),
+    };
+    let (lo, hi) = (lo.max(2.0), hi.min(short / 4.0));
+    let step = rules.relief_scale_step.max(1.05);
+    let mut v = Vec::new();
+    let mut r = lo;
+    while r <= hi * 1.0001 && v.len() < 16 {
+        v.push(r);
+        r *= step;
+    }
+    v
+}
+
+/// Depression pass: wide shallow pits (rolling scars, domain.md §1) whose shading is too faint to segment.
+///
+/// Under side light a depression is dark on the wall nearest the light and bright on the far wall (domain.md
+/// §4): the flattened luminance falls along the direction towards the light across its middle. The
+/// derivative of Gaussian along that direction (sigma ~ half the radius: matched to a sloping bowl) peaks
+/// at a depression's centre with one sign, at a bump's with the other, and stays near zero on a symmetric
+/// colour mark. Peaks of the depression sign, in robust deviations of the same map over the skin, are
+/// searched in (x, y, scale); the skin's smooth mottling rarely reaches the threshold.
+pub fn depressions(p: &Prepared, toward: [f64; 2], rules: &DetectRules) -> Vec<Candidate> {
+    let (w, h) = (p.w, p.h);
+    let rs = relief_radii(p, rules);
+    if rs.is_empty() || w < 8 || h < 8 {
+        return Vec::new();
+    }
+    let (ux, uy) = (toward[0] as f32, toward[1] as f32);
+    let mask_plane = Plane {
+        w,
+        h,
+        data: p.mask.iter().map(|&m| m as u8 as f32).collect(),
+    };
+    // Per scale: the z map and the skin coverage (a derivative across the skin's edge is not a lesion).
+    let mut maps: Vec<(Plane, Plane)> = Vec::with_capacity(rs.len());
+    for &r in &rs {
+        let s = (r * rules.relief_sigma_per_radius).max(0.7) as f32;
+        let g = gaussian_blur(&p.resid, s);
+        let mut d = Plane::filled(w, h, 0.0);
+        for y in 1..h - 1 {
+            for x in 1..w - 1 {
+                let i = y * w + x;
+                let gx = 0.5 * (g.data[i + 1] - g.data[i - 1]);
+                let gy = 0.5 * (g.data[i + w] - g.data[i - w]);
+                // Falling towards the light = dark near, bright far = depressed: positive.
+                d.data[i] = -s * (gx * ux + gy * uy);
+            }
+        }
+        let stride = ((w * h) / 100_000).max(1);
+        let mut vals: Vec<f32> = (0..w * h)
+            .step_by(stride)
+            .filter(|&i| p.mask[i])
+            .map(|i| d.data[i].abs())
+            .collect();
+        if vals.len() < 16 {
+            return Vec::new();
+        }
+        let m = vals.len() / 2;
+        let spread = (*vals.select_nth_unstable_by(m, |a, b| a.total_cmp(b)).1 * 1.4826).max(1e-6);
+        d.data.iter_mut().for_each(|v| *v /= spread);
+        maps.push((d, gaussian_blur(&mask_plane, s.max(0.5 * r as f32))));
+    }
+    let thr = rules.relief_min_z as f32;
+    let mut found: Vec<Candidate> = Vec::new();
+    let lobe = rules.relief_max_side_lobe as f32;
+    for (k, (d, cov)) in maps.iter().enumerate() {
+        for y in 1..h - 1 {
+            for x in 1..w - 1 {
+                let i = y * w + x;
+                let v = d.data[i];
+                if v < thr || !p.mask[i] || cov.data[i] < 0.9 {
+                    continue;
+                }
+                let mut is_max = true;
+                'n: for kk in k.saturating_sub(1)..=(k + 1).min(maps.len() - 1) {
+                    let dk = &maps[kk].0;
+                    for dy in 0..3 {
+                        for dx in 0..3 {
+                            let j = (y + dy - 1) * w + x + dx - 1;
+                            if j == i && kk == k {
+                                continue;
+                            }
+                            let o = dk.data[j];
+                            if o > v || (o == v && (kk, j) < (k, i)) {
+                                is_max = false;
+                                break 'n;
+                            }
+                        }
+                    }
+                }
+                // A bump's shading is a depression's mirrored: its centre peaks with the other sign, and its
+                // flanks along the light peak with the depression's sign at about half that strength. A peak
+                // with a stronger opposite peak within two radii is such a flank.
+                if is_max && bump_flank(d, x, y, 2.0 * rs[k], lobe * v) {
+                    is_max = false;
+                }
+                if is_max {
+                    let r = rs[k];
+                    found.push(Candidate {
+                        x: x as f64,
+                        y: y as f64,
+                        sigma: r * rules.relief_sigma_per_radius,
+                        radius: r,
+                        response: v as f64,
+                        z: v as f64,
+                        pixels: None,
+                        soft: true,
+                        depression_z: Some(v as f64),
+                    });
+                }
+            }
+        }
+    }
+    // Strongest first; one lesion per disc.
+    found.sort_by(|a, b| {
+        b.z.total_cmp(&a.z)
+            .then(a.y.total_cmp(&b.y))
+            .then(a.x.total_cmp(&b.x))
+    });
+    let mut kept: Vec<Candidate> = Vec::new();
+    for c in found {
+        let clash = kept.iter().any(|k| {
+            let d = ((k.x - c.x).powi(2) + (k.y - c.y).powi(2)).sqrt();
+            d < k.radius.max(c.radius)
+        });
+        if !clash {
+            kept.push(c);
+        }
+    }
+    kept
+}
+
+/// Whether the map falls below `-limit` anywhere within `reach` px of (x, y).
+fn bump_flank(d: &Plane, x: usize, y: usize, reach: f64, limit: f32) -> bool {
+    let (w, h) = (d.w as isize, d.h as isize);
+    let r = reach.ceil() as isize;
+    let r2 = reach * reach;
+    for yy in (y as isize - r).max(0)..=(y as isize + r).min(h - 1) {
+        for xx in (x as isize - r).max(0)..=(x as isize + r).min(w - 1) {
+            let (dx, dy) = ((xx - x as isize) as f64, (yy - y as isize) as f64);
+            if dx * dx + dy * dy <= r2 && d.data[(yy * w + xx) as usize] < -limit {
+                return true;
+            }
+        }
+    }
+    false
 }
 
 /// Segments sharp lesions: hysteresis threshold of the local contrast (|flattened luminance| + weighted |a*|
@@ -482,6 +665,7 @@ pub fn segments_at(
             z,
             pixels: Some(px),
             soft: false,
+            depression_z: None,
         });
     }
     out.sort_by(|a, b| {

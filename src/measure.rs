@@ -76,6 +76,8 @@ pub struct Measured {
     pub gloss: f64,
     /// Whether the lesion's extent was segmented (true) or inferred from a blob's scale (false).
     pub segmented: bool,
+    /// The depression pass's signed along-light response (robust deviations), when it found the region.
+    pub depression_z: Option<f64>,
 }
 
 /// Precomputed planes shared by all regions of one image.
@@ -220,6 +222,10 @@ pub fn measure(
     let _ = pk_i;
     let radius = if c.pixels.is_some() {
         r0 * rules.segment_radius_calibration
+    } else if c.depression_z.is_some() {
+        // The matched filter's scale is the bowl's radius; the contrast share would follow the mottling
+        // around a faint bowl outwards.
+        r0
     } else {
         radius.clamp(0.5 * r0, 2.0 * r0).max(1.0)
     };
@@ -456,6 +462,7 @@ pub fn measure(
             0.0
         },
         segmented: c.pixels.is_some(),
+        depression_z: c.depression_z,
     }
 }
 

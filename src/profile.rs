@@ -165,6 +165,23 @@ pub struct DetectRules {
     pub pair_alignment: f64,
     /// Gaps narrower than this are closed so a pit's two crescents join, mm.
     pub segment_close_mm: f64,
+    /// Depression pass (wide shallow pits, rolling scars): smallest lesion radius searched, mm.
+    pub relief_min_radius_mm: f64,
+    /// Depression pass: largest lesion radius searched, mm.
+    pub relief_max_radius_mm: f64,
+    /// Depression pass without a scale: smallest radius as a fraction of the shorter side.
+    pub relief_min_radius_fraction: f64,
+    /// Depression pass without a scale: largest radius as a fraction of the shorter side.
+    pub relief_max_radius_fraction: f64,
+    /// Depression pass: ratio between successive radii.
+    pub relief_scale_step: f64,
+    /// Depression pass: Gaussian sigma of the along-light derivative per lesion radius.
+    pub relief_sigma_per_radius: f64,
+    /// Depression pass: the signed along-light response must reach this many robust deviations.
+    pub relief_min_z: f64,
+    /// Depression pass: a peak with an opposite (bump) peak stronger than this share of it within two radii
+    /// is a bump's flank.
+    pub relief_max_side_lobe: f64,
 }
 
 impl Default for DetectRules {
@@ -269,6 +286,10 @@ pub struct ClassifyRules {
     pub unscaled_confidence: f64,
     /// Confidence multiplier when the relief is unknown.
     pub unknown_relief_confidence: f64,
+    /// A region found only by the depression pass must be at least this light against its ring (log units).
+    pub soft_pit_min_level: f64,
+    /// Red also when Δln(R/G) reaches this with Δln(G/B) <= 0 (haemoglobin, not melanin).
+    pub red_ln_rg: f64,
 }
 
 impl Default for ClassifyRules {

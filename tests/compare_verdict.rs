@@ -55,8 +55,14 @@ fn relief_ratio(p: &PairReport) -> Option<f64> {
         })
 }
 
-/// Verdicts right, pairs in all, and scenes whose relief change ranks the three factors in order.
+/// Verdicts right, pairs in all, and scenes whose relief change ranks the three factors in order. Rendered
+/// and compared once per test binary: two tests read the same 24 pairs, and CI time matters.
 fn run_rendered_pairs() -> (usize, usize, usize) {
+    static RESULT: std::sync::OnceLock<(usize, usize, usize)> = std::sync::OnceLock::new();
+    *RESULT.get_or_init(render_and_score_pairs)
+}
+
+fn render_and_score_pairs() -> (usize, usize, usize) {
     let jobs: Vec<(u64, f64)> = (1..=SCENES)
         .flat_map(|s| [0.5, 1.0, 1.5].map(|d| (s, d)))
         .collect();

@@ -16,8 +16,9 @@
 //!   `before` is the geometric-mean amplitude over those places, `after` that times the median per-place
 //!   after/before ratio. `relief_ratio`: that median ratio, reported as `before = 1`, `after = ratio`.
 //!
-//! Repeat-photo noise, measured with `cargo run --release --example compare_noise -- 300 30 1.0` (scenes
-//! 300–329, not the tests' scenes): the same scene photographed twice under a new light azimuth, elevation
+//! Repeat-photo noise, measured with
+//! `SCARSCOPE_NOISE_PAIRS=30 cargo test --release --test compare_noise -- --nocapture` (scenes 300–329, not
+//! the other tests' scenes): the same scene photographed twice under a new light azimuth, elevation
 //! within ±5°, exposure ×0.85–1.2, new sensor noise, rotation up to ±10°, scale ±10 %, shift ±15 px. The
 //! relief ratio moved −20.6 … +31.1 % (5–95 %: −13.2 … +19.5 %, median −0.3 %); relief × 1.5 gave a median
 //! of +43 % and × 0.5 one of −48 %. Most of the repeat noise is the light elevation (the odd contrast scales

@@ -516,7 +516,7 @@ pub fn measure(
         .map(|r| r.map(|r| r.after / r.before))
         .collect();
     // The places found on the pair when there are any; the regions' places only when none stood out.
-    // Measured on 90 rendered pairs (scenes 300–329, × 0.5 / 1 / 1.5, `examples/compare_noise.rs`) the
+    // Measured on 90 rendered pairs (scenes 300–329, × 0.5 / 1 / 1.5, `tests/compare_noise.rs`) the
     // found places order the factors better than the regions the single-photo analyses detected, which
     // include flat marks and texture and miss most rolling scars.
     let used: Vec<PlaceReading> = if places.is_empty() {

@@ -136,7 +136,7 @@ fn registration_is_accurate_on_rendered_pairs() {
 }
 
 #[test]
-#[ignore = "known gap, issue 5 stays open: 21 of 24 verdicts right (88 %) against the 90 % target, 7 of 8 scenes ranked; the misses are x1.5 pairs lit from a higher elevation (relief contrast scales with cot(elevation), which nothing in a pair cancels)"]
+#[ignore = "known gap, issue 5 stays open: 21 of 24 verdicts right (88 %) against the 90 % target (ranking 8 of 8 scenes passes); the misses are x1.5 pairs lit from a higher elevation (relief contrast scales with cot(elevation), which nothing in a pair cancels)"]
 fn verdicts_follow_the_true_depth_factor() {
     let (right, n, ranked) = run_rendered_pairs();
     assert!(

@@ -344,73 +344,31 @@ fn level(
     })
 }
 
-/// Amplitude above the floor, clipped at `clip × floor` so it never reaches zero.
-fn amplitude(e: f64, floor: f64, clip: f64) -> f64 {
-    (e - floor).max(clip * floor).max(1e-12).sqrt()
+/// A grid place kept as a candidate.
+struct Cand {
+    z: f64,
+    spot: Spot,
+    eb: f64,
+    ea: f64,
+    floor: (f64, f64),
 }
 
-/// Measures the relief of the pair: finds the places on the pair and reads both photos there, plus at the
-/// requested `spots` (before frame). `map` takes before px to after px.
-pub fn measure(
-    before: &RgbImage,
-    after: &RgbImage,
-    map: &Affine,
-    spots: &[Spot],
+/// Grid local maxima of `score` (at least `min_score`) that stand out of the texture in one photo, strongest
+/// first, thinned so that one lesion gives one place.
+fn find_places(
+    levels: &[Level],
     p: &ReliefParams,
-) -> ReliefMeasure {
-    let empty = |n: usize| ReliefMeasure {
-        before: 0.0,
-        after: 0.0,
-        ratio: None,
-        places: Vec::new(),
-        spot_ratio: vec![None; n],
-    };
-    let (w, h) = (before.width() as usize, before.height() as usize);
-    if w < 8 || h < 8 || after.width() < 8 || after.height() < 8 {
-        return empty(spots.len());
-    }
-    let fb = Frame::new(before, &Affine::IDENTITY, p);
-    let fa = Frame::new(after, map, p);
-    let Some(b_to_a) = fb.to_work.inverse().map(|inv| fa.to_work.after(&inv)) else {
-        return empty(spots.len());
-    };
-    // Radii in before px: the search is defined in working px of the before photo.
-    let to_before = 1.0 / fb.scale.max(1e-9);
-    let short_work = fb.y.w.min(fb.y.h) as f64;
-    let mut radii = Vec::new();
-    let mut r = p.min_radius_px.max(1.5);
-    let step = p.radius_step.max(1.05);
-    while r <= p.max_radius_fraction * short_work && radii.len() < 32 {
-        radii.push(r * to_before);
-        r *= step;
-    }
-    let levels: Vec<Level> = radii
-        .iter()
-        .filter_map(|&r| level(&fb, &fa, &b_to_a, (w, h), r, p))
-        .collect();
-
-    // Candidates: grid local maxima of the z-score in either photo.
-    struct Cand {
-        z: f64,
-        spot: Spot,
-        eb: f64,
-        ea: f64,
-        floor: (f64, f64),
-    }
+    score: &dyn Fn(&Level, (f64, f64, f64)) -> f64,
+    min_score: f64,
+) -> Vec<Cand> {
     let mut cands: Vec<Cand> = Vec::new();
-    for lv in &levels {
-        let z = |i: usize| -> f64 {
-            // Places are where the two photos' odd contrasts *differ*: a lesion's colour (or a mole's, or a
-            // hair's) is the same in both and would otherwise rank first while carrying no relief at all.
-            lv.e[i].map_or(f64::NEG_INFINITY, |(_, _, ed)| {
-                (ed - lv.floor_d) / lv.spread_d
-            })
-        };
+    for lv in levels {
+        let z = |i: usize| -> f64 { lv.e[i].map_or(f64::NEG_INFINITY, |e| score(lv, e)) };
         for j in 0..lv.ny {
             for i in 0..lv.nx {
                 let k = j * lv.nx + i;
                 let zk = z(k);
-                if zk < p.min_z {
+                if zk < min_score {
                     continue;
                 }
                 let mut is_max = true;
@@ -477,6 +435,75 @@ pub fn measure(
         if !clash {
             kept.push(c);
         }
+    }
+    kept
+}
+
+/// Amplitude above the floor, clipped at `clip × floor` so it never reaches zero.
+fn amplitude(e: f64, floor: f64, clip: f64) -> f64 {
+    (e - floor).max(clip * floor).max(1e-12).sqrt()
+}
+
+/// Measures the relief of the pair: finds the places on the pair and reads both photos there, plus at the
+/// requested `spots` (before frame). `map` takes before px to after px.
+pub fn measure(
+    before: &RgbImage,
+    after: &RgbImage,
+    map: &Affine,
+    spots: &[Spot],
+    p: &ReliefParams,
+) -> ReliefMeasure {
+    let empty = |n: usize| ReliefMeasure {
+        before: 0.0,
+        after: 0.0,
+        ratio: None,
+        places: Vec::new(),
+        spot_ratio: vec![None; n],
+    };
+    let (w, h) = (before.width() as usize, before.height() as usize);
+    if w < 8 || h < 8 || after.width() < 8 || after.height() < 8 {
+        return empty(spots.len());
+    }
+    let fb = Frame::new(before, &Affine::IDENTITY, p);
+    let fa = Frame::new(after, map, p);
+    let Some(b_to_a) = fb.to_work.inverse().map(|inv| fa.to_work.after(&inv)) else {
+        return empty(spots.len());
+    };
+    // Radii in before px: the search is defined in working px of the before photo.
+    let to_before = 1.0 / fb.scale.max(1e-9);
+    let short_work = fb.y.w.min(fb.y.h) as f64;
+    let mut radii = Vec::new();
+    let mut r = p.min_radius_px.max(1.5);
+    let step = p.radius_step.max(1.05);
+    while r <= p.max_radius_fraction * short_work && radii.len() < 32 {
+        radii.push(r * to_before);
+        r *= step;
+    }
+    let levels: Vec<Level> = radii
+        .iter()
+        .filter_map(|&r| level(&fb, &fa, &b_to_a, (w, h), r, p))
+        .collect();
+
+    // Places are where the two photos' odd contrasts *differ*: a lesion's colour (or a mole's, or a hair's)
+    // is the same in both and would otherwise rank first while carrying no relief at all.
+    let mut kept = find_places(
+        &levels,
+        p,
+        &|lv, (_, _, ed)| (ed - lv.floor_d) / lv.spread_d,
+        p.min_z,
+    );
+    // When no place differs beyond the texture, the relief did not change measurably: read the places that
+    // stand out in either photo instead, so the pair still gets a ratio (near 1) rather than none.
+    if kept.is_empty() {
+        kept = find_places(
+            &levels,
+            p,
+            &|lv, (eb, ea, _)| {
+                ((eb - lv.floor.0) / lv.floor.0.max(1e-12))
+                    .max((ea - lv.floor.1) / lv.floor.1.max(1e-12))
+            },
+            p.min_spot_z,
+        );
     }
     let places: Vec<PlaceReading> = kept
         .iter()

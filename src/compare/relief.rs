@@ -344,6 +344,9 @@ fn level(
     })
 }
 
+/// Score of a grid place from its level and its (before, after, difference) energies.
+type PlaceScore = dyn Fn(&Level, (f64, f64, f64)) -> f64;
+
 /// A grid place kept as a candidate.
 struct Cand {
     z: f64,
@@ -358,7 +361,7 @@ struct Cand {
 fn find_places(
     levels: &[Level],
     p: &ReliefParams,
-    score: &dyn Fn(&Level, (f64, f64, f64)) -> f64,
+    score: &PlaceScore,
     min_score: f64,
 ) -> Vec<Cand> {
     let mut cands: Vec<Cand> = Vec::new();

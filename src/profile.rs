@@ -29,6 +29,8 @@ pub struct Profile {
     pub classify: ClassifyRules,
     /// Summary and verdict thresholds.
     pub summary: SummaryRules,
+    /// Before/after comparison: registration, colour matching, region matching, relief and verdict.
+    pub compare: crate::compare::profile::CompareProfile,
 }
 
 /// Thresholds of the prepare stage.
@@ -371,6 +373,19 @@ mod tests {
         assert_eq!(p.name, "mine");
         assert_eq!(p.detect.min_z, 9.5);
         assert_eq!(p.classify, Profile::builtin().classify);
+    }
+
+    #[test]
+    fn partial_compare_section_keeps_builtin_values() {
+        let p = Profile::from_toml("[compare.verdict]\nrelief_relative = 0.5\n").expect("parses");
+        let b = Profile::builtin();
+        assert_eq!(p.compare.verdict.relief_relative, 0.5);
+        assert_eq!(
+            p.compare.verdict.goodman_baron_points,
+            b.compare.verdict.goodman_baron_points
+        );
+        assert_eq!(p.compare.registration, b.compare.registration);
+        assert!(Profile::from_toml("[compare.relief]\nno_such = 1\n").is_err());
     }
 
     #[test]

@@ -375,3 +375,67 @@ fn pairs_csv_run_with_missing_file_reports_that_pair_and_writes_overlays_and_out
     let img = image::open(&overlay).expect("overlay PNG");
     assert!(img.width() >= 2 * 360);
 }
+
+#[test]
+fn a_profile_compare_section_reaches_the_thresholds_and_the_verdict() {
+    let d = tempfile::tempdir().expect("tempdir");
+    let (b, a) = (d.path().join("before.png"), d.path().join("after.png"));
+    // Relief halved: a change the relief ratio reads, whatever the verdict line.
+    write_pair(&b, &a, 21, 0.5, 4.0, 1.0, (5.0, 3.0));
+    let run = |toml: &str| {
+        let p = d.path().join("mine.toml");
+        std::fs::write(&p, toml).expect("write profile");
+        let (code, v, err) = run_json(&[
+            b.to_str().expect("utf8"),
+            a.to_str().expect("utf8"),
+            "--px-per-mm",
+            "12",
+            "--profile",
+            p.to_str().expect("utf8"),
+        ]);
+        assert_eq!(code, 0, "stderr: {err}");
+        v
+    };
+    // Every noise line so wide that nothing can exceed it: no clear change, and the settings say so.
+    let wide = run(
+        "name = \"wide\"\n[compare.verdict]\nrelief_relative = 50.0\n\
+         depth_total_relative = 50.0\ncount_absolute = 1000.0\ngoodman_baron_points = 1000.0\n",
+    );
+    assert_eq!(wide["settings"]["profile"], "wide");
+    assert_eq!(wide["settings"]["thresholds"]["relief_relative"], 50.0);
+    // Left out of the file: the built-in value.
+    assert_eq!(wide["settings"]["thresholds"]["count_relative"], 0.5);
+    assert_eq!(
+        wide["pairs"][0]["verdict"], "no_clear_change",
+        "{}",
+        wide["pairs"][0]
+    );
+    // A noise line of zero: any measured relief change is a verdict (Goodman & Baron cannot veto).
+    let zero = run(
+        "name = \"zero\"\n[compare.verdict]\nrelief_relative = 0.0\n\
+         goodman_baron_points = 1000.0\n",
+    );
+    assert!(
+        zero["pairs"][0]["changes"]["relief_index"]["percent"].is_number(),
+        "{}",
+        zero["pairs"][0]
+    );
+    assert_ne!(
+        zero["pairs"][0]["verdict"], "no_clear_change",
+        "{}",
+        zero["pairs"][0]
+    );
+    // An unknown compare key is a usage error, not silently ignored.
+    let p = d.path().join("bad.toml");
+    std::fs::write(&p, "[compare.relief]\nno_such = 1\n").expect("write");
+    let out = scarscope()
+        .args([
+            "compare",
+            b.to_str().expect("utf8"),
+            a.to_str().expect("utf8"),
+        ])
+        .args(["--profile", p.to_str().expect("utf8")])
+        .output()
+        .expect("runs");
+    assert_ne!(out.status.code(), Some(0));
+}

@@ -11,17 +11,21 @@
 //! - `redness`: the texture `redness` if reported, else the mean region Δa* (`delta_a`, CIELAB, domain.md §4)
 //!   over the shared regions.
 //! - `goodman_baron_quantitative`: the per-photo estimate (domain.md §2).
-//! - `relief_index`: `sqrt(Σ E_odd / pore²)` over the places of all matched and lone regions, measured on
-//!   the aligned pair (see [`super::relief`]); `relief_ratio`: the median over those places of the per-place
-//!   after/before ratio, reported as `before = 1`, `after = ratio` (so `percent` is the median change).
+//! - `relief_index`: the pair relief measure of [`super::relief`]: odd shading contrast in linear light,
+//!   read in both registered photos at the places where their contrasts differ, texture floor removed;
+//!   `before` is the geometric-mean amplitude over those places, `after` that times the median per-place
+//!   after/before ratio. `relief_ratio`: that median ratio, reported as `before = 1`, `after = ratio`.
 //!
-//! Repeat-photo noise, measured with `tests/compare_verdict.rs` renders: the same scene photographed twice
-//! (new light azimuth, elevation within ±5°, exposure ×0.85–1.2, new sensor noise, shift/rotation/scale up to
-//! ±4.5 px / ±3° / ±3 %). Over 15 such pairs with lesions found, `relief_index` moved −6 … +27 % before the
-//! region set was widened to all regions and −0.2 … +16 % after (the verdict test prints the spread on every
-//! run). In the same pairs the analysis' `depth_proxy_total` moved −64 … +60 % and `scar_count` by up to 3
-//! (5 → 2), and it even fell when the scars were made deeper; so the relief index is the depth sign, the count
-//! only informs, and Goodman & Baron (which moved ≤ 3 points) only vetoes beyond its ~4-point noise.
+//! Repeat-photo noise, measured with
+//! `SCARSCOPE_NOISE_PAIRS=30 cargo test --release --test compare_noise -- --nocapture` (scenes 300–329, not
+//! the other tests' scenes): the same scene photographed twice under a new light azimuth, elevation
+//! within ±5°, exposure ×0.85–1.2, new sensor noise, rotation up to ±10°, scale ±10 %, shift ±15 px. The
+//! relief ratio moved −20.6 … +31.1 % (5–95 %: −13.2 … +19.5 %, median −0.3 %); relief × 1.5 gave a median
+//! of +43 % and × 0.5 one of −48 %. Most of the repeat noise is the light elevation (the odd contrast scales
+//! with cot(elevation), which nothing in the pair cancels). Earlier, with the single-photo analyses' depth
+//! proxies, `depth_proxy_total` moved −64 … +60 % and `scar_count` by up to 3 between repeat photos (and
+//! fell when the scars were made deeper); so the relief ratio is the depth sign, the count only informs, and
+//! Goodman & Baron only vetoes beyond its ~4-point noise.
 //!
 //! Verdict: `improved` / `worse` only when the relief index changes by more than the repeat-photo noise
 //! threshold of [`VerdictThresholds`] (falling back to `depth_proxy_total` and `scar_count` when no relief

@@ -18,7 +18,6 @@ use super::output::{batch_summary, document, write_report};
 use super::overlay::{encode_png, render_overlay};
 use super::pairing::{pair_csv, pair_files, pair_folders, PairInput, Pairing};
 use super::pipeline::{compare_images, failed_pair, CompareOptions};
-use super::profile::CompareProfile;
 use super::report::{CompareSettings, PairReport};
 
 /// Arguments of `scarscope compare`.
@@ -185,7 +184,8 @@ pub fn run(args: &CompareArgs) -> anyhow::Result<i32> {
         ))
         .into());
     }
-    let compare = CompareProfile::default();
+    // The `[compare]` section of the rule profile (`--profile FILE` reaches every compare threshold).
+    let compare = run_opts.analysis.profile.compare.clone();
     let opts = CompareOptions {
         px_per_mm: run_opts.analysis.px_per_mm,
         profile: Arc::clone(&run_opts.analysis.profile),

@@ -26,16 +26,17 @@ pub struct CompareOptions {
     pub px_per_mm: Option<f64>,
     /// The analysis rule profile.
     pub profile: Arc<Profile>,
-    /// The comparison thresholds.
+    /// The comparison thresholds (normally `profile.compare`).
     pub compare: CompareProfile,
 }
 
 impl Default for CompareOptions {
     fn default() -> Self {
+        let profile = Profile::builtin();
         CompareOptions {
             px_per_mm: None,
-            profile: Arc::new(Profile::builtin()),
-            compare: CompareProfile::default(),
+            compare: profile.compare.clone(),
+            profile: Arc::new(profile),
         }
     }
 }
@@ -99,7 +100,6 @@ pub fn compare_images(
     };
     let an_b = analyze(before, &before_opts);
     let an_a = analyze(&after_n, &after_opts);
-    let pores = (an_b.light.pore_amplitude, an_a.light.pore_amplitude);
     let rep_b = an_b.into_report(before_path);
     let mut rep_a = an_a.into_report(after_path);
     let normalisation = reg.ok.then(|| NormalisationReport {
@@ -194,7 +194,9 @@ pub fn compare_images(
             radius: 0.65 * diam + 2.0,
         });
     }
-    let relief_m = relief::measure(before, &images.after, &reg.map, &spots, pores);
+    // The original after photo: the odd contrast is a ratio of luminances, so it needs no colour matching,
+    // and the per-channel gains would only mix the channels differently.
+    let relief_m = relief::measure(before, after, &reg.map, &spots, &cp.relief);
     for (m, si) in pair.regions.iter_mut().zip(&spot_of) {
         if let Some(r) = si.and_then(|i| relief_m.spot_ratio[i]) {
             m.relief_ratio = num(r);
@@ -216,36 +218,24 @@ pub fn compare_images(
         mm2,
         mm2 / (scale * scale),
     );
-    let relief_defined = !spots.is_empty() && relief_m.spot_ratio.iter().any(Option::is_some);
     pair.changes.insert(
         "relief_index".into(),
-        if relief_defined {
-            super::changes::change(Some(relief_m.before), Some(relief_m.after))
-        } else {
-            super::changes::change(None, None)
+        match relief_m.ratio {
+            Some(_) => super::changes::change(Some(relief_m.before), Some(relief_m.after)),
+            None => super::changes::change(None, None),
         },
     );
-    let mut logs: Vec<f64> = pair
-        .regions
-        .iter()
-        .filter_map(|m| m.relief_ratio)
-        .filter(|r| *r > 0.0)
-        .map(f64::ln)
-        .collect();
-    logs.sort_by(f64::total_cmp);
-    let median_ratio = if logs.is_empty() {
-        None
-    } else {
-        let n = logs.len();
-        Some((0.5 * (logs[n / 2] + logs[(n - 1) / 2])).exp())
-    };
     pair.changes.insert(
         "relief_ratio".into(),
-        super::changes::change(median_ratio.map(|_| 1.0), median_ratio),
+        super::changes::change(relief_m.ratio.map(|_| 1.0), relief_m.ratio),
     );
     let (v, reasons) = verdict(&pair.changes, &cp.verdict);
     pair.verdict = Some(v);
     pair.reasons = reasons;
+    pair.reasons.push(format!(
+        "relief read at {} places found on the pair (before or after photo)",
+        relief_m.places.len()
+    ));
     pair.reasons.push(format!(
         "compared over the area both photos show ({:.0} % of the before photo); {} before and {} after regions lie in it",
         reg.overlap * 100.0,

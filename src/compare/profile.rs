@@ -1,14 +1,22 @@
 //! `CompareProfile`: every threshold of `scarscope compare`, with where it comes from.
 //!
-//! Serde + `Default` so the lead can fold it into the TOML rule profile as a `[compare]` table.
+//! The values live in the `[compare]` section of `profiles/default.toml` (with where each comes from), so
+//! `--profile FILE` reaches every compare threshold; `Default` is the built-in profile's section.
 
 use serde::{Deserialize, Serialize};
 
 use super::registration::RegistrationParams;
+use super::relief::ReliefParams;
+
+impl Default for CompareProfile {
+    fn default() -> Self {
+        crate::profile::Profile::builtin().compare
+    }
+}
 
 /// All tunables of the before/after comparison.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
-#[serde(deny_unknown_fields, default)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct CompareProfile {
     /// Registration search range and acceptance.
     pub registration: RegistrationParams,
@@ -16,13 +24,15 @@ pub struct CompareProfile {
     pub normalisation: NormalisationParams,
     /// Pairing of regions between the photos.
     pub matching: MatchingParams,
+    /// The pair relief measure (places, disc radii, texture floor).
+    pub relief: ReliefParams,
     /// When a change counts as real rather than repeat-photo noise.
     pub verdict: VerdictThresholds,
 }
 
 /// Tunables of photometric normalisation.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields, default)]
+#[serde(deny_unknown_fields)]
 pub struct NormalisationParams {
     /// Channel values at or below this are treated as clipped shadows and not used.
     pub clip_low: u8,
@@ -34,17 +44,13 @@ pub struct NormalisationParams {
 
 impl Default for NormalisationParams {
     fn default() -> Self {
-        NormalisationParams {
-            clip_low: 8,
-            clip_high: 247,
-            max_gain: 4.0,
-        }
+        crate::profile::Profile::builtin().compare.normalisation
     }
 }
 
 /// Tunables of region matching.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields, default)]
+#[serde(deny_unknown_fields)]
 pub struct MatchingParams {
     /// Two regions pair up when their centres (after mapping) are closer than this × the larger diameter.
     pub radius_factor: f64,
@@ -60,20 +66,14 @@ pub struct MatchingParams {
 
 impl Default for MatchingParams {
     fn default() -> Self {
-        MatchingParams {
-            radius_factor: 0.75,
-            min_radius_px: 6.0,
-            region_relative_change: 0.3,
-            region_absolute_change: 0.05,
-            edge_margin_px: 4.0,
-        }
+        crate::profile::Profile::builtin().compare.matching
     }
 }
 
 /// Thresholds of the pair verdict, set from the measured repeat-photo noise (see `noise` in the tests and the
 /// module doc of [`super::changes`]).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
-#[serde(deny_unknown_fields, default)]
+#[serde(deny_unknown_fields)]
 pub struct VerdictThresholds {
     /// Relative change of the relief index (see `relief`) that exceeds repeat-photo noise.
     pub relief_relative: f64,
@@ -90,15 +90,6 @@ pub struct VerdictThresholds {
 
 impl Default for VerdictThresholds {
     fn default() -> Self {
-        VerdictThresholds {
-            // Repeat-photo noise of the relief index: −0.2 … +16 % over re-lit, re-exposed, re-warped
-            // renders of one scene (see `changes`); 20 % sits just outside it.
-            relief_relative: 0.2,
-            depth_total_relative: 0.25,
-            // Scar counts from single-photo detection moved by up to 3 (5 → 2, −60 %) between repeat photos.
-            count_relative: 0.5,
-            count_absolute: 4.0,
-            goodman_baron_points: 4.0,
-        }
+        crate::profile::Profile::builtin().compare.verdict
     }
 }

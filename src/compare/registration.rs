@@ -30,7 +30,7 @@ use super::gray::{fit, Gray};
 
 /// Tunables of registration (part of [`super::profile::CompareProfile`]).
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
-#[serde(deny_unknown_fields, default)]
+#[serde(deny_unknown_fields)]
 pub struct RegistrationParams {
     /// Largest rotation searched, degrees either way.
     pub max_rotation_deg: f64,
@@ -53,18 +53,7 @@ pub struct RegistrationParams {
 
 impl Default for RegistrationParams {
     fn default() -> Self {
-        RegistrationParams {
-            max_rotation_deg: 16.0,
-            max_scale_change: 0.2,
-            working_max_side: 512,
-            // Calibrated by tests/compare_registration.rs: re-lit, re-exposed, warped renders of one scene give
-            // NCC ≥ 0.5; unrelated scenes and unrelated textures stay below 0.15.
-            min_ncc: 0.3,
-            min_overlap: 0.3,
-            highpass_sigma_px: 2.0,
-            energy_sigma_px: 1.0,
-            robust_cutoff: 3.0,
-        }
+        crate::profile::Profile::builtin().compare.registration
     }
 }
 

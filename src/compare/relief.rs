@@ -1,24 +1,38 @@
-//! Pair relief index: how much shading relief the scars show in each photo, measured on the *aligned* pair at
-//! the same places and normalised by each photo's own pore texture.
+//! Pair relief: how much shading relief the scars show in each photo, measured on the registered pair at the
+//! same skin places, each photo in its own pixel frame.
 //!
-//! Why: a single photo's depth proxy depends on the light (azimuth, elevation) and on what the detector
-//! happened to find; between two photos that noise is large (measured: ±25–60 % on re-lit renders of one
-//! scene, see [`super::changes`]). With the photos registered, both can be measured at exactly the same scar
-//! locations, and two physical facts remove the light:
-//! - Shading of a radially symmetric pit or bump is *odd* under point reflection about its centre (the bright
-//!   and dark walls swap, domain.md §4), while a lesion's colour is *even*. The odd energy
-//!   `Σ ((hp(c+u) − hp(c−u)) / 2)²` over a disc therefore keeps relief, drops colour, and does not depend on
-//!   the light's azimuth.
-//! - For small slopes, shading contrast scales with slope × a factor of the light elevation that is the same
-//!   for pores and scars; dividing by the photo's median pore-texture energy (`hp²` away from lesions, where
-//!   the treatment does not act) cancels that factor and the exposure.
+//! Why this measure and not the single-photo depth proxies: between two photos of one scene the detector finds
+//! different regions and the depth proxy moves with the light (measured ±25–60 %, see [`super::changes`]).
+//! With the photos registered, both can be read at exactly the same places:
+//! - **Odd contrast.** For each pixel pair `c ± u` in a disc around a place `c`, `q = (Y₊ − Y₋) / (Y₊ + Y₋)`
+//!   on linear-light luminance `Y`. Shading of a radially symmetric pit or bump is odd under point reflection
+//!   (the lit and the shadowed wall swap, domain.md §4) while its colour is even, so the mean `q²` keeps
+//!   relief and drops colour; its disc average does not depend on the light azimuth. Working in linear light
+//!   and dividing by the local `Y₊ + Y₋` (rather than by a background level) cancels the albedo, the exposure,
+//!   the vignetting and the cavity darkening of the pit floor, which otherwise shrink the contrast of a pit
+//!   as it gets deeper and darker.
+//! - **Floor.** Skin texture (mottling, pores, sensor noise) has odd contrast too. Its level at each disc
+//!   radius is the median over a grid of places in that photo; it is subtracted from every reading, so a
+//!   shallow scar near the texture level does not pull its ratio towards 1.
+//! - **Places** are found on the pair itself, independent of what the single-photo analysis detected: local
+//!   maxima of the floor-subtracted odd energy over a grid of places and disc radii, in the before photo *or*
+//!   the after photo (mapped into the before frame), so a scar that faded below detection after treatment is
+//!   still measured where it was, and one that deepened is measured where it now shows.
+//! - **Pair statistic.** The per-place amplitude ratio after/before; the pair's ratio is their median, so one
+//!   misread place (a hair, a glare spot) cannot decide a verdict.
 //!
-//! `relief_index = sqrt(Σ_places E_odd / pore_amplitude²)`; its after/before ratio tracks the ratio of depths.
+//! Each photo is read in its own frame (places mapped, radii scaled by the registration scale), so the after
+//! photo is never resampled: interpolation would blur it and bias every ratio down.
+//!
+//! What this cannot cancel: the light's elevation. For small slopes the odd contrast scales with
+//! `slope × cot(elevation)`, so between photos lit from 5° higher or lower the ratio moves by up to
+//! ~±15–25 %; that is part of the measured repeat-photo noise the verdict thresholds are set from.
 
 use image::RgbImage;
+use serde::{Deserialize, Serialize};
 
-use super::geometry::{warp_rgb, Affine};
-use super::gray::Gray;
+use super::geometry::Affine;
+use super::gray::{fit, Gray};
 
 /// A place to measure: centre and disc radius in before-frame px.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -29,56 +43,144 @@ pub struct Spot {
     pub radius: f64,
 }
 
-/// Relief measured on both photos at the same spots.
+/// Tunables of the pair relief measure (`[compare.relief]` in the profile).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ReliefParams {
+    /// Longest side of the working images, px: larger photos are averaged down first (the places are
+    /// scar-sized, so a 12 MP photo loses nothing at ~1000 px and costs 1/12 of the time).
+    pub max_side_px: usize,
+    /// Smoothing of the linear luminance before reading contrasts, working px (keeps sensor noise and single
+    /// pores out of the odd contrast).
+    pub smooth_px: f64,
+    /// Smallest disc radius searched, working px.
+    pub min_radius_px: f64,
+    /// Largest disc radius searched, as a fraction of the working image's shorter side.
+    pub max_radius_fraction: f64,
+    /// Ratio between successive disc radii.
+    pub radius_step: f64,
+    /// Grid spacing of the search, as a fraction of the disc radius.
+    pub grid_fraction: f64,
+    /// A place must exceed the texture floor by this many robust deviations of the texture's odd energy.
+    pub min_z: f64,
+    /// A requested spot (a region's place) is read when it exceeds the floor by this share of the floor in
+    /// either photo.
+    pub min_spot_z: f64,
+    /// A place suppresses weaker ones closer than this × the larger radius.
+    pub nms_factor: f64,
+    /// Most places measured (strongest first).
+    pub max_places: usize,
+    /// Readings below this share of the floor are clipped to it, so a place that vanished in one photo gives
+    /// a large but finite ratio.
+    pub floor_clip: f64,
+}
+
+impl Default for ReliefParams {
+    fn default() -> Self {
+        crate::profile::Profile::builtin().compare.relief
+    }
+}
+
+/// One measured place.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct PlaceReading {
+    /// Where, before frame.
+    pub spot: Spot,
+    /// Odd-contrast amplitude above the texture floor in the before photo.
+    pub before: f64,
+    /// The same in the after photo.
+    pub after: f64,
+}
+
+/// Relief measured on both photos.
 #[derive(Debug, Clone, PartialEq)]
 pub struct ReliefMeasure {
-    /// Pair-level index of the before photo.
+    /// Pair-level index of the before photo: the geometric mean amplitude over the places.
     pub before: f64,
-    /// Pair-level index of the after photo.
+    /// Pair-level index of the after photo: `before` × the median per-place ratio.
     pub after: f64,
-    /// Per-spot after/before ratio of `sqrt(E_odd)` (pore-normalised), `None` where the before spot is flat.
+    /// Median per-place after/before amplitude ratio; `None` when no place stands out of the texture.
+    pub ratio: Option<f64>,
+    /// The places the ratio was read at: the requested spots that stand out of the texture, else the places
+    /// found on the pair.
+    pub places: Vec<PlaceReading>,
+    /// Per requested spot (e.g. a matched region), the after/before amplitude ratio; `None` where it could
+    /// not be read or the spot is flat in both photos.
     pub spot_ratio: Vec<Option<f64>>,
 }
 
-/// Relative high-pass `(L − box_R(L)) / box_R(L)` of a lightly smoothed luminance (box mean from an integral
-/// image, so any radius costs the same).
-fn highpass(l: &Gray, radius: usize) -> Gray {
-    let s = l.blur(0.7);
-    let (w, h) = (s.w, s.h);
-    let mut ii = vec![0f64; (w + 1) * (h + 1)];
-    for y in 0..h {
-        let mut row = 0f64;
-        for x in 0..w {
-            row += s.data[y * w + x] as f64;
-            ii[(y + 1) * (w + 1) + x + 1] = ii[y * (w + 1) + x + 1] + row;
-        }
-    }
-    let mut out = Gray::filled(w, h, 0.0);
-    for y in 0..h {
-        let (y0, y1) = (y.saturating_sub(radius), (y + radius + 1).min(h));
-        for x in 0..w {
-            let (x0, x1) = (x.saturating_sub(radius), (x + radius + 1).min(w));
-            let sum = ii[y1 * (w + 1) + x1] - ii[y0 * (w + 1) + x1] - ii[y1 * (w + 1) + x0]
-                + ii[y0 * (w + 1) + x0];
-            let mean = sum / ((x1 - x0) * (y1 - y0)) as f64;
-            out.data[y * w + x] = ((s.data[y * w + x] as f64 - mean) / (mean + 4.0)) as f32;
-        }
-    }
-    out
+/// Linear-light luminance (sRGB decoded, Rec. 709 weights): shading multiplies linear light, not sRGB values.
+fn linear_luma(rgb: &RgbImage) -> Gray {
+    let lut: Vec<f32> = (0..256)
+        .map(|v| {
+            let c = v as f64 / 255.0;
+            let l = if c <= 0.04045 {
+                c / 12.92
+            } else {
+                ((c + 0.055) / 1.055).powf(2.4)
+            };
+            l as f32
+        })
+        .collect();
+    let (w, h) = (rgb.width() as usize, rgb.height() as usize);
+    let data = rgb
+        .pixels()
+        .map(|p| {
+            0.2126 * lut[p[0] as usize] + 0.7152 * lut[p[1] as usize] + 0.0722 * lut[p[2] as usize]
+        })
+        .collect();
+    Gray { w, h, data }
 }
 
-/// Odd (point-reflection antisymmetric) energy per pixel inside a disc; `None` if the disc leaves the valid area.
-fn odd_energy(hp: &Gray, valid: &[bool], spot: &Spot) -> Option<f64> {
-    let r = spot.radius.max(2.0);
+/// One photo prepared for reading: smoothed linear luminance at working resolution, and the map from
+/// before-frame px to its working px.
+struct Frame {
+    y: Gray,
+    to_work: Affine,
+    /// Working px per before px (the disc radius factor).
+    scale: f64,
+}
+
+impl Frame {
+    fn new(rgb: &RgbImage, before_to_own: &Affine, p: &ReliefParams) -> Frame {
+        let y = linear_luma(rgb);
+        let (nw, nh, k) = fit(y.w, y.h, p.max_side_px.max(16));
+        let y = if k < 1.0 { y.resize(nw, nh) } else { y };
+        // `Gray::resize` puts output pixel centre i at input (i + 0.5) / k − 0.5.
+        let own_to_work = Affine::axis(k, 0.5 * k - 0.5, k, 0.5 * k - 0.5);
+        let to_work = own_to_work.after(before_to_own);
+        let scale = to_work.scale();
+        Frame {
+            y: y.blur(p.smooth_px),
+            to_work,
+            scale,
+        }
+    }
+
+    /// Mean `q²` over the disc at before-frame `center`, radius `radius` (before px); `None` when more than a
+    /// quarter of the disc falls outside the photo.
+    fn odd_energy(&self, center: [f64; 2], radius: f64) -> Option<f64> {
+        let (cx, cy) = self.to_work.apply(center[0], center[1]);
+        odd_energy_at(&self.y, cx, cy, radius * self.scale)
+    }
+}
+
+/// Mean odd contrast `q²` in a disc of radius `r` around `(cx, cy)` (working px).
+fn odd_energy_at(y: &Gray, cx: f64, cy: f64, r: f64) -> Option<f64> {
+    if !(cx.is_finite() && cy.is_finite() && r.is_finite()) {
+        return None;
+    }
+    let r = r.max(1.5);
     let ri = r.ceil() as i64;
-    let (cx, cy) = (spot.center[0].round() as i64, spot.center[1].round() as i64);
-    let (w, h) = (hp.w as i64, hp.h as i64);
-    let mut sum = 0.0;
+    let (cx, cy) = (cx.round() as i64, cy.round() as i64);
+    let (w, h) = (y.w as i64, y.h as i64);
+    let mut sum = 0.0f64;
     let mut n = 0usize;
     let mut outside = 0usize;
-    for dy in -ri..=ri {
+    // Half the disc suffices: the pair (u, −u) is the same pair as (−u, u).
+    for dy in 0..=ri {
         for dx in -ri..=ri {
-            if (dx * dx + dy * dy) as f64 > r * r {
+            if (dy == 0 && dx <= 0) || (dx * dx + dy * dy) as f64 > r * r {
                 continue;
             }
             let (x1, y1, x2, y2) = (cx + dx, cy + dy, cx - dx, cy - dy);
@@ -86,110 +188,395 @@ fn odd_energy(hp: &Gray, valid: &[bool], spot: &Spot) -> Option<f64> {
                 outside += 1;
                 continue;
             }
-            let (i1, i2) = ((y1 * w + x1) as usize, (y2 * w + x2) as usize);
-            if !valid[i1] || !valid[i2] {
-                outside += 1;
-                continue;
-            }
-            let a = 0.5 * (hp.data[i1] - hp.data[i2]) as f64;
-            sum += a * a;
+            let a = y.data[(y1 * w + x1) as usize] as f64;
+            let b = y.data[(y2 * w + x2) as usize] as f64;
+            let q = (a - b) / (a + b + 1e-4);
+            sum += q * q;
             n += 1;
         }
     }
-    // A disc mostly outside the shared area is not measured rather than measured on a sliver.
-    if n == 0 || outside > n / 4 {
+    if n == 0 || outside * 4 > n {
         return None;
     }
     Some(sum / n as f64)
 }
 
-/// Median `hp²` over valid pixels outside every spot (×1.5): the pore/skin texture reference.
-fn texture_reference(hp: &Gray, valid: &[bool], spots: &[Spot]) -> f64 {
-    let mut excluded = vec![false; hp.w * hp.h];
-    for s in spots {
-        let r = 1.5 * s.radius + 2.0;
-        let (x0, x1) = (
-            (s.center[0] - r).floor().max(0.0) as usize,
-            ((s.center[0] + r).ceil() as usize).min(hp.w),
-        );
-        let (y0, y1) = (
-            (s.center[1] - r).floor().max(0.0) as usize,
-            ((s.center[1] + r).ceil() as usize).min(hp.h),
-        );
-        for y in y0..y1 {
-            for x in x0..x1 {
-                if (x as f64 - s.center[0]).powi(2) + (y as f64 - s.center[1]).powi(2) <= r * r {
-                    excluded[y * hp.w + x] = true;
+/// Mean squared *difference* of the two photos' odd contrasts over a before-frame disc: `(q_a − q_b)²`,
+/// with the after photo sampled (bilinearly) where the before pixels map to. The skin's colour is the same
+/// in both photos at the same place, so its odd part cancels here; what remains is shading that differs
+/// between the photos (relief under a new light, or relief that changed) plus noise.
+fn odd_difference(
+    b: &Frame,
+    a: &Frame,
+    b_to_a: &Affine,
+    center: [f64; 2],
+    radius: f64,
+) -> Option<f64> {
+    let (cx, cy) = b.to_work.apply(center[0], center[1]);
+    let r = (radius * b.scale).max(1.5);
+    let ri = r.ceil() as i64;
+    let (cx, cy) = (cx.round() as i64, cy.round() as i64);
+    let (w, h) = (b.y.w as i64, b.y.h as i64);
+    let mut sum = 0.0f64;
+    let mut n = 0usize;
+    let mut outside = 0usize;
+    for dy in 0..=ri {
+        for dx in -ri..=ri {
+            if (dy == 0 && dx <= 0) || (dx * dx + dy * dy) as f64 > r * r {
+                continue;
+            }
+            let (x1, y1, x2, y2) = (cx + dx, cy + dy, cx - dx, cy - dy);
+            if x1 < 0 || y1 < 0 || x2 < 0 || y2 < 0 || x1 >= w || y1 >= h || x2 >= w || y2 >= h {
+                outside += 1;
+                continue;
+            }
+            let (p1, p2) = (
+                b_to_a.apply(x1 as f64, y1 as f64),
+                b_to_a.apply(x2 as f64, y2 as f64),
+            );
+            let (Some(a1), Some(a2)) = (a.y.sample(p1.0, p1.1), a.y.sample(p2.0, p2.1)) else {
+                outside += 1;
+                continue;
+            };
+            let b1 = b.y.data[(y1 * w + x1) as usize] as f64;
+            let b2 = b.y.data[(y2 * w + x2) as usize] as f64;
+            let qb = (b1 - b2) / (b1 + b2 + 1e-4);
+            let qa = (a1 as f64 - a2 as f64) / (a1 as f64 + a2 as f64 + 1e-4);
+            sum += (qa - qb) * (qa - qb);
+            n += 1;
+        }
+    }
+    if n == 0 || outside * 4 > n {
+        return None;
+    }
+    Some(sum / n as f64)
+}
+
+/// Median and robust deviation (1.4826 × MAD) of a sample.
+fn median_mad(v: &mut [f64]) -> Option<(f64, f64)> {
+    if v.is_empty() {
+        return None;
+    }
+    v.sort_by(f64::total_cmp);
+    let m = v[v.len() / 2];
+    let mut d: Vec<f64> = v.iter().map(|x| (x - m).abs()).collect();
+    d.sort_by(f64::total_cmp);
+    Some((m, 1.4826 * d[d.len() / 2]))
+}
+
+/// Odd energy over a grid of before-frame places at one radius, in both photos.
+struct Level {
+    radius: f64,
+    nx: usize,
+    ny: usize,
+    xs: Vec<f64>,
+    ys: Vec<f64>,
+    /// Per grid place: (before energy, after energy, difference energy); `None` where either photo cannot
+    /// be read.
+    e: Vec<Option<(f64, f64, f64)>>,
+    floor: (f64, f64),
+    /// Texture floor of the difference energy.
+    floor_d: f64,
+    /// Robust spread of the difference energy over the grid.
+    spread_d: f64,
+    spread: (f64, f64),
+}
+
+fn level(
+    b: &Frame,
+    a: &Frame,
+    b_to_a: &Affine,
+    (w, h): (usize, usize),
+    radius: f64,
+    p: &ReliefParams,
+) -> Option<Level> {
+    let step = (p.grid_fraction * radius).max(1.0);
+    let xs: Vec<f64> = (0..)
+        .map(|i| radius + i as f64 * step)
+        .take_while(|x| *x <= w as f64 - 1.0 - radius)
+        .collect();
+    let ys: Vec<f64> = (0..)
+        .map(|i| radius + i as f64 * step)
+        .take_while(|y| *y <= h as f64 - 1.0 - radius)
+        .collect();
+    if xs.len() < 3 || ys.len() < 3 {
+        return None;
+    }
+    let mut e = Vec::with_capacity(xs.len() * ys.len());
+    for &y in &ys {
+        for &x in &xs {
+            e.push(
+                match (
+                    b.odd_energy([x, y], radius),
+                    a.odd_energy([x, y], radius),
+                    odd_difference(b, a, b_to_a, [x, y], radius),
+                ) {
+                    (Some(eb), Some(ea), Some(ed)) => Some((eb, ea, ed)),
+                    _ => None,
+                },
+            );
+        }
+    }
+    let mut vb: Vec<f64> = e.iter().flatten().map(|v| v.0).collect();
+    let mut va: Vec<f64> = e.iter().flatten().map(|v| v.1).collect();
+    let mut vd: Vec<f64> = e.iter().flatten().map(|v| v.2).collect();
+    // The texture floor needs enough shared places to be a floor rather than a lesion's level.
+    if vb.len() < 9 {
+        return None;
+    }
+    let (fb, _) = median_mad(&mut vb)?;
+    let (fa, _) = median_mad(&mut va)?;
+    let (fd, sd) = median_mad(&mut vd)?;
+    Some(Level {
+        radius,
+        nx: xs.len(),
+        ny: ys.len(),
+        xs,
+        ys,
+        e,
+        floor: (fb, fa),
+        floor_d: fd.max(1e-12),
+        spread_d: sd.max(1e-12),
+        // The reference a reading is judged against is the floor itself, not its spread: the spread of a
+        // large disc's texture energy is tiny, so z-scores would rank any big disc that merely contains a
+        // lesion off-centre above the lesion's own disc.
+        spread: (fb.max(1e-12), fa.max(1e-12)),
+    })
+}
+
+/// Score of a grid place from its level and its (before, after, difference) energies.
+type PlaceScore = dyn Fn(&Level, (f64, f64, f64)) -> f64;
+
+/// A grid place kept as a candidate.
+struct Cand {
+    z: f64,
+    spot: Spot,
+    eb: f64,
+    ea: f64,
+    floor: (f64, f64),
+}
+
+/// Grid local maxima of `score` (at least `min_score`) that stand out of the texture in one photo, strongest
+/// first, thinned so that one lesion gives one place.
+fn find_places(
+    levels: &[Level],
+    p: &ReliefParams,
+    score: &PlaceScore,
+    min_score: f64,
+) -> Vec<Cand> {
+    let mut cands: Vec<Cand> = Vec::new();
+    for lv in levels {
+        let z = |i: usize| -> f64 { lv.e[i].map_or(f64::NEG_INFINITY, |e| score(lv, e)) };
+        for j in 0..lv.ny {
+            for i in 0..lv.nx {
+                let k = j * lv.nx + i;
+                let zk = z(k);
+                if zk < min_score {
+                    continue;
+                }
+                let mut is_max = true;
+                for dj in -1i64..=1 {
+                    for di in -1i64..=1 {
+                        let (ii, jj) = (i as i64 + di, j as i64 + dj);
+                        if (di == 0 && dj == 0)
+                            || ii < 0
+                            || jj < 0
+                            || ii >= lv.nx as i64
+                            || jj >= lv.ny as i64
+                        {
+                            continue;
+                        }
+                        let zn = z(jj as usize * lv.nx + ii as usize);
+                        // Ties go to the earlier place so a plateau gives one maximum.
+                        if zn > zk || (zn == zk && (jj, ii) < (j as i64, i as i64)) {
+                            is_max = false;
+                        }
+                    }
+                }
+                // The place must also stand out of the texture in one of the photos (not just differ by
+                // noise), or its ratio is one of two floors.
+                let Some((eb, ea, _)) = lv.e[k] else {
+                    continue;
+                };
+                let stands_out = ((eb - lv.floor.0) / lv.floor.0.max(1e-12))
+                    .max((ea - lv.floor.1) / lv.floor.1.max(1e-12))
+                    >= p.min_spot_z;
+                if is_max && stands_out {
+                    cands.push(Cand {
+                        z: zk,
+                        spot: Spot {
+                            center: [lv.xs[i], lv.ys[j]],
+                            radius: lv.radius,
+                        },
+                        eb,
+                        ea,
+                        floor: lv.floor,
+                    });
                 }
             }
         }
     }
-    let mut v: Vec<f32> = Vec::new();
-    for y in (0..hp.h).step_by(2) {
-        for x in (0..hp.w).step_by(2) {
-            let i = y * hp.w + x;
-            if valid[i] && !excluded[i] {
-                v.push(hp.data[i] * hp.data[i]);
-            }
+    // Strongest first; a place suppresses weaker ones whose centre lies within `nms_factor` × the larger of
+    // the two radii (the same lesion seen at another radius, grid offset or on one of its walls).
+    cands.sort_by(|x, y| {
+        y.z.total_cmp(&x.z)
+            .then(x.spot.radius.total_cmp(&y.spot.radius))
+            .then(x.spot.center[1].total_cmp(&y.spot.center[1]))
+            .then(x.spot.center[0].total_cmp(&y.spot.center[0]))
+    });
+    let mut kept: Vec<Cand> = Vec::new();
+    for c in cands {
+        if kept.len() >= p.max_places {
+            break;
+        }
+        let clash = kept.iter().any(|k| {
+            let d = ((k.spot.center[0] - c.spot.center[0]).powi(2)
+                + (k.spot.center[1] - c.spot.center[1]).powi(2))
+            .sqrt();
+            d < p.nms_factor * k.spot.radius.max(c.spot.radius)
+        });
+        if !clash {
+            kept.push(c);
         }
     }
-    if v.is_empty() {
-        return f64::NAN;
-    }
-    let mid = v.len() / 2;
-    v.select_nth_unstable_by(mid, f32::total_cmp);
-    // For Gaussian texture the median of x² is 0.455 σ²: this is a robust estimate of the variance.
-    v[mid] as f64 / 0.455
+    kept
 }
 
-/// Measures the relief index of both photos at `spots` (before frame); `map` takes before px to after px.
-///
-/// `pores` are the two photos' pore shading amplitudes (from the analysis' light estimate): the reference that
-/// cancels the light elevation. Each spot's odd energy has the background texture's floor (half its variance,
-/// the odd energy of structureless texture) removed first, so noise does not pull every ratio towards 1.
+/// Amplitude above the floor, clipped at `clip × floor` so it never reaches zero.
+fn amplitude(e: f64, floor: f64, clip: f64) -> f64 {
+    (e - floor).max(clip * floor).max(1e-12).sqrt()
+}
+
+/// Measures the relief of the pair: finds the places on the pair and reads both photos there, plus at the
+/// requested `spots` (before frame). `map` takes before px to after px.
 pub fn measure(
     before: &RgbImage,
     after: &RgbImage,
     map: &Affine,
     spots: &[Spot],
-    pores: (f64, f64),
+    p: &ReliefParams,
 ) -> ReliefMeasure {
-    let (w, h) = before.dimensions();
-    let (warped, mask) = warp_rgb(after, map, w, h, [0, 0, 0]);
-    let lb = Gray::luma(before);
-    let la = Gray::luma(&warped);
-    // Background box wider than the largest spot, so a scar's own walls are not flattened away.
-    let max_r = spots.iter().map(|s| s.radius).fold(0.0, f64::max);
-    let radius = ((2.0 * max_r).max(8.0) as usize).min((w.min(h) as usize / 4).max(2));
-    let hb = highpass(&lb, radius);
-    let ha = highpass(&la, radius);
-    // Both photos are measured on the same pixels: those the after photo covers.
-    let (pb, pa) = (pores.0 * pores.0, pores.1 * pores.1);
-    let floor_b = 0.5 * texture_reference(&hb, &mask, spots);
-    let floor_a = 0.5 * texture_reference(&ha, &mask, spots);
-    let mut sb = 0.0;
-    let mut sa = 0.0;
-    let mut ratios = Vec::with_capacity(spots.len());
-    for s in spots {
-        match (odd_energy(&hb, &mask, s), odd_energy(&ha, &mask, s)) {
-            (Some(eb), Some(ea))
-                if pb > 0.0 && pa > 0.0 && floor_b.is_finite() && floor_a.is_finite() =>
-            {
-                let (nb, na) = ((eb - floor_b).max(0.0) / pb, (ea - floor_a).max(0.0) / pa);
-                sb += nb;
-                sa += na;
-                ratios.push(if nb > 0.0 {
-                    Some((na / nb).sqrt())
-                } else {
-                    None
-                });
+    let empty = |n: usize| ReliefMeasure {
+        before: 0.0,
+        after: 0.0,
+        ratio: None,
+        places: Vec::new(),
+        spot_ratio: vec![None; n],
+    };
+    let (w, h) = (before.width() as usize, before.height() as usize);
+    if w < 8 || h < 8 || after.width() < 8 || after.height() < 8 {
+        return empty(spots.len());
+    }
+    let fb = Frame::new(before, &Affine::IDENTITY, p);
+    let fa = Frame::new(after, map, p);
+    let Some(b_to_a) = fb.to_work.inverse().map(|inv| fa.to_work.after(&inv)) else {
+        return empty(spots.len());
+    };
+    // Radii in before px: the search is defined in working px of the before photo.
+    let to_before = 1.0 / fb.scale.max(1e-9);
+    let short_work = fb.y.w.min(fb.y.h) as f64;
+    let mut radii = Vec::new();
+    let mut r = p.min_radius_px.max(1.5);
+    let step = p.radius_step.max(1.05);
+    while r <= p.max_radius_fraction * short_work && radii.len() < 32 {
+        radii.push(r * to_before);
+        r *= step;
+    }
+    let levels: Vec<Level> = radii
+        .iter()
+        .filter_map(|&r| level(&fb, &fa, &b_to_a, (w, h), r, p))
+        .collect();
+
+    // Places are where the two photos' odd contrasts *differ*: a lesion's colour (or a mole's, or a hair's)
+    // is the same in both and would otherwise rank first while carrying no relief at all.
+    let mut kept = find_places(
+        &levels,
+        p,
+        &|lv, (_, _, ed)| (ed - lv.floor_d) / lv.spread_d,
+        p.min_z,
+    );
+    // When no place differs beyond the texture, the relief did not change measurably: read the places that
+    // stand out in either photo instead, so the pair still gets a ratio (near 1) rather than none.
+    if kept.is_empty() {
+        kept = find_places(
+            &levels,
+            p,
+            &|lv, (eb, ea, _)| {
+                ((eb - lv.floor.0) / lv.floor.0.max(1e-12))
+                    .max((ea - lv.floor.1) / lv.floor.1.max(1e-12))
+            },
+            p.min_spot_z,
+        );
+    }
+    let places: Vec<PlaceReading> = kept
+        .iter()
+        .map(|c| PlaceReading {
+            spot: c.spot,
+            before: amplitude(c.eb, c.floor.0, p.floor_clip),
+            after: amplitude(c.ea, c.floor.1, p.floor_clip),
+        })
+        .collect();
+    // Requested spots (the regions either analysis found): read at the nearest searched radius' floor.
+    let spot_readings: Vec<Option<PlaceReading>> = spots
+        .iter()
+        .map(|s| {
+            let lv = levels.iter().min_by(|x, y| {
+                (x.radius / s.radius)
+                    .ln()
+                    .abs()
+                    .total_cmp(&(y.radius / s.radius).ln().abs())
+            })?;
+            let eb = fb.odd_energy(s.center, s.radius)?;
+            let ea = fa.odd_energy(s.center, s.radius)?;
+            let zb = (eb - lv.floor.0) / lv.spread.0;
+            let za = (ea - lv.floor.1) / lv.spread.1;
+            // A spot at the texture level in both photos has no ratio worth reading.
+            if zb.max(za) < p.min_spot_z {
+                return None;
             }
-            _ => ratios.push(None),
-        }
-    }
+            Some(PlaceReading {
+                spot: *s,
+                before: amplitude(eb, lv.floor.0, p.floor_clip),
+                after: amplitude(ea, lv.floor.1, p.floor_clip),
+            })
+        })
+        .collect();
+    let spot_ratio: Vec<Option<f64>> = spot_readings
+        .iter()
+        .map(|r| r.map(|r| r.after / r.before))
+        .collect();
+    // The places found on the pair when there are any; the regions' places only when none stood out.
+    // Measured on 90 rendered pairs (scenes 300–329, × 0.5 / 1 / 1.5, `tests/compare_noise.rs`) the
+    // found places order the factors better than the regions the single-photo analyses detected, which
+    // include flat marks and texture and miss most rolling scars.
+    let used: Vec<PlaceReading> = if places.is_empty() {
+        spot_readings.iter().flatten().copied().collect()
+    } else {
+        places
+    };
+    let mut logs: Vec<f64> = used.iter().map(|r| (r.after / r.before).ln()).collect();
+    let ratio = median(&mut logs).map(f64::exp);
+    let before_index = if used.is_empty() {
+        0.0
+    } else {
+        (used.iter().map(|r| r.before.ln()).sum::<f64>() / used.len() as f64).exp()
+    };
     ReliefMeasure {
-        before: sb.sqrt(),
-        after: sa.sqrt(),
-        spot_ratio: ratios,
+        before: before_index,
+        after: ratio.map_or(0.0, |r| before_index * r),
+        ratio,
+        places: used,
+        spot_ratio,
     }
+}
+
+/// Median of a sample (mean of the two middle values when even).
+fn median(v: &mut Vec<f64>) -> Option<f64> {
+    v.retain(|x| x.is_finite());
+    if v.is_empty() {
+        return None;
+    }
+    v.sort_by(f64::total_cmp);
+    let n = v.len();
+    Some(0.5 * (v[n / 2] + v[(n - 1) / 2]))
 }

@@ -77,6 +77,8 @@ pub fn estimate(p: &Prepared, rules: &LightRules, lesions: &[Candidate]) -> Ligh
     // Axis from the lesions: a depression's first moment points away from the light, a bump's towards it,
     // so only the axis (doubled angle) is shared by all of them.
     let (mut c2, mut s2, mut nl) = (0.0f64, 0.0f64, 0usize);
+    // Moments of the red lesions, for the colour sign below.
+    let mut red_moments: Vec<[f64; 2]> = Vec::new();
     for l in lesions {
         let r = 1.5 * l.radius.max(1.0);
         let (x0, x1) = (
@@ -88,6 +90,8 @@ pub fn estimate(p: &Prepared, rules: &LightRules, lesions: &[Candidate]) -> Ligh
             ((l.y + r).ceil() as usize).min(p.h - 1),
         );
         let (mut mx, mut my) = (0.0f64, 0.0f64);
+        let (mut red_sum, mut red_n) = (0.0f64, 0usize);
+        let r_in = l.radius.max(1.0);
         for y in y0..=y1 {
             for x in x0..=x1 {
                 let (dx, dy) = (x as f64 - l.x, y as f64 - l.y);
@@ -95,8 +99,15 @@ pub fn estimate(p: &Prepared, rules: &LightRules, lesions: &[Candidate]) -> Ligh
                 if dx * dx + dy * dy <= r * r && p.mask[i] {
                     mx += p.resid.data[i] as f64 * dx;
                     my += p.resid.data[i] as f64 * dy;
+                    if dx * dx + dy * dy <= r_in * r_in {
+                        red_sum += p.red_resid.data[i] as f64;
+                        red_n += 1;
+                    }
                 }
             }
+        }
+        if red_n > 0 && red_sum / red_n as f64 >= rules.red_lesion_delta_a {
+            red_moments.push([mx, my]);
         }
         if mx != 0.0 || my != 0.0 {
             let a = 2.0 * my.atan2(mx);
@@ -119,7 +130,7 @@ pub fn estimate(p: &Prepared, rules: &LightRules, lesions: &[Candidate]) -> Ligh
     let proj = pores.moment_sum[0] * axis[0] + pores.moment_sum[1] * axis[1];
     let zsign = proj.abs() / ((pores.blobs as f64) / 2.0).sqrt().max(1e-9);
     if zsign < rules.min_sign_z {
-        return pores;
+        return red_signed(&pores, &moments, k, axis, axis_r, &red_moments, rules);
     }
     let toward = if proj > 0.0 {
         [-axis[0], -axis[1]]
@@ -135,6 +146,51 @@ pub fn estimate(p: &Prepared, rules: &LightRules, lesions: &[Candidate]) -> Ligh
         confidence,
         pore_amplitude: amplitude_along(&moments, k, toward),
         ..pores
+    }
+}
+
+/// The lesion axis signed by the red lesions (bumps: their moment points towards the light), or the pores'
+/// own estimate when the red lesions are too few or disagree.
+fn red_signed(
+    pores: &LightEstimate,
+    moments: &[[f64; 2]],
+    k: f64,
+    axis: [f64; 2],
+    axis_r: f64,
+    red_moments: &[[f64; 2]],
+    rules: &LightRules,
+) -> LightEstimate {
+    let (mut plus, mut minus) = (0usize, 0usize);
+    for m in red_moments {
+        let norm = (m[0] * m[0] + m[1] * m[1]).sqrt();
+        if norm <= 0.0 {
+            continue;
+        }
+        // Only moments close to the axis vote: a red lesion lit across its moment is no evidence.
+        let c = (m[0] * axis[0] + m[1] * axis[1]) / norm;
+        if c >= 0.7 {
+            plus += 1;
+        } else if c <= -0.7 {
+            minus += 1;
+        }
+    }
+    let votes = plus + minus;
+    if votes < rules.min_red_votes
+        || (plus.max(minus) as f64) < rules.min_red_agreement * votes as f64
+    {
+        return *pores;
+    }
+    let toward = if plus > minus {
+        axis
+    } else {
+        [-axis[0], -axis[1]]
+    };
+    LightEstimate {
+        toward,
+        azimuth_deg: azimuth_of(toward),
+        confidence: (rules.red_sign_confidence * axis_r).max(pores.confidence),
+        pore_amplitude: amplitude_along(moments, k, toward),
+        ..*pores
     }
 }
 

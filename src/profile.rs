@@ -103,6 +103,14 @@ pub struct LightRules {
     pub min_axis_resultant: f64,
     /// The pores' projection on that axis must reach this many standard deviations to give the sign.
     pub min_sign_z: f64,
+    /// Mean a* residual above which a lesion counts as red for the colour sign of the lesion axis.
+    pub red_lesion_delta_a: f64,
+    /// Red lesions with a clear moment along the axis needed for the colour sign.
+    pub min_red_votes: usize,
+    /// Share of those red lesions that must agree on the side of the light.
+    pub min_red_agreement: f64,
+    /// Confidence given to an azimuth signed by the red lesions (the pores could not sign it).
+    pub red_sign_confidence: f64,
     /// Below this confidence the azimuth is reported as null.
     pub min_confidence: f64,
 }

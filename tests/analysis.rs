@@ -433,3 +433,66 @@ fn bare_mottled_skin_and_raised_lesions_give_no_rolling_scars() {
     }
     assert!(spurious.is_empty(), "spurious rolling scars: {spurious:?}");
 }
+
+/// Hypertrophic scars read as raised, out of all, and scenes whose light came out wrong by > 45°, over the
+/// raised-scar scenes of a rendered suite lit from 55° or higher (where the pores often cannot give the light).
+fn raised_read(suite_seed: u64, jpeg: u8, profile: &Profile) -> (usize, usize, usize) {
+    let base = SceneParams {
+        jpeg_quality: Some(jpeg),
+        ..SceneParams::default()
+    };
+    let (mut raised, mut all, mut wrong_light) = (0, 0, 0);
+    for params in scarscope::render::scene_suite(suite_seed, 24, &base) {
+        if params.mix != Mix::Raised {
+            continue;
+        }
+        let scene = random_scene(&params);
+        if scene.light.elevation_deg < 55.0 {
+            continue;
+        }
+        let r = render(&scene);
+        let o = AnalysisOptions {
+            px_per_mm: Some(r.truth.px_per_mm),
+            profile: Arc::new(profile.clone()),
+        };
+        let a = analyze(&r.rgb, &o);
+        if let Some(got) = a.lighting.azimuth_deg {
+            if angle_diff(got, r.truth.light.azimuth_deg) > 45.0 {
+                wrong_light += 1;
+            }
+        }
+        for l in r
+            .truth
+            .lesions
+            .iter()
+            .filter(|l| l.subtype == Subtype::Hypertrophic)
+        {
+            all += 1;
+            let reach = 0.6 * l.major_mm * r.truth.px_per_mm;
+            if nearest(&a, l.center, reach).is_some_and(|x| x.relief == Relief::Raised) {
+                raised += 1;
+            }
+        }
+    }
+    (raised, all, wrong_light)
+}
+
+#[test]
+fn raised_scars_under_a_high_light_are_read_raised_via_their_redness() {
+    // The case that motivated the red-lesion sign of the light ([light] red_* in the profile): the raised
+    // scenes of suite 31 at JPEG 75 are lit from 55-60°, the pores give no light, and without the red sign
+    // their hypertrophic scars were all reported as flat red marks.
+    let with = raised_read(31, 75, &Profile::builtin());
+    let mut off = Profile::builtin();
+    off.light.min_red_votes = usize::MAX;
+    let without = raised_read(31, 75, &off);
+    eprintln!(
+        "raised read (raised, all, wrong light): with the red sign {with:?}, without {without:?}"
+    );
+    assert_eq!(with.2, 0, "a wrong light direction flips every relief");
+    assert!(with.1 > 0, "the suite has raised scenes lit from high up");
+    assert!(
+        with.0 * 2 >= with.1 && with.0 > without.0,
+        "with {with:?}, without {without:?}"
+    );
+}

@@ -10,6 +10,10 @@
 //! Second cue ("all lesions together", domain.md §4): when blur or JPEG wash the pores out, the lesions'
 //! own first moments share the light's AXIS (a pit's points away from the light, a bump's towards it); the
 //! pores' summed vectors projected on that axis, tested against their spread, still give the sign.
+//!
+//! Third cue, when the pores cannot sign that axis (a high light, JPEG): raised scars and active acne are red
+//! (domain.md §1) and a bump's first moment points towards the light, so the red lesions, when enough of them
+//! agree, give the sign.
 
 use crate::detect::Candidate;
 use crate::prepare::{gaussian_blur, Plane, Prepared};

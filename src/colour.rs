@@ -164,7 +164,20 @@ pub fn ita_degrees(l: f64, b: f64) -> f64 {
 ///
 /// Bands: > 55 very light; (41, 55] light; (28, 41] intermediate; (10, 28] tan;
 /// (−30, 10] brown; ≤ −30 dark (a boundary value belongs to the darker band).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, schemars::JsonSchema)]
+/// The renderer draws skin colours per band too (`render::SkinTone` is this type).
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    PartialOrd,
+    Ord,
+    Hash,
+    serde::Serialize,
+    serde::Deserialize,
+    schemars::JsonSchema,
+)]
 #[serde(rename_all = "snake_case")]
 pub enum ItaBand {
     /// ITA° > 55
@@ -182,6 +195,16 @@ pub enum ItaBand {
 }
 
 impl ItaBand {
+    /// All six bands, lightest first.
+    pub const ALL: [ItaBand; 6] = [
+        ItaBand::VeryLight,
+        ItaBand::Light,
+        ItaBand::Intermediate,
+        ItaBand::Tan,
+        ItaBand::Brown,
+        ItaBand::Dark,
+    ];
+
     /// The band of an ITA° value.
     pub fn from_ita(ita: f64) -> Self {
         if ita > 55.0 {
@@ -199,8 +222,8 @@ impl ItaBand {
         }
     }
 
-    /// snake_case name (as serialised).
-    pub fn name(self) -> &'static str {
+    /// snake_case name (as serialised, and as the report's `quality.skin_tone`).
+    pub fn as_str(self) -> &'static str {
         match self {
             Self::VeryLight => "very_light",
             Self::Light => "light",
@@ -209,6 +232,13 @@ impl ItaBand {
             Self::Brown => "brown",
             Self::Dark => "dark",
         }
+    }
+
+    /// Parses a band name (`very_light`, `light`, `intermediate`, `tan`, `brown`, `dark`; case and `-`
+    /// for `_` do not matter).
+    pub fn parse(s: &str) -> Option<ItaBand> {
+        let s = s.trim().to_ascii_lowercase().replace('-', "_");
+        ItaBand::ALL.into_iter().find(|t| t.as_str() == s)
     }
 }
 

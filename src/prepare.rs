@@ -93,7 +93,7 @@ pub fn linear_to_lab(r: f32, g: f32, b: f32) -> [f32; 3] {
 /// ITA° of a skin colour and its band name (domain.md §4), from colour.rs.
 pub fn ita(l: f64, b: f64) -> (f64, &'static str) {
     let v = crate::colour::ita_degrees(l, b);
-    (v, crate::colour::ItaBand::from_ita(v).name())
+    (v, crate::colour::ItaBand::from_ita(v).as_str())
 }
 
 /// The image at working resolution, with its skin mask, colour planes and flattened luminance.

@@ -1,71 +1,11 @@
 //! Skin tones by ITA° band (domain.md §4) and the CIELAB → linear sRGB conversion (D65) used for albedo.
-
-use serde::{Deserialize, Serialize};
-
 use super::rng::SplitMix64;
 
-/// Skin tone band by ITA° = atan((L* − 50) / b*) · 180/π (domain.md §4).
-#[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq, PartialOrd, Ord, Hash)]
-#[serde(rename_all = "snake_case")]
-pub enum SkinTone {
-    /// ITA° > 55.
-    VeryLight,
-    /// ITA° 41–55.
-    Light,
-    /// ITA° 28–41.
-    Intermediate,
-    /// ITA° 10–28.
-    Tan,
-    /// ITA° −30–10.
-    Brown,
-    /// ITA° < −30.
-    Dark,
-}
+/// Skin tone band by ITA° = atan((L* − 50) / b*) · 180/π (domain.md §4): the analysis's own bands, so the
+/// renderer and the report cannot disagree on a boundary.
+pub use crate::colour::ItaBand as SkinTone;
 
 impl SkinTone {
-    /// All six bands, lightest first.
-    pub const ALL: [SkinTone; 6] = [
-        SkinTone::VeryLight,
-        SkinTone::Light,
-        SkinTone::Intermediate,
-        SkinTone::Tan,
-        SkinTone::Brown,
-        SkinTone::Dark,
-    ];
-
-    /// The band's snake_case name (as the report's `quality.skin_tone`).
-    pub fn as_str(self) -> &'static str {
-        match self {
-            SkinTone::VeryLight => "very_light",
-            SkinTone::Light => "light",
-            SkinTone::Intermediate => "intermediate",
-            SkinTone::Tan => "tan",
-            SkinTone::Brown => "brown",
-            SkinTone::Dark => "dark",
-        }
-    }
-
-    /// Parses a band name (`very_light`, `light`, `intermediate`, `tan`, `brown`, `dark`).
-    pub fn parse(s: &str) -> Option<SkinTone> {
-        SkinTone::ALL
-            .into_iter()
-            .find(|t| t.as_str() == s.trim().to_ascii_lowercase().replace('-', "_"))
-    }
-
-    /// The band of an ITA° angle (domain.md §4 boundaries).
-    pub fn from_ita(ita: f64) -> SkinTone {
-        // One definition of the band boundaries: the analysis's own (`colour::ItaBand`).
-        use crate::colour::ItaBand;
-        match ItaBand::from_ita(ita) {
-            ItaBand::VeryLight => SkinTone::VeryLight,
-            ItaBand::Light => SkinTone::Light,
-            ItaBand::Intermediate => SkinTone::Intermediate,
-            ItaBand::Tan => SkinTone::Tan,
-            ItaBand::Brown => SkinTone::Brown,
-            ItaBand::Dark => SkinTone::Dark,
-        }
-    }
-
     /// Draws a CIELAB skin colour inside the band: ITA° from the band's core (kept off the boundaries so
     /// shading and noise do not move the median across one), b* from a plausible range, L* from both.
     pub fn draw_lab(self, rng: &mut SplitMix64) -> [f64; 3] {

@@ -199,7 +199,7 @@ pub fn compute(args: &TextureArgs) -> anyhow::Result<Value> {
             json!({
                 "mean_lab": mean,
                 "ita_degrees": opt(ita),
-                "ita_band": ita.map(|i| colour::ItaBand::from_ita(i).name()),
+                "ita_band": ita.map(|i| colour::ItaBand::from_ita(i).as_str()),
                 "ring_outer_px": RING_OUTER_PX,
                 "ring_contrast": ring,
             }),

@@ -6,7 +6,8 @@
 //! - Skin mask: the YCbCr and RGB rules of domain.md §4 only *seed* a CIELAB a*/b* histogram; the dominant
 //!   cluster's own spread then decides skin, which adapts to very light and dark skin and to colour casts.
 //!   Chroma-free pixels (white/black boxes, text), clipped white and small specks are removed by morphology;
-//!   holes (lesions, pores) are filled.
+//!   holes (lesions, pores) are filled, except whitish ones (an eye's sclera, white text enclosed by skin),
+//!   and around an eye the lids and iris are taken out too.
 //! - Illumination flattening: log luminance minus its mask-normalised Gaussian background whose sigma
 //!   exceeds the largest scar (domain.md §4).
 
@@ -478,12 +479,41 @@ fn skin_mask(
     // Fill holes (lesions, pores, glare) that do not touch the border and are small.
     let (lab_bg, sizes_bg, border_bg) = components(&mask, w, h, false);
     let max_hole = (rules.max_hole_fraction * n as f64) as usize;
+    // An eye or a white letter enclosed by skin is a hole too, but not a lesion: count each hole's white
+    // pixels (bright and colourless, which skin never is) and leave the whitish ones out.
+    let white_l = l_med + rules.white_l_above as f32;
+    let white_c2 = (rules.white_max_chroma * rules.white_max_chroma) as f32;
+    let clipped_l = rules.skin_max_l as f32;
+    let (mut white_bg, mut sclera_bg) =
+        (vec![0usize; sizes_bg.len()], vec![0usize; sizes_bg.len()]);
     for i in 0..n {
         let c = lab_bg[i] as usize;
-        if c != 0 && !border_bg[c] && sizes_bg[c] <= max_hole {
+        if c != 0
+            && lab[0].data[i] >= white_l
+            && lab[1].data[i].powi(2) + lab[2].data[i].powi(2) <= white_c2
+        {
+            white_bg[c] += 1;
+            if lab[0].data[i] < clipped_l {
+                sclera_bg[c] += 1;
+            }
+        }
+    }
+    let fill: Vec<bool> = (0..sizes_bg.len())
+        .map(|c| {
+            c != 0
+                && !border_bg[c]
+                && sizes_bg[c] <= max_hole
+                && (white_bg[c] as f64) < rules.hole_max_white_share * sizes_bg[c] as f64
+        })
+        .collect();
+    for i in 0..n {
+        if fill[lab_bg[i] as usize] {
             mask[i] = true;
         }
     }
+    exclude_around_white_holes(
+        &mut mask, w, h, &lab_bg, &sizes_bg, &border_bg, &sclera_bg, rules,
+    );
     // Remove small skin-coloured specks (wood, text in a warm colour).
     let (lab_fg, sizes_fg, _) = components(&mask, w, h, true);
     let min_comp = ((rules.min_component_fraction * n as f64) as usize).max(4);
@@ -513,6 +543,64 @@ fn skin_mask(
         ])
     };
     (mask, skin, notes)
+}
+
+/// Takes the surround of an eye out of the skin: lids, lashes and the iris (an island of skin-coloured brown
+/// inside the sclera) would otherwise read as dark or pigmented lesions. A hole counts as an eye when white
+/// pixels make up at least `hole_max_white_share` of it and it is not clipped glare (a gloss spot on a raised
+/// scar is clipped white, and cutting around it would cut the scar away): `white` counts a hole's white
+/// pixels below the clipping level. Its bounding box, widened by half its size on each side, leaves the mask. Specks below `min_component_fraction` / 8 are left alone.
+#[allow(clippy::too_many_arguments)]
+fn exclude_around_white_holes(
+    mask: &mut [bool],
+    w: usize,
+    h: usize,
+    labels: &[u32],
+    sizes: &[usize],
+    border: &[bool],
+    white: &[usize],
+    rules: &PrepareRules,
+) {
+    let n = w * h;
+    let min_size = ((rules.min_component_fraction / 8.0) * n as f64).max(16.0) as usize;
+    let eyes: Vec<bool> = (0..sizes.len())
+        .map(|c| {
+            c != 0
+                && !border[c]
+                && sizes[c] >= min_size
+                && white[c] as f64 >= rules.hole_max_white_share * sizes[c] as f64
+        })
+        .collect();
+    if !eyes.iter().any(|&e| e) {
+        return;
+    }
+    // Bounding boxes of the eye-like holes, in one pass.
+    let mut bbox = vec![[usize::MAX, usize::MAX, 0usize, 0usize]; sizes.len()];
+    for y in 0..h {
+        for x in 0..w {
+            let c = labels[y * w + x] as usize;
+            if eyes[c] {
+                let b = &mut bbox[c];
+                b[0] = b[0].min(x);
+                b[1] = b[1].min(y);
+                b[2] = b[2].max(x);
+                b[3] = b[3].max(y);
+            }
+        }
+    }
+    for (c, b) in bbox.iter().enumerate() {
+        if !eyes[c] {
+            continue;
+        }
+        let (mx, my) = ((b[2] - b[0]).div_ceil(2), (b[3] - b[1]).div_ceil(2));
+        let (x0, x1) = (b[0].saturating_sub(mx), (b[2] + mx).min(w - 1));
+        let (y0, y1) = (b[1].saturating_sub(my), (b[3] + my).min(h - 1));
+        for y in y0..=y1 {
+            mask[y * w + x0..=y * w + x1]
+                .iter_mut()
+                .for_each(|m| *m = false);
+        }
+    }
 }
 
 /// Runs the prepare stage.

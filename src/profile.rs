@@ -65,6 +65,12 @@ pub struct PrepareRules {
     pub min_component_fraction: f64,
     /// Largest hole inside skin that is filled (lesions), as a fraction of the image.
     pub max_hole_fraction: f64,
+    /// A hole whose share of white pixels (sclera, white text or boxes) reaches this stays out of the skin.
+    pub hole_max_white_share: f64,
+    /// A white pixel has at most this CIELAB chroma C*.
+    pub white_max_chroma: f64,
+    /// A white pixel is at least this much lighter than the skin's median L*.
+    pub white_l_above: f64,
     /// Skin fraction below which the photo is not usable.
     pub min_skin_fraction: f64,
     /// Shortest side of the skin's bounding box below which the photo is not usable, px.

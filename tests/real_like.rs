@@ -6,6 +6,7 @@ use std::sync::Arc;
 
 use image::{imageops, Rgb, RgbImage};
 use scarscope::analyze::{analyze, AnalysisOptions};
+use scarscope::prepare::prepare;
 use scarscope::profile::Profile;
 use scarscope::render::{jpeg_roundtrip, random_scene, render, Mix, SceneParams, SkinTone};
 use scarscope::report::{Dominant, Verdict};
@@ -207,5 +208,90 @@ fn degenerate_images_never_panic() {
         }
         let json = serde_json::to_string(&a.clone().into_report("x".into())).expect("serialises");
         assert!(!json.contains("NaN"));
+    }
+}
+
+/// Fills an axis-aligned ellipse.
+fn ellipse(img: &mut RgbImage, cx: f64, cy: f64, ax: f64, ay: f64, c: Rgb<u8>) {
+    for y in 0..img.height() {
+        for x in 0..img.width() {
+            if ((x as f64 - cx) / ax).powi(2) + ((y as f64 - cy) / ay).powi(2) <= 1.0 {
+                img.put_pixel(x, y, c);
+            }
+        }
+    }
+}
+
+#[test]
+fn eyes_enclosed_by_skin_are_not_skin_nor_lesions() {
+    // A crop that shows two eyes (sclera, iris, pupil) inside the skin, as a whole-face photo does: the
+    // hole filling that keeps lesions in the mask must not take the eyes in, and nothing there is a lesion.
+    for (mix, tone, seed) in [
+        (Mix::Boxcar, SkinTone::Light, 21),
+        (Mix::IcePick, SkinTone::Intermediate, 22),
+        (Mix::Boxcar, SkinTone::Brown, 23),
+    ] {
+        let params = SceneParams {
+            width: 900,
+            height: 900,
+            px_per_mm: 14.0,
+            seed,
+            mix,
+            tone: Some(tone),
+            ..SceneParams::default()
+        };
+        let scene = render(&random_scene(&params));
+        let side = 640u32;
+        let s = side as f64;
+        let mut img = imageops::resize(&scene.rgb, side, side, imageops::FilterType::Triangle);
+        let eyes = [(0.3 * s, 0.3 * s), (0.7 * s, 0.3 * s)];
+        let (ax, ay) = (0.08 * s, 0.03 * s);
+        for &(ex, ey) in &eyes {
+            ellipse(&mut img, ex, ey, ax, ay, Rgb([232, 230, 226]));
+            ellipse(&mut img, ex, ey, 0.026 * s, 0.026 * s, Rgb([70, 45, 30]));
+            ellipse(&mut img, ex, ey, 0.01 * s, 0.01 * s, Rgb([12, 10, 10]));
+        }
+        let img = jpeg_roundtrip(&img, 80);
+        let what = format!("{mix:?} {tone:?}");
+
+        let p = prepare(&img, None, &Profile::builtin().prepare);
+        for &(ex, ey) in &eyes {
+            // Sclera, iris and pupil: every working pixel inside the eye is out of the mask.
+            let (cx, cy) = (ex / p.scale, ey / p.scale);
+            let (rx, ry) = (ax / p.scale, ay / p.scale);
+            let inside = (0..p.h)
+                .flat_map(|y| (0..p.w).map(move |x| (x, y)))
+                .filter(|&(x, y)| {
+                    ((x as f64 - cx) / rx).powi(2) + ((y as f64 - cy) / ry).powi(2) <= 1.0
+                })
+                .collect::<Vec<_>>();
+            let skin = inside.iter().filter(|&&(x, y)| p.mask[y * p.w + x]).count();
+            assert_eq!(
+                skin,
+                0,
+                "{what}: {skin} of {} eye pixels are skin",
+                inside.len()
+            );
+        }
+        assert!(
+            p.skin_fraction > 0.85,
+            "{what}: the rest is skin ({})",
+            p.skin_fraction
+        );
+
+        let a = analyze(&img, &opts());
+        for r in &a.regions {
+            for &(ex, ey) in &eyes {
+                // Inside the eye (a scene lesion may lie just beside it: that one is real).
+                let near = ((r.center[0] - ex) / (1.2 * ax)).powi(2)
+                    + ((r.center[1] - ey) / (1.5 * ay)).powi(2)
+                    <= 1.0;
+                assert!(
+                    !near,
+                    "{what}: region {} {:?} at {:?} is the eye",
+                    r.id, r.subtype, r.center
+                );
+            }
+        }
     }
 }

@@ -71,9 +71,11 @@ pub fn summarise(regions: &[Region], px_per_mm: Option<f64>, rules: &SummaryRule
     let raised = c(Subtype::Hypertrophic) + c(Subtype::Keloid);
     let inflammatory = c(Subtype::Papule) + c(Subtype::Pustule);
     let flat = c(Subtype::Pigmented) + c(Subtype::Erythematous);
+    // A tie goes to the raised family: as many raised scars as sunken ones is no typical microneedling
+    // picture, since keloid tendency is a contraindication (domain.md, microneedling).
     let dominant = if atrophic == 0 && raised == 0 {
         Dominant::None
-    } else if atrophic >= raised {
+    } else if atrophic > raised {
         Dominant::Atrophic
     } else {
         Dominant::Hypertrophic
@@ -249,5 +251,48 @@ pub fn verdict(summary: &Summary, usable: bool, quality_notes: &[String]) -> Mic
         reasons,
         cannot_assess: cannot_assess(),
         typical_course: Some(TYPICAL_COURSE.into()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::report::{Features, Relief};
+
+    fn region(id: u32, subtype: Subtype) -> Region {
+        Region {
+            id,
+            center: [10.0, 10.0],
+            bbox: [0, 0, 20, 20],
+            area_px: 300.0,
+            diameter_px: 20.0,
+            diameter_mm: None,
+            class: subtype.class(),
+            subtype,
+            confidence: 0.85,
+            relief: Relief::Unknown,
+            depth_proxy: 0.0,
+            features: Features::new(),
+            reasons: vec!["test".to_string()],
+        }
+    }
+
+    #[test]
+    fn a_tie_between_raised_and_sunken_scars_is_no_typical_picture() {
+        let rules = SummaryRules::default();
+        let tie = [region(1, Subtype::Keloid), region(2, Subtype::Boxcar)];
+        let s = summarise(&tie, None, &rules);
+        assert_eq!(s.dominant, Dominant::Hypertrophic);
+        assert_eq!(s.dominant_subtype, Some(Subtype::Keloid));
+        let more_sunken = [
+            region(1, Subtype::Keloid),
+            region(2, Subtype::Boxcar),
+            region(3, Subtype::IcePick),
+        ];
+        assert_eq!(
+            summarise(&more_sunken, None, &rules).dominant,
+            Dominant::Atrophic
+        );
+        assert_eq!(summarise(&[], None, &rules).dominant, Dominant::None);
     }
 }

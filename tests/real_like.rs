@@ -50,14 +50,8 @@ fn fill(img: &mut RgbImage, x: u32, y: u32, w: u32, h: u32, c: Rgb<u8>) {
     }
 }
 
-/// A rendered scene made to look like a web crop: downscaled to `side` px, a white border, a "BEFORE"
-/// watermark, a black redaction bar, and JPEG at quality 70.
-fn web_crop(
-    mix: Mix,
-    tone: SkinTone,
-    seed: u64,
-    side: u32,
-) -> (RgbImage, scarscope::render::Truth) {
+/// A rendered 900 × 900 px skin scene at 14 px/mm (65 mm across, as a cheek close-up).
+fn skin_scene(mix: Mix, tone: SkinTone, seed: u64) -> scarscope::render::RenderedScene {
     let params = SceneParams {
         width: 900,
         height: 900,
@@ -67,7 +61,18 @@ fn web_crop(
         tone: Some(tone),
         ..SceneParams::default()
     };
-    let scene = render(&random_scene(&params));
+    render(&random_scene(&params))
+}
+
+/// A rendered scene made to look like a web crop: downscaled to `side` px, a white border, a "BEFORE"
+/// watermark, a black redaction bar, and JPEG at quality 70.
+fn web_crop(
+    mix: Mix,
+    tone: SkinTone,
+    seed: u64,
+    side: u32,
+) -> (RgbImage, scarscope::render::Truth) {
+    let scene = skin_scene(mix, tone, seed);
     let mut img = imageops::resize(&scene.rgb, side, side, imageops::FilterType::Triangle);
     let b = side / 40;
     fill(&mut img, 0, 0, side, b, Rgb([255, 255, 255]));
@@ -231,16 +236,7 @@ fn eyes_enclosed_by_skin_are_not_skin_nor_lesions() {
         (Mix::IcePick, SkinTone::Intermediate, 22),
         (Mix::Boxcar, SkinTone::Brown, 23),
     ] {
-        let params = SceneParams {
-            width: 900,
-            height: 900,
-            px_per_mm: 14.0,
-            seed,
-            mix,
-            tone: Some(tone),
-            ..SceneParams::default()
-        };
-        let scene = render(&random_scene(&params));
+        let scene = skin_scene(mix, tone, seed);
         let side = 640u32;
         let s = side as f64;
         let mut img = imageops::resize(&scene.rgb, side, side, imageops::FilterType::Triangle);

@@ -148,7 +148,22 @@ pub fn measure(
     let p = ctx.p;
     let (w, h) = (p.w as isize, p.h as isize);
     let (cx, cy, r0) = match (&c.pixels, relief_light) {
-        (Some(px), true) if px.len() >= 4 => extent_along_light(px, p.w, light.toward, c),
+        (Some(px), true) if px.len() >= 4 => {
+            // Two readings of where the lesion's centre lies along the light (see `extent_along_light`):
+            // one radius behind the near edge (a pit whose segment is only its near-wall crescent), or
+            // the middle of the segment (a lesion longer across the light than along it, like an elongated
+            // keloid, whose far edge the first reading would overshoot). The one whose shading splits best
+            // into a bright/dark pair is the lesion's.
+            let (a, b) = extent_along_light(px, p.w, light.toward, c);
+            let r = a.2.max(1.0) * rules.segment_radius_calibration;
+            if antisymmetry_at(ctx, b.0, b.1, r, light.toward)
+                > antisymmetry_at(ctx, a.0, a.1, r, light.toward)
+            {
+                b
+            } else {
+                a
+            }
+        }
         _ => (c.x, c.y, c.radius),
     };
     let r0 = r0.max(1.0);
@@ -466,11 +481,15 @@ pub fn measure(
     }
 }
 
+/// A centre (x, y) and radius, working px.
+type Centre = (f64, f64, f64);
+
 /// Centre and radius of a segmented lesion from its extent across and along the light. Under side light the
 /// segmentation may hold only the dark near-wall crescent of a pit (its flat floor and a faint far wall do not
 /// stand out): the extent ACROSS the light is still the full width, and the edge nearest the light is still
 /// the near rim, so the centre sits one radius away from it. For a whole disc this gives its own centre.
-fn extent_along_light(px: &[u32], w: usize, u: [f64; 2], c: &Candidate) -> (f64, f64, f64) {
+/// The second reading returned is the middle of the segment's extent along the light, with the same radius.
+fn extent_along_light(px: &[u32], w: usize, u: [f64; 2], c: &Candidate) -> (Centre, Centre) {
     let mut t: Vec<f64> = Vec::with_capacity(px.len());
     let mut n: Vec<f64> = Vec::with_capacity(px.len());
     for &i in px {
@@ -482,11 +501,50 @@ fn extent_along_light(px: &[u32], w: usize, u: [f64; 2], c: &Candidate) -> (f64,
         let k = ((v.len() - 1) as f64 * f).round() as usize;
         *v.select_nth_unstable_by(k, |a, b| a.total_cmp(b)).1
     };
-    let (n_lo, n_hi, t_hi) = (q(&mut n, 0.02), q(&mut n, 0.98), q(&mut t, 0.98));
+    let (n_lo, n_hi) = (q(&mut n, 0.02), q(&mut n, 0.98));
+    let (t_lo, t_hi) = (q(&mut t, 0.02), q(&mut t, 0.98));
     let r = (0.5 * (n_hi - n_lo + 1.0)).max(c.radius);
-    let (nc, tc) = (0.5 * (n_lo + n_hi), t_hi + 0.5 - r);
+    let nc = 0.5 * (n_lo + n_hi);
     // Back from (t, n) to (x, y): x = t u0 - n u1, y = t u1 + n u0.
-    (tc * u[0] - nc * u[1], tc * u[1] + nc * u[0], r)
+    let at = |tc: f64| (tc * u[0] - nc * u[1], tc * u[1] + nc * u[0], r);
+    (at(t_hi + 0.5 - r), at(0.5 * (t_lo + t_hi)))
+}
+
+/// Share of the residual's energy within `1.15 r` of (cx, cy) that is antisymmetric under reflection
+/// across the line through the centre perpendicular to the light `u` (the relief split of [`measure`],
+/// against the level of the ring from `1.4 r` to `2.2 r`).
+fn antisymmetry_at(ctx: &MeasureContext, cx: f64, cy: f64, r: f64, u: [f64; 2]) -> f64 {
+    let p = ctx.p;
+    let (w, h) = (p.w as isize, p.h as isize);
+    let mut ring = Mean::default();
+    each_pixel(w, h, cx, cy, 2.2 * r, |x, y, d| {
+        let i = (y * w + x) as usize;
+        if d >= 1.4 * r && p.mask[i] {
+            ring.add(ctx.smooth.data[i] as f64);
+        }
+    });
+    let bg = ring.get() as f32;
+    let (ux, uy) = (u[0] as f32, u[1] as f32);
+    let (mut ea, mut es) = (0.0f64, 0.0f64);
+    each_pixel(w, h, cx, cy, 1.15 * r, |x, y, _| {
+        let i = (y * w + x) as usize;
+        if !p.mask[i] {
+            return;
+        }
+        let v = ctx.smooth.data[i] - bg;
+        let t = (x as f64 - cx) as f32 * ux + (y as f64 - cy) as f32 * uy;
+        let vm = ctx
+            .smooth
+            .bilinear(x as f32 - 2.0 * t * ux, y as f32 - 2.0 * t * uy)
+            - bg;
+        ea += (0.5 * (v - vm) as f64).powi(2);
+        es += (0.5 * (v + vm) as f64).powi(2);
+    });
+    if ea + es > 0.0 {
+        ea / (ea + es)
+    } else {
+        0.0
+    }
 }
 
 /// Calls `f(x, y, distance)` for every pixel within `radius` of (cx, cy) inside the image.

@@ -496,3 +496,41 @@ fn raised_scars_under_a_high_light_are_read_raised_via_their_redness() {
         "with {with:?}, without {without:?}"
     );
 }
+
+#[test]
+fn large_keloids_under_a_low_light_are_read_raised() {
+    // A keloid longer across the light than along it, lit from low (25-30°), casts its shadow beyond its
+    // far edge; centring it one half-length behind its near edge (right for a pit's crescent) put the disc
+    // over that shadow and the pair read "flat red mark". 24 keloids from six sides.
+    let (mut raised, mut total, mut flipped) = (0, 0, 0);
+    for (i, az) in [10.0, 70.0, 130.0, 190.0, 250.0, 310.0]
+        .into_iter()
+        .enumerate()
+    {
+        let params = SceneParams {
+            width: 800,
+            height: 600,
+            px_per_mm: 12.0,
+            seed: 90 + i as u64,
+            counts: Some([(Subtype::Keloid, 4)].into_iter().collect()),
+            tone: Some(SkinTone::ALL[i % 6]),
+            azimuth_deg: Some(az),
+            elevation_deg: Some(25.0 + i as f64),
+            ..SceneParams::default()
+        };
+        let r = render(&random_scene(&params));
+        let a = analyze(&r.rgb, &opts(Some(r.truth.px_per_mm)));
+        for l in &r.truth.lesions {
+            total += 1;
+            if let Some(reg) = nearest(&a, l.center, 0.5 * l.diameter_px) {
+                raised += (reg.relief == Relief::Raised) as usize;
+                flipped += (reg.relief == Relief::Depressed) as usize;
+            }
+        }
+    }
+    assert_eq!(flipped, 0, "a keloid read depressed");
+    assert!(
+        raised * 10 >= total * 9,
+        "{raised} of {total} keloids read raised"
+    );
+}

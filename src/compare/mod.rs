@@ -11,6 +11,7 @@ pub mod command;
 pub mod fft;
 pub mod geometry;
 pub mod gray;
+pub mod lightfactor;
 pub mod matching;
 pub mod output;
 pub mod overlay;

@@ -110,7 +110,7 @@ pub struct ReliefMeasure {
 }
 
 /// Linear-light luminance (sRGB decoded, Rec. 709 weights): shading multiplies linear light, not sRGB values.
-fn linear_luma(rgb: &RgbImage) -> Gray {
+pub(super) fn linear_luma(rgb: &RgbImage) -> Gray {
     let lut: Vec<f32> = (0..256)
         .map(|v| {
             let c = v as f64 / 255.0;

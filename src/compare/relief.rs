@@ -27,6 +27,9 @@
 //! What this cannot cancel: the light's elevation. For small slopes the odd contrast scales with
 //! `slope × cot(elevation)`, so between photos lit from 5° higher or lower the ratio moves by up to
 //! ~±15–25 %; that is part of the measured repeat-photo noise the verdict thresholds are set from.
+//! Reading the elevation change from the pores' shading ([`super::lightfactor`], the anisotropy of their
+//! structure tensor) was measured and does not track it well enough to divide out (see that module), so
+//! the ratio is not corrected.
 
 use image::RgbImage;
 use serde::{Deserialize, Serialize};

@@ -1,5 +1,6 @@
-//! The texture's light factor (`src/compare/lightfactor.rs`) on rendered repeat pairs of scenes 300 onwards
-//! (which the verdict tests do not use): JPEG 80 or none, 560×420 at 9 px/mm, 640×480 at 12, 800×600 at 16,
+//! The texture's light factor (`tests/support/light_factor.rs`: an experiment the pipeline does not use, so it
+//! lives with this test) on rendered repeat pairs of scenes 300 onwards (which the verdict tests do not use):
+//! JPEG 80 or none, 560×420 at 9 px/mm, 640×480 at 12, 800×600 at 16,
 //! a new light azimuth, elevation within ±5°, and the full ±10° / ±10 % / ±15 px warp.
 //!
 //! What it asserts: the anisotropy's axis follows the light azimuth in both photos (the premise of the
@@ -10,8 +11,11 @@
 //! `SCARSCOPE_LIGHT_LAT=1` scores a fit of a 4-fold pore-lattice term with the true azimuths instead;
 //! `SCARSCOPE_LIGHT_SIGMA`, `_TILE`, `_EMAX`, `_REACH` override the band, tile and exclusion settings).
 
+#[path = "support/light_factor.rs"]
+mod light_factor;
+
+use light_factor::LightFactorParams;
 use rayon::prelude::*;
-use scarscope::compare::lightfactor;
 use scarscope::compare::registration::register;
 use scarscope::compare::relief;
 use scarscope::compare::synth::SplitMix64;
@@ -23,30 +27,31 @@ use scarscope::render::{random_scene, render_pair, Mix, SceneParams};
 type Row = (f64, Option<f64>, Option<f64>, f64, String, Option<f64>);
 
 fn row(seed: u64, factor: f64) -> Row {
-    let mut cp = Profile::builtin().compare;
+    let cp = Profile::builtin().compare;
+    let mut lp = LightFactorParams::default();
     if let Some(v) = std::env::var("SCARSCOPE_LIGHT_SIGMA")
         .ok()
         .and_then(|v| v.parse().ok())
     {
-        cp.light_factor.band_sigma_px = v;
+        lp.band_sigma_px = v;
     }
     if let Some(v) = std::env::var("SCARSCOPE_LIGHT_EMAX")
         .ok()
         .and_then(|v| v.parse().ok())
     {
-        cp.light_factor.max_tile_energy = v;
+        lp.max_tile_energy = v;
     }
     if let Some(v) = std::env::var("SCARSCOPE_LIGHT_REACH")
         .ok()
         .and_then(|v| v.parse().ok())
     {
-        cp.light_factor.exclude_reach = v;
+        lp.exclude_reach = v;
     }
     if let Some(v) = std::env::var("SCARSCOPE_LIGHT_TILE")
         .ok()
         .and_then(|v| v.parse().ok())
     {
-        cp.light_factor.tile_px = v;
+        lp.tile_px = v;
     }
     let mix = [Mix::IcePick, Mix::Boxcar, Mix::Rolling][seed as usize % 3];
     // Variants: JPEG or not, three resolutions.
@@ -88,7 +93,7 @@ fn row(seed: u64, factor: f64) -> Row {
         shift,
     );
     let reg = register(&b, &a, &cp.registration);
-    let lf = lightfactor::estimate(&b, &a, &reg.map, &cp.light_factor);
+    let lf = light_factor::estimate(&b, &a, &reg.map, &lp);
     let m = relief::measure(&b, &a, &reg.map, &[], &cp.relief);
     let cot = |e: f64| 1.0 / e.to_radians().tan();
     // Lattice model: c = X (u + rho conj(u)), u = e^{2i psi}, psi = -azimuth in the scene's pixel frame.

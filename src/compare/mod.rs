@@ -11,7 +11,6 @@ pub mod command;
 pub mod fft;
 pub mod geometry;
 pub mod gray;
-pub mod lightfactor;
 pub mod matching;
 pub mod output;
 pub mod overlay;

@@ -5,7 +5,6 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::lightfactor::LightFactorParams;
 use super::registration::RegistrationParams;
 use super::relief::ReliefParams;
 
@@ -27,8 +26,6 @@ pub struct CompareProfile {
     pub matching: MatchingParams,
     /// The pair relief measure (places, disc radii, texture floor).
     pub relief: ReliefParams,
-    /// The light-elevation factor read from the skin texture, divided out of the relief ratio.
-    pub light_factor: LightFactorParams,
     /// When a change counts as real rather than repeat-photo noise.
     pub verdict: VerdictThresholds,
 }

@@ -1,7 +1,10 @@
 //! Light elevation change of a pair, read from the skin's fine texture, to cancel it from the relief ratio.
 //!
+//! An experiment, not part of the library: a module of the test that measures it
+//! (`tests/compare_light_factor.rs`), kept here so the measurement below stays reproducible.
+//!
 //! Why: for small slopes the shading of any relief is `−(1 − ambient) · cot(elevation) · (∇h · â)` in log
-//! luminance (`â` the light azimuth), so the relief ratio of [`super::relief`] moves with
+//! luminance (`â` the light azimuth), so the relief ratio of `scarscope::compare::relief` moves with
 //! `cot(e_after) / cot(e_before)` — up to ±20 % for elevations ±5° apart — and nothing in the lesions tells
 //! a higher light from a flatter scar. The pores and fine texture of plain skin are relief that does not
 //! change between the photos, so their shading carries the same `cot(elevation)` factor.
@@ -23,26 +26,25 @@
 //! smooth web crops, no pores).
 //!
 //! **Status: measured, not applied.** On 36 rendered repeat pairs (scenes 300–335, JPEG 80 or none,
-//! 9–16 px/mm, full warp; `tests/compare_light_factor.rs`) the anisotropy's axis follows the light azimuth
-//! within 11°, but its magnitude does not follow the elevation: `log(estimate / true cot ratio)` spreads by
-//! 0.131 against a true spread of 0.103, and dividing the relief ratio by the estimate widens that ratio's
-//! spread from 0.133 to 0.154. It tracks when only the elevation changes (0.074 with the azimuth kept and no
-//! warp); a new azimuth alone breaks it (0.123): the anisotropy's size depends on the azimuth relative to the
-//! pore pattern and the pixel grid (a 4-fold term — the renderer's pores sit on a jittered square lattice, and
-//! real skin has oriented furrows), and the after photo's resampling lowers it by a further ~5–10 %. Bands of
-//! σ 0.8 / 3 / 5 px, tighter lesion exclusion and a fit of the 4-fold term with the true azimuths did not
-//! help (0.209 / 0.235 / 0.350 at σ 0.8 / 3 / 5 without warp, 0.165 with the 4-fold fit on warped pairs).
-//! [`super::relief`] therefore does not use it.
+//! 9–16 px/mm, full warp) the anisotropy's axis follows the light azimuth within 11°, but its magnitude does
+//! not follow the elevation: `log(estimate / true cot ratio)` spreads by 0.131 against a true spread of
+//! 0.103, and dividing the relief ratio by the estimate widens that ratio's spread from 0.133 to 0.154. It
+//! tracks when only the elevation changes (0.074 with the azimuth kept and no warp); a new azimuth alone
+//! breaks it (0.123): the anisotropy's size depends on the azimuth relative to the pore pattern and the pixel
+//! grid (a 4-fold term — the renderer's pores sit on a jittered square lattice, and real skin has oriented
+//! furrows), and the after photo's resampling lowers it by a further ~5–10 %. Bands of σ 0.8 / 3 / 5 px,
+//! tighter lesion exclusion and a fit of the 4-fold term with the true azimuths did not help (0.209 / 0.235 /
+//! 0.350 at σ 0.8 / 3 / 5 without warp, 0.165 with the 4-fold fit on warped pairs).
+//! `scarscope::compare::relief` therefore does not use it. Reproduce with
+//! `SCARSCOPE_LIGHT_PAIRS=36 cargo test --release --test compare_light_factor -- --nocapture`.
 
 use image::RgbImage;
-use serde::{Deserialize, Serialize};
+use scarscope::compare::geometry::Affine;
+use scarscope::compare::gray::{fit, Gray};
+use scarscope::compare::relief::linear_luma;
 
-use super::geometry::Affine;
-use super::gray::{fit, Gray};
-
-/// Tunables of the light-elevation factor (`[compare.light_factor]` in the profile).
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
+/// Tunables of the light-elevation factor (`Default` holds the measured settings).
+#[derive(Debug, Clone, PartialEq)]
 pub struct LightFactorParams {
     /// Longest side of the working images, px (pores are 1–4 px: keep resolution).
     pub max_side_px: usize,
@@ -66,8 +68,20 @@ pub struct LightFactorParams {
 }
 
 impl Default for LightFactorParams {
+    /// Band: difference of Gaussians 1.5 / 3 px (below the pixel scale where resampling and JPEG act); 32 px
+    /// tiles, leaving out tiles with twice the median texture energy in either photo and their neighbours.
     fn default() -> Self {
-        crate::profile::Profile::builtin().compare.light_factor
+        LightFactorParams {
+            max_side_px: 2048,
+            band_sigma_px: 1.5,
+            band_ratio: 2.0,
+            tile_px: 32.0,
+            max_tile_energy: 2.0,
+            exclude_reach: 1,
+            min_snr: 3.0,
+            full_snr: 6.0,
+            max_factor: 1.5,
+        }
     }
 }
 
@@ -122,7 +136,7 @@ struct Frame {
 
 impl Frame {
     fn new(rgb: &RgbImage, before_to_own: &Affine, p: &LightFactorParams) -> Option<Frame> {
-        let y = super::relief::linear_luma(rgb);
+        let y = linear_luma(rgb);
         let (nw, nh, k) = fit(y.w, y.h, p.max_side_px.max(16));
         let y = if k < 1.0 { y.resize(nw, nh) } else { y };
         let own_to_work = Affine::axis(k, 0.5 * k - 0.5, k, 0.5 * k - 0.5);

@@ -1,38 +1,18 @@
-//! Single-channel float images and the few operations registration needs: luminance, Gaussian blur,
-//! area/bilinear resampling, gradients and warping by a similarity transform.
+//! The few image operations registration and the relief measure need beyond the analysis' [`Plane`]
+//! (luminance, bilinear sampling, area resampling, gradients); blurring is [`crate::blur::gaussian_blur`].
 //!
 //! Coordinates follow the report contract: pixel `(i, j)` has its centre at `x = i`, `y = j`, origin top-left,
 //! y down. All loops are sequential so that results are bit-identical across runs and thread counts.
 
 use image::RgbImage;
 
-/// A row-major single-channel f32 image.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Gray {
-    /// Width in px.
-    pub w: usize,
-    /// Height in px.
-    pub h: usize,
-    /// Row-major samples.
-    pub data: Vec<f32>,
-}
+use crate::prepare::Plane;
 
-impl Gray {
-    /// A `w`×`h` image filled with `v`.
-    pub fn filled(w: usize, h: usize, v: f32) -> Self {
-        Gray {
-            w,
-            h,
-            data: vec![v; w * h],
-        }
-    }
+/// The compare stages' single-channel image: the analysis' [`Plane`] (one plane type in the crate; the
+/// methods below are the few extra operations registration and the relief measure need).
+pub type Gray = Plane;
 
-    /// Sample at integer position (no bounds check beyond the slice's).
-    #[inline]
-    pub fn at(&self, x: usize, y: usize) -> f32 {
-        self.data[y * self.w + x]
-    }
-
+impl Plane {
     /// Rec. 601 luma of an RGB image, 0..255.
     pub fn luma(rgb: &RgbImage) -> Self {
         let (w, h) = (rgb.width() as usize, rgb.height() as usize);
@@ -40,7 +20,7 @@ impl Gray {
             .pixels()
             .map(|p| 0.299 * p[0] as f32 + 0.587 * p[1] as f32 + 0.114 * p[2] as f32)
             .collect();
-        Gray { w, h, data }
+        Plane { w, h, data }
     }
 
     /// Bilinear sample at a real position; `None` outside `[0, w-1]×[0, h-1]`.
@@ -60,46 +40,12 @@ impl Gray {
         Some(a * (1.0 - fy) + b * fy)
     }
 
-    /// Separable Gaussian blur with standard deviation `sigma` px (edges clamped).
+    /// Gaussian blur with standard deviation `sigma` px, edges clamped: [`crate::blur::gaussian_blur`].
     pub fn blur(&self, sigma: f64) -> Self {
         if sigma <= 0.0 || self.w == 0 || self.h == 0 {
             return self.clone();
         }
-        let r = (3.0 * sigma).ceil() as isize;
-        let mut k: Vec<f32> = (-r..=r)
-            .map(|i| (-(i * i) as f64 / (2.0 * sigma * sigma)).exp() as f32)
-            .collect();
-        let s: f32 = k.iter().sum();
-        k.iter_mut().for_each(|v| *v /= s);
-        let (w, h) = (self.w as isize, self.h as isize);
-        let mut tmp = vec![0f32; self.w * self.h];
-        for y in 0..h {
-            let row = &self.data[(y * w) as usize..((y + 1) * w) as usize];
-            for x in 0..w {
-                let mut acc = 0f32;
-                for (i, kv) in k.iter().enumerate() {
-                    let xx = (x + i as isize - r).clamp(0, w - 1);
-                    acc += kv * row[xx as usize];
-                }
-                tmp[(y * w + x) as usize] = acc;
-            }
-        }
-        let mut out = vec![0f32; self.w * self.h];
-        for y in 0..h {
-            for (i, kv) in k.iter().enumerate() {
-                let yy = (y + i as isize - r).clamp(0, h - 1);
-                let src = &tmp[(yy * w) as usize..((yy + 1) * w) as usize];
-                let dst = &mut out[(y * w) as usize..((y + 1) * w) as usize];
-                for (d, s) in dst.iter_mut().zip(src) {
-                    *d += kv * s;
-                }
-            }
-        }
-        Gray {
-            w: self.w,
-            h: self.h,
-            data: out,
-        }
+        crate::blur::gaussian_blur(self, sigma as f32)
     }
 
     /// Resamples to `nw`×`nh` by area averaging (pre-blur against aliasing when shrinking, then bilinear).
@@ -121,13 +67,13 @@ impl Gray {
                 data.push(src.sample(x, y).unwrap_or(0.0));
             }
         }
-        Gray { w: nw, h: nh, data }
+        Plane { w: nw, h: nh, data }
     }
 
     /// Central-difference gradients `(gx, gy)`.
-    pub fn gradients(&self) -> (Gray, Gray) {
-        let mut gx = Gray::filled(self.w, self.h, 0.0);
-        let mut gy = Gray::filled(self.w, self.h, 0.0);
+    pub fn gradients(&self) -> (Plane, Plane) {
+        let mut gx = Plane::filled(self.w, self.h, 0.0);
+        let mut gy = Plane::filled(self.w, self.h, 0.0);
         for y in 0..self.h {
             for x in 0..self.w {
                 let xm = x.saturating_sub(1);

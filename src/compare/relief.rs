@@ -27,6 +27,10 @@
 //! What this cannot cancel: the light's elevation. For small slopes the odd contrast scales with
 //! `slope × cot(elevation)`, so between photos lit from 5° higher or lower the ratio moves by up to
 //! ~±15–25 %; that is part of the measured repeat-photo noise the verdict thresholds are set from.
+//! Reading the elevation change from the pores' shading (the anisotropy of their structure tensor; an
+//! experiment kept with its measuring test in `tests/support/light_factor.rs`, run by
+//! `cargo test --release --test compare_light_factor -- --nocapture`) was measured and does not track it
+//! well enough to divide out, so the ratio is not corrected.
 
 use image::RgbImage;
 use serde::{Deserialize, Serialize};
@@ -110,7 +114,7 @@ pub struct ReliefMeasure {
 }
 
 /// Linear-light luminance (sRGB decoded, Rec. 709 weights): shading multiplies linear light, not sRGB values.
-fn linear_luma(rgb: &RgbImage) -> Gray {
+pub fn linear_luma(rgb: &RgbImage) -> Gray {
     let lut: Vec<f32> = (0..256)
         .map(|v| {
             let c = v as f64 / 255.0;

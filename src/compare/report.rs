@@ -159,7 +159,7 @@ pub struct RegionMatch {
     pub depth_proxy_change: Option<f64>,
     /// Distance between the mapped centres, after-photo px (`null` for lone regions).
     pub distance_px: Option<f64>,
-    /// After/before ratio of the pore-normalised shading relief measured at this scar's place in both aligned
+    /// After/before ratio of the odd shading relief measured at this scar's place in both aligned
     /// photos (see `relief_index`); `null` for non-scars or where it cannot be measured.
     pub relief_ratio: Option<f64>,
 }

@@ -374,7 +374,7 @@ pub fn depressions(p: &Prepared, toward: [f64; 2], rules: &DetectRules) -> Vec<C
                 }
                 // A bump's shading is a depression's mirrored: its centre peaks with the other sign, and its
                 // flanks along the light peak with the depression's sign at about half that strength. A peak
-                // with a stronger opposite peak within two radii is such a flank.
+                // with a much stronger opposite peak within two radii is such a flank.
                 if is_max && bump_flank(d, x, y, 2.0 * rs[k], lobe * v) {
                     is_max = false;
                 }

@@ -105,11 +105,14 @@ pub struct LightRules {
     pub min_sign_z: f64,
     /// Mean a* residual above which a lesion counts as red for the colour sign of the lesion axis.
     pub red_lesion_delta_a: f64,
-    /// Red lesions with a clear moment along the axis needed for the colour sign.
+    /// Largest change in ln(R/G) and ln(G/B) against the ring for a lesion to count as skin-coloured (a
+    /// pit) for the colour sign.
+    pub neutral_lesion_chromaticity: f64,
+    /// Red and skin-coloured lesions with a clear moment along the axis needed for the colour sign.
     pub min_red_votes: usize,
-    /// Share of those red lesions that must agree on the side of the light.
+    /// Share of those lesions that must agree on the side of the light.
     pub min_red_agreement: f64,
-    /// Confidence given to an azimuth signed by the red lesions (the pores could not sign it).
+    /// Confidence given to an azimuth signed by the lesions' colour (the pores could not sign it).
     pub red_sign_confidence: f64,
     /// Below this confidence the azimuth is reported as null.
     pub min_confidence: f64,

@@ -185,6 +185,16 @@ pub fn analyze(rgb: &RgbImage, opts: &AnalysisOptions) -> Analysis {
         if inside(m.x, m.y) || inside(c.x, c.y) {
             continue;
         }
+        // A faint reading needs its whole disc in the frame: cut by the frame's edge, its shading pair is
+        // one-sided and the flattened background there is extrapolated, not measured.
+        let (fw, fh) = (p.w as f64 - 1.0, p.h as f64 - 1.0);
+        let cut = m.x - m.radius < 0.0
+            || m.y - m.radius < 0.0
+            || m.x + m.radius > fw
+            || m.y + m.radius > fh;
+        if *faint && cut {
+            continue;
+        }
         if *faint
             && accepted
                 .iter()

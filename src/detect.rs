@@ -461,6 +461,15 @@ pub struct Pass {
     pub min_contrast: f64,
 }
 
+/// Segments soft, wide lesions (the coarse pass, see [`segments`]).
+pub fn coarse_segments(
+    p: &Prepared,
+    light: Option<[f64; 2]>,
+    rules: &DetectRules,
+) -> Vec<Candidate> {
+    segments_at(p, light, rules, &coarse_pass(rules))
+}
+
 /// The coarse pass for soft, wide lesions.
 fn coarse_pass(rules: &DetectRules) -> Pass {
     Pass {

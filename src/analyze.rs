@@ -203,12 +203,17 @@ pub fn analyze(rgb: &RgbImage, opts: &AnalysisOptions) -> Analysis {
             continue;
         }
         accepted.push((m.x, m.y, m.radius));
-        let r_in = m.radius * s;
+        // A bowl found by its shading pair reports the width its walls give, not the pass's scale.
+        let r_in = m.bowl_radius.unwrap_or(m.radius) * s;
+        let bbox = match m.bowl_radius {
+            Some(r) => [m.x - r, m.y - r, m.x + r, m.y + r],
+            None => m.bbox,
+        };
         let to_in = |v: f64| ((v * s).round().max(0.0)) as u32;
-        let bx0 = to_in(m.bbox[0]).min(rgb.width().saturating_sub(1));
-        let by0 = to_in(m.bbox[1]).min(rgb.height().saturating_sub(1));
-        let bx1 = to_in(m.bbox[2]).clamp(bx0 + 1, rgb.width());
-        let by1 = to_in(m.bbox[3]).clamp(by0 + 1, rgb.height());
+        let bx0 = to_in(bbox[0]).min(rgb.width().saturating_sub(1));
+        let by0 = to_in(bbox[1]).min(rgb.height().saturating_sub(1));
+        let bx1 = to_in(bbox[2]).clamp(bx0 + 1, rgb.width());
+        let by1 = to_in(bbox[3]).clamp(by0 + 1, rgb.height());
         let depth = if k.relief == crate::report::Relief::Unknown {
             0.0
         } else {

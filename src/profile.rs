@@ -219,6 +219,11 @@ pub struct MeasureRules {
     pub radius_calibration: f64,
     /// Footprint radius per equivalent radius of a segmented region.
     pub segment_radius_calibration: f64,
+    /// A bowl found by its shading pair: distance between its dark and bright walls along the light per
+    /// footprint radius.
+    pub bowl_extremes_per_radius: f64,
+    /// Smoothing of that along-light profile, per detection radius.
+    pub bowl_profile_smooth: f64,
 }
 
 impl Default for MeasureRules {

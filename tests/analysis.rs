@@ -496,3 +496,50 @@ fn raised_scars_under_a_high_light_are_read_raised_via_their_redness() {
         "with {with:?}, without {without:?}"
     );
 }
+
+#[test]
+fn rolling_scars_found_by_their_shading_pair_report_the_bowls_width() {
+    // The depression pass finds a bowl at one of a few scales (4.5-9 mm wide); the reported width must be
+    // the bowl's own, read from its walls, not the pass's scale. Seeds and azimuths are this test's own.
+    let (mut ratios, mut scale_ratios) = (Vec::new(), Vec::new());
+    for (i, az) in [10.0, 100.0, 190.0, 280.0, 55.0, 235.0]
+        .into_iter()
+        .enumerate()
+    {
+        let (rgb, truth) = scene(&[(Subtype::Rolling, 5)], az, 90 + i as u64);
+        let a = analyze(&rgb, &opts(Some(truth.px_per_mm)));
+        for l in &truth.lesions {
+            let Some(r) = nearest(&a, l.center, 0.5 * l.major_mm * truth.px_per_mm) else {
+                continue;
+            };
+            if r.subtype != Subtype::Rolling || !r.features.contains_key("depression_z") {
+                continue;
+            }
+            ratios.push(r.diameter_px / l.diameter_px);
+            if let Some(Some(s)) = r.features.get("scale_radius_px") {
+                scale_ratios.push(2.0 * s / l.diameter_px);
+            }
+        }
+    }
+    let median = |v: &mut Vec<f64>| {
+        v.sort_by(|x, y| x.total_cmp(y));
+        v[v.len() / 2]
+    };
+    assert!(ratios.len() >= 6, "only {} bowls found", ratios.len());
+    let (m, ms) = (median(&mut ratios), median(&mut scale_ratios));
+    // Typical error: the median of |ln(measured/true)|.
+    let err = |v: &[f64]| {
+        let mut e: Vec<f64> = v.iter().map(|x| x.ln().abs()).collect();
+        median(&mut e)
+    };
+    let (e, es) = (err(&ratios), err(&scale_ratios));
+    eprintln!(
+        "measured/true width: median {m:.2}, typical error {e:.2} ({ratios:.2?}); the pass's scale: median \
+         {ms:.2}, typical error {es:.2} ({scale_ratios:.2?})"
+    );
+    assert!(
+        (0.8..=1.25).contains(&m),
+        "median measured/true width {m}: {ratios:?}"
+    );
+    assert!(e < es, "typical error {e} not below the pass scale's {es}");
+}

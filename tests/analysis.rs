@@ -543,3 +543,53 @@ fn rolling_scars_found_by_their_shading_pair_report_the_bowls_width() {
     );
     assert!(e < es, "typical error {e} not below the pass scale's {es}");
 }
+
+/// Over the atrophic-scar scenes (ice pick, boxcar) of a rendered suite at a JPEG quality: scenes whose
+/// reported light azimuth is within 30° of the truth, and scenes whose azimuth is off by more than 45°.
+fn atrophic_light(suite_seed: u64, jpeg: u8, profile: &Profile) -> (usize, usize, usize) {
+    let base = SceneParams {
+        jpeg_quality: Some(jpeg),
+        ..SceneParams::default()
+    };
+    let (mut right, mut wrong, mut all) = (0, 0, 0);
+    for params in scarscope::render::scene_suite(suite_seed, 24, &base) {
+        if !matches!(params.mix, Mix::IcePick | Mix::Boxcar) {
+            continue;
+        }
+        all += 1;
+        let r = render(&random_scene(&params));
+        let o = AnalysisOptions {
+            px_per_mm: Some(r.truth.px_per_mm),
+            profile: Arc::new(profile.clone()),
+        };
+        let a = analyze(&r.rgb, &o);
+        if let Some(got) = a.lighting.azimuth_deg {
+            let d = angle_diff(got, r.truth.light.azimuth_deg);
+            if d <= 30.0 {
+                right += 1;
+            } else if d > 45.0 {
+                wrong += 1;
+            }
+        }
+    }
+    (right, wrong, all)
+}
+
+#[test]
+fn pitted_scenes_under_jpeg_get_their_light_from_the_skin_coloured_pits() {
+    // JPEG 70 washes the pores out; the atrophic scars' own shading axis stays, and being skin-coloured
+    // (domain.md §1) they are pits, whose moment points away from the light ([light]
+    // neutral_lesion_chromaticity). Suites 118-119 are this test's own.
+    let mut off = Profile::builtin();
+    off.light.neutral_lesion_chromaticity = 0.0;
+    let (mut with, mut without) = ((0, 0, 0), (0, 0, 0));
+    for seed in [118, 119] {
+        let w = atrophic_light(seed, 70, &Profile::builtin());
+        let o = atrophic_light(seed, 70, &off);
+        with = (with.0 + w.0, with.1 + w.1, with.2 + w.2);
+        without = (without.0 + o.0, without.1 + o.1, without.2 + o.2);
+    }
+    eprintln!("atrophic scenes (light right, wrong, all): with the pits' sign {with:?}, without {without:?}");
+    assert_eq!(with.1, 0, "a wrong light direction flips every relief");
+    assert!(with.0 > without.0, "with {with:?}, without {without:?}");
+}

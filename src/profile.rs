@@ -195,6 +195,12 @@ pub struct DetectRules {
     /// Depression pass: a peak with an opposite (bump) peak stronger than this share of it within two radii
     /// is a bump's flank.
     pub relief_max_side_lobe: f64,
+    /// Segments thinner than this (mean width, mm) and long ([`Self::line_min_elongation`]) are hairs.
+    pub line_max_width_mm: f64,
+    /// The same without a scale, px.
+    pub line_max_width_px: f64,
+    /// Length per mean width from which a thin segment is a line (a hair), not a lesion.
+    pub line_min_elongation: f64,
 }
 
 impl Default for DetectRules {

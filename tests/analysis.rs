@@ -593,3 +593,58 @@ fn pitted_scenes_under_jpeg_get_their_light_from_the_skin_coloured_pits() {
     assert_eq!(with.1, 0, "a wrong light direction flips every relief");
     assert!(with.0 > without.0, "with {with:?}, without {without:?}");
 }
+
+/// Scar regions on bare skin crossed by stray hairs, over three scenes of this test's own.
+fn scars_on_hairy_skin(profile: &Profile) -> Vec<String> {
+    let mut scars = Vec::new();
+    for (i, az) in [30.0, 150.0, 270.0].into_iter().enumerate() {
+        let params = SceneParams {
+            width: 640,
+            height: 480,
+            px_per_mm: 12.0,
+            seed: 140 + i as u64,
+            counts: Some(BTreeMap::new()),
+            tone: Some(SkinTone::ALL[i % SkinTone::ALL.len()]),
+            azimuth_deg: Some(az),
+            elevation_deg: Some(40.0),
+            hairs: 8,
+            ..SceneParams::default()
+        };
+        let r = render(&random_scene(&params));
+        let o = AnalysisOptions {
+            px_per_mm: Some(r.truth.px_per_mm),
+            profile: Arc::new(profile.clone()),
+        };
+        let a = analyze(&r.rgb, &o);
+        for g in a.regions.iter().filter(|g| {
+            matches!(
+                g.class,
+                scarscope::report::RegionClass::Atrophic
+                    | scarscope::report::RegionClass::Hypertrophic
+            )
+        }) {
+            scars.push(format!("{:?} at {:?}", g.subtype, g.center));
+        }
+    }
+    scars
+}
+
+#[test]
+fn stray_hairs_are_not_scars() {
+    // Hairs are thin dark lines, many times longer than wide ([detect] line_*); segmented, they were read
+    // as wide depressions. The rule removes about half of them (7 -> 4 on these scenes); the rest (curved
+    // or crossing hairs, hairs over mottling) remain, so this checks the improvement, not a clean result.
+    let with = scars_on_hairy_skin(&Profile::builtin());
+    let mut off = Profile::builtin();
+    off.detect.line_min_elongation = f64::INFINITY;
+    let without = scars_on_hairy_skin(&off);
+    eprintln!(
+        "scars on hairy bare skin: {} ({} without the line rule)",
+        with.len(),
+        without.len()
+    );
+    assert!(
+        2 * with.len() <= without.len() + 1,
+        "with {with:?}, without {without:?}"
+    );
+}

@@ -185,6 +185,16 @@ pub fn analyze(rgb: &RgbImage, opts: &AnalysisOptions) -> Analysis {
         if inside(m.x, m.y) || inside(c.x, c.y) {
             continue;
         }
+        // A faint reading needs its whole disc in the frame: cut by the frame's edge, its shading pair is
+        // one-sided and the flattened background there is extrapolated, not measured.
+        let (fw, fh) = (p.w as f64 - 1.0, p.h as f64 - 1.0);
+        let cut = m.x - m.radius < 0.0
+            || m.y - m.radius < 0.0
+            || m.x + m.radius > fw
+            || m.y + m.radius > fh;
+        if *faint && cut {
+            continue;
+        }
         if *faint
             && accepted
                 .iter()
@@ -193,12 +203,17 @@ pub fn analyze(rgb: &RgbImage, opts: &AnalysisOptions) -> Analysis {
             continue;
         }
         accepted.push((m.x, m.y, m.radius));
-        let r_in = m.radius * s;
+        // A bowl found by its shading pair reports the width its walls give, not the pass's scale.
+        let r_in = m.bowl_radius.unwrap_or(m.radius) * s;
+        let bbox = match m.bowl_radius {
+            Some(r) => [m.x - r, m.y - r, m.x + r, m.y + r],
+            None => m.bbox,
+        };
         let to_in = |v: f64| ((v * s).round().max(0.0)) as u32;
-        let bx0 = to_in(m.bbox[0]).min(rgb.width().saturating_sub(1));
-        let by0 = to_in(m.bbox[1]).min(rgb.height().saturating_sub(1));
-        let bx1 = to_in(m.bbox[2]).clamp(bx0 + 1, rgb.width());
-        let by1 = to_in(m.bbox[3]).clamp(by0 + 1, rgb.height());
+        let bx0 = to_in(bbox[0]).min(rgb.width().saturating_sub(1));
+        let by0 = to_in(bbox[1]).min(rgb.height().saturating_sub(1));
+        let bx1 = to_in(bbox[2]).clamp(bx0 + 1, rgb.width());
+        let by1 = to_in(bbox[3]).clamp(by0 + 1, rgb.height());
         let depth = if k.relief == crate::report::Relief::Unknown {
             0.0
         } else {

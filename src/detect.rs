@@ -374,7 +374,7 @@ pub fn depressions(p: &Prepared, toward: [f64; 2], rules: &DetectRules) -> Vec<C
                 }
                 // A bump's shading is a depression's mirrored: its centre peaks with the other sign, and its
                 // flanks along the light peak with the depression's sign at about half that strength. A peak
-                // with a stronger opposite peak within two radii is such a flank.
+                // with a much stronger opposite peak within two radii is such a flank.
                 if is_max && bump_flank(d, x, y, 2.0 * rs[k], lobe * v) {
                     is_max = false;
                 }
@@ -459,6 +459,15 @@ pub struct Pass {
     pub high_z: f64,
     /// Strong threshold's absolute floor (log units).
     pub min_contrast: f64,
+}
+
+/// Segments soft, wide lesions (the coarse pass, see [`segments`]).
+pub fn coarse_segments(
+    p: &Prepared,
+    light: Option<[f64; 2]>,
+    rules: &DetectRules,
+) -> Vec<Candidate> {
+    segments_at(p, light, rules, &coarse_pass(rules))
 }
 
 /// The coarse pass for soft, wide lesions.
@@ -641,6 +650,9 @@ pub fn segments_at(
         let r = root(&mut parent, i);
         groups[r].push(i);
     }
+    let line_width = ppm
+        .map(|s| rules.line_max_width_mm * s)
+        .unwrap_or(rules.line_max_width_px);
     let mut out = Vec::new();
     for members in groups.into_iter().filter(|g| !g.is_empty()) {
         let mut px: Vec<u32> = Vec::new();
@@ -654,6 +666,22 @@ pub fn segments_at(
         let (sx, sy) = px.iter().fold((0.0, 0.0), |a, &i| {
             (a.0 + (i as usize % w) as f64, a.1 + (i as usize / w) as f64)
         });
+        // A stray hair is a thin dark line: its mean width (area per length, the length at least twice the
+        // farthest pixel's distance from the centroid) is below any lesion's, and it is many widths long.
+        // A round lesion's is ~1.6 radii, at most about as long as wide.
+        let far = px
+            .iter()
+            .map(|&i| {
+                let (x, y) = ((i as usize % w) as f64, (i as usize / w) as f64);
+                (x - sx / n).powi(2) + (y - sy / n).powi(2)
+            })
+            .fold(0.0f64, f64::max)
+            .sqrt()
+            + 0.5;
+        let width = n / (2.0 * far);
+        if width < line_width && 2.0 * far >= rules.line_min_elongation * width {
+            continue;
+        }
         let radius = (n / std::f64::consts::PI).sqrt();
         let z = ((pk - med) / mad.max(1e-6)) as f64;
         out.push(Candidate {

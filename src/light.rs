@@ -12,8 +12,9 @@
 //! pores' summed vectors projected on that axis, tested against their spread, still give the sign.
 //!
 //! Third cue, when the pores cannot sign that axis (a high light, JPEG): raised scars and active acne are red
-//! (domain.md §1) and a bump's first moment points towards the light, so the red lesions, when enough of them
-//! agree, give the sign.
+//! (domain.md §1) and a bump's first moment points towards the light, so the red lesions give the sign; so do
+//! the skin-coloured ones, atrophic scars (§1) whose first moment points away from it, when enough of them
+//! agree.
 
 use crate::detect::Candidate;
 use crate::prepare::{gaussian_blur, Plane, Prepared};
@@ -81,8 +82,9 @@ pub fn estimate(p: &Prepared, rules: &LightRules, lesions: &[Candidate]) -> Ligh
     // Axis from the lesions: a depression's first moment points away from the light, a bump's towards it,
     // so only the axis (doubled angle) is shared by all of them.
     let (mut c2, mut s2, mut nl) = (0.0f64, 0.0f64, 0usize);
-    // Moments of the red lesions, for the colour sign below.
+    // Moments of the red lesions (bumps) and of the skin-coloured ones (pits), for the colour sign below.
     let mut red_moments: Vec<[f64; 2]> = Vec::new();
+    let mut pit_moments: Vec<[f64; 2]> = Vec::new();
     for l in lesions {
         let r = 1.5 * l.radius.max(1.0);
         let (x0, x1) = (
@@ -95,6 +97,8 @@ pub fn estimate(p: &Prepared, rules: &LightRules, lesions: &[Candidate]) -> Ligh
         );
         let (mut mx, mut my) = (0.0f64, 0.0f64);
         let (mut red_sum, mut red_n) = (0.0f64, 0usize);
+        // Log chromaticity (ln R/G, ln G/B) inside the lesion and in the ring around it.
+        let (mut chroma_in, mut chroma_out, mut ring_n) = ([0.0f64; 2], [0.0f64; 2], 0usize);
         let r_in = l.radius.max(1.0);
         for y in y0..=y1 {
             for x in x0..=x1 {
@@ -103,15 +107,37 @@ pub fn estimate(p: &Prepared, rules: &LightRules, lesions: &[Candidate]) -> Ligh
                 if dx * dx + dy * dy <= r * r && p.mask[i] {
                     mx += p.resid.data[i] as f64 * dx;
                     my += p.resid.data[i] as f64 * dy;
+                    let (r, g, b) = (
+                        p.rgb[0].data[i] as f64 + 1e-3,
+                        p.rgb[1].data[i] as f64 + 1e-3,
+                        p.rgb[2].data[i] as f64 + 1e-3,
+                    );
+                    let chroma = [(r / g).ln(), (g / b).ln()];
                     if dx * dx + dy * dy <= r_in * r_in {
                         red_sum += p.red_resid.data[i] as f64;
                         red_n += 1;
+                        chroma_in[0] += chroma[0];
+                        chroma_in[1] += chroma[1];
+                    } else {
+                        chroma_out[0] += chroma[0];
+                        chroma_out[1] += chroma[1];
+                        ring_n += 1;
                     }
                 }
             }
         }
         if red_n > 0 && red_sum / red_n as f64 >= rules.red_lesion_delta_a {
             red_moments.push([mx, my]);
+        } else if red_n > 0 && ring_n > 0 {
+            // Shading scales R, G and B alike: a lesion with the ring's own chromaticity (neither brown nor
+            // red) is skin-coloured, which the atrophic scars are (domain.md §1).
+            let neutral = (0..2).all(|c| {
+                (chroma_in[c] / red_n as f64 - chroma_out[c] / ring_n as f64).abs()
+                    < rules.neutral_lesion_chromaticity
+            });
+            if neutral {
+                pit_moments.push([mx, my]);
+            }
         }
         if mx != 0.0 || my != 0.0 {
             let a = 2.0 * my.atan2(mx);
@@ -134,7 +160,16 @@ pub fn estimate(p: &Prepared, rules: &LightRules, lesions: &[Candidate]) -> Ligh
     let proj = pores.moment_sum[0] * axis[0] + pores.moment_sum[1] * axis[1];
     let zsign = proj.abs() / ((pores.blobs as f64) / 2.0).sqrt().max(1e-9);
     if zsign < rules.min_sign_z {
-        return red_signed(&pores, &moments, k, axis, axis_r, &red_moments, rules);
+        return colour_signed(
+            &pores,
+            &moments,
+            k,
+            axis,
+            axis_r,
+            &red_moments,
+            &pit_moments,
+            rules,
+        );
     }
     let toward = if proj > 0.0 {
         [-axis[0], -axis[1]]
@@ -153,25 +188,32 @@ pub fn estimate(p: &Prepared, rules: &LightRules, lesions: &[Candidate]) -> Ligh
     }
 }
 
-/// The lesion axis signed by the red lesions (bumps: their moment points towards the light), or the pores'
-/// own estimate when the red lesions are too few or disagree.
-fn red_signed(
+/// The lesion axis signed by the lesions' colour (a red bump's moment points towards the light, a
+/// skin-coloured pit's away from it), or the pores' own estimate when the votes are too few or disagree.
+#[allow(clippy::too_many_arguments)]
+fn colour_signed(
     pores: &LightEstimate,
     moments: &[[f64; 2]],
     k: f64,
     axis: [f64; 2],
     axis_r: f64,
     red_moments: &[[f64; 2]],
+    pit_moments: &[[f64; 2]],
     rules: &LightRules,
 ) -> LightEstimate {
+    // Votes for the light lying along +axis (plus) or -axis (minus).
     let (mut plus, mut minus) = (0usize, 0usize);
-    for m in red_moments {
+    let votes = red_moments
+        .iter()
+        .map(|m| (m, 1.0))
+        .chain(pit_moments.iter().map(|m| (m, -1.0)));
+    for (m, side) in votes {
         let norm = (m[0] * m[0] + m[1] * m[1]).sqrt();
         if norm <= 0.0 {
             continue;
         }
-        // Only moments close to the axis vote: a red lesion lit across its moment is no evidence.
-        let c = (m[0] * axis[0] + m[1] * axis[1]) / norm;
+        // Only moments close to the axis vote: a lesion lit across its moment is no evidence.
+        let c = side * (m[0] * axis[0] + m[1] * axis[1]) / norm;
         if c >= 0.7 {
             plus += 1;
         } else if c <= -0.7 {

@@ -78,6 +78,9 @@ pub struct Measured {
     pub segmented: bool,
     /// The depression pass's signed along-light response (robust deviations), when it found the region.
     pub depression_z: Option<f64>,
+    /// Footprint radius of a bowl found by the depression pass, from its walls' shading pair (working px);
+    /// the reported size. `radius` stays the pass's scale, which the statistics use.
+    pub bowl_radius: Option<f64>,
 }
 
 /// Precomputed planes shared by all regions of one image.
@@ -113,6 +116,69 @@ impl<'a> MeasureContext<'a> {
             chroma,
         }
     }
+}
+
+/// Footprint radius of a bowl from its shading pair: the flattened luminance along the light through the
+/// centre (averaged over a strip half a radius wide, smoothed) is darkest on the wall near the light and
+/// brightest on the far wall; their distance, per [`MeasureRules::bowl_extremes_per_radius`], is the radius.
+/// Kept within 0.75-2 detection radii (`r0`); `None` without a light direction or a clear pair.
+fn bowl_radius(
+    p: &Prepared,
+    cx: f64,
+    cy: f64,
+    r0: f64,
+    toward: [f64; 2],
+    rules: &MeasureRules,
+) -> Option<f64> {
+    let norm = (toward[0] * toward[0] + toward[1] * toward[1]).sqrt();
+    if norm <= 0.0 || r0 < 2.0 {
+        return None;
+    }
+    let (ux, uy) = (toward[0] / norm, toward[1] / norm);
+    let reach = 2.0 * r0;
+    let nb = (2.0 * reach).ceil() as usize + 1;
+    let mut bins = vec![Mean::default(); nb];
+    each_pixel(p.w as isize, p.h as isize, cx, cy, reach, |x, y, _| {
+        let i = y as usize * p.w + x as usize;
+        let (dx, dy) = (x as f64 - cx, y as f64 - cy);
+        let (t, s) = (dx * ux + dy * uy, dy * ux - dx * uy);
+        if p.mask[i] && s.abs() <= 0.5 * r0 {
+            let b = (t + reach).round() as usize;
+            if b < nb {
+                bins[b].add(p.resid.data[i] as f64);
+            }
+        }
+    });
+    // Gaussian smoothing of the profile over the bins that hold pixels.
+    let sigma = (rules.bowl_profile_smooth * r0).max(0.7);
+    let k = (3.0 * sigma).ceil() as isize;
+    let prof: Vec<Option<f64>> = (0..nb as isize)
+        .map(|b| {
+            let (mut sw, mut sv) = (0.0, 0.0);
+            for j in (b - k).max(0)..=(b + k).min(nb as isize - 1) {
+                let m = &bins[j as usize];
+                if m.n > 0.0 {
+                    let wgt = (-0.5 * ((j - b) as f64 / sigma).powi(2)).exp();
+                    sw += wgt;
+                    sv += wgt * m.get();
+                }
+            }
+            (sw > 0.0).then(|| sv / sw)
+        })
+        .collect();
+    let mid = reach.round() as usize;
+    // Near wall: towards the light (t > 0), darkest; far wall (t < 0), brightest.
+    let dark = (mid..nb)
+        .filter_map(|b| prof[b].map(|v| (b, v)))
+        .min_by(|a, b| a.1.total_cmp(&b.1))?;
+    let bright = (0..=mid)
+        .filter_map(|b| prof[b].map(|v| (b, v)))
+        .max_by(|a, b| a.1.total_cmp(&b.1))?;
+    if dark.1 >= bright.1 {
+        return None;
+    }
+    let sep = (dark.0 - bright.0) as f64;
+    Some((sep / rules.bowl_extremes_per_radius.max(1e-3)).clamp(0.75 * r0, 2.0 * r0))
 }
 
 /// Running mean.
@@ -238,8 +304,8 @@ pub fn measure(
     let radius = if c.pixels.is_some() {
         r0 * rules.segment_radius_calibration
     } else if c.depression_z.is_some() {
-        // The matched filter's scale is the bowl's radius; the contrast share would follow the mottling
-        // around a faint bowl outwards.
+        // The matched filter's scale stands for the bowl in the statistics below (the contrast share would
+        // follow the mottling around a faint bowl outwards); its width is read from its walls.
         r0
     } else {
         radius.clamp(0.5 * r0, 2.0 * r0).max(1.0)
@@ -478,6 +544,11 @@ pub fn measure(
         },
         segmented: c.pixels.is_some(),
         depression_z: c.depression_z,
+        bowl_radius: if c.depression_z.is_some() && relief_light {
+            bowl_radius(p, cx, cy, r0, light.toward, rules)
+        } else {
+            None
+        },
     }
 }
 

@@ -111,11 +111,14 @@ pub struct LightRules {
     pub min_sign_z: f64,
     /// Mean a* residual above which a lesion counts as red for the colour sign of the lesion axis.
     pub red_lesion_delta_a: f64,
-    /// Red lesions with a clear moment along the axis needed for the colour sign.
+    /// Largest change in ln(R/G) and ln(G/B) against the ring for a lesion to count as skin-coloured (a
+    /// pit) for the colour sign.
+    pub neutral_lesion_chromaticity: f64,
+    /// Red and skin-coloured lesions with a clear moment along the axis needed for the colour sign.
     pub min_red_votes: usize,
-    /// Share of those red lesions that must agree on the side of the light.
+    /// Share of those lesions that must agree on the side of the light.
     pub min_red_agreement: f64,
-    /// Confidence given to an azimuth signed by the red lesions (the pores could not sign it).
+    /// Confidence given to an azimuth signed by the lesions' colour (the pores could not sign it).
     pub red_sign_confidence: f64,
     /// Below this confidence the azimuth is reported as null.
     pub min_confidence: f64,
@@ -198,6 +201,12 @@ pub struct DetectRules {
     /// Depression pass: a peak with an opposite (bump) peak stronger than this share of it within two radii
     /// is a bump's flank.
     pub relief_max_side_lobe: f64,
+    /// Segments thinner than this (mean width, mm) and long ([`Self::line_min_elongation`]) are hairs.
+    pub line_max_width_mm: f64,
+    /// The same without a scale, px.
+    pub line_max_width_px: f64,
+    /// Length per mean width from which a thin segment is a line (a hair), not a lesion.
+    pub line_min_elongation: f64,
 }
 
 impl Default for DetectRules {
@@ -222,6 +231,11 @@ pub struct MeasureRules {
     pub radius_calibration: f64,
     /// Footprint radius per equivalent radius of a segmented region.
     pub segment_radius_calibration: f64,
+    /// A bowl found by its shading pair: distance between its dark and bright walls along the light per
+    /// footprint radius.
+    pub bowl_extremes_per_radius: f64,
+    /// Smoothing of that along-light profile, per detection radius.
+    pub bowl_profile_smooth: f64,
 }
 
 impl Default for MeasureRules {

@@ -534,3 +534,155 @@ fn large_keloids_under_a_low_light_are_read_raised() {
         "{raised} of {total} keloids read raised"
     );
 }
+
+#[test]
+fn rolling_scars_found_by_their_shading_pair_report_the_bowls_width() {
+    // The depression pass finds a bowl at one of a few scales (4.5-9 mm wide); the reported width must be
+    // the bowl's own, read from its walls, not the pass's scale. Seeds and azimuths are this test's own.
+    let (mut ratios, mut scale_ratios) = (Vec::new(), Vec::new());
+    for (i, az) in [10.0, 100.0, 190.0, 280.0, 55.0, 235.0]
+        .into_iter()
+        .enumerate()
+    {
+        let (rgb, truth) = scene(&[(Subtype::Rolling, 5)], az, 90 + i as u64);
+        let a = analyze(&rgb, &opts(Some(truth.px_per_mm)));
+        for l in &truth.lesions {
+            let Some(r) = nearest(&a, l.center, 0.5 * l.major_mm * truth.px_per_mm) else {
+                continue;
+            };
+            if r.subtype != Subtype::Rolling || !r.features.contains_key("depression_z") {
+                continue;
+            }
+            ratios.push(r.diameter_px / l.diameter_px);
+            if let Some(Some(s)) = r.features.get("scale_radius_px") {
+                scale_ratios.push(2.0 * s / l.diameter_px);
+            }
+        }
+    }
+    let median = |v: &mut Vec<f64>| {
+        v.sort_by(|x, y| x.total_cmp(y));
+        v[v.len() / 2]
+    };
+    assert!(ratios.len() >= 6, "only {} bowls found", ratios.len());
+    let (m, ms) = (median(&mut ratios), median(&mut scale_ratios));
+    // Typical error: the median of |ln(measured/true)|.
+    let err = |v: &[f64]| {
+        let mut e: Vec<f64> = v.iter().map(|x| x.ln().abs()).collect();
+        median(&mut e)
+    };
+    let (e, es) = (err(&ratios), err(&scale_ratios));
+    eprintln!(
+        "measured/true width: median {m:.2}, typical error {e:.2} ({ratios:.2?}); the pass's scale: median \
+         {ms:.2}, typical error {es:.2} ({scale_ratios:.2?})"
+    );
+    assert!(
+        (0.8..=1.25).contains(&m),
+        "median measured/true width {m}: {ratios:?}"
+    );
+    assert!(e < es, "typical error {e} not below the pass scale's {es}");
+}
+
+/// Over the atrophic-scar scenes (ice pick, boxcar) of a rendered suite at a JPEG quality: scenes whose
+/// reported light azimuth is within 30° of the truth, and scenes whose azimuth is off by more than 45°.
+fn atrophic_light(suite_seed: u64, jpeg: u8, profile: &Profile) -> (usize, usize, usize) {
+    let base = SceneParams {
+        jpeg_quality: Some(jpeg),
+        ..SceneParams::default()
+    };
+    let (mut right, mut wrong, mut all) = (0, 0, 0);
+    for params in scarscope::render::scene_suite(suite_seed, 24, &base) {
+        if !matches!(params.mix, Mix::IcePick | Mix::Boxcar) {
+            continue;
+        }
+        all += 1;
+        let r = render(&random_scene(&params));
+        let o = AnalysisOptions {
+            px_per_mm: Some(r.truth.px_per_mm),
+            profile: Arc::new(profile.clone()),
+        };
+        let a = analyze(&r.rgb, &o);
+        if let Some(got) = a.lighting.azimuth_deg {
+            let d = angle_diff(got, r.truth.light.azimuth_deg);
+            if d <= 30.0 {
+                right += 1;
+            } else if d > 45.0 {
+                wrong += 1;
+            }
+        }
+    }
+    (right, wrong, all)
+}
+
+#[test]
+fn pitted_scenes_under_jpeg_get_their_light_from_the_skin_coloured_pits() {
+    // JPEG 70 washes the pores out; the atrophic scars' own shading axis stays, and being skin-coloured
+    // (domain.md §1) they are pits, whose moment points away from the light ([light]
+    // neutral_lesion_chromaticity). Suites 118-119 are this test's own.
+    let mut off = Profile::builtin();
+    off.light.neutral_lesion_chromaticity = 0.0;
+    let (mut with, mut without) = ((0, 0, 0), (0, 0, 0));
+    for seed in [118, 119] {
+        let w = atrophic_light(seed, 70, &Profile::builtin());
+        let o = atrophic_light(seed, 70, &off);
+        with = (with.0 + w.0, with.1 + w.1, with.2 + w.2);
+        without = (without.0 + o.0, without.1 + o.1, without.2 + o.2);
+    }
+    eprintln!("atrophic scenes (light right, wrong, all): with the pits' sign {with:?}, without {without:?}");
+    assert_eq!(with.1, 0, "a wrong light direction flips every relief");
+    assert!(with.0 > without.0, "with {with:?}, without {without:?}");
+}
+
+/// Scar regions on bare skin crossed by stray hairs, over three scenes of this test's own.
+fn scars_on_hairy_skin(profile: &Profile) -> Vec<String> {
+    let mut scars = Vec::new();
+    for (i, az) in [30.0, 150.0, 270.0].into_iter().enumerate() {
+        let params = SceneParams {
+            width: 640,
+            height: 480,
+            px_per_mm: 12.0,
+            seed: 140 + i as u64,
+            counts: Some(BTreeMap::new()),
+            tone: Some(SkinTone::ALL[i % SkinTone::ALL.len()]),
+            azimuth_deg: Some(az),
+            elevation_deg: Some(40.0),
+            hairs: 8,
+            ..SceneParams::default()
+        };
+        let r = render(&random_scene(&params));
+        let o = AnalysisOptions {
+            px_per_mm: Some(r.truth.px_per_mm),
+            profile: Arc::new(profile.clone()),
+        };
+        let a = analyze(&r.rgb, &o);
+        for g in a.regions.iter().filter(|g| {
+            matches!(
+                g.class,
+                scarscope::report::RegionClass::Atrophic
+                    | scarscope::report::RegionClass::Hypertrophic
+            )
+        }) {
+            scars.push(format!("{:?} at {:?}", g.subtype, g.center));
+        }
+    }
+    scars
+}
+
+#[test]
+fn stray_hairs_are_not_scars() {
+    // Hairs are thin dark lines, many times longer than wide ([detect] line_*); segmented, they were read
+    // as wide depressions. The rule removes about half of them (7 -> 4 on these scenes); the rest (curved
+    // or crossing hairs, hairs over mottling) remain, so this checks the improvement, not a clean result.
+    let with = scars_on_hairy_skin(&Profile::builtin());
+    let mut off = Profile::builtin();
+    off.detect.line_min_elongation = f64::INFINITY;
+    let without = scars_on_hairy_skin(&off);
+    eprintln!(
+        "scars on hairy bare skin: {} ({} without the line rule)",
+        with.len(),
+        without.len()
+    );
+    assert!(
+        2 * with.len() <= without.len() + 1,
+        "with {with:?}, without {without:?}"
+    );
+}

@@ -511,8 +511,13 @@ fn skin_mask(
             mask[i] = true;
         }
     }
-    exclude_around_white_holes(
-        &mut mask, w, h, &lab_bg, &sizes_bg, &border_bg, &sclera_bg, rules,
+    exclude_face_features(
+        &mut mask,
+        w,
+        h,
+        (&lab_bg, &sizes_bg, &border_bg, &sclera_bg),
+        (&lab[1].data, a0),
+        rules,
     );
     // Remove small skin-coloured specks (wood, text in a warm colour).
     let (lab_fg, sizes_fg, _) = components(&mask, w, h, true);
@@ -545,22 +550,28 @@ fn skin_mask(
     (mask, skin, notes)
 }
 
-/// Takes the surround of an eye out of the skin: lids, lashes and the iris (an island of skin-coloured brown
-/// inside the sclera) would otherwise read as dark or pigmented lesions. A hole counts as an eye when white
-/// pixels make up at least `hole_max_white_share` of it and it is not clipped glare (a gloss spot on a raised
-/// scar is clipped white, and cutting around it would cut the scar away): `white` counts a hole's white
-/// pixels below the clipping level. Its bounding box, widened by half its size on each side, leaves the mask. Specks below `min_component_fraction` / 8 are left alone.
-#[allow(clippy::too_many_arguments)]
-fn exclude_around_white_holes(
+/// Takes eyes and, on a face, the lips out of the skin: lids, lashes and the iris (an island of skin-coloured
+/// brown inside the sclera) would otherwise read as dark or pigmented lesions, and the lips as a red raised
+/// scar.
+///
+/// `holes` are the background components (labels, sizes, touching the border, white pixels below the
+/// clipping level per component). A hole counts as an eye when such white makes up at least
+/// `hole_max_white_share` of it (clipped white is glare: a gloss spot on a raised scar, and cutting around
+/// it would cut the scar away); its bounding box, widened by half its size on each side, leaves the mask.
+/// When two eyes sit side by side (level within an eye's height, 1.5–6 eye widths apart), the picture is a
+/// face and a red hole (mean a* at least `lips_min_delta_a` above the skin's `a0`) centred where the mouth
+/// is (`mouth_below_eyes` interocular distances below the eyes, within `mouth_half_width` of their middle)
+/// is the lips, which leave the mask with a quarter of their size around them. Specks below
+/// `min_component_fraction` / 8 are left alone.
+fn exclude_face_features(
     mask: &mut [bool],
     w: usize,
     h: usize,
-    labels: &[u32],
-    sizes: &[usize],
-    border: &[bool],
-    white: &[usize],
+    holes: (&[u32], &[usize], &[bool], &[usize]),
+    (a_star, a0): (&[f32], f32),
     rules: &PrepareRules,
 ) {
+    let (labels, sizes, border, white) = holes;
     let n = w * h;
     let min_size = ((rules.min_component_fraction / 8.0) * n as f64).max(16.0) as usize;
     let eyes: Vec<bool> = (0..sizes.len())
@@ -574,31 +585,70 @@ fn exclude_around_white_holes(
     if !eyes.iter().any(|&e| e) {
         return;
     }
-    // Bounding boxes of the eye-like holes, in one pass.
+    // Bounding boxes and mean a* of every enclosed hole, in one pass.
     let mut bbox = vec![[usize::MAX, usize::MAX, 0usize, 0usize]; sizes.len()];
+    let mut a_sum = vec![0.0f64; sizes.len()];
     for y in 0..h {
         for x in 0..w {
             let c = labels[y * w + x] as usize;
-            if eyes[c] {
+            if c != 0 && !border[c] {
                 let b = &mut bbox[c];
                 b[0] = b[0].min(x);
                 b[1] = b[1].min(y);
                 b[2] = b[2].max(x);
                 b[3] = b[3].max(y);
+                a_sum[c] += a_star[y * w + x] as f64;
             }
         }
     }
-    for (c, b) in bbox.iter().enumerate() {
-        if !eyes[c] {
-            continue;
-        }
-        let (mx, my) = ((b[2] - b[0]).div_ceil(2), (b[3] - b[1]).div_ceil(2));
+    let mut clear = |b: &[usize; 4], grow: f64| {
+        let mx = ((b[2] - b[0]) as f64 * grow).ceil() as usize;
+        let my = ((b[3] - b[1]) as f64 * grow).ceil() as usize;
         let (x0, x1) = (b[0].saturating_sub(mx), (b[2] + mx).min(w - 1));
         let (y0, y1) = (b[1].saturating_sub(my), (b[3] + my).min(h - 1));
         for y in y0..=y1 {
             mask[y * w + x0..=y * w + x1]
                 .iter_mut()
                 .for_each(|m| *m = false);
+        }
+    };
+    let eye_boxes: Vec<[usize; 4]> = (0..sizes.len())
+        .filter(|&c| eyes[c])
+        .map(|c| bbox[c])
+        .collect();
+    for b in &eye_boxes {
+        clear(b, 0.5);
+    }
+    // A pair of eyes makes the picture a face: look for the lips where a face has them.
+    let centre = |b: &[usize; 4]| (0.5 * (b[0] + b[2]) as f64, 0.5 * (b[1] + b[3]) as f64);
+    let mut zones = Vec::new();
+    for (i, p) in eye_boxes.iter().enumerate() {
+        for q in &eye_boxes[i + 1..] {
+            let ((px, py), (qx, qy)) = (centre(p), centre(q));
+            let ew = (p[2] - p[0]).max(q[2] - q[0]).max(1) as f64;
+            let eh = (p[3] - p[1]).max(q[3] - q[1]).max(1) as f64;
+            let d = (px - qx).abs();
+            if (py - qy).abs() <= eh && (1.5 * ew..=6.0 * ew).contains(&d) {
+                let (mx, my) = (0.5 * (px + qx), 0.5 * (py + qy));
+                zones.push((mx, my, d));
+            }
+        }
+    }
+    for c in 1..sizes.len() {
+        if border[c] || eyes[c] || sizes[c] < min_size {
+            continue;
+        }
+        if a_sum[c] / (sizes[c] as f64) < (a0 as f64) + rules.lips_min_delta_a {
+            continue;
+        }
+        let (cx, cy) = centre(&bbox[c]);
+        let lips = zones.iter().any(|&(mx, my, d)| {
+            (cx - mx).abs() <= rules.mouth_half_width * d
+                && (rules.mouth_below_eyes[0] * d..=rules.mouth_below_eyes[1] * d)
+                    .contains(&(cy - my))
+        });
+        if lips {
+            clear(&bbox[c], 0.25);
         }
     }
 }

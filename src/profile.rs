@@ -71,6 +71,13 @@ pub struct PrepareRules {
     pub white_max_chroma: f64,
     /// A white pixel is at least this much lighter than the skin's median L*.
     pub white_l_above: f64,
+    /// On a face (two eyes found), a hole at least this much redder (Δa*) than the skin, where the mouth is,
+    /// is the lips.
+    pub lips_min_delta_a: f64,
+    /// The mouth's centre lies this far below the eyes, in interocular distances (from, to).
+    pub mouth_below_eyes: [f64; 2],
+    /// ... and within this many interocular distances of the eyes' middle, left or right.
+    pub mouth_half_width: f64,
     /// Skin fraction below which the photo is not usable.
     pub min_skin_fraction: f64,
     /// Shortest side of the skin's bounding box below which the photo is not usable, px.

@@ -8,6 +8,9 @@
 //!   Chroma-free pixels (white/black boxes, text), clipped white and small specks are removed by morphology;
 //!   holes (lesions, pores) are filled, except whitish ones (an eye's sclera, white text enclosed by skin),
 //!   and around an eye the lids and iris are taken out too.
+//! - Colour normalisation: skin-referenced white balance. A skin median whose log chromaticity lies outside the
+//!   range every skin tone spans is a colour cast; channel gains bring it to that range's edge and the skin is
+//!   found again (when a cast hides all skin, the picture's chromatic pixels stand in, within a camera's gain).
 //! - Illumination flattening: log luminance minus its mask-normalised Gaussian background whose sigma
 //!   exceeds the largest scar (domain.md §4).
 
@@ -653,28 +656,107 @@ fn exclude_face_features(
     }
 }
 
+/// Gains (R, G, B; G stays 1) that bring the skin's median log chromaticity ln(R/G), ln(G/B) into the range
+/// every skin tone spans (`skin_ln_rg`, `skin_ln_gb`), or `None` when it is already inside or there is too
+/// little skin to judge. Only the part of a cast that no skin could have is removed: inside the range a cast
+/// and a skin tone look the same.
+pub fn skin_white_balance(
+    planes: &[Plane; 3],
+    mask: &[bool],
+    rules: &PrepareRules,
+) -> Option<[f32; 3]> {
+    let (mut rg, mut gb) = (Vec::new(), Vec::new());
+    let stride = (mask.len() / 50_000).max(1);
+    for i in (0..mask.len()).step_by(stride) {
+        if mask[i] {
+            let (r, g, b) = (
+                planes[0].data[i] + 1e-3,
+                planes[1].data[i] + 1e-3,
+                planes[2].data[i] + 1e-3,
+            );
+            rg.push((r / g).ln());
+            gb.push((g / b).ln());
+        }
+    }
+    if rg.len() < 64 {
+        return None;
+    }
+    let (mrg, mgb) = (median(&mut rg) as f64, median(&mut gb) as f64);
+    let d_rg = mrg.clamp(rules.skin_ln_rg[0], rules.skin_ln_rg[1]) - mrg;
+    let d_gb = mgb.clamp(rules.skin_ln_gb[0], rules.skin_ln_gb[1]) - mgb;
+    if d_rg == 0.0 && d_gb == 0.0 {
+        return None;
+    }
+    // ln(R/G) grows by ln(gain R); ln(G/B) grows by -ln(gain B).
+    let limit = rules.max_cast_gain.ln();
+    Some([
+        d_rg.clamp(-limit, limit).exp() as f32,
+        1.0,
+        (-d_gb).clamp(-limit, limit).exp() as f32,
+    ])
+}
+
 /// Runs the prepare stage.
 pub fn prepare(rgb: &RgbImage, px_per_mm: Option<f64>, rules: &PrepareRules) -> Prepared {
     let factor = working_factor(rgb.width(), rgb.height(), px_per_mm, rules);
-    let planes = downsample(rgb, factor);
+    let mut planes = downsample(rgb, factor);
     let (w, h) = (planes[0].w, planes[0].h);
     let n = w * h;
-    let mut lab = [
-        Plane::filled(w, h, 0.0),
-        Plane::filled(w, h, 0.0),
-        Plane::filled(w, h, 0.0),
-    ];
-    for i in 0..n {
-        let v = linear_to_lab(planes[0].data[i], planes[1].data[i], planes[2].data[i]);
-        for c in 0..3 {
-            lab[c].data[i] = v[c];
+    let to_lab = |planes: &[Plane; 3]| {
+        let mut lab = [
+            Plane::filled(w, h, 0.0),
+            Plane::filled(w, h, 0.0),
+            Plane::filled(w, h, 0.0),
+        ];
+        for i in 0..n {
+            let v = linear_to_lab(planes[0].data[i], planes[1].data[i], planes[2].data[i]);
+            for c in 0..3 {
+                lab[c].data[i] = v[c];
+            }
         }
-    }
-    let (mask, skin_lab, mut notes) = if n >= 4 {
-        skin_mask(&lab, &planes, rules)
-    } else {
-        (vec![false; n], None, vec![])
+        lab
     };
+    let find_skin = |lab: &[Plane; 3], planes: &[Plane; 3]| {
+        if n >= 4 {
+            skin_mask(lab, planes, rules)
+        } else {
+            (vec![false; n], None, vec![])
+        }
+    };
+    let mut lab = to_lab(&planes);
+    let (mut mask, mut skin_lab, mut notes) = find_skin(&lab, &planes);
+    // Skin-referenced white balance: a cast that puts the skin outside every skin's chromaticity is corrected
+    // as far as the nearest skin chromaticity, and the skin found again in the corrected colours. Lesion
+    // colours are read against their own surround, so a milder cast cancels there anyway.
+    // A strong cast can hide the skin altogether (no pixel passes the skin rules): then the picture's
+    // chromatic pixels stand in for it, and only a cast a camera can make (`max_cast_gain`) is undone.
+    let skin_found = mask.iter().any(|&m| m);
+    let reference: Vec<bool> = if skin_found {
+        mask.clone()
+    } else {
+        let c2 = (rules.skin_min_chroma * rules.skin_min_chroma) as f32;
+        (0..n)
+            .map(|i| lab[1].data[i].powi(2) + lab[2].data[i].powi(2) >= c2)
+            .collect()
+    };
+    let gains = skin_white_balance(&planes, &reference, rules).filter(|g| {
+        skin_found
+            || g.iter()
+                .all(|v| (v.ln().abs() as f64) < rules.max_cast_gain.ln())
+    });
+    if let Some(gains) = gains {
+        for (plane, g) in planes.iter_mut().zip(gains) {
+            plane.data.iter_mut().for_each(|v| *v = (*v * g).min(1.0));
+        }
+        lab = to_lab(&planes);
+        let again = find_skin(&lab, &planes);
+        (mask, skin_lab) = (again.0, again.1);
+        notes = again.2;
+        notes.push(format!(
+            "colour cast corrected towards skin: red x{:.2}, blue x{:.2}",
+            gains[0], gains[2]
+        ));
+    }
     let skin_n = mask.iter().filter(|&&m| m).count();
     let skin_fraction = if n > 0 { skin_n as f64 / n as f64 } else { 0.0 };
     let wppm = px_per_mm

@@ -74,6 +74,12 @@ pub struct PrepareRules {
     /// On a face (two eyes found), a hole at least this much redder (Δa*) than the skin, where the mouth is,
     /// is the lips.
     pub lips_min_delta_a: f64,
+    /// Range of ln(R/G) (linear light) that skin of any tone spans; a skin median outside it is a colour cast.
+    pub skin_ln_rg: [f64; 2],
+    /// Range of ln(G/B) (linear light) that skin of any tone spans.
+    pub skin_ln_gb: [f64; 2],
+    /// Largest channel gain the white balance applies (a camera's white balance errs by less).
+    pub max_cast_gain: f64,
     /// The mouth's centre lies this far below the eyes, in interocular distances (from, to).
     pub mouth_below_eyes: [f64; 2],
     /// ... and within this many interocular distances of the eyes' middle, left or right.

@@ -296,3 +296,62 @@ fn eyes_and_lips_enclosed_by_skin_are_not_skin_nor_lesions() {
         }
     }
 }
+
+/// Applies channel gains in linear light, as a mis-set camera white balance does.
+fn colour_cast(img: &RgbImage, gains: [f64; 3]) -> RgbImage {
+    let mut out = img.clone();
+    for p in out.pixels_mut() {
+        for c in 0..3 {
+            let v = p[c] as f64 / 255.0;
+            let lin = if v <= 0.04045 {
+                v / 12.92
+            } else {
+                ((v + 0.055) / 1.055).powf(2.4)
+            };
+            let l2 = (lin * gains[c]).min(1.0);
+            let s = if l2 <= 0.0031308 {
+                l2 * 12.92
+            } else {
+                1.055 * l2.powf(1.0 / 2.4) - 0.055
+            };
+            p[c] = (s * 255.0).round() as u8;
+        }
+    }
+    out
+}
+
+#[test]
+fn a_strong_colour_cast_is_corrected_towards_skin() {
+    // Very light skin under a strong blue cast (shade photographed with a tungsten white balance) has no
+    // pixel of skin chromaticity left; the skin-referenced white balance must find it again.
+    let scene = skin_scene(Mix::Boxcar, SkinTone::VeryLight, 31);
+    let plain = analyze(&scene.rgb, &opts());
+    let cast = analyze(&colour_cast(&scene.rgb, [0.7, 1.0, 1.4]), &opts());
+    assert!(
+        cast.quality
+            .notes
+            .iter()
+            .any(|n| n.contains("colour cast corrected")),
+        "{:?}",
+        cast.quality.notes
+    );
+    assert!(
+        cast.quality.skin_fraction > 0.9,
+        "skin {}",
+        cast.quality.skin_fraction
+    );
+    assert_eq!(cast.summary.dominant, plain.summary.dominant);
+    assert_eq!(cast.microneedling.verdict, plain.microneedling.verdict);
+    let (np, nc) = (plain.regions.len() as i64, cast.regions.len() as i64);
+    assert!(
+        (np - nc).abs() <= 2,
+        "{np} regions plain, {nc} under the cast"
+    );
+    // The mild casts of ordinary photos are left alone.
+    let mild = analyze(&colour_cast(&scene.rgb, [1.04, 1.0, 0.96]), &opts());
+    assert!(
+        !mild.quality.notes.iter().any(|n| n.contains("colour cast")),
+        "{:?}",
+        mild.quality.notes
+    );
+}

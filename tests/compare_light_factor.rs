@@ -18,9 +18,8 @@ use light_factor::LightFactorParams;
 use rayon::prelude::*;
 use scarscope::compare::registration::register;
 use scarscope::compare::relief;
-use scarscope::compare::synth::SplitMix64;
+use scarscope::compare::synth::{pair_scene, AfterPhoto};
 use scarscope::profile::Profile;
-use scarscope::render::{random_scene, render_pair, Mix, SceneParams};
 
 /// Truth cot ratio, estimate, relief ratio, applied factor, description, and the worst axis error (deg) when
 /// both photos' anisotropy stands 6 noise deviations out.
@@ -53,45 +52,18 @@ fn row(seed: u64, factor: f64) -> Row {
     {
         lp.tile_px = v;
     }
-    let mix = [Mix::IcePick, Mix::Boxcar, Mix::Rolling][seed as usize % 3];
     // Variants: JPEG or not, three resolutions.
     let jpeg = if seed % 2 == 1 { Some(80) } else { None };
     let (wd, ht, ppm) =
         [(640, 480, 12.0), (800, 600, 16.0), (560, 420, 9.0)][(seed / 2) as usize % 3];
-    let scene = random_scene(&SceneParams {
-        seed: 1000 + seed,
-        width: wd,
-        height: ht,
-        px_per_mm: ppm,
-        jpeg_quality: jpeg,
-        mix,
-        ..SceneParams::default()
-    });
-    let mut rng = SplitMix64(seed.wrapping_mul(77).wrapping_add(5));
-    let azimuth = rng.range(0.0, 360.0);
-    let elevation = scene.light.elevation_deg + rng.range(-5.0, 5.0);
-    let gain = rng.range(0.85, 1.2);
-    let mut rot = rng.range(-10.0, 10.0);
-    let mut scale = 1.0 + rng.range(-0.1, 0.1);
-    let mut shift = (rng.range(-15.0, 15.0), rng.range(-15.0, 15.0));
+    let scene = pair_scene(seed, (wd, ht, ppm), jpeg);
     let mode = std::env::var("SCARSCOPE_LIGHT_MODE").unwrap_or_default();
-    let azimuth = if mode.contains("az") {
-        scene.light.azimuth_deg
-    } else {
-        azimuth
-    };
-    if mode.contains("nowarp") {
-        (rot, scale, shift) = (0.0, 1.0, (0.0, 0.0));
+    let warp = if mode.contains("nowarp") { 0.0 } else { 1.0 };
+    let mut after = AfterPhoto::draw(seed, &scene, warp);
+    if mode.contains("az") {
+        after.azimuth_deg = scene.light.azimuth_deg;
     }
-    let (b, a, t) = render_pair(
-        &scene,
-        factor,
-        (azimuth, elevation),
-        gain,
-        rot,
-        scale,
-        shift,
-    );
+    let (b, a, t) = after.render(&scene, factor);
     let reg = register(&b, &a, &cp.registration);
     let lf = light_factor::estimate(&b, &a, &reg.map, &lp);
     let m = relief::measure(&b, &a, &reg.map, &[], &cp.relief);
@@ -134,7 +106,8 @@ fn row(seed: u64, factor: f64) -> Row {
     let lattice = best.2;
     let truth = cot(t.after.light.elevation_deg) / cot(t.before.light.elevation_deg);
     let line = format!(
-        "seed {seed} jpeg {jpeg:?} {wd}x{ht}@{ppm} s{scale:.3}: el {:.1}->{:.1} az {:.0}->{:.0} | true cot {truth:.3} est {} lat {lattice:.3} rho {:.2} conf {:.2} snr ({:.1},{:.1}) axes ({:.0},{:.0}) tiles {} | relief {} corr {}",
+        "seed {seed} jpeg {jpeg:?} {wd}x{ht}@{ppm} s{:.3}: el {:.1}->{:.1} az {:.0}->{:.0} | true cot {truth:.3} est {} lat {lattice:.3} rho {:.2} conf {:.2} snr ({:.1},{:.1}) axes ({:.0},{:.0}) tiles {} | relief {} corr {}",
+        after.scale,
         t.before.light.elevation_deg,
         t.after.light.elevation_deg,
         t.before.light.azimuth_deg.rem_euclid(180.0),

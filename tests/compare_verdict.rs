@@ -7,30 +7,16 @@
 use rayon::prelude::*;
 use scarscope::compare::pipeline::{compare_images, CompareOptions};
 use scarscope::compare::report::{ChangeVerdict, PairReport};
-use scarscope::compare::synth::SplitMix64;
-use scarscope::render::{random_scene, render_pair, Mix, PairTruth, SceneParams};
+use scarscope::compare::synth::{pair_scene, AfterPhoto};
+use scarscope::render::PairTruth;
 
 const SCENES: u64 = 8;
 
 /// One rendered and compared pair of scene `seed` with relief × `depth`.
 fn run(seed: u64, depth: f64, big_warp: bool) -> (PairReport, PairTruth) {
-    let mix = [Mix::IcePick, Mix::Boxcar, Mix::Rolling][seed as usize % 3];
-    let scene = random_scene(&SceneParams {
-        seed: 1000 + seed,
-        width: 640,
-        height: 480,
-        mix,
-        ..SceneParams::default()
-    });
-    let mut rng = SplitMix64(seed * 77 + 5);
-    let azimuth = rng.range(0.0, 360.0);
-    let elevation = scene.light.elevation_deg + rng.range(-5.0, 5.0);
-    let gain = rng.range(0.85, 1.2);
-    let w = if big_warp { 1.0 } else { 0.3 };
-    let rot = w * rng.range(-10.0, 10.0);
-    let scale = 1.0 + w * rng.range(-0.1, 0.1);
-    let shift = (w * rng.range(-15.0, 15.0), w * rng.range(-15.0, 15.0));
-    let (b, a, truth) = render_pair(&scene, depth, (azimuth, elevation), gain, rot, scale, shift);
+    let scene = pair_scene(seed, (640, 480, 12.0), None);
+    let after = AfterPhoto::draw(seed, &scene, if big_warp { 1.0 } else { 0.3 });
+    let (b, a, truth) = after.render(&scene, depth);
     let opts = CompareOptions {
         px_per_mm: Some(scene.px_per_mm),
         ..Default::default()

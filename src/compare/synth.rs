@@ -157,6 +157,75 @@ pub fn view(world_img: &RgbImage, view_to_world: &Affine, w: u32, h: u32) -> Rgb
     warp_rgb(world_img, view_to_world, w, h, [0, 0, 0]).0
 }
 
+/// The before scene of rendered pair `seed`: `random_scene` seed `1000 + seed`, ice pick / boxcar / rolling
+/// by `seed % 3`, at the given size, scale and JPEG quality.
+pub fn pair_scene(
+    seed: u64,
+    (width, height, px_per_mm): (u32, u32, f64),
+    jpeg_quality: Option<u8>,
+) -> crate::render::Scene {
+    use crate::render::{random_scene, Mix, SceneParams};
+    random_scene(&SceneParams {
+        seed: 1000 + seed,
+        width,
+        height,
+        px_per_mm,
+        jpeg_quality,
+        mix: [Mix::IcePick, Mix::Boxcar, Mix::Rolling][seed as usize % 3],
+        ..SceneParams::default()
+    })
+}
+
+/// How the after photo of rendered pair `seed` is taken (the arguments of `render_pair` besides the depth).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct AfterPhoto {
+    /// Light azimuth as seen in the after photo, degrees.
+    pub azimuth_deg: f64,
+    /// Light elevation, degrees.
+    pub elevation_deg: f64,
+    /// Exposure relative to the before photo.
+    pub exposure_gain: f64,
+    /// Rotation, degrees counter-clockwise as seen.
+    pub rotation_deg: f64,
+    /// Scale, after px per before px.
+    pub scale: f64,
+    /// Shift, px.
+    pub shift_px: (f64, f64),
+}
+
+impl AfterPhoto {
+    /// Draws the after photo of pair `seed` of `scene`: a new light azimuth, the elevation within ±5°, exposure
+    /// × 0.85–1.2, and a warp of up to `warp` × (±10°, ±10 %, ±15 px).
+    pub fn draw(seed: u64, scene: &crate::render::Scene, warp: f64) -> AfterPhoto {
+        let mut rng = SplitMix64(seed.wrapping_mul(77).wrapping_add(5));
+        AfterPhoto {
+            azimuth_deg: rng.range(0.0, 360.0),
+            elevation_deg: scene.light.elevation_deg + rng.range(-5.0, 5.0),
+            exposure_gain: rng.range(0.85, 1.2),
+            rotation_deg: warp * rng.range(-10.0, 10.0),
+            scale: 1.0 + warp * rng.range(-0.1, 0.1),
+            shift_px: (warp * rng.range(-15.0, 15.0), warp * rng.range(-15.0, 15.0)),
+        }
+    }
+
+    /// Renders the before and after photos of `scene` with relief × `depth` in the after one.
+    pub fn render(
+        &self,
+        scene: &crate::render::Scene,
+        depth: f64,
+    ) -> (RgbImage, RgbImage, crate::render::PairTruth) {
+        crate::render::render_pair(
+            scene,
+            depth,
+            (self.azimuth_deg, self.elevation_deg),
+            self.exposure_gain,
+            self.rotation_deg,
+            self.scale,
+            self.shift_px,
+        )
+    }
+}
+
 /// One rendered repeat/treatment pair for measuring the pair relief measure's noise: scene `seed` (rendered
 /// as `random_scene` seed `1000 + seed`, 640×480 at 12 px/mm, ice pick / boxcar / rolling by `seed % 3`) and
 /// its after photo with relief × `factor`, a new light azimuth, elevation within ±5°, exposure × 0.85–1.2,
@@ -169,31 +238,10 @@ pub fn relief_ratio_of_rendered_pair(
     factor: f64,
     cp: &super::profile::CompareProfile,
 ) -> (Option<f64>, String) {
-    use crate::render::{random_scene, render_pair, Mix, SceneParams};
+    use crate::render::Mix;
+    let scene = pair_scene(seed, (640, 480, 12.0), None);
     let mix = [Mix::IcePick, Mix::Boxcar, Mix::Rolling][seed as usize % 3];
-    let scene = random_scene(&SceneParams {
-        seed: 1000 + seed,
-        width: 640,
-        height: 480,
-        mix,
-        ..SceneParams::default()
-    });
-    let mut rng = SplitMix64(seed.wrapping_mul(77).wrapping_add(5));
-    let azimuth = rng.range(0.0, 360.0);
-    let elevation = scene.light.elevation_deg + rng.range(-5.0, 5.0);
-    let gain = rng.range(0.85, 1.2);
-    let rot = rng.range(-10.0, 10.0);
-    let scale = 1.0 + rng.range(-0.1, 0.1);
-    let shift = (rng.range(-15.0, 15.0), rng.range(-15.0, 15.0));
-    let (b, a, t) = render_pair(
-        &scene,
-        factor,
-        (azimuth, elevation),
-        gain,
-        rot,
-        scale,
-        shift,
-    );
+    let (b, a, t) = AfterPhoto::draw(seed, &scene, 1.0).render(&scene, factor);
     let reg = super::registration::register(&b, &a, &cp.registration);
     let m = super::relief::measure(&b, &a, &reg.map, &[], &cp.relief);
     let cot = |e: f64| 1.0 / e.to_radians().tan();

@@ -731,15 +731,17 @@ pub fn prepare(rgb: &RgbImage, px_per_mm: Option<f64>, rules: &PrepareRules) -> 
     // A strong cast can hide the skin altogether (no pixel passes the skin rules): then the picture's
     // chromatic pixels stand in for it, and only a cast a camera can make (`max_cast_gain`) is undone.
     let skin_found = mask.iter().any(|&m| m);
-    let reference: Vec<bool> = if skin_found {
-        mask.clone()
+    let chromatic: Vec<bool>;
+    let reference: &[bool] = if skin_found {
+        &mask
     } else {
         let c2 = (rules.skin_min_chroma * rules.skin_min_chroma) as f32;
-        (0..n)
+        chromatic = (0..n)
             .map(|i| lab[1].data[i].powi(2) + lab[2].data[i].powi(2) >= c2)
-            .collect()
+            .collect();
+        &chromatic
     };
-    let gains = skin_white_balance(&planes, &reference, rules).filter(|g| {
+    let gains = skin_white_balance(&planes, reference, rules).filter(|g| {
         skin_found
             || g.iter()
                 .all(|v| (v.ln().abs() as f64) < rules.max_cast_gain.ln())

@@ -169,19 +169,23 @@ impl Frame {
     }
 }
 
-/// Mean odd contrast `q²` in a disc of radius `r` around `(cx, cy)` (working px).
-fn odd_energy_at(y: &Gray, cx: f64, cy: f64, r: f64) -> Option<f64> {
-    if !(cx.is_finite() && cy.is_finite() && r.is_finite()) {
-        return None;
-    }
+/// Mean of `f` over the point pairs `c ± u` of a disc of radius `r` around `(cx, cy)` in a `w`×`h` working
+/// image (half the disc suffices: the pair (u, −u) is the same pair as (−u, u)). `f(x1, y1, x2, y2)` gives
+/// `None` for a pair it cannot read; `None` overall when nothing was read or more than a quarter of the pairs
+/// fell outside the image or could not be read.
+fn mean_over_pairs(
+    (cx, cy): (f64, f64),
+    r: f64,
+    (w, h): (usize, usize),
+    mut f: impl FnMut(i64, i64, i64, i64) -> Option<f64>,
+) -> Option<f64> {
     let r = r.max(1.5);
     let ri = r.ceil() as i64;
     let (cx, cy) = (cx.round() as i64, cy.round() as i64);
-    let (w, h) = (y.w as i64, y.h as i64);
+    let (w, h) = (w as i64, h as i64);
     let mut sum = 0.0f64;
     let mut n = 0usize;
     let mut outside = 0usize;
-    // Half the disc suffices: the pair (u, −u) is the same pair as (−u, u).
     for dy in 0..=ri {
         for dx in -ri..=ri {
             if (dy == 0 && dx <= 0) || (dx * dx + dy * dy) as f64 > r * r {
@@ -192,17 +196,39 @@ fn odd_energy_at(y: &Gray, cx: f64, cy: f64, r: f64) -> Option<f64> {
                 outside += 1;
                 continue;
             }
-            let a = y.data[(y1 * w + x1) as usize] as f64;
-            let b = y.data[(y2 * w + x2) as usize] as f64;
-            let q = (a - b) / (a + b + 1e-4);
-            sum += q * q;
-            n += 1;
+            match f(x1, y1, x2, y2) {
+                Some(v) => {
+                    sum += v;
+                    n += 1;
+                }
+                None => outside += 1,
+            }
         }
     }
     if n == 0 || outside * 4 > n {
         return None;
     }
     Some(sum / n as f64)
+}
+
+/// Odd contrast `(a − b) / (a + b)` of a point pair's linear luminances.
+fn odd(a: f64, b: f64) -> f64 {
+    (a - b) / (a + b + 1e-4)
+}
+
+/// Mean odd contrast `q²` in a disc of radius `r` around `(cx, cy)` (working px).
+fn odd_energy_at(y: &Gray, cx: f64, cy: f64, r: f64) -> Option<f64> {
+    if !(cx.is_finite() && cy.is_finite() && r.is_finite()) {
+        return None;
+    }
+    let w = y.w as i64;
+    mean_over_pairs((cx, cy), r, (y.w, y.h), |x1, y1, x2, y2| {
+        let q = odd(
+            y.data[(y1 * w + x1) as usize] as f64,
+            y.data[(y2 * w + x2) as usize] as f64,
+        );
+        Some(q * q)
+    })
 }
 
 /// Mean squared *difference* of the two photos' odd contrasts over a before-frame disc: `(q_a − q_b)²`,
@@ -216,44 +242,21 @@ fn odd_difference(
     center: [f64; 2],
     radius: f64,
 ) -> Option<f64> {
-    let (cx, cy) = b.to_work.apply(center[0], center[1]);
-    let r = (radius * b.scale).max(1.5);
-    let ri = r.ceil() as i64;
-    let (cx, cy) = (cx.round() as i64, cy.round() as i64);
-    let (w, h) = (b.y.w as i64, b.y.h as i64);
-    let mut sum = 0.0f64;
-    let mut n = 0usize;
-    let mut outside = 0usize;
-    for dy in 0..=ri {
-        for dx in -ri..=ri {
-            if (dy == 0 && dx <= 0) || (dx * dx + dy * dy) as f64 > r * r {
-                continue;
-            }
-            let (x1, y1, x2, y2) = (cx + dx, cy + dy, cx - dx, cy - dy);
-            if x1 < 0 || y1 < 0 || x2 < 0 || y2 < 0 || x1 >= w || y1 >= h || x2 >= w || y2 >= h {
-                outside += 1;
-                continue;
-            }
-            let (p1, p2) = (
-                b_to_a.apply(x1 as f64, y1 as f64),
-                b_to_a.apply(x2 as f64, y2 as f64),
-            );
-            let (Some(a1), Some(a2)) = (a.y.sample(p1.0, p1.1), a.y.sample(p2.0, p2.1)) else {
-                outside += 1;
-                continue;
-            };
-            let b1 = b.y.data[(y1 * w + x1) as usize] as f64;
-            let b2 = b.y.data[(y2 * w + x2) as usize] as f64;
-            let qb = (b1 - b2) / (b1 + b2 + 1e-4);
-            let qa = (a1 as f64 - a2 as f64) / (a1 as f64 + a2 as f64 + 1e-4);
-            sum += (qa - qb) * (qa - qb);
-            n += 1;
-        }
-    }
-    if n == 0 || outside * 4 > n {
-        return None;
-    }
-    Some(sum / n as f64)
+    let c = b.to_work.apply(center[0], center[1]);
+    let w = b.y.w as i64;
+    mean_over_pairs(c, radius * b.scale, (b.y.w, b.y.h), |x1, y1, x2, y2| {
+        let (p1, p2) = (
+            b_to_a.apply(x1 as f64, y1 as f64),
+            b_to_a.apply(x2 as f64, y2 as f64),
+        );
+        let (a1, a2) = (a.y.sample(p1.0, p1.1)?, a.y.sample(p2.0, p2.1)?);
+        let qb = odd(
+            b.y.data[(y1 * w + x1) as usize] as f64,
+            b.y.data[(y2 * w + x2) as usize] as f64,
+        );
+        let qa = odd(a1 as f64, a2 as f64);
+        Some((qa - qb) * (qa - qb))
+    })
 }
 
 /// Median and robust deviation (1.4826 × MAD) of a sample.

@@ -13,16 +13,18 @@
 //! - `goodman_baron_quantitative`: the per-photo estimate (domain.md §2).
 //! - `relief_index`: the pair relief measure of [`super::relief`]: odd shading contrast in linear light,
 //!   read in both registered photos at the places where their contrasts differ, texture floor removed;
-//!   `before` is the geometric-mean amplitude over those places, `after` that times the median per-place
-//!   after/before ratio. `relief_ratio`: that median ratio, reported as `before = 1`, `after = ratio`.
+//!   `before` is the geometric-mean amplitude over those places, `after` that times the per-place
+//!   after/before ratio's median weighted by amplitude. `relief_ratio`: that ratio, reported as `before = 1`,
+//!   `after = ratio`.
 //!
 //! Repeat-photo noise, measured with
 //! `SCARSCOPE_NOISE_PAIRS=30 cargo test --release --test compare_noise -- --nocapture` (scenes 300–329, not
 //! the other tests' scenes): the same scene photographed twice under a new light azimuth, elevation
 //! within ±5°, exposure ×0.85–1.2, new sensor noise, rotation up to ±10°, scale ±10 %, shift ±15 px. The
-//! relief ratio moved −20.6 … +31.1 % (5–95 %: −13.2 … +19.5 %, median −0.3 %); relief × 1.5 gave a median
-//! of +43 % and × 0.5 one of −48 %. Most of the repeat noise is the light elevation (the odd contrast scales
-//! with cot(elevation), which nothing in the pair cancels). Earlier, with the single-photo analyses' depth
+//! relief ratio moved −20.6 … +21.6 % (5–95 %: −13.2 … +16.8 %, median −0.3 %); relief × 1.5 gave a median
+//! of +50 % and × 0.5 one of −56 %. The repeat noise is the light elevation (the odd contrast scales with
+//! cot(elevation), which nothing in the pair cancels) and small dark pits read in discs a few px off their
+//! centre (their darkening mixes into the odd contrast and turns with the light azimuth). Earlier, with the single-photo analyses' depth
 //! proxies, `depth_proxy_total` moved −64 … +60 % and `scar_count` by up to 3 between repeat photos (and
 //! fell when the scars were made deeper); so the relief ratio is the depth sign, the count only informs, and
 //! Goodman & Baron only vetoes beyond its ~4-point noise.

@@ -519,7 +519,7 @@ fn skin_mask(
         w,
         h,
         (&lab_bg, &sizes_bg, &border_bg, &sclera_bg),
-        (&lab[1].data, a0),
+        (&lab[0].data, l_med, &lab[1].data, a0),
         rules,
     );
     // Remove small skin-coloured specks (wood, text in a warm colour).
@@ -564,14 +564,17 @@ fn skin_mask(
 /// When two eyes sit side by side (level within an eye's height, 1.5–6 eye widths apart), the picture is a
 /// face and a red hole (mean a* at least `lips_min_delta_a` above the skin's `a0`) centred where the mouth
 /// is (`mouth_below_eyes` interocular distances below the eyes, within `mouth_half_width` of their middle)
-/// is the lips, which leave the mask with a quarter of their size around them. Specks below
+/// is the lips, which leave the mask with a quarter of their size around them. On a face, dark holes (mean
+/// L* at least `face_dark_delta_l` below the skin's) above an eye (`brow_above_eyes`, within
+/// `brow_half_width` of it) are eyebrows, and those below the eyes' middle (`nostrils_below_eyes`, within
+/// `nostrils_half_width`) are nostrils; they leave the mask the same way. Specks below
 /// `min_component_fraction` / 8 are left alone.
 fn exclude_face_features(
     mask: &mut [bool],
     w: usize,
     h: usize,
     holes: (&[u32], &[usize], &[bool], &[usize]),
-    (a_star, a0): (&[f32], f32),
+    (l_star, l0, a_star, a0): (&[f32], f32, &[f32], f32),
     rules: &PrepareRules,
 ) {
     let (labels, sizes, border, white) = holes;
@@ -588,9 +591,10 @@ fn exclude_face_features(
     if !eyes.iter().any(|&e| e) {
         return;
     }
-    // Bounding boxes and mean a* of every enclosed hole, in one pass.
+    // Bounding boxes and mean L* and a* of every enclosed hole, in one pass.
     let mut bbox = vec![[usize::MAX, usize::MAX, 0usize, 0usize]; sizes.len()];
     let mut a_sum = vec![0.0f64; sizes.len()];
+    let mut l_sum = vec![0.0f64; sizes.len()];
     for y in 0..h {
         for x in 0..w {
             let c = labels[y * w + x] as usize;
@@ -601,10 +605,11 @@ fn exclude_face_features(
                 b[2] = b[2].max(x);
                 b[3] = b[3].max(y);
                 a_sum[c] += a_star[y * w + x] as f64;
+                l_sum[c] += l_star[y * w + x] as f64;
             }
         }
     }
-    let mut clear = |b: &[usize; 4], grow: f64| {
+    let clear = |mask: &mut [bool], b: &[usize; 4], grow: f64| {
         let mx = ((b[2] - b[0]) as f64 * grow).ceil() as usize;
         let my = ((b[3] - b[1]) as f64 * grow).ceil() as usize;
         let (x0, x1) = (b[0].saturating_sub(mx), (b[2] + mx).min(w - 1));
@@ -620,11 +625,12 @@ fn exclude_face_features(
         .map(|c| bbox[c])
         .collect();
     for b in &eye_boxes {
-        clear(b, 0.5);
+        clear(mask, b, 0.5);
     }
-    // A pair of eyes makes the picture a face: look for the lips where a face has them.
+    // A pair of eyes makes the picture a face: look for the brows, nostrils and lips where a face has them.
     let centre = |b: &[usize; 4]| (0.5 * (b[0] + b[2]) as f64, 0.5 * (b[1] + b[3]) as f64);
-    let mut zones = Vec::new();
+    // Per pair of eyes: both eye centres and the interocular distance.
+    let mut faces = Vec::new();
     for (i, p) in eye_boxes.iter().enumerate() {
         for q in &eye_boxes[i + 1..] {
             let ((px, py), (qx, qy)) = (centre(p), centre(q));
@@ -632,26 +638,63 @@ fn exclude_face_features(
             let eh = (p[3] - p[1]).max(q[3] - q[1]).max(1) as f64;
             let d = (px - qx).abs();
             if (py - qy).abs() <= eh && (1.5 * ew..=6.0 * ew).contains(&d) {
-                let (mx, my) = (0.5 * (px + qx), 0.5 * (py + qy));
-                zones.push((mx, my, d));
+                faces.push(((px, py), (qx, qy), d));
             }
         }
     }
+    if faces.is_empty() {
+        return;
+    }
+    let within = |v: f64, r: [f64; 2], d: f64| (r[0] * d..=r[1] * d).contains(&v);
     for c in 1..sizes.len() {
         if border[c] || eyes[c] || sizes[c] < min_size {
             continue;
         }
-        if a_sum[c] / (sizes[c] as f64) < (a0 as f64) + rules.lips_min_delta_a {
-            continue;
-        }
         let (cx, cy) = centre(&bbox[c]);
-        let lips = zones.iter().any(|&(mx, my, d)| {
-            (cx - mx).abs() <= rules.mouth_half_width * d
-                && (rules.mouth_below_eyes[0] * d..=rules.mouth_below_eyes[1] * d)
-                    .contains(&(cy - my))
+        let mean_a = a_sum[c] / sizes[c] as f64;
+        let mean_l = l_sum[c] / sizes[c] as f64;
+        let red = mean_a >= a0 as f64 + rules.lips_min_delta_a;
+        let dark = mean_l <= l0 as f64 - rules.face_dark_delta_l;
+        let feature = faces.iter().find_map(|&((px, py), (qx, qy), d)| {
+            let (mx, my) = (0.5 * (px + qx), 0.5 * (py + qy));
+            let lips = red
+                && (cx - mx).abs() <= rules.mouth_half_width * d
+                && within(cy - my, rules.mouth_below_eyes, d);
+            let nostril = dark
+                && (cx - mx).abs() <= rules.nostrils_half_width * d
+                && within(cy - my, rules.nostrils_below_eyes, d);
+            let brow = dark
+                && [(px, py), (qx, qy)].iter().any(|&(ex, ey)| {
+                    (cx - ex).abs() <= rules.brow_half_width * d
+                        && within(ey - cy, rules.brow_above_eyes, d)
+                });
+            if lips {
+                Some(0.25)
+            } else if nostril || brow {
+                // Hair and the nostril's rim blend into the skin around them: take a wider margin.
+                Some(0.5)
+            } else {
+                None
+            }
         });
-        if lips {
-            clear(&bbox[c], 0.25);
+        if let Some(grow) = feature {
+            clear(mask, &bbox[c], grow);
+            if grow > 0.25 {
+                // Beyond the box, hair thins out into strands between skin: take the dark pixels of a box
+                // twice as wide as well.
+                let b = &bbox[c];
+                let (bw, bh) = (b[2] - b[0], b[3] - b[1]);
+                let (x0, x1) = (b[0].saturating_sub(bw), (b[2] + bw).min(w - 1));
+                let (y0, y1) = (b[1].saturating_sub(bh), (b[3] + bh).min(h - 1));
+                let dark_l = l0 - rules.face_dark_delta_l as f32;
+                for y in y0..=y1 {
+                    for x in x0..=x1 {
+                        if l_star[y * w + x] <= dark_l {
+                            mask[y * w + x] = false;
+                        }
+                    }
+                }
+            }
         }
     }
 }

@@ -84,6 +84,17 @@ pub struct PrepareRules {
     pub mouth_below_eyes: [f64; 2],
     /// ... and within this many interocular distances of the eyes' middle, left or right.
     pub mouth_half_width: f64,
+    /// On a face, a hole at least this much darker (ΔL*) than the skin above an eye is an eyebrow, and one
+    /// below the eyes' middle is a nostril.
+    pub face_dark_delta_l: f64,
+    /// An eyebrow's centre lies this far above its eye, in interocular distances (from, to) …
+    pub brow_above_eyes: [f64; 2],
+    /// … and within this many interocular distances of the eye, left or right.
+    pub brow_half_width: f64,
+    /// The nostrils lie this far below the eyes, in interocular distances (from, to) …
+    pub nostrils_below_eyes: [f64; 2],
+    /// … and within this many interocular distances of the eyes' middle, left or right.
+    pub nostrils_half_width: f64,
     /// Skin fraction below which the photo is not usable.
     pub min_skin_fraction: f64,
     /// Shortest side of the skin's bounding box below which the photo is not usable, px.

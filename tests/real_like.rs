@@ -227,11 +227,24 @@ fn ellipse(img: &mut RgbImage, cx: f64, cy: f64, ax: f64, ay: f64, c: Rgb<u8>) {
     }
 }
 
+/// An eyebrow: slanted dark hair strokes, two px apart, over the skin of an elliptical band.
+fn hair_band(img: &mut RgbImage, cx: f64, cy: f64, ax: f64, ay: f64, c: Rgb<u8>) {
+    for y in 0..img.height() {
+        for x in 0..img.width() {
+            let (dx, dy) = (x as f64 - cx, y as f64 - cy);
+            if (dx / ax).powi(2) + (dy / ay).powi(2) <= 1.0 && (x + y / 3) % 3 != 0 {
+                img.put_pixel(x, y, c);
+            }
+        }
+    }
+}
+
 #[test]
-fn eyes_and_lips_enclosed_by_skin_are_not_skin_nor_lesions() {
-    // A crop that shows two eyes (sclera, iris, pupil) and the lips inside the skin, as a whole-face photo
-    // does: the hole filling that keeps lesions in the mask must not take them in, and nothing there is a
-    // lesion (the eyes had been read as rolling scars and pigmented marks, the lips as a red raised scar).
+fn eyes_brows_nostrils_and_lips_enclosed_by_skin_are_not_skin_nor_lesions() {
+    // A crop that shows two eyes (sclera, iris, pupil), the eyebrows, the nostrils and the lips inside the
+    // skin, as a whole-face photo does: the hole filling that keeps lesions in the mask must not take them
+    // in, and nothing there is a lesion (the eyes had been read as rolling scars and pigmented marks, the
+    // lips as a red raised scar, the brows and nostrils were filled back into the skin as dark holes).
     for (mix, tone, seed) in [
         (Mix::Boxcar, SkinTone::Light, 21),
         (Mix::IcePick, SkinTone::Intermediate, 22),
@@ -248,16 +261,37 @@ fn eyes_and_lips_enclosed_by_skin_are_not_skin_nor_lesions() {
             ellipse(&mut img, ex, ey, 0.026 * s, 0.026 * s, Rgb([70, 45, 30]));
             ellipse(&mut img, ex, ey, 0.01 * s, 0.01 * s, Rgb([12, 10, 10]));
         }
+        // Eyebrows a fifth of the interocular distance above the eyes: dark hair strokes over skin.
+        let (bx, by) = (0.09 * s, 0.018 * s);
+        let brows = [(0.3 * s, 0.21 * s), (0.7 * s, 0.21 * s)];
+        for &(cx, cy) in &brows {
+            hair_band(&mut img, cx, cy, bx, by, Rgb([58, 40, 30]));
+        }
+        // Nostrils 0.6 interocular distances below the eyes.
+        let (nx, ny) = (0.022 * s, 0.013 * s);
+        let nostrils = [(0.45 * s, 0.54 * s), (0.55 * s, 0.54 * s)];
+        for &(cx, cy) in &nostrils {
+            ellipse(&mut img, cx, cy, nx, ny, Rgb([62, 36, 34]));
+        }
         // Lips 1.2 interocular distances below the eyes, as on a face.
         let (lips, lx, ly) = ((0.5 * s, 0.78 * s), 0.11 * s, 0.035 * s);
         ellipse(&mut img, lips.0, lips.1, lx, ly, Rgb([172, 82, 90]));
         let img = jpeg_roundtrip(&img, 80);
         let what = format!("{mix:?} {tone:?}");
-        let features = [(eyes[0], ax, ay), (eyes[1], ax, ay), (lips, lx, ly)];
+        // Each feature, and how many of its working pixels may stay skin: none of an eye, a nostril or the
+        // lips; for a brow, 1 % (skin shows between the hair strands where the brow tapers off).
+        let features = [
+            (eyes[0], ax, ay, 0.0),
+            (eyes[1], ax, ay, 0.0),
+            (brows[0], bx, by, 0.01),
+            (brows[1], bx, by, 0.01),
+            (nostrils[0], nx, ny, 0.0),
+            (nostrils[1], nx, ny, 0.0),
+            (lips, lx, ly, 0.0),
+        ];
 
         let p = prepare(&img, None, &Profile::builtin().prepare);
-        for &((fx, fy), rx, ry) in &features {
-            // Sclera, iris and pupil, or the lips: every working pixel inside is out of the mask.
+        for &((fx, fy), rx, ry, may) in &features {
             let (cx, cy) = (fx / p.scale, fy / p.scale);
             let (rx, ry) = (rx / p.scale, ry / p.scale);
             let inside = (0..p.h)
@@ -267,9 +301,8 @@ fn eyes_and_lips_enclosed_by_skin_are_not_skin_nor_lesions() {
                 })
                 .collect::<Vec<_>>();
             let skin = inside.iter().filter(|&&(x, y)| p.mask[y * p.w + x]).count();
-            assert_eq!(
-                skin,
-                0,
+            assert!(
+                skin as f64 <= may * inside.len() as f64,
                 "{what}: {skin} of {} pixels of the feature at ({fx}, {fy}) are skin",
                 inside.len()
             );
@@ -281,8 +314,15 @@ fn eyes_and_lips_enclosed_by_skin_are_not_skin_nor_lesions() {
         );
 
         let a = analyze(&img, &opts());
-        for r in &a.regions {
-            for &((fx, fy), rx, ry) in &features {
+        // The scene's own lesions, in crop px: one the features were painted over is still a lesion.
+        let k = s / scene.truth.width as f64;
+        let real = |c: [f64; 2]| {
+            scene.truth.lesions.iter().any(|l| {
+                (c[0] - k * l.center[0]).hypot(c[1] - k * l.center[1]) <= 0.6 * k * l.diameter_px
+            })
+        };
+        for r in a.regions.iter().filter(|r| !real(r.center)) {
+            for &((fx, fy), rx, ry, _) in &features {
                 // Inside the feature (a scene lesion may lie just beside it: that one is real).
                 let near = ((r.center[0] - fx) / (1.2 * rx)).powi(2)
                     + ((r.center[1] - fy) / (1.5 * ry)).powi(2)

@@ -11,6 +11,8 @@ use scarscope::compare::synth::{pair_scene, AfterPhoto};
 use scarscope::render::PairTruth;
 
 const SCENES: u64 = 8;
+/// Repeat pairs: as many as the verdict test has pairs, so its 90 % line is a rate and not "all 8".
+const REPEATS: u64 = 24;
 
 /// One rendered and compared pair of scene `seed` with relief × `depth`.
 fn run(seed: u64, depth: f64, big_warp: bool) -> (PairReport, PairTruth) {
@@ -135,10 +137,11 @@ fn verdicts_follow_the_true_depth_factor() {
 }
 
 #[test]
-#[ignore = "known gap, issue 5 stays open: 7 of 8 repeat photos say no_clear_change; scene 105 moves +28 % against the 20 % line: its small ice picks read in 8 px discs scatter 0.5-1.8 per place between the photos (a disc a few px off a dark pit mixes its darkening into the odd contrast, and that mix turns with the light azimuth)"]
+#[ignore = "known gap, issue 5 stays open: 19 of 24 repeat photos say no_clear_change (79 %, target 90 %): on these scenes the repeat-photo relief ratio spreads -38 ... +29 %, wider than on scenes 300-329 that set the 20 % line; the light elevation (cot ratio) and small dark pits read off-centre (scene 105) are the known causes"]
 fn the_same_scene_photographed_twice_shows_no_clear_change() {
-    // Repeat-photo noise: relief × 1.0, new light azimuth, exposure, sensor noise and a small warp.
-    let results: Vec<PairReport> = (1..=SCENES)
+    // Repeat-photo noise: relief × 1.0, new light azimuth, exposure, sensor noise and a small warp, on 24
+    // scenes (101-124) so that the 90 % line is a rate (with 8, it meant all 8).
+    let results: Vec<PairReport> = (1..=REPEATS)
         .into_par_iter()
         .map(|s| run(100 + s, 1.0, false).0)
         .collect();

@@ -731,13 +731,16 @@ pub fn skin_white_balance(
         return None;
     }
     let (mrg, mgb) = (median(&mut rg) as f64, median(&mut gb) as f64);
-    let d_rg = mrg.clamp(rules.skin_ln_rg[0], rules.skin_ln_rg[1]) - mrg;
-    let d_gb = mgb.clamp(rules.skin_ln_gb[0], rules.skin_ln_gb[1]) - mgb;
+    // max/min rather than clamp: the ranges come from a user's profile, and clamp panics on a reversed or
+    // NaN range (the result is the same for a valid one).
+    let d_rg = mrg.max(rules.skin_ln_rg[0]).min(rules.skin_ln_rg[1]) - mrg;
+    let d_gb = mgb.max(rules.skin_ln_gb[0]).min(rules.skin_ln_gb[1]) - mgb;
     if d_rg == 0.0 && d_gb == 0.0 {
         return None;
     }
-    // ln(R/G) grows by ln(gain R); ln(G/B) grows by -ln(gain B).
-    let limit = rules.max_cast_gain.ln();
+    // ln(R/G) grows by ln(gain R); ln(G/B) grows by -ln(gain B). A `max_cast_gain` below 1 (or NaN) in a
+    // profile allows no correction rather than a reversed clamp range, which would panic.
+    let limit = rules.max_cast_gain.ln().max(0.0);
     Some([
         d_rg.clamp(-limit, limit).exp() as f32,
         1.0,
@@ -1067,6 +1070,19 @@ mod tests {
             let p = prepare(&img, None, &rules);
             assert_eq!(p.mask.len(), p.w * p.h, "{w} x {h}");
             assert!((1..=w as usize).contains(&p.w) && (1..=h as usize).contains(&p.h));
+        }
+    }
+
+    #[test]
+    fn reversed_or_nan_white_balance_ranges_in_a_profile_do_not_panic() {
+        let img = RgbImage::from_pixel(64, 64, image::Rgb([120, 150, 210]));
+        for (rg, gain) in [([0.9, 0.1], 0.5), ([f64::NAN, 0.3], f64::NAN)] {
+            let mut rules = crate::profile::Profile::builtin().prepare;
+            rules.skin_ln_rg = rg;
+            rules.skin_ln_gb = [rg[1], rg[0]];
+            rules.max_cast_gain = gain;
+            let p = prepare(&img, None, &rules);
+            assert_eq!(p.mask.len(), p.w * p.h);
         }
     }
 }

@@ -567,8 +567,10 @@ fn skin_mask(
 /// is the lips, which leave the mask with a quarter of their size around them. On a face, dark holes (mean
 /// L* at least `face_dark_delta_l` below the skin's) above an eye (`brow_above_eyes`, within
 /// `brow_half_width` of it) are eyebrows, and those below the eyes' middle (`nostrils_below_eyes`, within
-/// `nostrils_half_width`) are nostrils; they leave the mask the same way. Specks below
-/// `min_component_fraction` / 8 are left alone.
+/// `nostrils_half_width`) are nostrils; they leave the mask with half their size around them, and a brow
+/// also with every dark pixel (the same L* limit) of its box grown by its own size on each side: the hair
+/// strands around it. Specks below `min_component_fraction` / 8 (and 16 px) are left alone. Holes that
+/// touch the image border are never eyes or features, so every box here lies inside the image.
 fn exclude_face_features(
     mask: &mut [bool],
     w: usize,
@@ -668,20 +670,24 @@ fn exclude_face_features(
                     (cx - ex).abs() <= rules.brow_half_width * d
                         && within(ey - cy, rules.brow_above_eyes, d)
                 });
+            // (margin as a share of the box, whether dark hair strands around it go too)
             if lips {
-                Some(0.25)
-            } else if nostril || brow {
-                // Hair and the nostril's rim blend into the skin around them: take a wider margin.
-                Some(0.5)
+                Some((0.25, false))
+            } else if brow {
+                // Hair blends into the skin around it: take a wider margin, and the strands beyond.
+                Some((0.5, true))
+            } else if nostril {
+                // The nostril's rim blends into the skin around it: take a wider margin.
+                Some((0.5, false))
             } else {
                 None
             }
         });
-        if let Some(grow) = feature {
+        if let Some((grow, strands)) = feature {
             clear(mask, &bbox[c], grow);
-            if grow > 0.25 {
-                // Beyond the box, hair thins out into strands between skin: take the dark pixels of a box
-                // twice as wide as well.
+            if strands {
+                // Beyond the box, hair thins out into strands between skin: take the dark pixels of the box
+                // grown by its own width and height on each side (three times as wide and tall) as well.
                 let b = &bbox[c];
                 let (bw, bh) = (b[2] - b[0], b[3] - b[1]);
                 let (x0, x1) = (b[0].saturating_sub(bw), (b[2] + bw).min(w - 1));
@@ -725,13 +731,16 @@ pub fn skin_white_balance(
         return None;
     }
     let (mrg, mgb) = (median(&mut rg) as f64, median(&mut gb) as f64);
-    let d_rg = mrg.clamp(rules.skin_ln_rg[0], rules.skin_ln_rg[1]) - mrg;
-    let d_gb = mgb.clamp(rules.skin_ln_gb[0], rules.skin_ln_gb[1]) - mgb;
+    // max/min rather than clamp: the ranges come from a user's profile, and clamp panics on a reversed or
+    // NaN range (the result is the same for a valid one).
+    let d_rg = mrg.max(rules.skin_ln_rg[0]).min(rules.skin_ln_rg[1]) - mrg;
+    let d_gb = mgb.max(rules.skin_ln_gb[0]).min(rules.skin_ln_gb[1]) - mgb;
     if d_rg == 0.0 && d_gb == 0.0 {
         return None;
     }
-    // ln(R/G) grows by ln(gain R); ln(G/B) grows by -ln(gain B).
-    let limit = rules.max_cast_gain.ln();
+    // ln(R/G) grows by ln(gain R); ln(G/B) grows by -ln(gain B). A `max_cast_gain` below 1 (or NaN) in a
+    // profile allows no correction rather than a reversed clamp range, which would panic.
+    let limit = rules.max_cast_gain.ln().max(0.0);
     Some([
         d_rg.clamp(-limit, limit).exp() as f32,
         1.0,
@@ -963,5 +972,117 @@ mod tests {
         let img = RgbImage::from_pixel(64, 64, image::Rgb([92, 60, 45]));
         let p = prepare(&img, None, &crate::profile::Profile::builtin().prepare);
         assert!(p.skin_fraction > 0.95);
+    }
+
+    #[test]
+    fn face_features_at_the_image_edges_stay_inside_it() {
+        // A 52 × 34 skin patch: two eyes, a brow one row below the top edge and reaching the right side's
+        // sweep box past the edge, and a nostril below the eyes' middle. Boxes grown past the image must clip,
+        // not wrap or panic.
+        let rules = crate::profile::Profile::builtin().prepare;
+        let (w, h) = (52usize, 34usize);
+        let l0 = 60.0f32;
+        let dark = l0 - rules.face_dark_delta_l as f32 - 5.0;
+        let mut skin = vec![true; w * h];
+        let mut l_star = vec![l0; w * h];
+        let a_star = vec![15.0f32; w * h];
+        let mut hole = |x0: usize, x1: usize, y0: usize, y1: usize, l: f32| {
+            for y in y0..y1 {
+                for x in x0..x1 {
+                    skin[y * w + x] = false;
+                    l_star[y * w + x] = l;
+                }
+            }
+        };
+        hole(10, 16, 12, 15, 95.0); // eye
+        hole(40, 46, 12, 15, 95.0); // eye, 30 px away
+        hole(38, 47, 1, 3, dark); // brow: 11.5 px (0.38 interocular distances) above the right eye
+        hole(24, 32, 27, 29, dark); // nostril: 14.5 px (0.48) below the eyes' middle
+                                    // Dark skin pixels: a hair strand at the top edge inside the brow's sweep box, and one beside the
+                                    // nostril beyond its margin (nostrils have no strands).
+        for &(x, y) in &[(51usize, 0usize), (37, 28)] {
+            l_star[y * w + x] = dark;
+        }
+        let (labels, sizes, border) = components(&skin, w, h, false);
+        let white: Vec<usize> = (0..sizes.len())
+            .map(|c| {
+                (0..w * h)
+                    .filter(|&i| labels[i] as usize == c && l_star[i] > 90.0)
+                    .count()
+            })
+            .collect();
+        let mut mask = skin.clone();
+        exclude_face_features(
+            &mut mask,
+            w,
+            h,
+            (&labels, &sizes, &border, &white),
+            (&l_star, l0, &a_star, 15.0),
+            &rules,
+        );
+        let at = |x: usize, y: usize| mask[y * w + x];
+        assert!(
+            !at(9, 13) && !at(47, 13),
+            "the eyes' margins leave the mask"
+        );
+        assert!(
+            !at(37, 0) && !at(48, 3),
+            "the brow's margin, clipped at the top edge"
+        );
+        assert!(!at(51, 0), "a strand beside the brow leaves the mask");
+        assert!(!at(21, 29), "the nostril's margin");
+        assert!(at(37, 28), "a dark pixel beside a nostril stays skin");
+        assert!(at(2, 2) && at(27, 8) && at(5, 30), "plain skin stays skin");
+    }
+
+    #[test]
+    fn tiny_and_thin_images_with_eye_like_holes_do_not_panic() {
+        let rules = crate::profile::Profile::builtin().prepare;
+        let skin = image::Rgb([200, 150, 130]);
+        let white = image::Rgb([245, 245, 245]);
+        let dark = image::Rgb([50, 35, 30]);
+        for (w, h) in [
+            (1u32, 1u32),
+            (2, 2),
+            (3, 3),
+            (3, 500),
+            (500, 3),
+            (7, 7),
+            (40, 24),
+        ] {
+            let mut img = RgbImage::from_pixel(w, h, skin);
+            // Two white holes side by side, a dark one above each and one below their middle, as far as the
+            // image has room: the face rule's shapes on images too small for them.
+            for (fx, fy, c) in [
+                (0.3, 0.5, white),
+                (0.7, 0.5, white),
+                (0.3, 0.2, dark),
+                (0.7, 0.2, dark),
+                (0.5, 0.8, dark),
+            ] {
+                let (cx, cy) = ((fx * w as f64) as u32, (fy * h as f64) as u32);
+                for y in cy.saturating_sub(1)..(cy + 2).min(h) {
+                    for x in cx.saturating_sub(2)..(cx + 3).min(w) {
+                        img.put_pixel(x, y, c);
+                    }
+                }
+            }
+            let p = prepare(&img, None, &rules);
+            assert_eq!(p.mask.len(), p.w * p.h, "{w} x {h}");
+            assert!((1..=w as usize).contains(&p.w) && (1..=h as usize).contains(&p.h));
+        }
+    }
+
+    #[test]
+    fn reversed_or_nan_white_balance_ranges_in_a_profile_do_not_panic() {
+        let img = RgbImage::from_pixel(64, 64, image::Rgb([120, 150, 210]));
+        for (rg, gain) in [([0.9, 0.1], 0.5), ([f64::NAN, 0.3], f64::NAN)] {
+            let mut rules = crate::profile::Profile::builtin().prepare;
+            rules.skin_ln_rg = rg;
+            rules.skin_ln_gb = [rg[1], rg[0]];
+            rules.max_cast_gain = gain;
+            let p = prepare(&img, None, &rules);
+            assert_eq!(p.mask.len(), p.w * p.h);
+        }
     }
 }

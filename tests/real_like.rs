@@ -281,17 +281,17 @@ fn eyes_brows_nostrils_and_lips_enclosed_by_skin_are_not_skin_nor_lesions() {
         // Each feature, and how many of its working pixels may stay skin: none of an eye, a nostril or the
         // lips; for a brow, 1 % (skin shows between the hair strands where the brow tapers off).
         let features = [
-            (eyes[0], ax, ay, 0.0),
-            (eyes[1], ax, ay, 0.0),
-            (brows[0], bx, by, 0.01),
-            (brows[1], bx, by, 0.01),
-            (nostrils[0], nx, ny, 0.0),
-            (nostrils[1], nx, ny, 0.0),
-            (lips, lx, ly, 0.0),
+            (eyes[0], ax, ay, 0.0, "an eye"),
+            (eyes[1], ax, ay, 0.0, "an eye"),
+            (brows[0], bx, by, 0.01, "a brow"),
+            (brows[1], bx, by, 0.01, "a brow"),
+            (nostrils[0], nx, ny, 0.0, "a nostril"),
+            (nostrils[1], nx, ny, 0.0, "a nostril"),
+            (lips, lx, ly, 0.0, "the lips"),
         ];
 
         let p = prepare(&img, None, &Profile::builtin().prepare);
-        for &((fx, fy), rx, ry, may) in &features {
+        for &((fx, fy), rx, ry, may, _) in &features {
             let (cx, cy) = (fx / p.scale, fy / p.scale);
             let (rx, ry) = (rx / p.scale, ry / p.scale);
             let inside = (0..p.h)
@@ -314,22 +314,27 @@ fn eyes_brows_nostrils_and_lips_enclosed_by_skin_are_not_skin_nor_lesions() {
         );
 
         let a = analyze(&img, &opts());
-        // The scene's own lesions, in crop px: one the features were painted over is still a lesion.
+        // The scene's own lesions, in crop px. A brow is hair strokes with skin between them, so a scene
+        // lesion it was painted over still shows and is still a lesion; the eyes, nostrils and lips are
+        // solid paint, and nothing inside them may be reported.
         let k = s / scene.truth.width as f64;
         let real = |c: [f64; 2]| {
             scene.truth.lesions.iter().any(|l| {
                 (c[0] - k * l.center[0]).hypot(c[1] - k * l.center[1]) <= 0.6 * k * l.diameter_px
             })
         };
-        for r in a.regions.iter().filter(|r| !real(r.center)) {
-            for &((fx, fy), rx, ry, _) in &features {
+        for r in &a.regions {
+            for &((fx, fy), rx, ry, _, name) in &features {
+                if name == "a brow" && real(r.center) {
+                    continue;
+                }
                 // Inside the feature (a scene lesion may lie just beside it: that one is real).
                 let near = ((r.center[0] - fx) / (1.2 * rx)).powi(2)
                     + ((r.center[1] - fy) / (1.5 * ry)).powi(2)
                     <= 1.0;
                 assert!(
                     !near,
-                    "{what}: region {} {:?} at {:?} is an eye or the lips",
+                    "{what}: region {} {:?} at {:?} is {name}",
                     r.id, r.subtype, r.center
                 );
             }

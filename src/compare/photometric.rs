@@ -64,10 +64,12 @@ pub fn measure(
     let mb: Vec<f64> = hb.iter().map(median_of_hist).collect();
     let ma: Vec<f64> = ha.iter().map(median_of_hist).collect();
     let mut rgb = [1.0; 3];
+    // A profile's `max_gain` below 1 (or NaN) would make a reversed clamp range, which panics: read it as 1.
+    let max_gain = p.max_gain.max(1.0);
     for c in 0..3 {
         let g = mb[c] / ma[c];
         if g.is_finite() && g > 0.0 {
-            rgb[c] = g.clamp(1.0 / p.max_gain, p.max_gain);
+            rgb[c] = g.clamp(1.0 / max_gain, max_gain);
         }
     }
     let luma = |m: &[f64]| 0.299 * m[0] + 0.587 * m[1] + 0.114 * m[2];
@@ -128,5 +130,14 @@ mod tests {
         }
         assert!(g.exposure_ratio > 1.0);
         assert_eq!(g.pixels, 64 * 64);
+        // A profile's max_gain below 1 or NaN must not panic (a reversed clamp range): no correction.
+        for max_gain in [0.5, f64::NAN] {
+            let p = NormalisationParams {
+                max_gain,
+                ..NormalisationParams::default()
+            };
+            let g = measure(&before, &after, &Affine::IDENTITY, &p);
+            assert_eq!(g.rgb, [1.0; 3]);
+        }
     }
 }

@@ -266,3 +266,66 @@ pub fn failed_pair(
         reasons: vec![crate::report::one_line(&error)],
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn degenerate_photo_sizes_never_panic() {
+        let skin = image::Rgb([200, 150, 130]);
+        // Textured skin so registration and the relief measure have something to read.
+        let textured = |w: u32, h: u32| {
+            RgbImage::from_fn(w, h, |x, y| {
+                let n = ((x.wrapping_mul(7919) ^ y.wrapping_mul(104_729)) % 23) as u8;
+                image::Rgb([190 + n, 140 + n / 2, 120 + n / 3])
+            })
+        };
+        let sizes = [
+            ((1, 1), (1, 1)),
+            ((2, 2), (300, 300)),
+            ((3, 500), (3, 500)),
+            ((500, 3), (500, 3)),
+            ((16, 16), (16, 16)),
+            ((17, 400), (17, 400)),
+            ((400, 17), (17, 400)),
+            ((40, 40), (120, 120)),
+        ];
+        let opts = CompareOptions::default();
+        for ((bw, bh), (aw, ah)) in sizes {
+            for plain in [true, false] {
+                let (b, a) = if plain {
+                    (
+                        RgbImage::from_pixel(bw, bh, skin),
+                        RgbImage::from_pixel(aw, ah, skin),
+                    )
+                } else {
+                    (textured(bw, bh), textured(aw, ah))
+                };
+                let (rep, _) = compare_images("p".into(), "b".into(), &b, "a".into(), &a, &opts);
+                let what = format!("{bw}x{bh} / {aw}x{ah}, plain {plain}");
+                let reg = rep
+                    .registration
+                    .as_ref()
+                    .expect("a loaded pair is registered");
+                assert!((0.0..=1.0).contains(&reg.confidence), "{what}");
+                assert!((0.0..=1.0).contains(&reg.overlap), "{what}");
+                if bw.min(bh).min(aw).min(ah) < 16 {
+                    assert!(!reg.ok, "{what}: too small to align");
+                }
+                // Flawless skin on both sides: nothing got better or worse.
+                if plain {
+                    assert!(
+                        !matches!(
+                            rep.verdict,
+                            Some(super::super::report::ChangeVerdict::Improved)
+                                | Some(super::super::report::ChangeVerdict::Worse)
+                        ),
+                        "{what}: {:?}",
+                        rep.verdict
+                    );
+                }
+            }
+        }
+    }
+}

@@ -994,12 +994,15 @@ mod tests {
                 }
             }
         };
-        hole(10, 16, 12, 15, 95.0); // eye
-        hole(40, 46, 12, 15, 95.0); // eye, 30 px away
-        hole(38, 47, 1, 3, dark); // brow: 11.5 px (0.38 interocular distances) above the right eye
-        hole(24, 32, 27, 29, dark); // nostril: 14.5 px (0.48) below the eyes' middle
-                                    // Dark skin pixels: a hair strand at the top edge inside the brow's sweep box, and one beside the
-                                    // nostril beyond its margin (nostrils have no strands).
+        // Two eyes 30 px apart; a brow 11.5 px (0.38 interocular distances) above the right eye; a nostril
+        // 14.5 px (0.48) below the eyes' middle.
+        hole(10, 16, 12, 15, 95.0);
+        hole(40, 46, 12, 15, 95.0);
+        hole(38, 47, 1, 3, dark);
+        hole(24, 32, 27, 29, dark);
+
+        // Dark skin pixels: a hair strand at the top edge inside the brow's sweep box, and one beside the
+        // nostril beyond its margin (nostrils have no strands).
         for &(x, y) in &[(51usize, 0usize), (37, 28)] {
             l_star[y * w + x] = dark;
         }

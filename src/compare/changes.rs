@@ -149,6 +149,38 @@ pub fn changes(
         .collect()
 }
 
+/// Standard normal cumulative distribution Φ(x), from the error function approximation of Abramowitz &
+/// Stegun 7.1.26 (absolute error below 1.5e-7).
+fn normal_cdf(x: f64) -> f64 {
+    let z = x.abs() / std::f64::consts::SQRT_2;
+    let t = 1.0 / (1.0 + 0.327_591_1 * z);
+    let poly = t
+        * (0.254_829_592
+            + t * (-0.284_496_736
+                + t * (1.421_413_741 + t * (-1.453_152_027 + t * 1.061_405_429))));
+    let erf = 1.0 - poly * (-z * z).exp();
+    if x >= 0.0 {
+        0.5 * (1.0 + erf)
+    } else {
+        0.5 * (1.0 - erf)
+    }
+}
+
+/// Confidence 0..1 of a verdict from the pair's relief ratio and the repeat-photo spread `sd` of its log:
+/// `2Φ(|ln r| / sd) − 1` for a change, one minus that for `no_clear_change`; `None` without a ratio or a
+/// usable spread.
+pub fn verdict_confidence(v: ChangeVerdict, ratio: Option<f64>, sd: f64) -> Option<f64> {
+    let r = ratio.filter(|r| r.is_finite() && *r > 0.0)?;
+    if !(sd.is_finite() && sd > 0.0) {
+        return None;
+    }
+    let stands_out = 2.0 * normal_cdf(r.ln().abs() / sd) - 1.0;
+    Some(match v {
+        ChangeVerdict::Improved | ChangeVerdict::Worse => stands_out,
+        ChangeVerdict::NoClearChange => 1.0 - stands_out,
+    })
+}
+
 /// The verdict and its plain reasons, from the changes and the noise thresholds.
 pub fn verdict(
     ch: &BTreeMap<String, Change>,
@@ -293,6 +325,44 @@ pub fn verdict(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn verdict_confidence_measures_the_change_against_repeat_noise() {
+        // Φ at a few known points (tables: Φ(1) = 0.841345, Φ(1.96) = 0.975002, Φ(-1) = 0.158655).
+        for (x, p) in [
+            (0.0, 0.5),
+            (1.0, 0.841_345),
+            (1.96, 0.975_002),
+            (-1.0, 0.158_655),
+        ] {
+            assert!((normal_cdf(x) - p).abs() < 1e-6, "Phi({x})");
+        }
+        let sd: f64 = 0.14;
+        // A change of exactly one noise deviation: 2 Φ(1) − 1 = 0.6827 for a change, the rest for none.
+        let r = sd.exp();
+        let c = verdict_confidence(ChangeVerdict::Worse, Some(r), sd).unwrap_or(f64::NAN);
+        assert!((c - 0.682_689).abs() < 1e-5, "{c}");
+        let n = verdict_confidence(ChangeVerdict::NoClearChange, Some(r), sd).unwrap_or(f64::NAN);
+        assert!((n - (1.0 - c)).abs() < 1e-12);
+        // Halving and doubling stand out equally; a halving is near-certain against a 0.14 spread.
+        let down = verdict_confidence(ChangeVerdict::Improved, Some(0.5), sd).unwrap_or(f64::NAN);
+        let up = verdict_confidence(ChangeVerdict::Worse, Some(2.0), sd).unwrap_or(f64::NAN);
+        assert!((down - up).abs() < 1e-12 && down > 0.999, "{down} {up}");
+        // No ratio, a non-positive ratio or no usable spread: no confidence.
+        assert_eq!(verdict_confidence(ChangeVerdict::Worse, None, sd), None);
+        assert_eq!(
+            verdict_confidence(ChangeVerdict::Worse, Some(0.0), sd),
+            None
+        );
+        assert_eq!(
+            verdict_confidence(ChangeVerdict::Worse, Some(1.2), 0.0),
+            None
+        );
+        assert_eq!(
+            verdict_confidence(ChangeVerdict::Worse, Some(1.2), f64::NAN),
+            None
+        );
+    }
 
     fn ch(pairs: &[(&str, f64, f64)]) -> BTreeMap<String, Change> {
         pairs

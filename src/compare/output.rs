@@ -140,6 +140,7 @@ pub fn csv_header() -> Vec<String> {
         "status",
         "error",
         "verdict",
+        "verdict_confidence",
         "rotation_deg",
         "scale",
         "shift_x",
@@ -192,6 +193,7 @@ fn write_csv(out: &mut impl Write, pairs: &[PairReport]) -> io::Result<()> {
             p.verdict
                 .map(|v| v.as_str().to_string())
                 .unwrap_or_default(),
+            opt(p.verdict_confidence),
             opt(reg.and_then(|r| r.rotation_deg)),
             opt(reg.and_then(|r| r.scale)),
             opt(reg.and_then(|r| r.shift_px[0])),
@@ -292,7 +294,10 @@ fn write_table(out: &mut impl Write, report: &CompareReport) -> io::Result<()> {
             }
         )?;
         if let Some(v) = p.verdict {
-            writeln!(out, "  verdict: {}", v.as_str())?;
+            match p.verdict_confidence {
+                Some(c) => writeln!(out, "  verdict: {} (confidence {c:.2})", v.as_str())?,
+                None => writeln!(out, "  verdict: {}", v.as_str())?,
+            }
         }
         for r in &p.reasons {
             writeln!(out, "    - {r}")?;

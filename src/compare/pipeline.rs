@@ -129,6 +129,7 @@ pub fn compare_images(
         changes: Default::default(),
         regions: Vec::new(),
         verdict: None,
+        verdict_confidence: None,
         reasons: Vec::new(),
     };
     if !reg.ok {
@@ -231,6 +232,9 @@ pub fn compare_images(
     );
     let (v, reasons) = verdict(&pair.changes, &cp.verdict);
     pair.verdict = Some(v);
+    pair.verdict_confidence =
+        super::changes::verdict_confidence(v, relief_m.ratio, cp.verdict.relief_noise_sd)
+            .and_then(num);
     pair.reasons = reasons;
     pair.reasons.push(format!(
         "relief read at {} places found on the pair (before or after photo)",
@@ -263,6 +267,7 @@ pub fn failed_pair(
         changes: Default::default(),
         regions: Vec::new(),
         verdict: None,
+        verdict_confidence: None,
         reasons: vec![crate::report::one_line(&error)],
     }
 }

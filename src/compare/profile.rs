@@ -86,6 +86,9 @@ pub struct VerdictThresholds {
     /// Change of the Goodman & Baron quantitative estimate that exceeds noise (domain.md §2: raters agree
     /// within 4 points on 19 of 21 photos, so less than ~4 points is noise).
     pub goodman_baron_points: f64,
+    /// Spread (standard deviation) of the natural log of the relief ratio between repeat photos of one scene:
+    /// the noise the verdict's confidence is measured against.
+    pub relief_noise_sd: f64,
 }
 
 impl Default for VerdictThresholds {

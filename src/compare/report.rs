@@ -70,6 +70,11 @@ pub struct PairReport {
     pub regions: Vec<RegionMatch>,
     /// `improved`, `no_clear_change` or `worse` (`null` on error).
     pub verdict: Option<ChangeVerdict>,
+    /// How surely the verdict holds, 0..1, from the relief ratio `r` and the repeat-photo spread `σ` of
+    /// `ln r` (`settings.thresholds`): `2Φ(|ln r| / σ) − 1` for `improved` / `worse` (how far the change
+    /// stands out of the noise of photographing twice), one minus that for `no_clear_change`; `null` when no
+    /// relief ratio could be measured.
+    pub verdict_confidence: Option<f64>,
     /// Plain sentences behind the verdict (or the error).
     pub reasons: Vec<String>,
 }

@@ -611,11 +611,19 @@ fn exclude_face_features(
             }
         }
     }
-    let clear = |mask: &mut [bool], b: &[usize; 4], grow: f64| {
+    // A box grown by `grow` × its width and height on each side, clipped to the image: (x0, x1, y0, y1).
+    let grown = |b: &[usize; 4], grow: f64| {
         let mx = ((b[2] - b[0]) as f64 * grow).ceil() as usize;
         let my = ((b[3] - b[1]) as f64 * grow).ceil() as usize;
-        let (x0, x1) = (b[0].saturating_sub(mx), (b[2] + mx).min(w - 1));
-        let (y0, y1) = (b[1].saturating_sub(my), (b[3] + my).min(h - 1));
+        (
+            b[0].saturating_sub(mx),
+            (b[2] + mx).min(w - 1),
+            b[1].saturating_sub(my),
+            (b[3] + my).min(h - 1),
+        )
+    };
+    let clear = |mask: &mut [bool], b: &[usize; 4], grow: f64| {
+        let (x0, x1, y0, y1) = grown(b, grow);
         for y in y0..=y1 {
             mask[y * w + x0..=y * w + x1]
                 .iter_mut()
@@ -688,10 +696,7 @@ fn exclude_face_features(
             if strands {
                 // Beyond the box, hair thins out into strands between skin: take the dark pixels of the box
                 // grown by its own width and height on each side (three times as wide and tall) as well.
-                let b = &bbox[c];
-                let (bw, bh) = (b[2] - b[0], b[3] - b[1]);
-                let (x0, x1) = (b[0].saturating_sub(bw), (b[2] + bw).min(w - 1));
-                let (y0, y1) = (b[1].saturating_sub(bh), (b[3] + bh).min(h - 1));
+                let (x0, x1, y0, y1) = grown(&bbox[c], 1.0);
                 let dark_l = l0 - rules.face_dark_delta_l as f32;
                 for y in y0..=y1 {
                     for x in x0..=x1 {

@@ -25,33 +25,18 @@ use scarscope::profile::Profile;
 /// both photos' anisotropy stands 6 noise deviations out.
 type Row = (f64, Option<f64>, Option<f64>, f64, String, Option<f64>);
 
+/// An environment variable parsed as `T`, if set and valid.
+fn env<T: std::str::FromStr>(key: &str) -> Option<T> {
+    std::env::var(key).ok().and_then(|v| v.parse().ok())
+}
+
 fn row(seed: u64, factor: f64) -> Row {
     let cp = Profile::builtin().compare;
     let mut lp = LightFactorParams::default();
-    if let Some(v) = std::env::var("SCARSCOPE_LIGHT_SIGMA")
-        .ok()
-        .and_then(|v| v.parse().ok())
-    {
-        lp.band_sigma_px = v;
-    }
-    if let Some(v) = std::env::var("SCARSCOPE_LIGHT_EMAX")
-        .ok()
-        .and_then(|v| v.parse().ok())
-    {
-        lp.max_tile_energy = v;
-    }
-    if let Some(v) = std::env::var("SCARSCOPE_LIGHT_REACH")
-        .ok()
-        .and_then(|v| v.parse().ok())
-    {
-        lp.exclude_reach = v;
-    }
-    if let Some(v) = std::env::var("SCARSCOPE_LIGHT_TILE")
-        .ok()
-        .and_then(|v| v.parse().ok())
-    {
-        lp.tile_px = v;
-    }
+    lp.band_sigma_px = env("SCARSCOPE_LIGHT_SIGMA").unwrap_or(lp.band_sigma_px);
+    lp.max_tile_energy = env("SCARSCOPE_LIGHT_EMAX").unwrap_or(lp.max_tile_energy);
+    lp.exclude_reach = env("SCARSCOPE_LIGHT_REACH").unwrap_or(lp.exclude_reach);
+    lp.tile_px = env("SCARSCOPE_LIGHT_TILE").unwrap_or(lp.tile_px);
     // Variants: JPEG or not, three resolutions.
     let jpeg = if seed % 2 == 1 { Some(80) } else { None };
     let (wd, ht, ppm) =
@@ -147,14 +132,8 @@ fn row(seed: u64, factor: f64) -> Row {
 
 #[test]
 fn texture_anisotropy_follows_the_light_azimuth() {
-    let n: u64 = std::env::var("SCARSCOPE_LIGHT_PAIRS")
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(4);
-    let factor: f64 = std::env::var("SCARSCOPE_LIGHT_FACTOR")
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(1.0);
+    let n: u64 = env("SCARSCOPE_LIGHT_PAIRS").unwrap_or(4);
+    let factor: f64 = env("SCARSCOPE_LIGHT_FACTOR").unwrap_or(1.0);
     let rows: Vec<_> = (300..300 + n)
         .into_par_iter()
         .map(|s| row(s, factor))

@@ -152,14 +152,20 @@ struct Frame {
     scale: f64,
 }
 
+/// A photo's linear luminance averaged down to a longest side of `max_side` px (never enlarged), and the map
+/// from before-frame px to its px (`before_to_own` maps before px to the photo's own px).
+pub fn working_luma(rgb: &RgbImage, before_to_own: &Affine, max_side: usize) -> (Gray, Affine) {
+    let y = linear_luma(rgb);
+    let (nw, nh, k) = fit(y.w, y.h, max_side.max(16));
+    let y = if k < 1.0 { y.resize(nw, nh) } else { y };
+    // `Gray::resize` puts output pixel centre i at input (i + 0.5) / k − 0.5.
+    let own_to_work = Affine::axis(k, 0.5 * k - 0.5, k, 0.5 * k - 0.5);
+    (y, own_to_work.after(before_to_own))
+}
+
 impl Frame {
     fn new(rgb: &RgbImage, before_to_own: &Affine, p: &ReliefParams) -> Frame {
-        let y = linear_luma(rgb);
-        let (nw, nh, k) = fit(y.w, y.h, p.max_side_px.max(16));
-        let y = if k < 1.0 { y.resize(nw, nh) } else { y };
-        // `Gray::resize` puts output pixel centre i at input (i + 0.5) / k − 0.5.
-        let own_to_work = Affine::axis(k, 0.5 * k - 0.5, k, 0.5 * k - 0.5);
-        let to_work = own_to_work.after(before_to_own);
+        let (y, to_work) = working_luma(rgb, before_to_own, p.max_side_px);
         let scale = to_work.scale();
         Frame {
             y: y.blur(p.smooth_px),

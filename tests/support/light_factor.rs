@@ -40,8 +40,8 @@
 
 use image::RgbImage;
 use scarscope::compare::geometry::Affine;
-use scarscope::compare::gray::{fit, Gray};
-use scarscope::compare::relief::linear_luma;
+use scarscope::compare::gray::Gray;
+use scarscope::compare::relief::working_luma;
 
 /// Tunables of the light-elevation factor (`Default` holds the measured settings).
 #[derive(Debug, Clone, PartialEq)]
@@ -136,11 +136,7 @@ struct Frame {
 
 impl Frame {
     fn new(rgb: &RgbImage, before_to_own: &Affine, p: &LightFactorParams) -> Option<Frame> {
-        let y = linear_luma(rgb);
-        let (nw, nh, k) = fit(y.w, y.h, p.max_side_px.max(16));
-        let y = if k < 1.0 { y.resize(nw, nh) } else { y };
-        let own_to_work = Affine::axis(k, 0.5 * k - 0.5, k, 0.5 * k - 0.5);
-        let to_work = own_to_work.after(before_to_own);
+        let (y, to_work) = working_luma(rgb, before_to_own, p.max_side_px);
         let scale = to_work.scale();
         let to_before = to_work.inverse()?;
         let l = Gray {

@@ -5,6 +5,16 @@
 //! few pairs; the figures in `profiles/default.toml` come from 30:
 //! `SCARSCOPE_NOISE_PAIRS=30 cargo test --release --test compare_noise -- --nocapture`
 //! (`SCARSCOPE_NOISE_FACTOR=1.5` or `0.5` gives the spread of a real change instead).
+//!
+//! Other scenes: `SCARSCOPE_NOISE_FIRST` (first scene, default 300) and `SCARSCOPE_NOISE_WARP` (warp scale,
+//! default 1). The repeat photos of scenes 101–124 with the small warp of `tests/compare_verdict.rs`
+//! (`SCARSCOPE_NOISE_FIRST=101 SCARSCOPE_NOISE_PAIRS=24 SCARSCOPE_NOISE_WARP=0.3`) are where issue 5's
+//! repeat-photo target is not met yet: 19 of 24 stay inside the line (−38 … +29 %), so that run fails.
+
+/// An environment variable parsed as `T`, if set and valid.
+fn env<T: std::str::FromStr>(key: &str) -> Option<T> {
+    std::env::var(key).ok().and_then(|v| v.parse().ok())
+}
 
 use rayon::prelude::*;
 use scarscope::compare::synth::relief_ratio_of_rendered_pair;
@@ -12,19 +22,15 @@ use scarscope::profile::Profile;
 
 #[test]
 fn repeat_photo_noise_of_the_relief_ratio_stays_inside_the_verdict_line() {
-    let n: u64 = std::env::var("SCARSCOPE_NOISE_PAIRS")
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(6);
-    let factor: f64 = std::env::var("SCARSCOPE_NOISE_FACTOR")
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(1.0);
+    let n: u64 = env("SCARSCOPE_NOISE_PAIRS").unwrap_or(6);
+    let factor: f64 = env("SCARSCOPE_NOISE_FACTOR").unwrap_or(1.0);
+    let first: u64 = env("SCARSCOPE_NOISE_FIRST").unwrap_or(300);
+    let warp: f64 = env("SCARSCOPE_NOISE_WARP").unwrap_or(1.0);
     let cp = Profile::builtin().compare;
-    let mut rows: Vec<(u64, Option<f64>, String)> = (300..300 + n)
+    let mut rows: Vec<(u64, Option<f64>, String)> = (first..first + n)
         .into_par_iter()
         .map(|s| {
-            let (r, line) = relief_ratio_of_rendered_pair(s, factor, &cp);
+            let (r, line) = relief_ratio_of_rendered_pair(s, factor, warp, &cp);
             (s, r, line)
         })
         .collect();

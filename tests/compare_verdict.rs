@@ -1,8 +1,9 @@
 //! Verdicts on rendered before/after pairs with known truth: the same lesions with relief × 0.5 / 1.0 / 1.5,
 //! a new light azimuth (elevation within ±5°), another exposure, warped by up to ±10° and ±10 %.
 //!
-//! Also the repeat-photo noise measurement behind the thresholds of `CompareProfile::verdict`: the same scene
-//! photographed twice must say `no_clear_change`.
+//! The × 1.0 pairs are repeat photos and must say `no_clear_change`. The repeat-photo noise behind the
+//! verdict's thresholds is measured by `tests/compare_noise.rs` (which also reproduces the repeat photos of
+//! scenes 101–124 where issue 5's repeat target is not met yet).
 
 use rayon::prelude::*;
 use scarscope::compare::pipeline::{compare_images, CompareOptions};
@@ -11,13 +12,11 @@ use scarscope::compare::synth::{pair_scene, AfterPhoto};
 use scarscope::render::PairTruth;
 
 const SCENES: u64 = 8;
-/// Repeat pairs: as many as the verdict test has pairs, so its 90 % line is a rate and not "all 8".
-const REPEATS: u64 = 24;
 
 /// One rendered and compared pair of scene `seed` with relief × `depth`.
-fn run(seed: u64, depth: f64, big_warp: bool) -> (PairReport, PairTruth) {
+fn run(seed: u64, depth: f64) -> (PairReport, PairTruth) {
     let scene = pair_scene(seed, (640, 480, 12.0), None);
-    let after = AfterPhoto::draw(seed, &scene, if big_warp { 1.0 } else { 0.3 });
+    let after = AfterPhoto::draw(seed, &scene, 1.0);
     let (b, a, truth) = after.render(&scene, depth);
     let opts = CompareOptions {
         px_per_mm: Some(scene.px_per_mm),
@@ -57,7 +56,7 @@ fn render_and_score_pairs() -> (usize, usize, usize) {
     let results: Vec<(u64, f64, PairReport, PairTruth)> = jobs
         .par_iter()
         .map(|&(s, d)| {
-            let (p, t) = run(s, d, true);
+            let (p, t) = run(s, d);
             (s, d, p, t)
         })
         .collect();
@@ -133,40 +132,5 @@ fn verdicts_follow_the_true_depth_factor() {
     assert!(
         ranked * 10 >= SCENES as usize * 9,
         "relief change ranks {ranked} of {SCENES} scenes correctly"
-    );
-}
-
-#[test]
-#[ignore = "known gap, issue 5 stays open: 19 of 24 repeat photos say no_clear_change (79 %, target 90 %): on these scenes the repeat-photo relief ratio spreads -38 ... +29 %, wider than on scenes 300-329 that set the 20 % line; the light elevation (cot ratio) and small dark pits read off-centre (scene 105) are the known causes"]
-fn the_same_scene_photographed_twice_shows_no_clear_change() {
-    // Repeat-photo noise: relief × 1.0, new light azimuth, exposure, sensor noise and a small warp, on 24
-    // scenes (101-124) so that the 90 % line is a rate (with 8, it meant all 8).
-    let results: Vec<PairReport> = (1..=REPEATS)
-        .into_par_iter()
-        .map(|s| run(100 + s, 1.0, false).0)
-        .collect();
-    let mut spread: Vec<f64> = results
-        .iter()
-        .filter_map(relief_ratio)
-        .map(|r| 100.0 * (r - 1.0))
-        .collect();
-    spread.sort_by(f64::total_cmp);
-    eprintln!("repeat-photo relief ratio change, %: {spread:.1?}");
-    let calm = results
-        .iter()
-        .filter(|p| p.verdict == Some(ChangeVerdict::NoClearChange))
-        .count();
-    for p in &results {
-        eprintln!(
-            "scene {}: {:?} {:?}",
-            p.id,
-            p.verdict.map(|v| v.as_str()),
-            p.reasons.first()
-        );
-    }
-    assert!(
-        calm * 10 >= results.len() * 9,
-        "only {calm} of {} repeat photos said no_clear_change",
-        results.len()
     );
 }

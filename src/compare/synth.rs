@@ -229,19 +229,20 @@ impl AfterPhoto {
 /// One rendered repeat/treatment pair for measuring the pair relief measure's noise: scene `seed` (rendered
 /// as `random_scene` seed `1000 + seed`, 640×480 at 12 px/mm, ice pick / boxcar / rolling by `seed % 3`) and
 /// its after photo with relief × `factor`, a new light azimuth, elevation within ±5°, exposure × 0.85–1.2,
-/// rotated up to ±10°, rescaled ±10 % and shifted ±15 px, registered as `compare` registers it.
+/// and a warp of up to `warp` × (±10°, ±10 %, ±15 px), registered as `compare` registers it.
 ///
-/// Returns the median per-place relief ratio (`None` when no place stood out) and a one-line description
-/// with the true light elevations (the one thing the measure cannot cancel).
+/// Returns the pair's relief ratio (`None` when no place stood out) and a one-line description with the
+/// true light elevations (the one thing the measure cannot cancel).
 pub fn relief_ratio_of_rendered_pair(
     seed: u64,
     factor: f64,
+    warp: f64,
     cp: &super::profile::CompareProfile,
 ) -> (Option<f64>, String) {
     use crate::render::Mix;
     let scene = pair_scene(seed, (640, 480, 12.0), None);
     let mix = [Mix::IcePick, Mix::Boxcar, Mix::Rolling][seed as usize % 3];
-    let (b, a, t) = AfterPhoto::draw(seed, &scene, 1.0).render(&scene, factor);
+    let (b, a, t) = AfterPhoto::draw(seed, &scene, warp).render(&scene, factor);
     let reg = super::registration::register(&b, &a, &cp.registration);
     let m = super::relief::measure(&b, &a, &reg.map, &[], &cp.relief);
     let cot = |e: f64| 1.0 / e.to_radians().tan();

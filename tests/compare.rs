@@ -399,7 +399,8 @@ fn a_profile_compare_section_reaches_the_thresholds_and_the_verdict() {
     // Every noise line so wide that nothing can exceed it: no clear change, and the settings say so.
     let wide = run(
         "name = \"wide\"\n[compare.verdict]\nrelief_relative = 50.0\n\
-         depth_total_relative = 50.0\ncount_absolute = 1000.0\ngoodman_baron_points = 1000.0\n",
+         depth_total_relative = 50.0\ncount_absolute = 1000.0\ngoodman_baron_points = 1000.0\n\
+         darkening_alone = 1000.0\n",
     );
     assert_eq!(wide["settings"]["profile"], "wide");
     assert_eq!(wide["settings"]["thresholds"]["relief_relative"], 50.0);

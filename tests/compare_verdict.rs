@@ -2,8 +2,8 @@
 //! a new light azimuth (elevation within ±5°), another exposure, warped by up to ±10° and ±10 %.
 //!
 //! The × 1.0 pairs are repeat photos and must say `no_clear_change`. The repeat-photo noise behind the
-//! verdict's thresholds is measured by `tests/compare_noise.rs` (which also reproduces the repeat photos of
-//! scenes 101–124 where issue 5's repeat target is not met yet).
+//! verdict's thresholds is measured by `tests/compare_noise.rs` (the relief ratio) and
+//! `tests/compare_darkening.rs` (the floor-darkening check, on more scenes).
 
 use rayon::prelude::*;
 use scarscope::compare::pipeline::{compare_images, CompareOptions};

@@ -181,6 +181,92 @@ pub fn verdict_confidence(v: ChangeVerdict, ratio: Option<f64>, sd: f64) -> Opti
     })
 }
 
+/// The scars' floor darkening in the before and after photo as log luminance contrasts (negative: darker),
+/// from the `floor_darkening` change (reported as the share darker), when both were read.
+fn floor_darkening(ch: &BTreeMap<String, Change>) -> Option<(f64, f64)> {
+    let c = ch.get("floor_darkening")?;
+    let (b, a) = (c.before?, c.after?);
+    (b < 1.0 && a < 1.0).then(|| ((1.0 - b).ln(), (1.0 - a).ln()))
+}
+
+/// Which way the scars' depth moved by the relief index (relative change `rel`, noise line `line`) and, where
+/// the floors are visibly dark, their darkening (`dark`: before and after log contrast): −1 shallower, +1
+/// deeper, 0 within noise; with the reasons for that sign and those within noise.
+///
+/// The relief index also moves with the light's elevation (±5° moves it up to ~20 %), the floor darkening
+/// hardly (see [`super::darkening`]). So where the darkening can see depth, a relief change counts only when
+/// the darkening moved the same way by `darkening_confirm` of its level; and a darkening change beyond
+/// `darkening_alone` of its level counts when the relief index moved the same way, however little.
+fn depth_sign(
+    rel: f64,
+    line: f64,
+    relief_msg: String,
+    dark: Option<(f64, f64)>,
+    t: &VerdictThresholds,
+) -> (i8, Vec<String>, Vec<String>) {
+    let relief_dir: i8 = if rel <= -line {
+        -1
+    } else if rel >= line {
+        1
+    } else {
+        0
+    };
+    let Some((eb, ea)) = dark else {
+        return match relief_dir {
+            0 => (0, vec![], vec![relief_msg]),
+            d => (d, vec![relief_msg], vec![]),
+        };
+    };
+    let (level, change) = (0.5 * (eb + ea), ea - eb);
+    let pct = |e: f64| 100.0 * (1.0 - e.exp());
+    let info = format!(
+        "scar floors {:.0} % → {:.0} % darker than the skin around them (their darkening {} by {:.0} % of its \
+         level)",
+        pct(eb),
+        pct(ea),
+        if change <= 0.0 { "grew" } else { "shrank" },
+        100.0 * change.abs() / level.abs().max(1e-9)
+    );
+    if level > -t.darkening_level {
+        let why = format!("{info}: too faint to tell depth, the relief index decides alone");
+        return match relief_dir {
+            0 => (0, vec![], vec![relief_msg, why]),
+            d => (d, vec![relief_msg], vec![why]),
+        };
+    }
+    // Deeper floors darken: the darkening's own sign of a deeper scar is a negative change.
+    let moved = |share: f64| -> i8 {
+        if change <= -share * level.abs() {
+            1
+        } else if change >= share * level.abs() {
+            -1
+        } else {
+            0
+        }
+    };
+    let (confirms, alone) = (moved(t.darkening_confirm), moved(t.darkening_alone));
+    let same_way = |d: i8| (d > 0 && rel > 0.0) || (d < 0 && rel < 0.0);
+    if relief_dir != 0 && confirms == relief_dir {
+        (relief_dir, vec![relief_msg, info], vec![])
+    } else if relief_dir != 0 {
+        let why = format!(
+            "{info}: they did not move with the relief index (needed {:.0} % of their level the same way), \
+             and a change of the light's height alone moves that index, so its change is not counted: \
+             {relief_msg}",
+            100.0 * t.darkening_confirm
+        );
+        (0, vec![], vec![why])
+    } else if alone != 0 && same_way(alone) {
+        let why = format!(
+            "{info}: beyond {:.0} % of their level, and the relief index moved the same way: {relief_msg}",
+            100.0 * t.darkening_alone
+        );
+        (alone, vec![why], vec![])
+    } else {
+        (0, vec![], vec![relief_msg, info])
+    }
+}
+
 /// The verdict and its plain reasons, from the changes and the noise thresholds.
 pub fn verdict(
     ch: &BTreeMap<String, Change>,
@@ -218,12 +304,15 @@ pub fn verdict(
             );
             if b <= 0.0 && a <= 0.0 {
                 noise.push("no scar relief in either photo".to_string());
-            } else if rel <= -depth_thr {
-                better.push(msg);
-            } else if rel >= depth_thr {
-                worse.push(msg);
             } else {
-                noise.push(msg);
+                let dark = relief.and(floor_darkening(ch));
+                let (dir, signs, quiet) = depth_sign(rel, depth_thr, msg, dark, t);
+                match dir {
+                    d if d < 0 => better.extend(signs),
+                    d if d > 0 => worse.extend(signs),
+                    _ => {}
+                }
+                noise.extend(quiet);
             }
         }
     }
@@ -325,6 +414,52 @@ pub fn verdict(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A changes map with the relief index `1 → ratio` and, if given, the floors `before → after` darker.
+    fn pair(ratio: f64, floors: Option<(f64, f64)>) -> BTreeMap<String, Change> {
+        let mut ch = BTreeMap::new();
+        ch.insert("relief_index".to_string(), change(Some(1.0), Some(ratio)));
+        if let Some((b, a)) = floors {
+            ch.insert("floor_darkening".to_string(), change(Some(b), Some(a)));
+        }
+        ch
+    }
+
+    #[test]
+    fn the_floor_darkening_confirms_vetoes_or_adds_to_the_relief_index() {
+        let t = VerdictThresholds::default();
+        let v = |ratio, floors| verdict(&pair(ratio, floors), &t).0;
+        use ChangeVerdict::*;
+        // Without floors, or with floors as bright as the skin, the relief index decides alone.
+        assert_eq!(v(1.3, None), Worse);
+        assert_eq!(v(0.7, None), Improved);
+        assert_eq!(v(1.1, None), NoClearChange);
+        assert_eq!(v(1.3, Some((0.01, 0.01))), Worse);
+        // Floors 40 % darker in both photos: a +30 % relief index alone is the light's height, not depth.
+        assert_eq!(v(1.3, Some((0.4, 0.4))), NoClearChange);
+        let (_, why) = verdict(&pair(1.3, Some((0.4, 0.4))), &t);
+        assert!(why.iter().any(|r| r.contains("not counted")), "{why:?}");
+        // The floors darkened with it (ln 0.6 → ln 0.45: −0.29 on a level of −0.66, 44 %): worse, with both
+        // reasons.
+        let (w, why) = verdict(&pair(1.3, Some((0.4, 0.55))), &t);
+        assert_eq!(w, Worse);
+        assert!(
+            why.iter().any(|r| r.contains("scar floors 40 % → 55 %")),
+            "{why:?}"
+        );
+        // They brightened instead: no clear change.
+        assert_eq!(v(1.3, Some((0.4, 0.25))), NoClearChange);
+        // Shallower: the floors brighten and the index falls.
+        assert_eq!(v(0.6, Some((0.5, 0.25))), Improved);
+        // A darkening beyond 60 % of its level counts alone when the index moved the same way at all…
+        assert_eq!(v(1.05, Some((0.3, 0.6))), Worse);
+        assert_eq!(v(0.95, Some((0.6, 0.3))), Improved);
+        // … and not when the index moved the other way, or the darkening moved less.
+        assert_eq!(v(0.95, Some((0.3, 0.6))), NoClearChange);
+        assert_eq!(v(1.05, Some((0.4, 0.45))), NoClearChange);
+        // Swapping the photos mirrors the verdict.
+        assert_eq!(v(1.0 / 1.3, Some((0.55, 0.4))), Improved);
+    }
 
     #[test]
     fn verdict_confidence_measures_the_change_against_repeat_noise() {

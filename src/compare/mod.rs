@@ -8,6 +8,7 @@
 
 pub mod changes;
 pub mod command;
+pub mod darkening;
 pub mod fft;
 pub mod geometry;
 pub mod gray;

@@ -19,6 +19,9 @@ pub const MAIN_MEASURES: &[&str] = &[
     "roughness",
     "redness",
     "goodman_baron_quantitative",
+    "relief_index",
+    "relief_ratio",
+    "floor_darkening",
 ];
 
 fn median(mut v: Vec<f64>) -> Option<f64> {

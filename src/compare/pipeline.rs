@@ -165,6 +165,8 @@ pub fn compare_images(
     };
     let mut spot_of: Vec<Option<usize>> = Vec::with_capacity(pair.regions.len());
     let mut spots: Vec<Spot> = Vec::new();
+    // The atrophic ones, at their own radius, for the floor darkening.
+    let mut pits: Vec<Spot> = Vec::new();
     for m in &pair.regions {
         let rb = find(&pair.before.regions, m.before_id);
         let ra = find(&pair.after.regions, m.after_id);
@@ -194,6 +196,18 @@ pub fn compare_images(
             center,
             radius: 0.65 * diam + 2.0,
         });
+        // A region read as atrophic in one photo and as a flat mark in the other may be a dark mark, whose
+        // colour would outweigh the floors' shading: only regions atrophic wherever they were found count.
+        let atrophic = |r: &Option<crate::report::Region>| {
+            r.as_ref()
+                .is_none_or(|r| r.class == crate::report::RegionClass::Atrophic)
+        };
+        if atrophic(&rb) && atrophic(&ra) {
+            pits.push(Spot {
+                center,
+                radius: 0.5 * diam,
+            });
+        }
     }
     // The original after photo: the odd contrast is a ratio of luminances, so it needs no colour matching,
     // and the per-channel gains would only mix the channels differently.
@@ -229,6 +243,13 @@ pub fn compare_images(
     pair.changes.insert(
         "relief_ratio".into(),
         super::changes::change(relief_m.ratio.map(|_| 1.0), relief_m.ratio),
+    );
+    // Reported as the share by which the floors are darker than the skin around them (0.3 = 30 % darker).
+    let dark = super::darkening::measure(before, after, &reg.map, &pits, &cp.darkening);
+    let share = |e: f64| 1.0 - e.exp();
+    pair.changes.insert(
+        "floor_darkening".into(),
+        super::changes::change(dark.map(|d| share(d.before)), dark.map(|d| share(d.after))),
     );
     let (v, reasons) = verdict(&pair.changes, &cp.verdict);
     pair.verdict = Some(v);

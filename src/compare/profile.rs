@@ -5,6 +5,7 @@
 
 use serde::{Deserialize, Serialize};
 
+use super::darkening::DarkeningParams;
 use super::registration::RegistrationParams;
 use super::relief::ReliefParams;
 
@@ -26,6 +27,8 @@ pub struct CompareProfile {
     pub matching: MatchingParams,
     /// The pair relief measure (places, disc radii, texture floor).
     pub relief: ReliefParams,
+    /// The scars' floor darkening, read in both photos (the light-elevation-free depth cue).
+    pub darkening: DarkeningParams,
     /// When a change counts as real rather than repeat-photo noise.
     pub verdict: VerdictThresholds,
 }
@@ -89,6 +92,15 @@ pub struct VerdictThresholds {
     /// Spread (standard deviation) of the natural log of the relief ratio between repeat photos of one scene:
     /// the noise the verdict's confidence is measured against.
     pub relief_noise_sd: f64,
+    /// The scars' floors must be at least this much darker than the skin around them (natural log of the
+    /// luminance ratio, both photos' mean) for their darkening to confirm a relief change.
+    pub darkening_level: f64,
+    /// Where it can confirm, a relief change is called only when the floor darkening moved the same way by at
+    /// least this share of its level (repeat photos stayed below it, real changes moved beyond it).
+    pub darkening_confirm: f64,
+    /// A floor darkening change beyond this share of its level counts on its own when the relief index moved
+    /// the same way, however little.
+    pub darkening_alone: f64,
 }
 
 impl Default for VerdictThresholds {

@@ -36,7 +36,9 @@
 //! Reading the elevation change from the pores' shading (the anisotropy of their structure tensor; an
 //! experiment kept with its measuring test in `tests/support/light_factor.rs`, run by
 //! `cargo test --release --test compare_light_factor -- --nocapture`) was measured and does not track it
-//! well enough to divide out, so the ratio is not corrected.
+//! well enough to divide out, so the ratio is not corrected. Instead the verdict asks the scars' floor
+//! darkening ([`super::darkening`]), which follows depth but hardly the light's elevation, to confirm the
+//! ratio's direction wherever the floors are visibly dark.
 
 use image::RgbImage;
 use serde::{Deserialize, Serialize};

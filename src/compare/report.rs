@@ -64,7 +64,10 @@ pub struct PairReport {
     pub registration: Option<RegistrationReport>,
     /// What was corrected in the after photo's colours (`null` when not done).
     pub normalisation: Option<NormalisationReport>,
-    /// Measures before → after, over the area both photos show.
+    /// Measures before → after, over the area both photos show: `scar_count`, `scar_area`, `depth_proxy_total`,
+    /// `depth_proxy_mean`, `roughness`, `redness`, `goodman_baron_quantitative`, `relief_index`, `relief_ratio`
+    /// and `floor_darkening` (the share by which the atrophic scars' floors are darker than the skin around
+    /// them), among others.
     pub changes: BTreeMap<String, Change>,
     /// Region-by-region matching.
     pub regions: Vec<RegionMatch>,

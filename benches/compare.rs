@@ -12,6 +12,8 @@ use std::sync::Arc;
 
 use criterion::{criterion_group, criterion_main, Criterion};
 use scarscope::analyze::{analyze, AnalysisOptions};
+use scarscope::compare::darkening;
+use scarscope::compare::geometry::Affine;
 use scarscope::compare::pipeline::{compare_images, CompareOptions};
 use scarscope::compare::registration::register;
 use scarscope::compare::relief;
@@ -83,6 +85,22 @@ fn bench(c: &mut Criterion) {
                 &opts.compare.relief,
             ))
         })
+    });
+    // The floor darkening on the relief measure's frames (built once in the pipeline), at every scar the
+    // renderer placed, which is more than the analysis finds.
+    let fb = relief::Frame::new(&before, &Affine::IDENTITY, &opts.compare.relief);
+    let fa = relief::Frame::new(&after, &reg.map, &opts.compare.relief);
+    let pits: Vec<relief::Spot> = scene
+        .truth()
+        .lesions
+        .iter()
+        .map(|l| relief::Spot {
+            center: l.center,
+            radius: 0.5 * l.diameter_px,
+        })
+        .collect();
+    g.bench_function("floor_darkening_only", |b| {
+        b.iter(|| black_box(darkening::measure(&fb, &fa, &pits, &opts.compare.darkening)))
     });
     g.finish();
 }

@@ -60,12 +60,18 @@ fn run(seed: u64, factor: f64, warp: f64) -> Row {
         use scarscope::compare::relief::Spot;
         let cp = scarscope::profile::Profile::builtin().compare;
         let reg = scarscope::compare::registration::register(&b, &a, &cp.registration);
+        let fb = scarscope::compare::relief::Frame::new(
+            &b,
+            &scarscope::compare::geometry::Affine::IDENTITY,
+            &cp.relief,
+        );
+        let fa = scarscope::compare::relief::Frame::new(&a, &reg.map, &cp.relief);
         for r in &p.before.regions {
             let s = [Spot {
                 center: r.center,
                 radius: 0.5 * r.diameter_px,
             }];
-            if let Some(d) = measure(&b, &a, &reg.map, &s, &cp.darkening) {
+            if let Some(d) = measure(&fb, &fa, &s, &cp.darkening) {
                 let near = t
                     .before
                     .lesions

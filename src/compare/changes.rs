@@ -39,6 +39,7 @@ use std::collections::BTreeMap;
 
 use crate::report::{num, ImageReport, Region, Subtype};
 
+use super::darkening::Darkening;
 use super::profile::VerdictThresholds;
 use super::report::{Change, ChangeVerdict};
 
@@ -181,29 +182,31 @@ pub fn verdict_confidence(v: ChangeVerdict, ratio: Option<f64>, sd: f64) -> Opti
     })
 }
 
-/// The scars' floor darkening in the before and after photo as log luminance contrasts (negative: darker),
-/// from the `floor_darkening` change (reported as the share darker), when both were read.
-fn floor_darkening(ch: &BTreeMap<String, Change>) -> Option<(f64, f64)> {
-    let c = ch.get("floor_darkening")?;
-    let (b, a) = (c.before?, c.after?);
-    (b < 1.0 && a < 1.0).then(|| ((1.0 - b).ln(), (1.0 - a).ln()))
+/// What the depth measures say together: the sign, its reasons, the reasons within noise, and whether a relief
+/// change beyond its line was set aside because the floor darkening did not confirm it.
+struct DepthSign {
+    /// −1 shallower, +1 deeper, 0 within noise.
+    dir: i8,
+    signs: Vec<String>,
+    quiet: Vec<String>,
+    vetoed: bool,
 }
 
 /// Which way the scars' depth moved by the relief index (relative change `rel`, noise line `line`) and, where
-/// the floors are visibly dark, their darkening (`dark`: before and after log contrast): −1 shallower, +1
-/// deeper, 0 within noise; with the reasons for that sign and those within noise.
+/// the floors are visibly dark, their darkening (`dark`, see [`super::darkening`]).
 ///
-/// The relief index also moves with the light's elevation (±5° moves it up to ~20 %), the floor darkening
-/// hardly (see [`super::darkening`]). So where the darkening can see depth, a relief change counts only when
-/// the darkening moved the same way by `darkening_confirm` of its level; and a darkening change beyond
-/// `darkening_alone` of its level counts when the relief index moved the same way, however little.
+/// The relief index also moves with the light's elevation (±5° moved it by up to ~20 % on scenes 300–329 and
+/// more on others), the floor darkening hardly. So where the darkening can see depth, a relief change counts
+/// only when the darkening moved the same way by `darkening_confirm` of its level; and a darkening change
+/// beyond `darkening_alone` of its level (never less than `darkening_confirm`) counts when the relief index
+/// moved the same way, however little.
 fn depth_sign(
     rel: f64,
     line: f64,
     relief_msg: String,
-    dark: Option<(f64, f64)>,
+    dark: Option<&Darkening>,
     t: &VerdictThresholds,
-) -> (i8, Vec<String>, Vec<String>) {
+) -> DepthSign {
     let relief_dir: i8 = if rel <= -line {
         -1
     } else if rel >= line {
@@ -211,70 +214,115 @@ fn depth_sign(
     } else {
         0
     };
-    let Some((eb, ea)) = dark else {
-        return match relief_dir {
-            0 => (0, vec![], vec![relief_msg]),
-            d => (d, vec![relief_msg], vec![]),
-        };
+    let by_relief = |extra: Option<String>| {
+        let mut quiet: Vec<String> = extra.into_iter().collect();
+        let mut signs = Vec::new();
+        if relief_dir == 0 {
+            quiet.insert(0, relief_msg.clone());
+        } else {
+            signs.push(relief_msg.clone());
+        }
+        DepthSign {
+            dir: relief_dir,
+            signs,
+            quiet,
+            vetoed: false,
+        }
     };
-    let (level, change) = (0.5 * (eb + ea), ea - eb);
-    let pct = |e: f64| 100.0 * (1.0 - e.exp());
-    let info = format!(
-        "scar floors {:.0} % → {:.0} % darker than the skin around them (their darkening {} by {:.0} % of its \
-         level)",
-        pct(eb),
-        pct(ea),
-        if change <= 0.0 { "grew" } else { "shrank" },
-        100.0 * change.abs() / level.abs().max(1e-9)
+    let Some(d) = dark else {
+        return by_relief(None);
+    };
+    let (level, change) = (d.level(), d.change());
+    let share = |e: f64| {
+        let pc = 100.0 * (1.0 - e.exp());
+        if pc >= 0.0 {
+            format!("{pc:.0} % darker")
+        } else {
+            format!("{:.0} % brighter", -pc)
+        }
+    };
+    let floors = format!(
+        "scar floors {} → {} than the skin around them ({} scar{})",
+        share(d.before),
+        share(d.after),
+        d.scars,
+        if d.scars == 1 { "" } else { "s" }
     );
     if level > -t.darkening_level {
-        let why = format!("{info}: too faint to tell depth, the relief index decides alone");
-        return match relief_dir {
-            0 => (0, vec![], vec![relief_msg, why]),
-            d => (d, vec![relief_msg], vec![why]),
-        };
+        return by_relief(Some(format!(
+            "{floors}: too faint to tell depth, the relief index decides alone"
+        )));
     }
+    let info = format!(
+        "{floors}; their darkening {} by {:.0} % of its level",
+        if change < 0.0 { "grew" } else { "shrank" },
+        100.0 * change.abs() / level.abs()
+    );
     // Deeper floors darken: the darkening's own sign of a deeper scar is a negative change.
-    let moved = |share: f64| -> i8 {
-        if change <= -share * level.abs() {
+    let moved = |part: f64| -> i8 {
+        if change <= -part * level.abs() {
             1
-        } else if change >= share * level.abs() {
+        } else if change >= part * level.abs() {
             -1
         } else {
             0
         }
     };
-    let (confirms, alone) = (moved(t.darkening_confirm), moved(t.darkening_alone));
+    let alone_part = t.darkening_alone.max(t.darkening_confirm);
+    let (confirms, alone) = (moved(t.darkening_confirm), moved(alone_part));
     let same_way = |d: i8| (d > 0 && rel > 0.0) || (d < 0 && rel < 0.0);
     if relief_dir != 0 && confirms == relief_dir {
-        (relief_dir, vec![relief_msg, info], vec![])
+        DepthSign {
+            dir: relief_dir,
+            signs: vec![relief_msg, info],
+            quiet: vec![],
+            vetoed: false,
+        }
     } else if relief_dir != 0 {
-        let why = format!(
-            "{info}: they did not move with the relief index (needed {:.0} % of their level the same way), \
-             and a change of the light's height alone moves that index, so its change is not counted: \
-             {relief_msg}",
-            100.0 * t.darkening_confirm
-        );
-        (0, vec![], vec![why])
+        DepthSign {
+            dir: 0,
+            signs: vec![],
+            quiet: vec![
+                relief_msg,
+                format!(
+                    "{info}: not {:.0} % the same way as the relief index, which a change of the light's \
+                     height alone moves",
+                    100.0 * t.darkening_confirm
+                ),
+            ],
+            vetoed: true,
+        }
     } else if alone != 0 && same_way(alone) {
-        let why = format!(
-            "{info}: beyond {:.0} % of their level, and the relief index moved the same way: {relief_msg}",
-            100.0 * t.darkening_alone
-        );
-        (alone, vec![why], vec![])
+        DepthSign {
+            dir: alone,
+            signs: vec![
+                format!("{info}: beyond {:.0} % of its level", 100.0 * alone_part),
+                format!("the relief index moved the same way: {relief_msg}"),
+            ],
+            quiet: vec![],
+            vetoed: false,
+        }
     } else {
-        (0, vec![], vec![relief_msg, info])
+        DepthSign {
+            dir: 0,
+            signs: vec![],
+            quiet: vec![relief_msg, info],
+            vetoed: false,
+        }
     }
 }
 
-/// The verdict and its plain reasons, from the changes and the noise thresholds.
+/// The verdict and its plain reasons, from the changes, the scars' floor darkening (if it was read) and the
+/// noise thresholds.
 pub fn verdict(
     ch: &BTreeMap<String, Change>,
+    dark: Option<&Darkening>,
     t: &VerdictThresholds,
 ) -> (ChangeVerdict, Vec<String>) {
     let mut better = Vec::new();
     let mut worse = Vec::new();
     let mut noise = Vec::new();
+    let mut vetoed = false;
     let get = |k: &str| ch.get(k);
     // The depth sign: the median relief ratio over the scar places when it could be measured (light-
     // independent, same places in both photos), else the analysis' total depth proxy.
@@ -305,14 +353,14 @@ pub fn verdict(
             if b <= 0.0 && a <= 0.0 {
                 noise.push("no scar relief in either photo".to_string());
             } else {
-                let dark = relief.and(floor_darkening(ch));
-                let (dir, signs, quiet) = depth_sign(rel, depth_thr, msg, dark, t);
-                match dir {
-                    d if d < 0 => better.extend(signs),
-                    d if d > 0 => worse.extend(signs),
+                let ds = depth_sign(rel, depth_thr, msg, relief.and(dark), t);
+                match ds.dir {
+                    d if d < 0 => better.extend(ds.signs),
+                    d if d > 0 => worse.extend(ds.signs),
                     _ => {}
                 }
-                noise.extend(quiet);
+                noise.extend(ds.quiet);
+                vetoed = ds.vetoed;
             }
         }
     }
@@ -381,7 +429,13 @@ pub fn verdict(
             ChangeVerdict::Worse
         }
         (true, true) => {
-            reasons.push("no measure changed by more than repeat-photo noise".to_string());
+            reasons.push(if vetoed {
+                "the relief index changed beyond repeat-photo noise, but the scars' floor darkening did not \
+                 confirm it, so no clear change is claimed"
+                    .to_string()
+            } else {
+                "no measure changed by more than repeat-photo noise".to_string()
+            });
             if let Some((_, m)) = &gb {
                 reasons.push(format!(
                     "{} on its own, but depth and count do not confirm it: {m}",
@@ -415,20 +469,21 @@ pub fn verdict(
 mod tests {
     use super::*;
 
-    /// A changes map with the relief index `1 → ratio` and, if given, the floors `before → after` darker.
-    fn pair(ratio: f64, floors: Option<(f64, f64)>) -> BTreeMap<String, Change> {
+    /// The verdict on a relief index `1 → ratio` and, if given, floors `before → after` darker (shares).
+    fn judge(ratio: f64, floors: Option<(f64, f64)>) -> (ChangeVerdict, Vec<String>) {
         let mut ch = BTreeMap::new();
         ch.insert("relief_index".to_string(), change(Some(1.0), Some(ratio)));
-        if let Some((b, a)) = floors {
-            ch.insert("floor_darkening".to_string(), change(Some(b), Some(a)));
-        }
-        ch
+        let dark = floors.map(|(b, a)| Darkening {
+            scars: 3,
+            before: (1.0 - b).ln(),
+            after: (1.0 - a).ln(),
+        });
+        verdict(&ch, dark.as_ref(), &VerdictThresholds::default())
     }
 
     #[test]
     fn the_floor_darkening_confirms_vetoes_or_adds_to_the_relief_index() {
-        let t = VerdictThresholds::default();
-        let v = |ratio, floors| verdict(&pair(ratio, floors), &t).0;
+        let v = |ratio, floors| judge(ratio, floors).0;
         use ChangeVerdict::*;
         // Without floors, or with floors as bright as the skin, the relief index decides alone.
         assert_eq!(v(1.3, None), Worse);
@@ -437,16 +492,21 @@ mod tests {
         assert_eq!(v(1.3, Some((0.01, 0.01))), Worse);
         // Floors 40 % darker in both photos: a +30 % relief index alone is the light's height, not depth.
         assert_eq!(v(1.3, Some((0.4, 0.4))), NoClearChange);
-        let (_, why) = verdict(&pair(1.3, Some((0.4, 0.4))), &t);
-        assert!(why.iter().any(|r| r.contains("not counted")), "{why:?}");
+        let (_, why) = judge(1.3, Some((0.4, 0.4)));
+        assert!(why.iter().any(|r| r.contains("did not confirm")), "{why:?}");
         // The floors darkened with it (ln 0.6 → ln 0.45: −0.29 on a level of −0.66, 44 %): worse, with both
         // reasons.
-        let (w, why) = verdict(&pair(1.3, Some((0.4, 0.55))), &t);
+        let (w, why) = judge(1.3, Some((0.4, 0.55)));
         assert_eq!(w, Worse);
         assert!(
-            why.iter().any(|r| r.contains("scar floors 40 % → 55 %")),
+            why.iter()
+                .any(|r| r.contains("scar floors 40 % darker → 55 % darker")),
             "{why:?}"
         );
+        // Floors brighter than the skin say so, and are too faint to tell depth.
+        let (w, why) = judge(1.3, Some((-0.05, -0.05)));
+        assert_eq!(w, Worse);
+        assert!(why.iter().any(|r| r.contains("5 % brighter")), "{why:?}");
         // They brightened instead: no clear change.
         assert_eq!(v(1.3, Some((0.4, 0.25))), NoClearChange);
         // Shallower: the floors brighten and the index falls.
@@ -520,16 +580,19 @@ mod tests {
         let t = VerdictThresholds::default();
         let (v, _) = verdict(
             &ch(&[("depth_proxy_total", 1.0, 0.5), ("scar_count", 10.0, 8.0)]),
+            None,
             &t,
         );
         assert_eq!(v, ChangeVerdict::Improved);
         let (v, _) = verdict(
             &ch(&[("depth_proxy_total", 1.0, 1.6), ("scar_count", 10.0, 10.0)]),
+            None,
             &t,
         );
         assert_eq!(v, ChangeVerdict::Worse);
         let (v, r) = verdict(
             &ch(&[("depth_proxy_total", 1.0, 1.1), ("scar_count", 10.0, 11.0)]),
+            None,
             &t,
         );
         assert_eq!(v, ChangeVerdict::NoClearChange);
@@ -537,17 +600,20 @@ mod tests {
         // With a relief ratio, it decides and the count only informs.
         let (v, _) = verdict(
             &ch(&[("relief_index", 1.0, 0.6), ("scar_count", 10.0, 16.0)]),
+            None,
             &t,
         );
         assert_eq!(v, ChangeVerdict::Improved);
         let (v, _) = verdict(
             &ch(&[("relief_index", 1.0, 1.1), ("depth_proxy_total", 1.0, 0.3)]),
+            None,
             &t,
         );
         assert_eq!(v, ChangeVerdict::NoClearChange);
         // Depth better but count clearly worse: disagreement is not a verdict.
         let (v, _) = verdict(
             &ch(&[("depth_proxy_total", 1.0, 0.5), ("scar_count", 10.0, 16.0)]),
+            None,
             &t,
         );
         assert_eq!(v, ChangeVerdict::NoClearChange);
@@ -558,6 +624,7 @@ mod tests {
                 ("scar_count", 10.0, 10.0),
                 ("goodman_baron_quantitative", 12.0, 9.0),
             ]),
+            None,
             &t,
         );
         assert_eq!(v, ChangeVerdict::NoClearChange);

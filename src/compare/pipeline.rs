@@ -211,7 +211,17 @@ pub fn compare_images(
     }
     // The original after photo: the odd contrast is a ratio of luminances, so it needs no colour matching,
     // and the per-channel gains would only mix the channels differently.
-    let relief_m = relief::measure(before, after, &reg.map, &spots, &cp.relief);
+    // Both pair measures read the same working images of the two photos, prepared once.
+    let fb = relief::Frame::new(before, &Affine::IDENTITY, &cp.relief);
+    let fa = relief::Frame::new(after, &reg.map, &cp.relief);
+    let relief_m = relief::measure_frames(
+        &fb,
+        &fa,
+        before.dimensions(),
+        after.dimensions(),
+        &spots,
+        &cp.relief,
+    );
     for (m, si) in pair.regions.iter_mut().zip(&spot_of) {
         if let Some(r) = si.and_then(|i| relief_m.spot_ratio[i]) {
             m.relief_ratio = num(r);
@@ -245,13 +255,13 @@ pub fn compare_images(
         super::changes::change(relief_m.ratio.map(|_| 1.0), relief_m.ratio),
     );
     // Reported as the share by which the floors are darker than the skin around them (0.3 = 30 % darker).
-    let dark = super::darkening::measure(before, after, &reg.map, &pits, &cp.darkening);
+    let dark = super::darkening::measure(&fb, &fa, &pits, &cp.darkening);
     let share = |e: f64| 1.0 - e.exp();
     pair.changes.insert(
         "floor_darkening".into(),
         super::changes::change(dark.map(|d| share(d.before)), dark.map(|d| share(d.after))),
     );
-    let (v, reasons) = verdict(&pair.changes, &cp.verdict);
+    let (v, reasons) = verdict(&pair.changes, dark.as_ref(), &cp.verdict);
     pair.verdict = Some(v);
     pair.verdict_confidence =
         super::changes::verdict_confidence(v, relief_m.ratio, cp.verdict.relief_noise_sd)

@@ -92,14 +92,14 @@ pub struct VerdictThresholds {
     /// Spread (standard deviation) of the natural log of the relief ratio between repeat photos of one scene:
     /// the noise the verdict's confidence is measured against.
     pub relief_noise_sd: f64,
-    /// The scars' floors must be at least this much darker than the skin around them (natural log of the
-    /// luminance ratio, both photos' mean) for their darkening to confirm a relief change.
+    /// The scars' floors must be darker than the skin around them by more than this (minus the natural log of
+    /// the luminance ratio, both photos' mean; 0.03 is about 3 %) for their darkening to speak to depth.
     pub darkening_level: f64,
     /// Where it can confirm, a relief change is called only when the floor darkening moved the same way by at
-    /// least this share of its level (repeat photos stayed below it, real changes moved beyond it).
+    /// least this share of its level (repeat photos mostly stayed below it, real changes moved 28 % or more).
     pub darkening_confirm: f64,
-    /// A floor darkening change beyond this share of its level counts on its own when the relief index moved
-    /// the same way, however little.
+    /// A floor darkening change beyond this share of its level (never less than `darkening_confirm`) counts on
+    /// its own when the relief index moved the same way, however little.
     pub darkening_alone: f64,
 }
 

@@ -146,12 +146,14 @@ pub fn linear_luma(rgb: &RgbImage) -> Gray {
 }
 
 /// One photo prepared for reading: smoothed linear luminance at working resolution, and the map from
-/// before-frame px to its working px.
-struct Frame {
-    y: Gray,
-    to_work: Affine,
+/// before-frame px to its working px. Built once per photo and shared by the pair measures.
+pub struct Frame {
+    /// Smoothed linear-light luminance at working resolution.
+    pub y: Gray,
+    /// Before-frame px → this photo's working px.
+    pub to_work: Affine,
     /// Working px per before px (the disc radius factor).
-    scale: f64,
+    pub scale: f64,
 }
 
 /// A photo's linear luminance averaged down to a longest side of `max_side` px (never enlarged), and the map
@@ -166,7 +168,8 @@ pub fn working_luma(rgb: &RgbImage, before_to_own: &Affine, max_side: usize) -> 
 }
 
 impl Frame {
-    fn new(rgb: &RgbImage, before_to_own: &Affine, p: &ReliefParams) -> Frame {
+    /// Prepares `rgb` (whose own px are `before_to_own` of before px) at the working size and smoothing of `p`.
+    pub fn new(rgb: &RgbImage, before_to_own: &Affine, p: &ReliefParams) -> Frame {
         let (y, to_work) = working_luma(rgb, before_to_own, p.max_side_px);
         let scale = to_work.scale();
         Frame {
@@ -478,6 +481,21 @@ pub fn measure(
     spots: &[Spot],
     p: &ReliefParams,
 ) -> ReliefMeasure {
+    let fb = Frame::new(before, &Affine::IDENTITY, p);
+    let fa = Frame::new(after, map, p);
+    measure_frames(&fb, &fa, before.dimensions(), after.dimensions(), spots, p)
+}
+
+/// [`measure`] on photos already prepared as [`Frame`]s (`fb` with the identity, `fa` with the before → after
+/// map), whose full sizes are `before_size` and `after_size` px.
+pub fn measure_frames(
+    fb: &Frame,
+    fa: &Frame,
+    before_size: (u32, u32),
+    after_size: (u32, u32),
+    spots: &[Spot],
+    p: &ReliefParams,
+) -> ReliefMeasure {
     let empty = |n: usize| ReliefMeasure {
         before: 0.0,
         after: 0.0,
@@ -485,12 +503,10 @@ pub fn measure(
         places: Vec::new(),
         spot_ratio: vec![None; n],
     };
-    let (w, h) = (before.width() as usize, before.height() as usize);
-    if w < 8 || h < 8 || after.width() < 8 || after.height() < 8 {
+    let (w, h) = (before_size.0 as usize, before_size.1 as usize);
+    if w < 8 || h < 8 || after_size.0 < 8 || after_size.1 < 8 {
         return empty(spots.len());
     }
-    let fb = Frame::new(before, &Affine::IDENTITY, p);
-    let fa = Frame::new(after, map, p);
     let Some(b_to_a) = fb.to_work.inverse().map(|inv| fa.to_work.after(&inv)) else {
         return empty(spots.len());
     };
@@ -506,7 +522,7 @@ pub fn measure(
     }
     let levels: Vec<Level> = radii
         .iter()
-        .filter_map(|&r| level(&fb, &fa, &b_to_a, (w, h), r, p))
+        .filter_map(|&r| level(fb, fa, &b_to_a, (w, h), r, p))
         .collect();
 
     // Places are where the two photos' odd contrasts *differ*: a lesion's colour (or a mole's, or a hair's)

@@ -7,7 +7,8 @@
 //! The full tables (every factor; scenes 300–329 tuned the thresholds, 101–124 and 400–423 did not):
 //! `SCARSCOPE_DARK_FACTORS=0.5,1,1.5 SCARSCOPE_DARK_FIRST=400 cargo test --release --test compare_darkening
 //! -- --nocapture`, with `SCARSCOPE_DARK_SCENES` (default 24), `SCARSCOPE_DARK_WARP` (default 0.3) and
-//! `SCARSCOPE_DARK_DEBUG=1` (each scar's floor darkening beside the nearest true lesion).
+//! `SCARSCOPE_DARK_JPEG` (JPEG quality of both photos; default none) and `SCARSCOPE_DARK_DEBUG=1` (each
+//! scar's floor darkening beside the nearest true lesion).
 
 use rayon::prelude::*;
 use scarscope::compare::pipeline::{compare_images, CompareOptions};
@@ -27,7 +28,7 @@ struct Row {
 }
 
 fn run(seed: u64, factor: f64, warp: f64) -> Row {
-    let scene = pair_scene(seed, (640, 480, 12.0), None);
+    let scene = pair_scene(seed, (640, 480, 12.0), env("SCARSCOPE_DARK_JPEG"));
     let (b, a, t) = AfterPhoto::draw(seed, &scene, warp).render(&scene, factor);
     let opts = CompareOptions {
         px_per_mm: Some(scene.px_per_mm),

@@ -666,18 +666,24 @@ fn exclude_face_features(
         let red = mean_a >= a0 as f64 + rules.lips_min_delta_a;
         let dark = mean_l <= l0 as f64 - rules.face_dark_delta_l;
         let feature = faces.iter().find_map(|&((px, py), (qx, qy), d)| {
-            let (mx, my) = (0.5 * (px + qx), 0.5 * (py + qy));
-            let lips = red
-                && (cx - mx).abs() <= rules.mouth_half_width * d
-                && within(cy - my, rules.mouth_below_eyes, d);
+            // Whether the hole's centre lies within `half` × d of `(x, y)` sideways and `range` × d below it
+            // (`down` = 1) or above it (`down` = −1).
+            let placed = |(x, y): (f64, f64), half: f64, range: [f64; 2], down: f64| {
+                (cx - x).abs() <= half * d && within(down * (cy - y), range, d)
+            };
+            let mid = (0.5 * (px + qx), 0.5 * (py + qy));
+            let lips = red && placed(mid, rules.mouth_half_width, rules.mouth_below_eyes, 1.0);
             let nostril = dark
-                && (cx - mx).abs() <= rules.nostrils_half_width * d
-                && within(cy - my, rules.nostrils_below_eyes, d);
+                && placed(
+                    mid,
+                    rules.nostrils_half_width,
+                    rules.nostrils_below_eyes,
+                    1.0,
+                );
             let brow = dark
-                && [(px, py), (qx, qy)].iter().any(|&(ex, ey)| {
-                    (cx - ex).abs() <= rules.brow_half_width * d
-                        && within(ey - cy, rules.brow_above_eyes, d)
-                });
+                && [(px, py), (qx, qy)]
+                    .into_iter()
+                    .any(|eye| placed(eye, rules.brow_half_width, rules.brow_above_eyes, -1.0));
             // (margin as a share of the box, whether dark hair strands around it go too)
             if lips {
                 Some((0.25, false))

@@ -15,10 +15,9 @@ use scarscope::compare::pipeline::{compare_images, CompareOptions};
 use scarscope::compare::report::ChangeVerdict;
 use scarscope::compare::synth::{pair_scene, AfterPhoto};
 
-/// An environment variable parsed as `T`, if set and valid.
-fn env<T: std::str::FromStr>(key: &str) -> Option<T> {
-    std::env::var(key).ok().and_then(|v| v.parse().ok())
-}
+#[path = "support/env.rs"]
+mod settings;
+use settings::env;
 
 struct Row {
     seed: u64,

@@ -25,10 +25,9 @@ use scarscope::profile::Profile;
 /// both photos' anisotropy stands 6 noise deviations out.
 type Row = (f64, Option<f64>, Option<f64>, f64, String, Option<f64>);
 
-/// An environment variable parsed as `T`, if set and valid.
-fn env<T: std::str::FromStr>(key: &str) -> Option<T> {
-    std::env::var(key).ok().and_then(|v| v.parse().ok())
-}
+#[path = "support/env.rs"]
+mod settings;
+use settings::env;
 
 fn row(seed: u64, factor: f64) -> Row {
     let cp = Profile::builtin().compare;

@@ -13,10 +13,9 @@
 //! alone there but asks the scars' floor darkening to confirm it, and `tests/compare_darkening.rs` checks the
 //! verdicts of those same pairs (23 of 24 say `no_clear_change`).
 
-/// An environment variable parsed as `T`, if set and valid.
-fn env<T: std::str::FromStr>(key: &str) -> Option<T> {
-    std::env::var(key).ok().and_then(|v| v.parse().ok())
-}
+#[path = "support/env.rs"]
+mod settings;
+use settings::env;
 
 use rayon::prelude::*;
 use scarscope::compare::synth::relief_ratio_of_rendered_pair;

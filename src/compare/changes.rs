@@ -192,6 +192,17 @@ struct DepthSign {
     vetoed: bool,
 }
 
+/// −1 when `x` is at or below `−line`, +1 at or above `line`, else 0.
+fn side(x: f64, line: f64) -> i8 {
+    if x <= -line {
+        -1
+    } else if x >= line {
+        1
+    } else {
+        0
+    }
+}
+
 /// Which way the scars' depth moved by the relief index (relative change `rel`, noise line `line`) and, where
 /// the floors are visibly dark, their darkening (`dark`, see [`super::darkening`]).
 ///
@@ -207,108 +218,75 @@ fn depth_sign(
     dark: Option<&Darkening>,
     t: &VerdictThresholds,
 ) -> DepthSign {
-    let relief_dir: i8 = if rel <= -line {
-        -1
-    } else if rel >= line {
-        1
-    } else {
-        0
+    let relief_dir = side(rel, line);
+    let sign = |dir: i8, signs: Vec<String>, quiet: Vec<String>| DepthSign {
+        dir,
+        signs,
+        quiet,
+        vetoed: false,
     };
-    let by_relief = |extra: Option<String>| {
-        let mut quiet: Vec<String> = extra.into_iter().collect();
-        let mut signs = Vec::new();
-        if relief_dir == 0 {
-            quiet.insert(0, relief_msg.clone());
-        } else {
-            signs.push(relief_msg.clone());
-        }
-        DepthSign {
-            dir: relief_dir,
-            signs,
-            quiet,
-            vetoed: false,
-        }
+    let floors = |d: &Darkening| {
+        let share = |e: f64| {
+            let pc = 100.0 * super::darkening::darker_share(e);
+            if pc >= 0.0 {
+                format!("{pc:.0} % darker")
+            } else {
+                format!("{:.0} % brighter", -pc)
+            }
+        };
+        let s = if d.scars == 1 { "" } else { "s" };
+        format!(
+            "scar floors {} → {} than the skin around them ({} scar{s})",
+            share(d.before),
+            share(d.after),
+            d.scars
+        )
     };
-    let Some(d) = dark else {
-        return by_relief(None);
+    // Without floors dark enough to see depth, the relief index decides alone.
+    let Some(d) = dark.filter(|d| d.level() <= -t.darkening_level) else {
+        let why = dark.map(|d| {
+            format!(
+                "{}: too faint to tell depth, the relief index decides alone",
+                floors(d)
+            )
+        });
+        return match relief_dir {
+            0 => sign(0, vec![], std::iter::once(relief_msg).chain(why).collect()),
+            dir => sign(dir, vec![relief_msg], why.into_iter().collect()),
+        };
     };
-    let (level, change) = (d.level(), d.change());
-    let share = |e: f64| {
-        let pc = 100.0 * (1.0 - e.exp());
-        if pc >= 0.0 {
-            format!("{pc:.0} % darker")
-        } else {
-            format!("{:.0} % brighter", -pc)
-        }
-    };
-    let floors = format!(
-        "scar floors {} → {} than the skin around them ({} scar{})",
-        share(d.before),
-        share(d.after),
-        d.scars,
-        if d.scars == 1 { "" } else { "s" }
-    );
-    if level > -t.darkening_level {
-        return by_relief(Some(format!(
-            "{floors}: too faint to tell depth, the relief index decides alone"
-        )));
-    }
+    // (A profile's `darkening_level` of 0 lets a zero level through: never divide by it.)
+    let (level, change) = (d.level().abs().max(1e-12), d.change());
     let info = format!(
-        "{floors}; their darkening {} by {:.0} % of its level",
+        "{}; their darkening {} by {:.0} % of its level",
+        floors(d),
         if change < 0.0 { "grew" } else { "shrank" },
-        100.0 * change.abs() / level.abs()
+        100.0 * change.abs() / level
     );
-    // Deeper floors darken: the darkening's own sign of a deeper scar is a negative change.
-    let moved = |part: f64| -> i8 {
-        if change <= -part * level.abs() {
-            1
-        } else if change >= part * level.abs() {
-            -1
-        } else {
-            0
-        }
-    };
+    // A deeper scar's floor darkens: the darkening's sign of depth is that of −change.
+    let moved = |part: f64| side(-change / level, part);
     let alone_part = t.darkening_alone.max(t.darkening_confirm);
-    let (confirms, alone) = (moved(t.darkening_confirm), moved(alone_part));
-    let same_way = |d: i8| (d > 0 && rel > 0.0) || (d < 0 && rel < 0.0);
-    if relief_dir != 0 && confirms == relief_dir {
-        DepthSign {
-            dir: relief_dir,
-            signs: vec![relief_msg, info],
-            quiet: vec![],
-            vetoed: false,
-        }
+    let alone = moved(alone_part);
+    if relief_dir != 0 && moved(t.darkening_confirm) == relief_dir {
+        sign(relief_dir, vec![relief_msg, info], vec![])
     } else if relief_dir != 0 {
+        let why = format!(
+            "{info}: not {:.0} % the same way as the relief index, which a change of the light's height \
+             alone moves",
+            100.0 * t.darkening_confirm
+        );
         DepthSign {
-            dir: 0,
-            signs: vec![],
-            quiet: vec![
-                relief_msg,
-                format!(
-                    "{info}: not {:.0} % the same way as the relief index, which a change of the light's \
-                     height alone moves",
-                    100.0 * t.darkening_confirm
-                ),
-            ],
             vetoed: true,
+            ..sign(0, vec![], vec![relief_msg, why])
         }
-    } else if alone != 0 && same_way(alone) {
-        DepthSign {
-            dir: alone,
-            signs: vec![
-                format!("{info}: beyond {:.0} % of its level", 100.0 * alone_part),
-                format!("the relief index moved the same way: {relief_msg}"),
-            ],
-            quiet: vec![],
-            vetoed: false,
-        }
+    } else if alone as f64 * rel > 0.0 {
+        let signs = vec![
+            format!("{info}: beyond {:.0} % of its level", 100.0 * alone_part),
+            format!("the relief index moved the same way: {relief_msg}"),
+        ];
+        sign(alone, signs, vec![])
     } else {
-        DepthSign {
-            dir: 0,
-            signs: vec![],
-            quiet: vec![relief_msg, info],
-            vetoed: false,
-        }
+        sign(0, vec![], vec![relief_msg, info])
     }
 }
 

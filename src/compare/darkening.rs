@@ -66,6 +66,12 @@ impl Darkening {
     }
 }
 
+/// The share by which a floor of log contrast `e` is darker than the skin around it (0.3 = 30 % darker;
+/// negative: brighter), as reported in `changes.floor_darkening`.
+pub fn darker_share(e: f64) -> f64 {
+    1.0 - e.exp()
+}
+
 /// `E` at a scar (before-frame centre and radius), or `None` when the floor or most of the annulus lies
 /// outside the photo.
 fn contrast(f: &Frame, s: &Spot, p: &DarkeningParams) -> Option<f64> {

@@ -256,7 +256,7 @@ pub fn compare_images(
     );
     // Reported as the share by which the floors are darker than the skin around them (0.3 = 30 % darker).
     let dark = super::darkening::measure(&fb, &fa, &pits, &cp.darkening);
-    let share = |e: f64| 1.0 - e.exp();
+    let share = super::darkening::darker_share;
     pair.changes.insert(
         "floor_darkening".into(),
         super::changes::change(dark.map(|d| share(d.before)), dark.map(|d| share(d.after))),

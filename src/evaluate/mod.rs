@@ -26,6 +26,11 @@ use anyhow::Context;
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
+pub mod labelled;
+pub mod labels;
+pub mod real;
+pub mod stability;
+
 use crate::analyze::{analyze, Analysis, AnalysisOptions};
 use crate::profile::Profile;
 use crate::render::{random_scene, render, scene_suite, Mix, RenderedScene, SceneParams, Truth};
@@ -709,9 +714,10 @@ pub struct EvaluateArgs {
     /// Scene height in px.
     #[arg(long, default_value_t = 600)]
     pub height: u32,
-    /// Base scale in px per mm (the suite varies it ×0.8–1.25 within 8–20).
-    #[arg(long, value_name = "F", default_value_t = 12.0)]
-    pub px_per_mm: f64,
+    /// Rendered scenes: base scale in px per mm (default 12; the suite varies it ×0.8–1.25 within 8–20).
+    /// With --labels: the scale given to the analysis, as `analyze --px-per-mm`.
+    #[arg(long, value_name = "F")]
+    pub px_per_mm: Option<f64>,
     /// Scenes analysed in parallel (default: all cores). Scores do not depend on it.
     #[arg(short = 'j', long, value_name = "N")]
     pub jobs: Option<usize>,
@@ -743,6 +749,41 @@ pub struct EvaluateArgs {
     /// set for scenes with the scale given; this shows how far the answer holds without it).
     #[arg(long)]
     pub no_scale: bool,
+    /// Score real photos against a labels CSV (header with `file`, `family`; optional `subtype`,
+    /// `source`) instead of rendered scenes.
+    #[arg(long, value_name = "FILE.csv", help_heading = "Real photos")]
+    pub labels: Option<PathBuf>,
+    /// Folder the labels' `file` column is relative to (default: the CSV's folder).
+    #[arg(
+        long,
+        value_name = "DIR",
+        requires = "labels",
+        help_heading = "Real photos"
+    )]
+    pub images: Option<PathBuf>,
+    /// Score an existing `analyze --format json|jsonl` output instead of analysing (matched by path).
+    #[arg(
+        long,
+        value_name = "REPORT.json",
+        requires = "labels",
+        help_heading = "Real photos"
+    )]
+    pub report: Option<PathBuf>,
+    /// Also analyse each photo halved, JPEG-60, cropped 10 %, exposed ±15 % and mirrored, and report
+    /// how often the dominant family and the verdict stay the same.
+    #[arg(long, requires = "labels", help_heading = "Real photos")]
+    pub stability: bool,
+    /// Refuse images whose declared size exceeds this many megapixels (with --labels).
+    #[arg(
+        long,
+        value_name = "MP",
+        default_value_t = 100.0,
+        help_heading = "Real photos"
+    )]
+    pub max_megapixels: f64,
+    /// No progress bar and no timing line on stderr.
+    #[arg(short, long)]
+    pub quiet: bool,
 }
 
 fn parse_mix(s: &str) -> Result<Mix, String> {
@@ -753,6 +794,22 @@ fn parse_mix(s: &str) -> Result<Mix, String> {
 
 /// Runs `scarscope evaluate` and prints the scores.
 pub fn run(args: &EvaluateArgs, out: &mut dyn Write) -> anyhow::Result<()> {
+    if let Some(labels) = &args.labels {
+        let run = labelled::LabelledRun {
+            labels: labels.clone(),
+            images: args.images.clone(),
+            report: args.report.clone(),
+            stability: args.stability,
+            format: args.format,
+            jobs: args.jobs,
+            profile: args.profile.clone(),
+            px_per_mm: args.px_per_mm,
+            max_megapixels: args.max_megapixels,
+            quiet: args.quiet,
+        };
+        return labelled::run(&run, out);
+    }
+    let px_per_mm = args.px_per_mm.unwrap_or(12.0);
     anyhow::ensure!(args.count > 0, "--count must be at least 1");
     anyhow::ensure!(
         args.width >= 64 && args.height >= 64,
@@ -763,7 +820,7 @@ pub fn run(args: &EvaluateArgs, out: &mut dyn Write) -> anyhow::Result<()> {
         "at most 50 megapixels per scene"
     );
     anyhow::ensure!(
-        args.px_per_mm.is_finite() && args.px_per_mm >= 2.0,
+        px_per_mm.is_finite() && px_per_mm >= 2.0,
         "--px-per-mm must be at least 2"
     );
     let profile = match &args.profile {
@@ -777,7 +834,7 @@ pub fn run(args: &EvaluateArgs, out: &mut dyn Write) -> anyhow::Result<()> {
     let base = SceneParams {
         width: args.width,
         height: args.height,
-        px_per_mm: args.px_per_mm,
+        px_per_mm,
         jpeg_quality: args.jpeg_quality,
         flat_light: args.flat_light,
         hairs: args.hairs.min(200),
@@ -832,7 +889,7 @@ pub fn run(args: &EvaluateArgs, out: &mut dyn Write) -> anyhow::Result<()> {
                 count: args.count,
                 width: args.width,
                 height: args.height,
-                px_per_mm: args.px_per_mm,
+                px_per_mm,
                 scale_given: !args.no_scale,
                 targets: TARGETS,
                 failures: scores.failures(&TARGETS),
@@ -848,7 +905,7 @@ pub fn run(args: &EvaluateArgs, out: &mut dyn Write) -> anyhow::Result<()> {
                 args.count,
                 args.width,
                 args.height,
-                args.px_per_mm,
+                px_per_mm,
                 args.seed,
                 if args.no_scale {
                     " (scale not given to the analysis)"

@@ -1,0 +1,315 @@
+//! Stability under the changes a real photo goes through before it reaches the tool (`evaluate --stability`).
+//!
+//! Each photo is analysed as it is and after each change below; a change is passed when the image's
+//! `summary.dominant` and microneedling verdict stay the same. A feature that separates the classes only
+//! through a source's image size or compression shows up here as an unstable answer.
+//! - `half`: downscaled to half its width and height (triangle filter, as browsers and phones shrink);
+//! - `jpeg60`: re-compressed as JPEG at quality 60;
+//! - `crop10`: 10 % of the width or height cut away at one side;
+//! - `exposure`: linear light multiplied by 1.15 or 0.85 (±15 %);
+//! - `mirror`: flipped left to right.
+//!
+//! The side of the crop and the sign of the exposure change come from a hash of the file name, so every run
+//! makes the same changes.
+
+use image::RgbImage;
+use serde::Serialize;
+
+use crate::report::{Dominant, ImageReport, Verdict};
+
+/// One of the changes a photo is put through.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Change {
+    /// Downscaled to half size.
+    Half,
+    /// JPEG re-compression at quality 60.
+    Jpeg60,
+    /// 10 % cropped at one side.
+    Crop10,
+    /// Exposure ±15 %.
+    Exposure,
+    /// Mirrored left to right.
+    Mirror,
+}
+
+impl Change {
+    /// Every change, in report order.
+    pub const ALL: [Change; 5] = [
+        Change::Half,
+        Change::Jpeg60,
+        Change::Crop10,
+        Change::Exposure,
+        Change::Mirror,
+    ];
+
+    /// The name in reports.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Change::Half => "half",
+            Change::Jpeg60 => "jpeg60",
+            Change::Crop10 => "crop10",
+            Change::Exposure => "exposure",
+            Change::Mirror => "mirror",
+        }
+    }
+
+    /// Applies the change; `key` (the file name) picks the crop side and the exposure sign.
+    pub fn apply(self, rgb: &RgbImage, key: &str) -> RgbImage {
+        let h = fnv1a(key);
+        let (w, ht) = rgb.dimensions();
+        match self {
+            Change::Half => image::imageops::resize(
+                rgb,
+                (w / 2).max(1),
+                (ht / 2).max(1),
+                image::imageops::FilterType::Triangle,
+            ),
+            Change::Jpeg60 => jpeg_round_trip(rgb, 60).unwrap_or_else(|| rgb.clone()),
+            Change::Crop10 => {
+                let (dx, dy) = (
+                    (w / 10).min(w.saturating_sub(1)),
+                    (ht / 10).min(ht.saturating_sub(1)),
+                );
+                let (x, y, cw, ch) = match h % 4 {
+                    0 => (dx, 0, w - dx, ht),
+                    1 => (0, 0, w - dx, ht),
+                    2 => (0, dy, w, ht - dy),
+                    _ => (0, 0, w, ht - dy),
+                };
+                image::imageops::crop_imm(rgb, x, y, cw, ch).to_image()
+            }
+            Change::Exposure => {
+                let gain = if (h >> 8) % 2 == 0 { 1.15 } else { 0.85 };
+                exposure(rgb, gain)
+            }
+            Change::Mirror => image::imageops::flip_horizontal(rgb),
+        }
+    }
+}
+
+/// FNV-1a hash of a string: a stable, dependency-free seed (std's hasher may change between releases).
+pub fn fnv1a(s: &str) -> u64 {
+    s.bytes().fold(0xcbf29ce484222325u64, |h, b| {
+        (h ^ b as u64).wrapping_mul(0x100000001b3)
+    })
+}
+
+fn jpeg_round_trip(rgb: &RgbImage, quality: u8) -> Option<RgbImage> {
+    let mut buf = Vec::new();
+    let enc = image::codecs::jpeg::JpegEncoder::new_with_quality(&mut buf, quality);
+    rgb.write_with_encoder(enc).ok()?;
+    image::load_from_memory_with_format(&buf, image::ImageFormat::Jpeg)
+        .ok()
+        .map(|i| i.to_rgb8())
+}
+
+/// Multiplies linear light by `gain` (sRGB decoded, scaled, encoded again, clipped at white).
+fn exposure(rgb: &RgbImage, gain: f64) -> RgbImage {
+    let lut: Vec<u8> = (0..256)
+        .map(|v| {
+            let c = v as f64 / 255.0;
+            let lin = if c <= 0.04045 {
+                c / 12.92
+            } else {
+                ((c + 0.055) / 1.055).powf(2.4)
+            };
+            let l = (lin * gain).min(1.0);
+            let s = if l <= 0.0031308 {
+                12.92 * l
+            } else {
+                1.055 * l.powf(1.0 / 2.4) - 0.055
+            };
+            (s * 255.0).round().clamp(0.0, 255.0) as u8
+        })
+        .collect();
+    let mut out = rgb.clone();
+    for p in out.pixels_mut() {
+        for c in p.0.iter_mut() {
+            *c = lut[*c as usize];
+        }
+    }
+    out
+}
+
+/// What stability compares between two analyses of one photo.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Answer {
+    /// `summary.dominant`.
+    pub dominant: Dominant,
+    /// The microneedling verdict.
+    pub verdict: Verdict,
+}
+
+impl Answer {
+    /// The answer of a report, `None` when the analysis failed.
+    pub fn of(r: &ImageReport) -> Option<Answer> {
+        Some(Answer {
+            dominant: r.summary.as_ref()?.dominant,
+            verdict: r.microneedling.as_ref()?.verdict,
+        })
+    }
+}
+
+/// Counts for one change.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Serialize)]
+pub struct Kept {
+    /// Photos compared.
+    pub photos: usize,
+    /// Photos whose dominant family stayed the same.
+    pub dominant: usize,
+    /// Photos whose verdict stayed the same.
+    pub verdict: usize,
+    /// Photos whose dominant family and verdict both stayed the same.
+    pub both: usize,
+}
+
+impl Kept {
+    /// Adds one comparison (a failed analysis on either side counts as changed, unless both failed).
+    pub fn add(&mut self, original: Option<Answer>, changed: Option<Answer>) {
+        self.photos += 1;
+        let (d, v) = match (original, changed) {
+            (Some(a), Some(b)) => (a.dominant == b.dominant, a.verdict == b.verdict),
+            (None, None) => (true, true),
+            _ => (false, false),
+        };
+        self.dominant += d as usize;
+        self.verdict += v as usize;
+        self.both += (d && v) as usize;
+    }
+
+    /// Adds another set of counts.
+    pub fn merge(&mut self, o: &Kept) {
+        self.photos += o.photos;
+        self.dominant += o.dominant;
+        self.verdict += o.verdict;
+        self.both += o.both;
+    }
+
+    fn share(n: usize, of: usize) -> Option<f64> {
+        (of > 0).then(|| n as f64 / of as f64)
+    }
+
+    /// JSON: shares and counts.
+    pub fn to_json(&self) -> serde_json::Value {
+        serde_json::json!({
+            "photos": self.photos,
+            "dominant_same": Self::share(self.dominant, self.photos),
+            "verdict_same": Self::share(self.verdict, self.photos),
+            "both_same": Self::share(self.both, self.photos),
+            "counts": {"dominant_same": self.dominant, "verdict_same": self.verdict, "both_same": self.both},
+        })
+    }
+}
+
+/// Stability per change and overall.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Stability {
+    /// Counts per change, in [`Change::ALL`] order.
+    pub per_change: [Kept; 5],
+}
+
+impl Stability {
+    /// Adds one photo: its original answer and the answers after each change.
+    pub fn add(&mut self, original: Option<Answer>, changed: &[Option<Answer>; 5]) {
+        for (k, c) in self.per_change.iter_mut().zip(changed) {
+            k.add(original, *c);
+        }
+    }
+
+    /// All changes together.
+    pub fn overall(&self) -> Kept {
+        let mut o = Kept::default();
+        self.per_change.iter().for_each(|k| o.merge(k));
+        o
+    }
+
+    /// JSON under `stability`.
+    pub fn to_json(&self) -> serde_json::Value {
+        let mut per = serde_json::Map::new();
+        for (c, k) in Change::ALL.iter().zip(&self.per_change) {
+            per.insert(c.as_str().to_string(), k.to_json());
+        }
+        serde_json::json!({"changes": per, "overall": self.overall().to_json()})
+    }
+
+    /// Readable lines.
+    pub fn table(&self) -> String {
+        let mut t = String::from("\nstability (share of photos whose answer stayed the same):\n");
+        t.push_str("change       photos   dominant        verdict         both\n");
+        let line = |name: &str, k: &Kept| {
+            let p = |n: usize| {
+                format!(
+                    "{:5.1} % {:>5}",
+                    100.0 * n as f64 / k.photos.max(1) as f64,
+                    n
+                )
+            };
+            format!(
+                "{:<12} {:>6}   {}   {}   {}\n",
+                name,
+                k.photos,
+                p(k.dominant),
+                p(k.verdict),
+                p(k.both)
+            )
+        };
+        for (c, k) in Change::ALL.iter().zip(&self.per_change) {
+            t.push_str(&line(c.as_str(), k));
+        }
+        t.push_str(&line("overall", &self.overall()));
+        t
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn changes_have_the_documented_geometry() {
+        let img = RgbImage::from_fn(40, 20, |x, y| image::Rgb([x as u8 * 5, y as u8 * 10, 100]));
+        assert_eq!(Change::Half.apply(&img, "a").dimensions(), (20, 10));
+        let c = Change::Crop10.apply(&img, "a");
+        assert!(c.dimensions() == (36, 20) || c.dimensions() == (40, 18));
+        let m = Change::Mirror.apply(&img, "a");
+        assert_eq!(m.get_pixel(0, 3), img.get_pixel(39, 3));
+        let j = Change::Jpeg60.apply(&img, "a");
+        assert_eq!(j.dimensions(), (40, 20));
+        // Exposure: mid grey 128 is 21.6 % linear; x1.15 -> 24.8 % -> 137, x0.85 -> 18.4 % -> 119.
+        let grey = RgbImage::from_pixel(2, 2, image::Rgb([128, 128, 128]));
+        let e = Change::Exposure.apply(&grey, "a").get_pixel(0, 0).0[0];
+        assert!(e == 137 || e == 119, "{e}");
+        // The same name always gets the same change.
+        assert_eq!(
+            Change::Exposure.apply(&grey, "x"),
+            Change::Exposure.apply(&grey, "x")
+        );
+    }
+
+    #[test]
+    fn a_failed_analysis_counts_as_changed() {
+        let a = Some(Answer {
+            dominant: Dominant::Atrophic,
+            verdict: Verdict::Typical,
+        });
+        let b = Some(Answer {
+            dominant: Dominant::Atrophic,
+            verdict: Verdict::NotTypical,
+        });
+        let mut k = Kept::default();
+        k.add(a, a);
+        k.add(a, b);
+        k.add(a, None);
+        k.add(None, None);
+        assert_eq!(
+            k,
+            Kept {
+                photos: 4,
+                dominant: 3,
+                verdict: 2,
+                both: 2
+            }
+        );
+    }
+}

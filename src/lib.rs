@@ -1,26 +1,25 @@
 //! scarscope: reads skin photographs and reports the acne scars they show.
 //!
-//! The library is organised by pipeline stage, one file each: [`load`] → [`analyze`] (prepare, light, detect,
-//! measure, classify, summarise) → [`report`] and [`output`]. [`batch`] runs many images in parallel with
+//! The library is organised by pipeline stage, one file each, in [`analysis`]: [`load`] → [`analyze`]
+//! (prepare, light, detect, measure, classify, picture, decide, summarise) → [`report`] and [`output`].
+//! Development tools (the scene renderer [`render`] and the scorers in [`evaluate`]) are apart from it. [`batch`] runs many images in parallel with
 //! deterministic output. The binary in `main.rs` only parses arguments and prints.
 
-pub mod analyze;
+pub mod analysis;
+// The stages keep their short paths (`scarscope::prepare`, ...): they live in `analysis/`, one file each.
+pub use analysis::{analyze, classify, detect, light, measure, prepare, summarise};
 pub mod batch;
 pub mod blur;
-pub mod classify;
+pub mod calibrate;
 pub mod cli;
 pub mod colour;
 pub mod compare;
-pub mod detect;
 pub mod evaluate;
-pub mod light;
 pub mod load;
-pub mod measure;
 pub mod output;
 pub mod overlay;
-pub mod prepare;
+pub mod plane;
 pub mod profile;
 pub mod render;
 pub mod report;
-pub mod summarise;
 pub mod texture;

@@ -29,8 +29,10 @@ enum Command {
     Texture(scarscope::texture::command::TextureArgs),
     /// Render synthetic skin photos with known lesions and their truth files.
     Render(scarscope::render::command::RenderArgs),
-    /// Render scenes with known truth, analyse them and print accuracy scores.
+    /// Score the analysis: on labelled real photos (--labels) or on rendered scenes with known truth.
     Evaluate(scarscope::evaluate::EvaluateArgs),
+    /// Fit the image-level scoring table to labelled photos and write a profile.
+    Calibrate(scarscope::calibrate::CalibrateArgs),
     /// Print the JSON Schema of the `analyze --format json` report (or of `compare` with --compare).
     Schema {
         /// The schema of the `compare --format json` report instead.
@@ -57,6 +59,7 @@ fn main() -> ExitCode {
         Command::Texture(a) => run_printing(|out| scarscope::texture::command::run(&a, out)),
         Command::Render(a) => scarscope::render::command::run(&a).map(|()| 0),
         Command::Evaluate(a) => run_printing(|out| scarscope::evaluate::run(&a, out)),
+        Command::Calibrate(a) => run_printing(|out| scarscope::calibrate::run(&a, out)),
         Command::Schema { compare } => run_printing(|out| {
             let schema = if compare {
                 scarscope::compare::schema_json()

@@ -11,6 +11,10 @@ use serde::{Deserialize, Serialize};
 /// The built-in profile's TOML text.
 pub const DEFAULT_TOML: &str = include_str!("../profiles/default.toml");
 
+/// The built-in scoring table's TOML text, written by `scarscope calibrate --decision-only` on the
+/// development set of real photos (its header says how).
+pub const DECISION_TOML: &str = include_str!("../profiles/decision.toml");
+
 /// All thresholds of the analysis, as read from a profile file.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 #[serde(deny_unknown_fields)]
@@ -31,6 +35,8 @@ pub struct Profile {
     pub summary: SummaryRules,
     /// Before/after comparison: registration, colour matching, region matching, relief and verdict.
     pub compare: crate::compare::profile::CompareProfile,
+    /// The image-level scoring table (written by `scarscope calibrate`).
+    pub decision: crate::analysis::decide::DecisionRules,
 }
 
 /// Thresholds of the prepare stage.
@@ -376,7 +382,7 @@ impl Profile {
     /// The profile built into the binary.
     pub fn builtin() -> Self {
         // The embedded text is checked by a unit test, so this cannot fail in a released binary.
-        toml::from_str(DEFAULT_TOML).expect("built-in profile parses")
+        Self::from_toml("").expect("built-in profile parses")
     }
 
     /// Reads a profile from a TOML file.
@@ -390,9 +396,12 @@ impl Profile {
     /// Parses a profile from TOML text; sections or fields left out take the built-in values.
     pub fn from_toml(text: &str) -> anyhow::Result<Self> {
         let mut base: toml::Table = toml::from_str(DEFAULT_TOML)?;
+        merge(&mut base, toml::from_str(DECISION_TOML)?);
         let over: toml::Table = toml::from_str(text)?;
         merge(&mut base, over);
-        Ok(toml::Value::Table(base).try_into()?)
+        let p: Profile = toml::Value::Table(base).try_into()?;
+        p.decision.check().map_err(anyhow::Error::msg)?;
+        Ok(p)
     }
 }
 

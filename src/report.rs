@@ -349,6 +349,56 @@ pub struct Region {
     pub reasons: Vec<String>,
 }
 
+/// What a picture shows as its main finding (image-level family; also the families of a labels file).
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, JsonSchema,
+)]
+#[serde(rename_all = "snake_case")]
+pub enum Family {
+    /// Atrophic acne scars (pits, boxcars, rolling).
+    Atrophic,
+    /// Raised scars (hypertrophic, keloid).
+    Raised,
+    /// Active acne (papules, pustules, nodules).
+    Active,
+    /// Flat marks (post-inflammatory pigment or redness).
+    Flat,
+    /// Skin without scars or acne.
+    Clear,
+}
+
+impl Family {
+    /// Every family, in the order tables list them.
+    pub const ALL: [Family; 5] = [
+        Family::Atrophic,
+        Family::Raised,
+        Family::Active,
+        Family::Flat,
+        Family::Clear,
+    ];
+
+    /// The snake_case name used in labels files and reports.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Family::Atrophic => "atrophic",
+            Family::Raised => "raised",
+            Family::Active => "active",
+            Family::Flat => "flat",
+            Family::Clear => "clear",
+        }
+    }
+
+    /// Parses a family name (exact, lower case).
+    pub fn parse(s: &str) -> Option<Family> {
+        Family::ALL.into_iter().find(|f| f.as_str() == s)
+    }
+
+    /// Position in [`Family::ALL`].
+    pub fn index(self) -> usize {
+        self as usize
+    }
+}
+
 /// Dominant lesion family of an image.
 #[derive(Debug, Clone, Copy, Serialize, Deserialize, JsonSchema, PartialEq, Eq)]
 #[serde(rename_all = "snake_case")]
@@ -380,6 +430,19 @@ pub struct Summary {
     pub ecca: Option<f64>,
     /// Plain sentences on how the summary was reached and its limits.
     pub notes: Vec<String>,
+    /// What the picture shows as its main finding, from the scoring table; `null` when the evidence is too
+    /// weak to say (`uncertain`).
+    #[serde(default)]
+    pub family: Option<Family>,
+    /// Probability of the family the scoring table gives (0..1); the highest of `family_probabilities`.
+    #[serde(default)]
+    pub family_confidence: f64,
+    /// Probability of each family from the scoring table (they sum to 1).
+    #[serde(default)]
+    pub family_probabilities: BTreeMap<String, f64>,
+    /// The picture features the scoring table read (`summary.features`; definitions in README).
+    #[serde(default)]
+    pub features: Features,
 }
 
 /// Microneedling verdict.

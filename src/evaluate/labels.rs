@@ -17,70 +17,10 @@
 use std::collections::BTreeSet;
 use std::path::Path;
 
-use anyhow::{bail, Context};
-use serde::{Deserialize, Serialize};
-
 use crate::report::Subtype;
+use anyhow::{bail, Context};
 
-/// What a labelled photo shows as its main finding.
-#[derive(
-    Debug,
-    Clone,
-    Copy,
-    PartialEq,
-    Eq,
-    PartialOrd,
-    Ord,
-    Hash,
-    Serialize,
-    Deserialize,
-    schemars::JsonSchema,
-)]
-#[serde(rename_all = "snake_case")]
-pub enum Family {
-    /// Atrophic acne scars (pits, boxcars, rolling).
-    Atrophic,
-    /// Raised scars (hypertrophic, keloid).
-    Raised,
-    /// Active acne (papules, pustules, nodules).
-    Active,
-    /// Flat marks (post-inflammatory pigment or redness).
-    Flat,
-    /// Skin without scars or acne.
-    Clear,
-}
-
-impl Family {
-    /// Every family, in the order tables list them.
-    pub const ALL: [Family; 5] = [
-        Family::Atrophic,
-        Family::Raised,
-        Family::Active,
-        Family::Flat,
-        Family::Clear,
-    ];
-
-    /// The snake_case name used in labels files and reports.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Family::Atrophic => "atrophic",
-            Family::Raised => "raised",
-            Family::Active => "active",
-            Family::Flat => "flat",
-            Family::Clear => "clear",
-        }
-    }
-
-    /// Parses a family name (exact, lower case).
-    pub fn parse(s: &str) -> Option<Family> {
-        Family::ALL.into_iter().find(|f| f.as_str() == s)
-    }
-
-    /// Position in [`Family::ALL`].
-    pub fn index(self) -> usize {
-        self as usize
-    }
-}
+pub use crate::report::Family;
 
 /// One labelled photo.
 #[derive(Debug, Clone, PartialEq)]

@@ -9,8 +9,12 @@
 
 use std::collections::BTreeMap;
 
+use crate::analysis::decide::{Decision, FAMILIES};
+use crate::analysis::picture::{FEATURES, N_FEATURES};
 use crate::profile::SummaryRules;
-use crate::report::{Dominant, Microneedling, Region, RegionClass, Subtype, Summary, Verdict};
+use crate::report::{
+    Dominant, Family, Microneedling, Region, RegionClass, Subtype, Summary, Verdict,
+};
 
 /// Typical course quoted as information (domain.md §3).
 pub const TYPICAL_COURSE: &str =
@@ -190,11 +194,64 @@ pub fn summarise(regions: &[Region], px_per_mm: Option<f64>, rules: &SummaryRule
         goodman_baron_quantitative: Some(gbq),
         ecca: Some(ecca),
         notes,
+        family: None,
+        family_confidence: 0.0,
+        family_probabilities: BTreeMap::new(),
+        features: Default::default(),
     }
 }
 
-/// The microneedling verdict for one image.
-pub fn verdict(summary: &Summary, usable: bool, quality_notes: &[String]) -> Microneedling {
+/// Puts the scoring table's answer into the summary: the family decides `dominant` and the inflammation
+/// flag; `dominant_subtype` is the most frequent region subtype of that family (`null` when none was found).
+pub fn apply_decision(s: &mut Summary, d: &Decision, picture: &[f64; N_FEATURES]) {
+    s.family = d.family;
+    s.family_confidence = crate::report::round_sig(d.confidence);
+    s.family_probabilities = FAMILIES
+        .iter()
+        .zip(d.probabilities)
+        .map(|(f, p)| (f.as_str().to_string(), crate::report::round_sig(p)))
+        .collect();
+    s.features = FEATURES
+        .iter()
+        .zip(picture)
+        .map(|(f, v)| (f.name.to_string(), crate::report::num(*v)))
+        .collect();
+    s.dominant = match d.family {
+        Some(Family::Atrophic) => Dominant::Atrophic,
+        Some(Family::Raised) => Dominant::Hypertrophic,
+        _ => Dominant::None,
+    };
+    s.active_inflammation = d.active;
+    let c = |t: Subtype| s.counts.get(t.as_str()).copied().unwrap_or(0);
+    let kinds: &[Subtype] = match d.family {
+        Some(Family::Atrophic) => &[Subtype::IcePick, Subtype::Boxcar, Subtype::Rolling],
+        Some(Family::Raised) => &[Subtype::Hypertrophic, Subtype::Keloid],
+        Some(Family::Active) => &[Subtype::Papule, Subtype::Pustule],
+        Some(Family::Flat) => &[Subtype::Pigmented, Subtype::Erythematous],
+        Some(Family::Clear) | None => &[],
+    };
+    // Most frequent subtype of the family; ties go to the earlier one in contract order.
+    s.dominant_subtype = kinds.iter().copied().filter(|&t| c(t) > 0).fold(
+        None,
+        |best: Option<Subtype>, t| match best {
+            Some(b) if c(b) >= c(t) => Some(b),
+            _ => Some(t),
+        },
+    );
+    s.notes.push(
+        "the family, the active-acne flag and the verdict come from the scoring table over the picture \
+         features (summary.features); region counts are listed as found"
+            .into(),
+    );
+}
+
+/// The microneedling verdict for one image (domain.md §3): active acne first, then the picture's family.
+pub fn verdict(
+    summary: &Summary,
+    d: &Decision,
+    usable: bool,
+    quality_notes: &[String],
+) -> Microneedling {
     let mut reasons = Vec::new();
     let verdict = if !usable {
         reasons.push(format!(
@@ -211,14 +268,30 @@ pub fn verdict(summary: &Summary, usable: bool, quality_notes: &[String]) -> Mic
             "active acne is seen: it is treated first; microneedling is not done over active acne"
                 .into(),
         );
+        reasons.extend(d.reasons.iter().cloned());
         Verdict::NotTypical
     } else {
-        match summary.dominant {
-            Dominant::None => {
+        reasons.extend(d.reasons.iter().cloned());
+        match (d.family, summary.dominant) {
+            (None, _) => {
+                reasons.push(
+                    "the picture does not show clearly enough which kind of finding it is: no verdict".into(),
+                );
+                Verdict::Uncertain
+            }
+            (Some(Family::Flat), _) => {
+                reasons.push(
+                    "flat marks (pigment or redness) without sunken scars: they fade or are treated for colour, \
+                     not the typical microneedling picture"
+                        .into(),
+                );
+                Verdict::NotTypical
+            }
+            (_, Dominant::None) => {
                 reasons.push("no scars found: nothing for microneedling to treat".into());
                 Verdict::NotTypical
             }
-            Dominant::Hypertrophic => {
+            (_, Dominant::Hypertrophic) => {
                 reasons.push(
                     "raised scars dominate: they are usually treated with silicone, steroid injections, cryotherapy \
                      or surgery, not microneedling"
@@ -226,7 +299,7 @@ pub fn verdict(summary: &Summary, usable: bool, quality_notes: &[String]) -> Mic
                 );
                 Verdict::NotTypical
             }
-            Dominant::Atrophic => {
+            (_, Dominant::Atrophic) => {
                 reasons.push("atrophic (sunken) scars dominate and no active acne is seen".into());
                 match summary.dominant_subtype {
                     Some(Subtype::IcePick) => reasons.push(

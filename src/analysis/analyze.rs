@@ -56,6 +56,8 @@ pub struct Analysis {
     pub light: LightEstimate,
     /// Per-region measurements in working px, in the same order as `regions`.
     pub measured: Vec<Measured>,
+    /// The picture features (`analysis::picture::FEATURES` order) the scoring table read.
+    pub picture: [f64; crate::analysis::picture::N_FEATURES],
 }
 
 impl Analysis {
@@ -272,8 +274,11 @@ pub fn analyze(rgb: &RgbImage, opts: &AnalysisOptions) -> Analysis {
         confidence: num(light.confidence).unwrap_or(0.0),
     };
     let texture = skin_texture(&p);
-    let summary = crate::summarise::summarise(&regions, ppm, &prof.summary);
-    let microneedling = crate::summarise::verdict(&summary, p.usable, &p.notes);
+    let picture = crate::analysis::picture::picture_features(&p, &regions);
+    let mut summary = crate::summarise::summarise(&regions, ppm, &prof.summary);
+    let decision = crate::analysis::decide::decide(&picture, &prof.decision);
+    crate::summarise::apply_decision(&mut summary, &decision, &picture);
+    let microneedling = crate::summarise::verdict(&summary, &decision, p.usable, &p.notes);
     Analysis {
         width: rgb.width(),
         height: rgb.height(),
@@ -289,6 +294,7 @@ pub fn analyze(rgb: &RgbImage, opts: &AnalysisOptions) -> Analysis {
         working_size: (p.w as u32, p.h as u32),
         light,
         measured,
+        picture,
     }
 }
 
@@ -317,7 +323,14 @@ fn skin_texture(p: &crate::prepare::Prepared) -> Features {
 fn empty(rgb: &RgbImage, ppm: Option<f64>, scale_source: ScaleSource, why: &str) -> Analysis {
     let summary = crate::summarise::summarise(&[], ppm, &crate::profile::SummaryRules::default());
     let notes = vec![why.to_string()];
-    let microneedling = crate::summarise::verdict(&summary, false, &notes);
+    let decision = crate::analysis::decide::Decision {
+        probabilities: [0.2; 5],
+        family: None,
+        confidence: 0.2,
+        active: false,
+        reasons: Vec::new(),
+    };
+    let microneedling = crate::summarise::verdict(&summary, &decision, false, &notes);
     Analysis {
         width: rgb.width(),
         height: rgb.height(),
@@ -345,5 +358,6 @@ fn empty(rgb: &RgbImage, ppm: Option<f64>, scale_source: ScaleSource, why: &str)
         working_size: (0, 0),
         light: LightEstimate::none(),
         measured: Vec::new(),
+        picture: [0.0; crate::analysis::picture::N_FEATURES],
     }
 }

@@ -16,7 +16,7 @@
 //! the skin-coloured ones, atrophic scars (§1) whose first moment points away from it, when enough of them
 //! agree.
 
-use crate::detect::Candidate;
+use super::candidate::Candidate;
 use crate::prepare::{gaussian_blur, Plane, Prepared};
 use crate::profile::LightRules;
 

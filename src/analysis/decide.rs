@@ -1,0 +1,289 @@
+//! Decision stage: the scoring table that turns the picture features into the image's family, the
+//! inflammation flag and the microneedling verdict.
+//!
+//! Like the ABCD rule of dermoscopy (domain.md §6: a weighted sum of named visible features whose weights were
+//! fitted to real cases), each family gets a score `bias + Σ weight × z`, where `z` is a feature standardised
+//! by the mean and spread of the photos the weights were fitted on. The scores become probabilities by the
+//! softmax (multinomial logistic regression), so `family_confidence` is a probability that `calibrate`
+//! measures on held-out photos. The weights live in the profile's `[decision]` section, written by
+//! `scarscope calibrate`; the reasons name the features that carried the answer.
+//!
+//! ```
+//! use scarscope::analysis::decide::{softmax, FAMILIES};
+//! let p = softmax(&[0.0, 0.0, 0.0, 0.0, 0.0]);
+//! assert!(p.iter().all(|&v| (v - 0.2).abs() < 1e-12));
+//! assert_eq!(FAMILIES.len(), 5);
+//! ```
+
+use serde::{Deserialize, Serialize};
+
+use super::picture::{FEATURES, N_FEATURES};
+use crate::report::Family;
+
+/// The families scored, in the order of the table's rows.
+pub const FAMILIES: [Family; 5] = Family::ALL;
+
+/// The scoring table (profile section `[decision]`).
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct DecisionRules {
+    /// How the table was made (the `calibrate` command, a hash of its labels file, its figures).
+    pub source: String,
+    /// The features read, by name (see `analysis::picture::FEATURES`), in column order.
+    pub features: Vec<String>,
+    /// Mean of each feature over the fitting photos.
+    pub mean: Vec<f64>,
+    /// Spread (standard deviation) of each feature over the fitting photos.
+    pub spread: Vec<f64>,
+    /// Hinge knots, in spreads from the mean: besides its standardised value `z`, each feature enters the
+    /// sum as `max(0, z - knot)` for every knot, so a feature can weigh more at one end of its range (an
+    /// additive score with points per level, like the 7-point checklist, domain.md §6).
+    #[serde(default)]
+    pub knots: Vec<f64>,
+    /// One row per family (atrophic, raised, active, flat, clear): the bias, then for each feature its
+    /// weight on `z` followed by one weight per knot.
+    pub weights: FamilyWeights,
+    /// A photo is flagged as active acne when the active family's probability reaches this
+    /// (calibrated: missing active acne is the worst error, domain.md §6).
+    pub active_threshold: f64,
+    /// Below this probability for the best family the answer is `uncertain`.
+    pub min_confidence: f64,
+}
+
+/// The table's rows.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct FamilyWeights {
+    /// Atrophic scars.
+    pub atrophic: Vec<f64>,
+    /// Raised scars.
+    pub raised: Vec<f64>,
+    /// Active acne.
+    pub active: Vec<f64>,
+    /// Flat marks.
+    pub flat: Vec<f64>,
+    /// Clear skin.
+    pub clear: Vec<f64>,
+}
+
+impl FamilyWeights {
+    /// The rows in [`FAMILIES`] order.
+    pub fn rows(&self) -> [&Vec<f64>; 5] {
+        [
+            &self.atrophic,
+            &self.raised,
+            &self.active,
+            &self.flat,
+            &self.clear,
+        ]
+    }
+
+    /// Builds the rows from a matrix in [`FAMILIES`] order.
+    pub fn from_rows(rows: [Vec<f64>; 5]) -> Self {
+        let [atrophic, raised, active, flat, clear] = rows;
+        FamilyWeights {
+            atrophic,
+            raised,
+            active,
+            flat,
+            clear,
+        }
+    }
+}
+
+impl DecisionRules {
+    /// Checks that every named feature exists and every row has one bias plus one weight per feature.
+    pub fn check(&self) -> Result<(), String> {
+        let d = self.features.len();
+        for name in &self.features {
+            if !FEATURES.iter().any(|f| f.name == name) {
+                return Err(format!("[decision] features: unknown feature `{name}`"));
+            }
+        }
+        if self.mean.len() != d || self.spread.len() != d {
+            return Err(format!(
+                "[decision] mean and spread need {d} values, one per feature"
+            ));
+        }
+        let cols = 1 + d * (1 + self.knots.len());
+        for (f, row) in FAMILIES.iter().zip(self.weights.rows()) {
+            if row.len() != cols {
+                return Err(format!(
+                    "[decision.weights] {}: needs {cols} values (a bias, then per feature one weight and one \
+                     per knot)",
+                    f.as_str(),
+                ));
+            }
+        }
+        Ok(())
+    }
+
+    /// The standardised feature vector (one `z` per feature, limited to ±5 spreads), from the picture
+    /// features.
+    pub fn standardise(&self, picture: &[f64; N_FEATURES]) -> Vec<f64> {
+        let raw: Vec<f64> = self
+            .features
+            .iter()
+            .map(|name| {
+                FEATURES
+                    .iter()
+                    .position(|f| f.name == name)
+                    .map_or(0.0, |i| picture[i])
+            })
+            .collect();
+        standardise(&raw, &self.mean, &self.spread)
+    }
+}
+
+/// `(x - mean) / spread` per feature, limited to ±5 spreads so one freak value cannot decide alone.
+pub fn standardise(x: &[f64], mean: &[f64], spread: &[f64]) -> Vec<f64> {
+    x.iter()
+        .zip(mean.iter().zip(spread))
+        .map(|(v, (m, s))| ((v - m) / if *s > 1e-12 { *s } else { 1.0 }).clamp(-5.0, 5.0))
+        .collect()
+}
+
+/// The terms of the sum: per feature its `z`, then `max(0, z - knot)` per knot.
+pub fn expand(z: &[f64], knots: &[f64]) -> Vec<f64> {
+    let mut t = Vec::with_capacity(z.len() * (1 + knots.len()));
+    for &v in z {
+        t.push(v);
+        t.extend(knots.iter().map(|k| (v - k).max(0.0)));
+    }
+    t
+}
+
+impl DecisionRules {
+    /// The five family scores of a picture.
+    pub fn scores(&self, picture: &[f64; N_FEATURES]) -> [f64; 5] {
+        scores(
+            self.weights.rows(),
+            &expand(&self.standardise(picture), &self.knots),
+        )
+    }
+}
+
+/// Softmax of five scores (stable for large scores).
+pub fn softmax(s: &[f64; 5]) -> [f64; 5] {
+    let m = s.iter().cloned().fold(f64::NEG_INFINITY, f64::max);
+    let e = s.map(|v| (v - m).exp());
+    let t: f64 = e.iter().sum();
+    e.map(|v| v / t)
+}
+
+/// The scores of the five families for a standardised feature vector `z`.
+pub fn scores(rows: [&Vec<f64>; 5], z: &[f64]) -> [f64; 5] {
+    rows.map(|r| r[0] + r[1..].iter().zip(z).map(|(w, x)| w * x).sum::<f64>())
+}
+
+/// What the table decides for one photo.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Decision {
+    /// Probability of each family, in [`FAMILIES`] order.
+    pub probabilities: [f64; 5],
+    /// The family, `None` when the best probability is below `min_confidence`.
+    pub family: Option<Family>,
+    /// The best family's probability.
+    pub confidence: f64,
+    /// Whether active inflammation is flagged.
+    pub active: bool,
+    /// Plain sentences: the features that carried the answer.
+    pub reasons: Vec<String>,
+}
+
+/// Applies the table to the picture features.
+pub fn decide(picture: &[f64; N_FEATURES], rules: &DecisionRules) -> Decision {
+    let z = rules.standardise(picture);
+    let p = softmax(&rules.scores(picture));
+    let best = (0..5).fold(0, |b, i| if p[i] > p[b] { i } else { b });
+    let family = (p[best] >= rules.min_confidence).then_some(FAMILIES[best]);
+    let active_p = p[Family::Active.index()];
+    let active = family == Some(Family::Active) || active_p >= rules.active_threshold;
+    let mut reasons = vec![match family {
+        Some(f) => format!(
+            "the picture reads as {} ({:.0} % by the scoring table)",
+            words(f),
+            100.0 * p[best]
+        ),
+        None => format!(
+            "the picture's evidence is weak: the best reading, {}, has only {:.0} % by the scoring table",
+            words(FAMILIES[best]),
+            100.0 * p[best]
+        ),
+    }];
+    reasons.extend(carried(rules, picture, &z, best, &p));
+    if active && family != Some(Family::Active) {
+        reasons.push(format!(
+            "active acne is likely as well ({:.0} %, flagged from {:.0} %)",
+            100.0 * active_p,
+            100.0 * rules.active_threshold
+        ));
+    }
+    Decision {
+        probabilities: p,
+        family,
+        confidence: p[best],
+        active,
+        reasons,
+    }
+}
+
+/// Words for a family.
+pub fn words(f: Family) -> &'static str {
+    match f {
+        Family::Atrophic => "atrophic (sunken) scars",
+        Family::Raised => "raised scars",
+        Family::Active => "active acne",
+        Family::Flat => "flat marks",
+        Family::Clear => "clear skin",
+    }
+}
+
+/// The three features that most favour family `best` over the runner-up, as sentences.
+fn carried(
+    rules: &DecisionRules,
+    picture: &[f64; N_FEATURES],
+    z: &[f64],
+    best: usize,
+    p: &[f64; 5],
+) -> Vec<String> {
+    let second = (0..5)
+        .filter(|&i| i != best)
+        .fold(None, |b: Option<usize>, i| match b {
+            Some(j) if p[j] >= p[i] => Some(j),
+            _ => Some(i),
+        })
+        .unwrap_or(best);
+    let rows = rules.weights.rows();
+    let terms = expand(z, &rules.knots);
+    let per = 1 + rules.knots.len();
+    // A feature's part is the sum over its terms of (best row - runner-up row) x term.
+    let mut parts: Vec<(f64, usize)> = (0..z.len())
+        .map(|j| {
+            let c = (j * per..(j + 1) * per)
+                .map(|t| (rows[best][t + 1] - rows[second][t + 1]) * terms[t])
+                .sum::<f64>();
+            (c, j)
+        })
+        .filter(|(c, _)| *c > 0.1)
+        .collect();
+    parts.sort_by(|a, b| b.0.total_cmp(&a.0).then(a.1.cmp(&b.1)));
+    parts
+        .iter()
+        .take(3)
+        .filter_map(|&(_, j)| {
+            let i = FEATURES.iter().position(|f| f.name == rules.features[j])?;
+            let f = &FEATURES[i];
+            let level = if z[j] > 0.0 { "more" } else { "less" };
+            Some(format!(
+                "{} is {} than usual ({} = {:.3}): points to {} rather than {}",
+                f.says,
+                level,
+                f.name,
+                picture[i],
+                words(FAMILIES[best]),
+                words(FAMILIES[second])
+            ))
+        })
+        .collect()
+}

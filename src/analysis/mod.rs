@@ -1,0 +1,23 @@
+//! The analysis of one photo, one stage per file, in pipeline order:
+//!
+//! 1. [`prepare`]: working resolution, colour planes, skin mask (what is not skin leaves it), quality;
+//! 2. [`light`]: the light's direction from the shading of pores and lesions;
+//! 3. [`detect`]: candidate lesions (blobs, segments, soft depressions);
+//! 4. [`measure`]: each candidate's size, shape, colour against its ring and shading;
+//! 5. [`classify`]: each region's relief, family and subtype, with reasons;
+//! 6. [`picture`]: what the whole picture shows, as named features at one fixed resolution;
+//! 7. [`decide`]: the scoring table (fitted by `calibrate`) that gives the image's family and the flag;
+//! 8. [`summarise`]: counts, grading estimates and the microneedling verdict.
+//!
+//! [`analyze`] runs them in order; [`candidate`] holds the type detect hands to light and measure.
+
+pub mod analyze;
+pub mod candidate;
+pub mod classify;
+pub mod decide;
+pub mod detect;
+pub mod light;
+pub mod measure;
+pub mod picture;
+pub mod prepare;
+pub mod summarise;

@@ -1,0 +1,448 @@
+//! Picture stage: what the whole photo shows, read at one fixed resolution as named features.
+//!
+//! Real photos are framed on their finding (domain.md §6): a field of small pits, one large raised lesion
+//! filling a third of the frame, a face covered in small red papules, or clear skin. The region-by-region
+//! stages miss the large lesions and the fields, so this stage reads the picture as a whole. Every feature
+//! is measured on a copy of the photo resampled to [`GRID`] px on its long side, so that it does not depend
+//! on the size a source happened to save (`evaluate --stability` checks this), and every feature is relative
+//! to the photo's own skin (a lesion is judged against its surround, not against a fixed colour).
+//!
+//! Units: L*, a*, b* are CIELAB; "skin px" are grid px inside the skin mask; densities are per 1000 skin px
+//! of the grid (one grid px of a 640 px face photo is about 0.1 mm² of skin).
+
+use crate::blur::gaussian_blur;
+use crate::prepare::{Plane, Prepared};
+use crate::report::{Region, RegionClass};
+
+/// Long side of the grid every picture feature is measured on, px (a 640 px web photo halved; a 5-25 px
+/// papule at 640 px, domain.md §6, is 2.5-12 grid px).
+pub const GRID: usize = 320;
+
+/// One picture feature: a name, a one-line definition and the sentence the report shows when it weighs.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct FeatureDef {
+    /// Key in the profile and in `summary.features`.
+    pub name: &'static str,
+    /// One-line definition.
+    pub definition: &'static str,
+    /// Plain words for the report ("many small red spots"); the value follows in brackets.
+    pub says: &'static str,
+}
+
+/// Every picture feature, in the order of the scoring table.
+pub const FEATURES: [FeatureDef; 40] = [
+    FeatureDef { name: "red_spots", definition: "ln(1 + small red spots per 1000 skin px): a* difference-of-Gaussians peaks above 4, radius 1.5-7 grid px", says: "small red spots against the skin" },
+    FeatureDef { name: "red_area", definition: "share of skin px whose a* exceeds the local skin's (19 px blur) by 6", says: "skin area redder than its surround" },
+    FeatureDef { name: "red_contrast", definition: "95th percentile of a* above the local skin over skin px", says: "strongest redness against the skin" },
+    FeatureDef { name: "bright_heads", definition: "ln(1 + small bright spots per 1000 skin px): L* DoG peaks above 5 inside a redder ring", says: "white-yellow heads on red spots" },
+    FeatureDef { name: "dark_pits", definition: "ln(1 + small dark spots per 1000 skin px): L* DoG troughs below -4 without a colour change (|Δa*|, |Δb*| < 3)", says: "small shadowed pits at the skin's own colour" },
+    FeatureDef { name: "brown_spots", definition: "ln(1 + small brown spots per 1000 skin px): L* DoG troughs below -3 that are yellower (b* DoG > 2)", says: "small brown marks" },
+    FeatureDef { name: "fine_texture", definition: "median absolute deviation of L* minus its 1 px blur over skin px", says: "fine texture (pores, pits) of the skin" },
+    FeatureDef { name: "mid_texture", definition: "median absolute deviation of the 1 px minus 3 px blurs of L* over skin px", says: "uneven surface at the scale of small scars" },
+    FeatureDef { name: "coarse_texture", definition: "median absolute deviation of the 3 px minus 8 px blurs of L* over skin px", says: "uneven surface at the scale of rolling scars" },
+    FeatureDef { name: "lesion_area", definition: "share of the picture whose colour differs from the skin's median by ΔE > 12 while still skin-like (a* > 5)", says: "area of the picture that differs in colour from the skin" },
+    FeatureDef { name: "largest_lesion", definition: "share of the picture covered by the largest connected patch of that colour difference", says: "one large patch differing from the skin" },
+    FeatureDef { name: "lesion_smoothness", definition: "fine texture inside the largest patch divided by that of the skin around it (below 1: smoother)", says: "a patch smoother than the skin" },
+    FeatureDef { name: "lesion_elongation", definition: "long over short axis of the largest patch (second moments), log", says: "an elongated patch" },
+    FeatureDef { name: "lesion_redness", definition: "median a* of the largest patch minus the skin's median a*", says: "a patch redder than the skin" },
+    FeatureDef { name: "lesion_darkness", definition: "skin's median L* minus the largest patch's median L*", says: "a patch darker than the skin" },
+    FeatureDef { name: "gloss", definition: "share of the largest patch that is specular highlight (L* > skin + 15, chroma under half the skin's)", says: "glossy highlights on the patch" },
+    FeatureDef { name: "skin_fraction", definition: "share of the picture inside the skin mask", says: "share of the picture that is skin" },
+    FeatureDef { name: "atrophic_regions", definition: "ln(1 + atrophic regions the lesion stages found)", says: "sunken regions found one by one" },
+    FeatureDef { name: "raised_regions", definition: "ln(1 + raised regions the lesion stages found)", says: "raised regions found one by one" },
+    FeatureDef { name: "inflamed_regions", definition: "ln(1 + papules and pustules the lesion stages found)", says: "papules and pustules found one by one" },
+    FeatureDef { name: "red_spots_faint", definition: "ln(1 + faint red spots per 1000 skin px): a* DoG peaks of 2.5-4", says: "faint red spots" },
+    FeatureDef { name: "red_spots_strong", definition: "ln(1 + strong red spots per 1000 skin px): a* DoG peaks above 7", says: "strong red spots" },
+    FeatureDef { name: "picture_a_high", definition: "90th percentile of a* over the whole picture minus the skin's median a*", says: "the reddest tenth of the picture against the skin" },
+    FeatureDef { name: "picture_a_low", definition: "10th percentile of a* over the whole picture minus the skin's median a*", says: "the least red tenth of the picture against the skin" },
+    FeatureDef { name: "picture_b_high", definition: "90th percentile of b* over the whole picture minus the skin's median b*", says: "the yellowest tenth of the picture against the skin" },
+    FeatureDef { name: "picture_b_low", definition: "10th percentile of b* over the whole picture minus the skin's median b*", says: "the bluest tenth of the picture against the skin" },
+    FeatureDef { name: "picture_l_high", definition: "90th percentile of L* over the whole picture minus the skin's median L*", says: "the lightest tenth of the picture against the skin" },
+    FeatureDef { name: "picture_l_low", definition: "10th percentile of L* over the whole picture minus the skin's median L*", says: "the darkest tenth of the picture against the skin" },
+    FeatureDef { name: "skin_a_spread", definition: "median absolute deviation of a* minus its 19 px blur over skin px", says: "patchy redness of the skin" },
+    FeatureDef { name: "skin_l_spread", definition: "median absolute deviation of L* minus its 19 px blur over skin px", says: "patchy lightness of the skin" },
+    FeatureDef { name: "dog_a_p99", definition: "99th percentile of the a* DoG (1 px minus 3 px blur) over skin px", says: "the sharpest red dots" },
+    FeatureDef { name: "dog_l_p01", definition: "minus the 1st percentile of the L* DoG (1 px minus 3 px blur) over skin px", says: "the sharpest dark dots" },
+    FeatureDef { name: "dog_l_p99", definition: "99th percentile of the L* DoG (1 px minus 3 px blur) over skin px", says: "the sharpest bright dots" },
+    FeatureDef { name: "tile_a_range", definition: "reddest minus median a* over 8x8 tiles of the picture's skin-like px (a* > 3)", says: "one part of the picture much redder than the rest" },
+    FeatureDef { name: "tile_l_range", definition: "median minus darkest L* over 8x8 tiles of the picture's skin-like px", says: "one part of the picture much darker than the rest" },
+    FeatureDef { name: "tile_a_spread", definition: "median absolute deviation of a* over 8x8 tiles of skin-like px", says: "redness that varies across the picture" },
+    FeatureDef { name: "tile_l_spread", definition: "median absolute deviation of L* over 8x8 tiles of skin-like px", says: "lightness that varies across the picture" },
+    FeatureDef { name: "large_a_spread", definition: "median absolute deviation of the 8 px blur of a* over skin-like px", says: "large areas of different redness" },
+    FeatureDef { name: "fine_to_large", definition: "fine texture divided by the median absolute deviation of the 8 px blur of L* over skin-like px", says: "texture fine rather than coarse" },
+    FeatureDef { name: "edge_fraction", definition: "share of skin px whose L* gradient (3 px blur) exceeds 2 L* per px", says: "sharp edges inside the skin" },
+];
+
+/// Number of picture features.
+pub const N_FEATURES: usize = FEATURES.len();
+
+/// The grid copy of the photo: L*, a*, b* and the skin mask at [`GRID`] px on the long side.
+struct Grid {
+    w: usize,
+    h: usize,
+    lab: [Plane; 3],
+    skin: Vec<bool>,
+}
+
+/// Resamples the working image to the grid: area mean when shrinking, bilinear when enlarging.
+fn grid_of(p: &Prepared) -> Grid {
+    let long = p.w.max(p.h).max(1);
+    let f = long as f64 / GRID as f64;
+    let (w, h) = (
+        ((p.w as f64 / f).round() as usize).max(1),
+        ((p.h as f64 / f).round() as usize).max(1),
+    );
+    let mut lab = [
+        Plane::filled(w, h, 0.0),
+        Plane::filled(w, h, 0.0),
+        Plane::filled(w, h, 0.0),
+    ];
+    let mut skin = vec![false; w * h];
+    for gy in 0..h {
+        for gx in 0..w {
+            let i = gy * w + gx;
+            let (cx, cy) = ((gx as f64 + 0.5) * f - 0.5, (gy as f64 + 0.5) * f - 0.5);
+            let (sx, sy) = (
+                (cx.round().max(0.0) as usize).min(p.w - 1),
+                (cy.round().max(0.0) as usize).min(p.h - 1),
+            );
+            skin[i] = p.mask[sy * p.w + sx];
+            if f <= 1.0 {
+                for c in 0..3 {
+                    lab[c].data[i] = p.lab[c].bilinear(cx as f32, cy as f32);
+                }
+                continue;
+            }
+            let x0 = (gx as f64 * f) as usize;
+            let x1 = (((gx + 1) as f64 * f) as usize).clamp(x0 + 1, p.w);
+            let y0 = (gy as f64 * f) as usize;
+            let y1 = (((gy + 1) as f64 * f) as usize).clamp(y0 + 1, p.h);
+            let n = ((x1 - x0) * (y1 - y0)) as f32;
+            for c in 0..3 {
+                let mut s = 0.0f32;
+                for y in y0..y1 {
+                    s += p.lab[c].data[y * p.w + x0..y * p.w + x1]
+                        .iter()
+                        .sum::<f32>();
+                }
+                lab[c].data[i] = s / n;
+            }
+        }
+    }
+    Grid { w, h, lab, skin }
+}
+
+fn median(mut v: Vec<f32>) -> f32 {
+    if v.is_empty() {
+        return 0.0;
+    }
+    let k = v.len() / 2;
+    let (_, m, _) = v.select_nth_unstable_by(k, |a, b| a.total_cmp(b));
+    *m
+}
+
+fn quantile(mut v: Vec<f32>, q: f64) -> f32 {
+    if v.is_empty() {
+        return 0.0;
+    }
+    let k = ((v.len() - 1) as f64 * q).round() as usize;
+    let (_, m, _) = v.select_nth_unstable_by(k, |a, b| a.total_cmp(b));
+    *m
+}
+
+/// Median absolute deviation of `v` over the masked px.
+fn mad(v: &[f32], mask: &[bool]) -> f64 {
+    let xs: Vec<f32> = v
+        .iter()
+        .zip(mask)
+        .filter(|(_, &m)| m)
+        .map(|(&x, _)| x)
+        .collect();
+    let m = median(xs.clone());
+    median(xs.into_iter().map(|x| (x - m).abs()).collect()) as f64
+}
+
+fn sub(a: &Plane, b: &Plane) -> Vec<f32> {
+    a.data.iter().zip(&b.data).map(|(x, y)| x - y).collect()
+}
+
+/// Peaks (`sign` +1) or troughs (-1) of `d` beyond `thr` inside `mask` that pass `keep(i)`.
+fn count_peaks(
+    d: &[f32],
+    w: usize,
+    h: usize,
+    mask: &[bool],
+    sign: f32,
+    thr: f32,
+    keep: impl Fn(usize) -> bool,
+) -> usize {
+    let mut n = 0;
+    for y in 1..h.saturating_sub(1) {
+        for x in 1..w - 1 {
+            let i = y * w + x;
+            let v = sign * d[i];
+            if v <= thr || !mask[i] {
+                continue;
+            }
+            // Strictly above the earlier neighbours, at least the later ones: one peak per plateau.
+            let mut peak = true;
+            for (k, j) in [
+                i - w - 1,
+                i - w,
+                i - w + 1,
+                i - 1,
+                i + 1,
+                i + w - 1,
+                i + w,
+                i + w + 1,
+            ]
+            .into_iter()
+            .enumerate()
+            {
+                let u = sign * d[j];
+                if (k < 4 && u >= v) || (k >= 4 && u > v) {
+                    peak = false;
+                    break;
+                }
+            }
+            if peak && keep(i) {
+                n += 1;
+            }
+        }
+    }
+    n
+}
+
+/// The picture features, in [`FEATURES`] order.
+pub fn picture_features(p: &Prepared, regions: &[Region]) -> [f64; N_FEATURES] {
+    let mut out = [0.0; N_FEATURES];
+    if p.w < 8 || p.h < 8 {
+        return out;
+    }
+    let g = grid_of(p);
+    let (w, h) = (g.w, g.h);
+    let n = w * h;
+    let skin_px = g.skin.iter().filter(|&&s| s).count();
+    // Without enough skin the whole picture stands in for it (a close-up of one lesion).
+    let skin: Vec<bool> = if skin_px * 20 >= n {
+        g.skin.clone()
+    } else {
+        vec![true; n]
+    };
+    let skin_n = skin.iter().filter(|&&s| s).count().max(1) as f64;
+    let per_k = 1000.0 / skin_n;
+    let [l, a, b] = &g.lab;
+    let blur = |pl: &Plane, s: f32| gaussian_blur(pl, s);
+    let (l1, l3, l8) = (blur(l, 1.0), blur(l, 3.0), blur(l, 8.0));
+    let (a1, a3, a19) = (blur(a, 1.0), blur(a, 3.0), blur(a, 19.0));
+    let (b1, b3) = (blur(b, 1.0), blur(b, 3.0));
+    let (a7, l7) = (blur(a, 7.0), blur(l, 7.0));
+    let dog_a_small = sub(&a1, &a3);
+    let dog_a_large = sub(&a3, &a7);
+    let dog_l = sub(&l1, &l3);
+    let dog_b = sub(&b1, &b3);
+    let da: Vec<f32> = sub(a, &a19);
+    let m = |i: usize| skin[i];
+    // Active acne: small red spots at two scales, and bright heads with a red ring (domain.md §1, §6).
+    let red_small = count_peaks(&dog_a_small, w, h, &skin, 1.0, 4.0, |_| true);
+    let red_large = count_peaks(&dog_a_large, w, h, &skin, 1.0, 4.0, |_| true);
+    out[0] = ((red_small + red_large) as f64 * per_k).ln_1p();
+    out[1] = da
+        .iter()
+        .enumerate()
+        .filter(|&(i, &v)| m(i) && v > 6.0)
+        .count() as f64
+        / skin_n;
+    out[2] = quantile(
+        da.iter()
+            .enumerate()
+            .filter(|&(i, _)| m(i))
+            .map(|(_, &v)| v)
+            .collect(),
+        0.95,
+    ) as f64;
+    let ring_red = |i: usize| a7.data[i] - a19.data[i] > 2.0;
+    out[3] = (count_peaks(&dog_l, w, h, &skin, 1.0, 5.0, ring_red) as f64 * per_k).ln_1p();
+    // Atrophic scars: shadowed pits keep the skin's chromaticity (domain.md §4).
+    let neutral = |i: usize| dog_a_small[i].abs() < 3.0 && dog_b[i].abs() < 3.0;
+    out[4] = (count_peaks(&dog_l, w, h, &skin, -1.0, 4.0, neutral) as f64 * per_k).ln_1p();
+    out[5] =
+        (count_peaks(&dog_l, w, h, &skin, -1.0, 3.0, |i| dog_b[i] > 2.0) as f64 * per_k).ln_1p();
+    out[6] = mad(&sub(l, &l1), &skin);
+    out[7] = mad(&sub(&l1, &l3), &skin);
+    out[8] = mad(&sub(&l3, &l8), &skin);
+    // Raised scars: one large patch that differs from the skin in colour (domain.md §1, §6).
+    let skin_lab = p.skin_lab.unwrap_or([60.0, 15.0, 15.0]).map(|v| v as f32);
+    let differs: Vec<bool> = (0..n)
+        .map(|i| {
+            let (dl, da_, db) = (
+                l.data[i] - skin_lab[0],
+                a.data[i] - skin_lab[1],
+                b.data[i] - skin_lab[2],
+            );
+            let de = (0.25 * dl * dl + da_ * da_ + db * db).sqrt();
+            de > 12.0
+                && a.data[i] > 5.0
+                && (a1.data[i] - skin_lab[1]).abs() + (l1.data[i] - skin_lab[0]).abs() * 0.5 > 8.0
+        })
+        .collect();
+    out[9] = differs.iter().filter(|&&d| d).count() as f64 / n as f64;
+    let (labels, sizes, _) = crate::prepare::components(&differs, w, h, true);
+    // Index 0 is the background; ties go to the component met first in raster order.
+    let biggest = sizes
+        .iter()
+        .enumerate()
+        .skip(1)
+        .max_by_key(|&(i, s)| (*s, usize::MAX - i));
+    if let Some((big, &size)) = biggest.filter(|(_, &s)| s > 0) {
+        let inside: Vec<bool> = labels.iter().map(|&c| c == big as u32).collect();
+        out[10] = size as f64 / n as f64;
+        let fine = sub(l, &l1);
+        let ring: Vec<bool> = (0..n)
+            .map(|i| skin[i] && !inside[i] && !differs[i])
+            .collect();
+        let (fi, fo) = (mad(&fine, &inside), mad(&fine, &ring));
+        out[11] = if fo > 1e-3 { (fi / fo).min(5.0) } else { 1.0 };
+        out[12] = elongation(&inside, w);
+        let pick = |pl: &Plane| {
+            median(
+                pl.data
+                    .iter()
+                    .zip(&inside)
+                    .filter(|(_, &m)| m)
+                    .map(|(&v, _)| v)
+                    .collect(),
+            )
+        };
+        out[13] = (pick(a) - skin_lab[1]) as f64;
+        out[14] = (skin_lab[0] - pick(l)) as f64;
+        let skin_c = (skin_lab[1].powi(2) + skin_lab[2].powi(2)).sqrt();
+        let glossy = (0..n)
+            .filter(|&i| {
+                inside[i]
+                    && l.data[i] > skin_lab[0] + 15.0
+                    && (a.data[i].powi(2) + b.data[i].powi(2)).sqrt() < 0.5 * skin_c
+            })
+            .count();
+        out[15] = glossy as f64 / size.max(1) as f64;
+    } else {
+        out[11] = 1.0;
+    }
+    let _ = l7;
+    out[16] = p.skin_fraction;
+    let count = |c: RegionClass| regions.iter().filter(|r| r.class == c).count() as f64;
+    out[17] = count(RegionClass::Atrophic).ln_1p();
+    out[18] = count(RegionClass::Hypertrophic).ln_1p();
+    out[19] = count(RegionClass::Inflammatory).ln_1p();
+    let red_faint = count_peaks(&dog_a_small, w, h, &skin, 1.0, 2.5, |i| {
+        dog_a_small[i] <= 4.0
+    });
+    out[20] = (red_faint as f64 * per_k).ln_1p();
+    let red_strong = count_peaks(&dog_a_small, w, h, &skin, 1.0, 7.0, |_| true)
+        + count_peaks(&dog_a_large, w, h, &skin, 1.0, 7.0, |_| true);
+    out[21] = (red_strong as f64 * per_k).ln_1p();
+    let all = |pl: &Plane, q: f64, refv: f32| (quantile(pl.data.clone(), q) - refv) as f64;
+    out[22] = all(a, 0.9, skin_lab[1]);
+    out[23] = all(a, 0.1, skin_lab[1]);
+    out[24] = all(b, 0.9, skin_lab[2]);
+    out[25] = all(b, 0.1, skin_lab[2]);
+    out[26] = all(l, 0.9, skin_lab[0]);
+    out[27] = all(l, 0.1, skin_lab[0]);
+    out[28] = mad(&da, &skin);
+    let l19 = blur(l, 19.0);
+    out[29] = mad(&sub(l, &l19), &skin);
+    let on_skin = |v: &[f32], q: f64| {
+        quantile(
+            v.iter()
+                .zip(&skin)
+                .filter(|(_, &m)| m)
+                .map(|(&x, _)| x)
+                .collect(),
+            q,
+        ) as f64
+    };
+    out[30] = on_skin(&dog_a_small, 0.99);
+    out[31] = -on_skin(&dog_l, 0.01);
+    out[32] = on_skin(&dog_l, 0.99);
+    let mut edges = 0usize;
+    for y in 1..h - 1 {
+        for x in 1..w - 1 {
+            let i = y * w + x;
+            let gx = 0.5 * (l3.data[i + 1] - l3.data[i - 1]);
+            let gy = 0.5 * (l3.data[i + w] - l3.data[i - w]);
+            if skin[i] && gx * gx + gy * gy > 4.0 {
+                edges += 1;
+            }
+        }
+    }
+    out[39] = edges as f64 / skin_n;
+    // Large-scale colour layout: one big lesion makes some tiles differ from the rest (domain.md §6).
+    let like: Vec<bool> = (0..n).map(|i| a.data[i] > 3.0).collect();
+    let tiles = |pl: &Plane| -> Vec<f32> {
+        let mut t = Vec::new();
+        for ty in 0..8 {
+            for tx in 0..8 {
+                let (x0, x1, y0, y1) = (tx * w / 8, (tx + 1) * w / 8, ty * h / 8, (ty + 1) * h / 8);
+                let (mut s, mut c) = (0.0f32, 0usize);
+                for y in y0..y1 {
+                    for x in x0..x1 {
+                        if like[y * w + x] {
+                            s += pl.data[y * w + x];
+                            c += 1;
+                        }
+                    }
+                }
+                if c * 4 >= (x1 - x0) * (y1 - y0) && c > 0 {
+                    t.push(s / c as f32);
+                }
+            }
+        }
+        t
+    };
+    let (ta, tl) = (tiles(a), tiles(l));
+    let all_true = vec![true; ta.len().max(tl.len())];
+    if ta.len() >= 4 {
+        out[33] = (quantile(ta.clone(), 1.0) - median(ta.clone())) as f64;
+        out[35] = mad(&ta, &all_true[..ta.len()]);
+    }
+    if tl.len() >= 4 {
+        out[34] = (median(tl.clone()) - quantile(tl.clone(), 0.0)) as f64;
+        out[36] = mad(&tl, &all_true[..tl.len()]);
+    }
+    let a8 = blur(a, 8.0);
+    out[37] = mad(&a8.data, &like);
+    let large_l = mad(&l8.data, &like);
+    out[38] = if large_l > 1e-3 {
+        (out[6] / large_l).min(10.0)
+    } else {
+        0.0
+    };
+    out.map(|v| if v.is_finite() { v } else { 0.0 })
+}
+
+/// ln(long axis / short axis) of a mask from its second moments (0 for a disc).
+fn elongation(mask: &[bool], w: usize) -> f64 {
+    let (mut n, mut sx, mut sy) = (0.0, 0.0, 0.0);
+    for (i, _) in mask.iter().enumerate().filter(|(_, &m)| m) {
+        n += 1.0;
+        sx += (i % w) as f64;
+        sy += (i / w) as f64;
+    }
+    if n < 3.0 {
+        return 0.0;
+    }
+    let (mx, my) = (sx / n, sy / n);
+    let (mut xx, mut yy, mut xy) = (0.0, 0.0, 0.0);
+    for (i, _) in mask.iter().enumerate().filter(|(_, &m)| m) {
+        let (dx, dy) = ((i % w) as f64 - mx, (i / w) as f64 - my);
+        xx += dx * dx;
+        yy += dy * dy;
+        xy += dx * dy;
+    }
+    let (xx, yy, xy) = (xx / n, yy / n, xy / n);
+    let tr = xx + yy;
+    let det = (xx * yy - xy * xy).max(0.0);
+    let disc = (tr * tr / 4.0 - det).max(0.0).sqrt();
+    let (l1, l2) = (tr / 2.0 + disc, (tr / 2.0 - disc).max(1e-6));
+    (0.5 * (l1 / l2).ln()).max(0.0)
+}

@@ -1,0 +1,501 @@
+//! `scarscope calibrate`: fits the scoring table of the image-level decision to labelled photos.
+//!
+//! Every photo is analysed once with the base profile; the picture features do not depend on the table, so
+//! every fit (each cross-validation fold, each held-out source, the final table) reuses them. Folds are
+//! grouped: copies of one photograph (the same source file stem, see `evaluate::labels::photo_group`) never
+//! sit on both sides, and each family is spread evenly over the folds.
+
+pub mod fit;
+
+use std::collections::BTreeMap;
+use std::io::Write;
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use anyhow::{bail, Context};
+
+use crate::analysis::decide::{DecisionRules, FAMILIES};
+use crate::analysis::picture::{FEATURES, N_FEATURES};
+use crate::analyze::{analyze, AnalysisOptions};
+use crate::batch::{progress, run_ordered, thread_pool, UsageError};
+use crate::evaluate::labelled::{images_dir, labelled_paths};
+use crate::evaluate::labels::{read_labels, LabelRow};
+use crate::evaluate::real::{score, Figures, Outcome};
+use crate::evaluate::stability::fnv1a;
+use crate::load::load_image;
+use crate::profile::Profile;
+use crate::report::{ImageReport, Microneedling, ScaleSource, Status, Summary};
+use fit::{fit, Example, Fitted};
+
+/// Arguments of `scarscope calibrate`.
+#[derive(Debug, Clone, clap::Args)]
+#[command(after_help = "Examples:
+  scarscope calibrate --labels clinic/labels.csv -o clinic.toml
+  scarscope analyze photos/ --profile clinic.toml
+  # re-create the built-in table from the development set
+  scarscope calibrate --labels ../shared/devset/labels.csv --images ../shared/devset/images \\
+      --decision-only -o profiles/decision.toml
+
+Exit codes: 0 profile written; 2 usage error (bad labels file, missing photo, unwritable output).")]
+pub struct CalibrateArgs {
+    /// Labels CSV (header with `file` and `family`; optional `subtype`, `source`).
+    #[arg(long, value_name = "FILE.csv")]
+    pub labels: PathBuf,
+    /// Folder the labels' `file` column is relative to (default: the CSV's folder).
+    #[arg(long, value_name = "DIR")]
+    pub images: Option<PathBuf>,
+    /// Where to write the profile (atomically).
+    #[arg(short = 'o', long, value_name = "PROFILE.toml")]
+    pub output: PathBuf,
+    /// Number of cross-validation folds.
+    #[arg(long, value_name = "K", default_value_t = 5)]
+    pub folds: usize,
+    /// Seed of the fold assignment.
+    #[arg(long, value_name = "S", default_value_t = 1)]
+    pub seed: u64,
+    /// L2 strength of the fit (on the mean loss).
+    #[arg(long, value_name = "F", default_value_t = 0.01)]
+    pub lambda: f64,
+    /// Hinge knots of the table, in spreads from the mean (comma-separated; empty for a plain linear table).
+    #[arg(long, value_name = "Z,...", value_delimiter = ',', default_values_t = [-1.0, 0.0, 1.0])]
+    pub knots: Vec<f64>,
+    /// Class balance of the fit: 1 weighs every family alike, 0 every photo alike.
+    #[arg(long, value_name = "B", default_value_t = 0.5)]
+    pub balance: f64,
+    /// Below this best-family probability the answer is `uncertain` (written into the profile).
+    #[arg(long, value_name = "P", default_value_t = 0.4)]
+    pub min_confidence: f64,
+    /// Active-acne recall the flag's threshold is set for on the fitting photos.
+    #[arg(long, value_name = "R", default_value_t = 0.95)]
+    pub active_recall: f64,
+    /// Write only the `[decision]` section (the form of the built-in `profiles/decision.toml`).
+    #[arg(long)]
+    pub decision_only: bool,
+    /// Base profile whose analysis rules are kept (default: the built-in one).
+    #[arg(long, value_name = "FILE")]
+    pub profile: Option<PathBuf>,
+    /// Photos analysed in parallel (default: all cores). The profile does not depend on it.
+    #[arg(short = 'j', long, value_name = "N")]
+    pub jobs: Option<usize>,
+    /// No progress bar and no figures on stderr.
+    #[arg(short, long)]
+    pub quiet: bool,
+    /// Keep the per-photo analysis in FILE (JSON lines) and reuse it when it matches the labels and the
+    /// feature list, so that trying other fitting options does not analyse the photos again.
+    #[arg(long, value_name = "FILE")]
+    pub cache: Option<PathBuf>,
+}
+
+/// What calibration keeps of one photo's analysis.
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
+pub struct Kept {
+    /// Picture features.
+    #[serde(with = "features_serde")]
+    pub picture: [f64; N_FEATURES],
+    /// The summary before the table's answer is applied again.
+    pub summary: Summary,
+    /// Whether the photo was usable.
+    pub usable: bool,
+    /// Quality notes.
+    pub notes: Vec<String>,
+}
+
+/// The report a table would give for a kept analysis (only what the scores read is filled).
+pub fn report_with(k: Option<&Kept>, rules: &DecisionRules) -> ImageReport {
+    let Some(k) = k else {
+        return ImageReport::failed(String::new(), "failed".into(), None, None);
+    };
+    let d = crate::analysis::decide::decide(&k.picture, rules);
+    let mut summary = k.summary.clone();
+    summary.notes.clear();
+    crate::summarise::apply_decision(&mut summary, &d, &k.picture);
+    let verdict: Microneedling = crate::summarise::verdict(&summary, &d, k.usable, &k.notes);
+    ImageReport {
+        path: String::new(),
+        status: Status::Ok,
+        error: None,
+        width: None,
+        height: None,
+        px_per_mm: None,
+        scale_source: ScaleSource::None,
+        quality: None,
+        lighting: None,
+        texture: Default::default(),
+        regions: Vec::new(),
+        summary: Some(summary),
+        microneedling: Some(verdict),
+    }
+}
+
+/// Stratified grouped folds: groups of copies are shuffled by `seed` and dealt out per family.
+pub fn fold_of(rows: &[LabelRow], k: usize, seed: u64) -> Vec<usize> {
+    let mut group_family: BTreeMap<String, usize> = BTreeMap::new();
+    for r in rows {
+        group_family.entry(r.group()).or_insert(r.family.index());
+    }
+    let mut fold_of_group: BTreeMap<String, usize> = BTreeMap::new();
+    for fam in 0..5 {
+        let mut groups: Vec<&String> = group_family
+            .iter()
+            .filter(|(_, &f)| f == fam)
+            .map(|(g, _)| g)
+            .collect();
+        groups.sort_by_key(|g| (fnv1a(&format!("{seed}:{g}")), (*g).clone()));
+        for (i, g) in groups.into_iter().enumerate() {
+            fold_of_group.insert(g.clone(), i % k.max(1));
+        }
+    }
+    rows.iter()
+        .map(|r| fold_of_group.get(&r.group()).copied().unwrap_or(0))
+        .collect()
+}
+
+/// A decision table from a fit, with the flag threshold set for `active_recall` on the fitting photos.
+fn table(f: &Fitted, train: &[Example], args: &CalibrateArgs, source: String) -> DecisionRules {
+    let active = crate::report::Family::Active.index();
+    let mut ps: Vec<f64> = train
+        .iter()
+        .filter(|e| e.y == active)
+        .map(|e| f.predict(&e.x)[active])
+        .collect();
+    ps.sort_by(f64::total_cmp);
+    // The largest threshold that still flags `active_recall` of the active photos, never above one half.
+    let miss = ((1.0 - args.active_recall.clamp(0.0, 1.0)) * ps.len() as f64).floor() as usize;
+    let thr = ps.get(miss).copied().unwrap_or(0.5).min(0.5);
+    DecisionRules {
+        source,
+        features: FEATURES.iter().map(|f| f.name.to_string()).collect(),
+        mean: f.mean.clone(),
+        spread: f.spread.clone(),
+        knots: f.knots.clone(),
+        weights: f.weights(),
+        active_threshold: crate::report::round_sig(thr),
+        min_confidence: args.min_confidence,
+    }
+}
+
+fn examples(
+    kept: &[Option<Kept>],
+    rows: &[LabelRow],
+    pick: impl Fn(usize) -> bool,
+) -> Vec<Example> {
+    kept.iter()
+        .zip(rows)
+        .enumerate()
+        .filter(|(i, _)| pick(*i))
+        .filter_map(|(_, (k, r))| {
+            k.as_ref().map(|k| Example {
+                x: k.picture.to_vec(),
+                y: r.family.index(),
+            })
+        })
+        .collect()
+}
+
+mod features_serde {
+    use super::N_FEATURES;
+    use serde::{Deserialize, Deserializer, Serialize, Serializer};
+    pub fn serialize<S: Serializer>(v: &[f64; N_FEATURES], s: S) -> Result<S::Ok, S::Error> {
+        v.to_vec().serialize(s)
+    }
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<[f64; N_FEATURES], D::Error> {
+        let v = Vec::<f64>::deserialize(d)?;
+        v.try_into()
+            .map_err(|_| serde::de::Error::custom("wrong number of features"))
+    }
+}
+
+/// The cache key: the labels' files and the feature names (a changed feature list analyses again).
+fn cache_key(rows: &[LabelRow]) -> String {
+    let names: Vec<&str> = FEATURES.iter().map(|f| f.name).collect();
+    let files: Vec<&str> = rows.iter().map(|r| r.file.as_str()).collect();
+    format!(
+        "{:016x}",
+        fnv1a(&format!("{}|{}", names.join(","), files.join("|")))
+    )
+}
+
+/// Reads the cache when it matches, else analyses and writes it.
+fn cached_analysis(
+    args: &CalibrateArgs,
+    rows: &[LabelRow],
+    opts: &AnalysisOptions,
+) -> anyhow::Result<Vec<Option<Kept>>> {
+    let key = cache_key(rows);
+    if let Some(path) = &args.cache {
+        if let Ok(text) = std::fs::read_to_string(path) {
+            let mut lines = text.lines();
+            if lines.next() == Some(key.as_str()) {
+                let kept: Result<Vec<Option<Kept>>, _> = lines.map(serde_json::from_str).collect();
+                if let Ok(k) = kept.map_err(anyhow::Error::from).and_then(|k| {
+                    anyhow::ensure!(k.len() == rows.len(), "cache length");
+                    Ok(k)
+                }) {
+                    return Ok(k);
+                }
+            }
+        }
+    }
+    let kept = analyse_all(args, rows, opts)?;
+    if let Some(path) = &args.cache {
+        let mut text = format!("{key}\n");
+        for k in &kept {
+            text.push_str(&serde_json::to_string(k)?);
+            text.push('\n');
+        }
+        crate::output::write_atomic(path, text.as_bytes())?;
+    }
+    Ok(kept)
+}
+
+/// Analyses the labelled photos once, keeping what every fit needs.
+fn analyse_all(
+    args: &CalibrateArgs,
+    rows: &[LabelRow],
+    opts: &AnalysisOptions,
+) -> anyhow::Result<Vec<Option<Kept>>> {
+    let dir = images_dir(&args.labels, args.images.as_deref());
+    let paths = labelled_paths(rows, &dir)?;
+    let pool = thread_pool(args.jobs)?;
+    let bar = progress(paths.len(), args.quiet);
+    let mut kept = Vec::with_capacity(paths.len());
+    run_ordered(
+        &pool,
+        &paths,
+        |path| {
+            let loaded = load_image(path, 100.0).ok()?;
+            let a = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+                analyze(&loaded.rgb, opts)
+            }))
+            .ok()?;
+            Some(Kept {
+                picture: a.picture,
+                usable: a.quality.usable,
+                notes: a.quality.notes.clone(),
+                summary: a.summary,
+            })
+        },
+        |k| -> anyhow::Result<()> {
+            bar.inc();
+            kept.push(k);
+            Ok(())
+        },
+    )?;
+    bar.finish();
+    Ok(kept)
+}
+
+/// Figures of held-out predictions: each photo scored with the table fitted without it.
+fn held_out_figures(
+    rows: &[LabelRow],
+    reports: &[ImageReport],
+) -> crate::evaluate::real::LabelScores {
+    let outcomes: Vec<Outcome> = rows
+        .iter()
+        .zip(reports)
+        .map(|(label, r)| Outcome {
+            label,
+            report: Some(r),
+        })
+        .collect();
+    score(&outcomes)
+}
+
+/// One line of figures for the profile header and stderr.
+fn summary_line(f: &Figures) -> String {
+    let v = |s: &crate::evaluate::real::Share| s.value().map_or("-".into(), |x| format!("{x:.3}"));
+    format!(
+        "atrophic_vs_raised_balanced_accuracy {}, atrophic_typical {}, raised_not_typical {}, active_flagged {}, \
+         active_not_typical {}, flat_not_typical {}, clear_not_typical {} ({} photos)",
+        f.balanced_accuracy().map_or("-".into(), |x| format!("{x:.3}")),
+        v(&f.verdict.atrophic_typical),
+        v(&f.verdict.raised_not_typical),
+        v(&f.active_flagged),
+        v(&f.verdict.active_not_typical),
+        v(&f.verdict.flat_not_typical),
+        v(&f.verdict.clear_not_typical),
+        f.images
+    )
+}
+
+/// Runs `scarscope calibrate`.
+pub fn run(args: &CalibrateArgs, out: &mut dyn Write) -> anyhow::Result<()> {
+    if args.folds < 2 {
+        bail!(UsageError("--folds must be at least 2".into()));
+    }
+    if !(args.lambda.is_finite() && args.lambda >= 0.0) {
+        bail!(UsageError(format!(
+            "--lambda must be a number >= 0, got {}",
+            args.lambda
+        )));
+    }
+    let labels_bytes = std::fs::read(&args.labels)
+        .map_err(|e| UsageError(format!("cannot read labels {}: {e}", args.labels.display())))?;
+    let rows = read_labels(&args.labels).map_err(|e| UsageError(format!("{e:#}")))?;
+    let base = match &args.profile {
+        Some(p) => Profile::from_file(p).map_err(|e| UsageError(format!("{e:#}")))?,
+        None => Profile::builtin(),
+    };
+    if let Some(parent) = args.output.parent().filter(|p| !p.as_os_str().is_empty()) {
+        if !parent.is_dir() {
+            bail!(UsageError(format!(
+                "cannot write {}: no such folder",
+                args.output.display()
+            )));
+        }
+    }
+    let opts = AnalysisOptions {
+        px_per_mm: None,
+        profile: Arc::new(base.clone()),
+    };
+    let kept = cached_analysis(args, &rows, &opts)?;
+    // Cross-validation: every photo predicted by the table fitted on the other folds.
+    let folds = fold_of(&rows, args.folds, args.seed);
+    let mut cv_reports: Vec<ImageReport> = vec![report_with(None, &base.decision); rows.len()];
+    for k in 0..args.folds {
+        let train = examples(&kept, &rows, |i| folds[i] != k);
+        let t = table(
+            &fit(&train, args.lambda, &args.knots, args.balance),
+            &train,
+            args,
+            String::new(),
+        );
+        for i in (0..rows.len()).filter(|&i| folds[i] == k) {
+            cv_reports[i] = report_with(kept[i].as_ref(), &t);
+        }
+    }
+    let cv = held_out_figures(&rows, &cv_reports);
+    let mut family_confusion = String::from("held-out family confusion (label -> decided):\n");
+    for f in FAMILIES {
+        let mut n: BTreeMap<&str, usize> = BTreeMap::new();
+        for (r, rep) in rows.iter().zip(&cv_reports).filter(|(r, _)| r.family == f) {
+            let _ = r;
+            let got = rep
+                .summary
+                .as_ref()
+                .map_or("error", |s| s.family.map_or("uncertain", |x| x.as_str()));
+            *n.entry(got).or_default() += 1;
+        }
+        family_confusion.push_str(&format!("  {:<9} {:?}\n", f.as_str(), n));
+    }
+    // Leave one source out, where the held-out source shows more than one family.
+    let mut loso = Vec::new();
+    let sources: std::collections::BTreeSet<String> =
+        rows.iter().filter_map(|r| r.source_key()).collect();
+    for s in &sources {
+        let fams: std::collections::BTreeSet<usize> = rows
+            .iter()
+            .filter(|r| r.source_key().as_deref() == Some(s))
+            .map(|r| r.family.index())
+            .collect();
+        if fams.len() < 2 {
+            continue;
+        }
+        let train = examples(&kept, &rows, |i| rows[i].source_key().as_deref() != Some(s));
+        let t = table(
+            &fit(&train, args.lambda, &args.knots, args.balance),
+            &train,
+            args,
+            String::new(),
+        );
+        let idx: Vec<usize> = (0..rows.len())
+            .filter(|&i| rows[i].source_key().as_deref() == Some(s))
+            .collect();
+        let held: Vec<LabelRow> = idx.iter().map(|&i| rows[i].clone()).collect();
+        let reps: Vec<ImageReport> = idx
+            .iter()
+            .map(|&i| report_with(kept[i].as_ref(), &t))
+            .collect();
+        loso.push((s.clone(), held_out_figures(&held, &reps).all));
+    }
+    // The table itself: fitted on every photo.
+    let all = examples(&kept, &rows, |_| true);
+    let mut per_family = [0usize; 5];
+    rows.iter().for_each(|r| per_family[r.family.index()] += 1);
+    let failed = kept.iter().filter(|k| k.is_none()).count();
+    let mut header = String::new();
+    let labels_name = args
+        .labels
+        .file_name()
+        .map_or("labels.csv".into(), |n| n.to_string_lossy().into_owned());
+    header.push_str(&format!(
+        "# Scoring table written by `scarscope calibrate --labels {labels_name} --folds {} --seed {} --lambda {} \
+         --min-confidence {} --active-recall {} --knots {} --balance {}`\n",
+        args.folds,
+        args.seed,
+        args.lambda,
+        args.min_confidence,
+        args.active_recall,
+        args.knots.iter().map(|k| k.to_string()).collect::<Vec<_>>().join(","),
+        args.balance
+    ));
+    header.push_str(&format!(
+        "# labels file: {} rows, FNV-1a 64 hash {:016x}; photos per family: {}; {} photos could not be analysed\n",
+        rows.len(),
+        fnv1a_bytes(&labels_bytes),
+        FAMILIES
+            .iter()
+            .zip(per_family)
+            .map(|(f, n)| format!("{} {n}", f.as_str()))
+            .collect::<Vec<_>>()
+            .join(", "),
+        failed
+    ));
+    header.push_str(&format!(
+        "# {}-fold grouped cross-validation: {}\n",
+        args.folds,
+        summary_line(&cv.all)
+    ));
+    for (s, f) in &cv.by_source {
+        header.push_str(&format!("#   source {s}: {}\n", summary_line(f)));
+    }
+    for (s, f) in &loso {
+        header.push_str(&format!(
+            "# leave-one-source-out, {s} held out: {}\n",
+            summary_line(f)
+        ));
+    }
+    let source = format!(
+        "calibrate on {labels_name} ({} photos, hash {:016x}); {}-fold CV {}",
+        rows.len(),
+        fnv1a_bytes(&labels_bytes),
+        args.folds,
+        summary_line(&cv.all)
+    );
+    let t = table(
+        &fit(&all, args.lambda, &args.knots, args.balance),
+        &all,
+        args,
+        source,
+    );
+    let mut profile = base;
+    profile.decision = t;
+    let body = if args.decision_only {
+        #[derive(serde::Serialize)]
+        struct Only<'a> {
+            decision: &'a DecisionRules,
+        }
+        toml::to_string(&Only {
+            decision: &profile.decision,
+        })
+        .context("cannot write the table as TOML")?
+    } else {
+        if profile.name == "default" {
+            profile.name = "calibrated".into();
+        }
+        toml::to_string(&profile).context("cannot write the profile as TOML")?
+    };
+    crate::output::write_atomic(&args.output, format!("{header}{body}").as_bytes())
+        .map_err(|e| UsageError(format!("{e:#}")))?;
+    writeln!(out, "{header}")?;
+    writeln!(out, "{family_confusion}")?;
+    writeln!(out, "wrote {}", args.output.display())?;
+    Ok(())
+}
+
+/// FNV-1a 64 of bytes (the labels file's fingerprint in the profile header).
+fn fnv1a_bytes(b: &[u8]) -> u64 {
+    b.iter().fold(0xcbf29ce484222325u64, |h, &x| {
+        (h ^ x as u64).wrapping_mul(0x100000001b3)
+    })
+}

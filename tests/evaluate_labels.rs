@@ -1,0 +1,284 @@
+//! `scarscope evaluate --labels` and `scarscope calibrate` on the bundled rendered fixtures (never on
+//! `../shared`): every figure checked against values computed by hand from the reports, malformed labels,
+//! `--report` against the analysing mode, and a deterministic calibration whose profile loads.
+
+use std::path::{Path, PathBuf};
+
+use assert_cmd::Command;
+use serde_json::Value;
+
+fn scarscope() -> Command {
+    Command::cargo_bin("scarscope").expect("binary built")
+}
+
+fn fixtures() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures")
+}
+
+/// The six bundled scenes with the family each one shows.
+const LABELS: &str = "file,family,subtype,source\n\
+active_tan_from_lower_right.jpg,active,papule,render@1:a\n\
+boxcar_light_from_top.jpg,atrophic,boxcar,render@1:b\n\
+flat_marks_dark_flash.jpg,flat,pigmented,render@1:c\n\
+ice_pick_very_light_from_left.jpg,atrophic,ice_pick,other@2:d\n\
+raised_brown_from_lower_left.jpg,raised,keloid,other@2:e\n\
+rolling_intermediate_raking_right.jpg,atrophic,rolling,other@2:f\n";
+
+fn write(dir: &Path, name: &str, text: &str) -> PathBuf {
+    let p = dir.join(name);
+    std::fs::write(&p, text).expect("write");
+    p
+}
+
+fn json(out: &[u8]) -> Value {
+    serde_json::from_slice(out).expect("json output")
+}
+
+fn share(right: usize, of: usize) -> Value {
+    if of == 0 {
+        Value::Null
+    } else {
+        serde_json::json!(right as f64 / of as f64)
+    }
+}
+
+#[test]
+fn figures_match_values_computed_from_the_reports() {
+    let tmp = tempfile::tempdir().expect("tmp");
+    let labels = write(tmp.path(), "labels.csv", LABELS);
+    // The reports the figures must be computed from.
+    let analysed = scarscope()
+        .args(["analyze", "--format", "json", "-q"])
+        .arg(fixtures())
+        .output()
+        .expect("run");
+    let doc = json(&analysed.stdout);
+    let by_name = |name: &str| -> Value {
+        doc["images"]
+            .as_array()
+            .expect("images")
+            .iter()
+            .find(|i| i["path"].as_str().is_some_and(|p| p.ends_with(name)))
+            .cloned()
+            .expect("image in report")
+    };
+    let rows: Vec<(&str, &str, &str, &str)> = LABELS
+        .lines()
+        .skip(1)
+        .map(|l| {
+            let c: Vec<&str> = l.split(',').collect();
+            (c[0], c[1], c[2], c[3].split('@').next().expect("source"))
+        })
+        .collect();
+    let (mut atro, mut atro_ok, mut raised, mut raised_ok) = (0, 0, 0, 0);
+    let (mut atro_typ, mut act, mut act_flag, mut act_nt, mut flat, mut flat_nt) =
+        (0, 0, 0, 0, 0, 0);
+    let (mut sub, mut sub_ok) = (0, 0);
+    for (file, family, subtype, _) in &rows {
+        let r = by_name(file);
+        let dom = r["summary"]["dominant"].as_str().expect("dominant");
+        let verdict = r["microneedling"]["verdict"].as_str().expect("verdict");
+        match *family {
+            "atrophic" => {
+                atro += 1;
+                atro_ok += (dom == "atrophic") as usize;
+                atro_typ += (verdict == "typical") as usize;
+            }
+            "raised" => {
+                raised += 1;
+                raised_ok += (dom == "hypertrophic") as usize;
+            }
+            "active" => {
+                act += 1;
+                act_flag += r["summary"]["active_inflammation"].as_bool().expect("flag") as usize;
+                act_nt += (verdict != "typical") as usize;
+            }
+            _ => {
+                flat += 1;
+                flat_nt += (verdict != "typical") as usize;
+            }
+        }
+        sub += 1;
+        sub_ok += (r["summary"]["dominant_subtype"].as_str() == Some(subtype)) as usize;
+    }
+    let out = scarscope()
+        .args(["evaluate", "--format", "json", "-q", "--labels"])
+        .arg(&labels)
+        .arg("--images")
+        .arg(fixtures())
+        .output()
+        .expect("run");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let e = json(&out.stdout);
+    assert_eq!(e["images"], 6);
+    assert_eq!(e["errors"], 0);
+    let ba = (atro_ok as f64 / atro as f64 + raised_ok as f64 / raised as f64) / 2.0;
+    assert_eq!(
+        e["atrophic_vs_raised_balanced_accuracy"],
+        serde_json::json!(ba)
+    );
+    assert_eq!(e["verdict"]["atrophic_typical"], share(atro_typ, atro));
+    assert_eq!(e["verdict"]["active_not_typical"], share(act_nt, act));
+    assert_eq!(e["verdict"]["flat_not_typical"], share(flat_nt, flat));
+    assert_eq!(e["verdict"]["clear_not_typical"], Value::Null);
+    assert_eq!(e["active_flagged"], share(act_flag, act));
+    assert_eq!(e["subtype_accuracy"], share(sub_ok, sub));
+    let confusion_total: u64 = e["confusion"]
+        .as_object()
+        .expect("confusion")
+        .values()
+        .flat_map(|row| row.as_object().expect("row").values())
+        .map(|v| v.as_u64().expect("count"))
+        .sum();
+    assert_eq!(confusion_total, 6);
+    assert_eq!(
+        e["confusion"]["atrophic"]
+            .as_object()
+            .expect("row")
+            .values()
+            .map(|v| v.as_u64().unwrap_or(0))
+            .sum::<u64>(),
+        3
+    );
+    // Per source: `render` has scenes a-c, `other` d-f.
+    assert_eq!(e["by_source"]["render"]["images"], 3);
+    assert_eq!(e["by_source"]["other"]["images"], 3);
+    assert_eq!(
+        e["by_source"]["render"]["verdict"]["raised_not_typical"],
+        Value::Null
+    );
+
+    // Scoring the report written by analyze gives the same document.
+    let report = tmp.path().join("report.jsonl");
+    scarscope()
+        .args(["analyze", "--format", "jsonl", "-q", "-o"])
+        .arg(&report)
+        .arg(fixtures())
+        .assert()
+        .success();
+    let scored = scarscope()
+        .args(["evaluate", "--format", "json", "-q", "--labels"])
+        .arg(&labels)
+        .arg("--images")
+        .arg(fixtures())
+        .arg("--report")
+        .arg(&report)
+        .output()
+        .expect("run");
+    assert!(scored.status.success());
+    assert_eq!(json(&scored.stdout), e);
+}
+
+#[test]
+fn malformed_labels_are_usage_errors_naming_the_line() {
+    let tmp = tempfile::tempdir().expect("tmp");
+    for (text, says) in [
+        (
+            "file,family\nboxcar_light_from_top.jpg,scar\n",
+            "line 2: unknown family `scar`",
+        ),
+        ("name,family\nx.jpg,clear\n", "no `file` column"),
+        ("file,family\nmissing.jpg,clear\n", "line 2: no such file"),
+        (
+            "file,family,subtype\nboxcar_light_from_top.jpg,atrophic,deep\n",
+            "line 2: unknown subtype `deep`",
+        ),
+    ] {
+        let labels = write(tmp.path(), "bad.csv", text);
+        let out = scarscope()
+            .args(["evaluate", "-q", "--labels"])
+            .arg(&labels)
+            .arg("--images")
+            .arg(fixtures())
+            .output()
+            .expect("run");
+        assert_eq!(out.status.code(), Some(2), "{text}");
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(err.contains(says), "{text}: {err}");
+        assert!(out.stdout.is_empty());
+    }
+}
+
+#[test]
+fn stability_reports_every_change() {
+    let tmp = tempfile::tempdir().expect("tmp");
+    let labels = write(
+        tmp.path(),
+        "labels.csv",
+        "file,family\nboxcar_light_from_top.jpg,atrophic\nraised_brown_from_lower_left.jpg,raised\n",
+    );
+    let out = scarscope()
+        .args([
+            "evaluate",
+            "--format",
+            "json",
+            "-q",
+            "--stability",
+            "--labels",
+        ])
+        .arg(&labels)
+        .arg("--images")
+        .arg(fixtures())
+        .output()
+        .expect("run");
+    assert!(out.status.success());
+    let e = json(&out.stdout);
+    for change in ["half", "jpeg60", "crop10", "exposure", "mirror"] {
+        let c = &e["stability"]["changes"][change];
+        assert_eq!(c["photos"], 2, "{change}");
+        let both = c["both_same"].as_f64().expect("share");
+        assert!((0.0..=1.0).contains(&both));
+        assert!(c["dominant_same"].as_f64().expect("share") >= both);
+    }
+    assert_eq!(e["stability"]["overall"]["photos"], 10);
+}
+
+#[test]
+fn calibrate_is_deterministic_and_its_profile_loads() {
+    let tmp = tempfile::tempdir().expect("tmp");
+    let labels = write(tmp.path(), "labels.csv", LABELS);
+    let run = |name: &str| -> Vec<u8> {
+        let p = tmp.path().join(name);
+        scarscope()
+            .args(["calibrate", "-q", "--folds", "2", "--labels"])
+            .arg(&labels)
+            .arg("--images")
+            .arg(fixtures())
+            .arg("-o")
+            .arg(&p)
+            .assert()
+            .success();
+        std::fs::read(&p).expect("profile written")
+    };
+    let a = run("a.toml");
+    assert_eq!(a, run("b.toml"), "same inputs, same bytes");
+    let text = String::from_utf8(a).expect("utf-8");
+    assert!(text.starts_with("# Scoring table written by `scarscope calibrate"));
+    assert!(text.contains("hash"));
+    assert!(text.contains("photos per family: atrophic 3, raised 1, active 1, flat 1, clear 0"));
+    // The profile loads, and fitted on these six scenes it calls each of them its own family.
+    let out = scarscope()
+        .args(["evaluate", "--format", "json", "-q", "--labels"])
+        .arg(&labels)
+        .arg("--images")
+        .arg(fixtures())
+        .arg("--profile")
+        .arg(tmp.path().join("a.toml"))
+        .output()
+        .expect("run");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let e = json(&out.stdout);
+    assert_eq!(
+        e["atrophic_vs_raised_balanced_accuracy"],
+        serde_json::json!(1.0)
+    );
+    assert_eq!(e["active_flagged"], serde_json::json!(1.0));
+}

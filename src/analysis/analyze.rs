@@ -276,7 +276,14 @@ pub fn analyze(rgb: &RgbImage, opts: &AnalysisOptions) -> Analysis {
     let texture = skin_texture(&p);
     let picture = crate::analysis::picture::picture_features(&p, &regions);
     let mut summary = crate::summarise::summarise(&regions, ppm, &prof.summary);
-    let decision = crate::analysis::decide::decide(&picture, &prof.decision);
+    // With the scale given, the lesion rules size every region in mm (domain.md §1) and the image's family
+    // follows from the regions found; without it (web and phone photos, photos.md), the picture's scoring
+    // table decides, since region sizes are then guesses.
+    let decision = if ppm.is_some() {
+        crate::analysis::decide::from_regions(&summary, &regions, &prof.summary)
+    } else {
+        crate::analysis::decide::decide(&picture, &prof.decision)
+    };
     crate::summarise::apply_decision(&mut summary, &decision, &picture);
     let microneedling = crate::summarise::verdict(&summary, &decision, p.usable, &p.notes);
     Analysis {
@@ -329,6 +336,7 @@ fn empty(rgb: &RgbImage, ppm: Option<f64>, scale_source: ScaleSource, why: &str)
         confidence: 0.2,
         active: false,
         reasons: Vec::new(),
+        from_regions: false,
     };
     let microneedling = crate::summarise::verdict(&summary, &decision, false, &notes);
     Analysis {

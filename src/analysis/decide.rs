@@ -189,6 +189,8 @@ pub struct Decision {
     pub active: bool,
     /// Plain sentences: the features that carried the answer.
     pub reasons: Vec<String>,
+    /// Whether the answer came from the regions found one by one (scale given), not from the table.
+    pub from_regions: bool,
 }
 
 /// Applies the table to the picture features.
@@ -225,6 +227,64 @@ pub fn decide(picture: &[f64; N_FEATURES], rules: &DecisionRules) -> Decision {
         confidence: p[best],
         active,
         reasons,
+        from_regions: false,
+    }
+}
+
+/// The decision from the regions found one by one, used when the scale is given: the family is active
+/// acne when papules or pustules are counted, else the scar family with more regions, else flat marks or
+/// clear skin. Its confidence is the mean confidence of the regions behind it (0.5 for clear skin), and
+/// `probabilities` puts it all on that family: with a scale, no table was fitted to spread it.
+pub fn from_regions(
+    s: &crate::report::Summary,
+    regions: &[crate::report::Region],
+    rules: &crate::profile::SummaryRules,
+) -> Decision {
+    use crate::report::{Dominant, RegionClass};
+    let counted: Vec<&crate::report::Region> = regions
+        .iter()
+        .filter(|r| r.confidence >= rules.min_confidence)
+        .collect();
+    let has = |c: RegionClass| counted.iter().any(|r| r.class == c);
+    let family = if s.active_inflammation {
+        Family::Active
+    } else {
+        match s.dominant {
+            Dominant::Atrophic => Family::Atrophic,
+            Dominant::Hypertrophic => Family::Raised,
+            Dominant::None if has(RegionClass::Flat) => Family::Flat,
+            Dominant::None => Family::Clear,
+        }
+    };
+    let class = match family {
+        Family::Atrophic => Some(RegionClass::Atrophic),
+        Family::Raised => Some(RegionClass::Hypertrophic),
+        Family::Active => Some(RegionClass::Inflammatory),
+        Family::Flat => Some(RegionClass::Flat),
+        Family::Clear => None,
+    };
+    let confs: Vec<f64> = counted
+        .iter()
+        .filter(|r| Some(r.class) == class)
+        .map(|r| r.confidence)
+        .collect();
+    let confidence = if confs.is_empty() {
+        0.5
+    } else {
+        confs.iter().sum::<f64>() / confs.len() as f64
+    };
+    let mut probabilities = [0.0; 5];
+    probabilities[family.index()] = 1.0;
+    Decision {
+        probabilities,
+        family: Some(family),
+        confidence,
+        active: s.active_inflammation,
+        reasons: vec![format!(
+            "scale given: the picture reads as {} from the lesions found one by one, sized in mm",
+            words(family)
+        )],
+        from_regions: true,
     }
 }
 

@@ -30,7 +30,7 @@ pub struct FeatureDef {
 }
 
 /// Every picture feature, in the order of the scoring table.
-pub const FEATURES: [FeatureDef; 40] = [
+pub const FEATURES: [FeatureDef; 76] = [
     FeatureDef { name: "red_spots", definition: "ln(1 + small red spots per 1000 skin px): a* difference-of-Gaussians peaks above 4, radius 1.5-7 grid px", says: "small red spots against the skin" },
     FeatureDef { name: "red_area", definition: "share of skin px whose a* exceeds the local skin's (19 px blur) by 6", says: "skin area redder than its surround" },
     FeatureDef { name: "red_contrast", definition: "95th percentile of a* above the local skin over skin px", says: "strongest redness against the skin" },
@@ -71,6 +71,42 @@ pub const FEATURES: [FeatureDef; 40] = [
     FeatureDef { name: "large_a_spread", definition: "median absolute deviation of the 8 px blur of a* over skin-like px", says: "large areas of different redness" },
     FeatureDef { name: "fine_to_large", definition: "fine texture divided by the median absolute deviation of the 8 px blur of L* over skin-like px", says: "texture fine rather than coarse" },
     FeatureDef { name: "edge_fraction", definition: "share of skin px whose L* gradient (3 px blur) exceeds 2 L* per px", says: "sharp edges inside the skin" },
+    FeatureDef { name: "lbp1_0", definition: "share of skin px with 0 of their 8 neighbours at 1 px at least as light, in one arc (uniform LBP code 0, P=8, R=1, tolerance 0.5 L*)", says: "texture pattern 0 at 1 px (LBP)" },
+    FeatureDef { name: "lbp1_1", definition: "share of skin px with 1 of their 8 neighbours at 1 px at least as light, in one arc (uniform LBP code 1, P=8, R=1, tolerance 0.5 L*)", says: "texture pattern 1 at 1 px (LBP)" },
+    FeatureDef { name: "lbp1_2", definition: "share of skin px with 2 of their 8 neighbours at 1 px at least as light, in one arc (uniform LBP code 2, P=8, R=1, tolerance 0.5 L*)", says: "texture pattern 2 at 1 px (LBP)" },
+    FeatureDef { name: "lbp1_3", definition: "share of skin px with 3 of their 8 neighbours at 1 px at least as light, in one arc (uniform LBP code 3, P=8, R=1, tolerance 0.5 L*)", says: "texture pattern 3 at 1 px (LBP)" },
+    FeatureDef { name: "lbp1_4", definition: "share of skin px with 4 of their 8 neighbours at 1 px at least as light, in one arc (uniform LBP code 4, P=8, R=1, tolerance 0.5 L*)", says: "texture pattern 4 at 1 px (LBP)" },
+    FeatureDef { name: "lbp1_5", definition: "share of skin px with 5 of their 8 neighbours at 1 px at least as light, in one arc (uniform LBP code 5, P=8, R=1, tolerance 0.5 L*)", says: "texture pattern 5 at 1 px (LBP)" },
+    FeatureDef { name: "lbp1_6", definition: "share of skin px with 6 of their 8 neighbours at 1 px at least as light, in one arc (uniform LBP code 6, P=8, R=1, tolerance 0.5 L*)", says: "texture pattern 6 at 1 px (LBP)" },
+    FeatureDef { name: "lbp1_7", definition: "share of skin px with 7 of their 8 neighbours at 1 px at least as light, in one arc (uniform LBP code 7, P=8, R=1, tolerance 0.5 L*)", says: "texture pattern 7 at 1 px (LBP)" },
+    FeatureDef { name: "lbp1_8", definition: "share of skin px with 8 of their 8 neighbours at 1 px at least as light, in one arc (uniform LBP code 8, P=8, R=1, tolerance 0.5 L*)", says: "texture pattern 8 at 1 px (LBP)" },
+    FeatureDef { name: "lbp1_9", definition: "share of skin px whose 8 neighbours at 1 px form a non-uniform light/dark pattern (LBP, P=8, R=1, tolerance 0.5 L*)", says: "irregular texture at 1 px" },
+    FeatureDef { name: "lbp3_0", definition: "share of skin px with 0 of their 8 neighbours at 3 px at least as light, in one arc (uniform LBP code 0, P=8, R=3, tolerance 0.5 L*)", says: "texture pattern 0 at 3 px (LBP)" },
+    FeatureDef { name: "lbp3_1", definition: "share of skin px with 1 of their 8 neighbours at 3 px at least as light, in one arc (uniform LBP code 1, P=8, R=3, tolerance 0.5 L*)", says: "texture pattern 1 at 3 px (LBP)" },
+    FeatureDef { name: "lbp3_2", definition: "share of skin px with 2 of their 8 neighbours at 3 px at least as light, in one arc (uniform LBP code 2, P=8, R=3, tolerance 0.5 L*)", says: "texture pattern 2 at 3 px (LBP)" },
+    FeatureDef { name: "lbp3_3", definition: "share of skin px with 3 of their 8 neighbours at 3 px at least as light, in one arc (uniform LBP code 3, P=8, R=3, tolerance 0.5 L*)", says: "texture pattern 3 at 3 px (LBP)" },
+    FeatureDef { name: "lbp3_4", definition: "share of skin px with 4 of their 8 neighbours at 3 px at least as light, in one arc (uniform LBP code 4, P=8, R=3, tolerance 0.5 L*)", says: "texture pattern 4 at 3 px (LBP)" },
+    FeatureDef { name: "lbp3_5", definition: "share of skin px with 5 of their 8 neighbours at 3 px at least as light, in one arc (uniform LBP code 5, P=8, R=3, tolerance 0.5 L*)", says: "texture pattern 5 at 3 px (LBP)" },
+    FeatureDef { name: "lbp3_6", definition: "share of skin px with 6 of their 8 neighbours at 3 px at least as light, in one arc (uniform LBP code 6, P=8, R=3, tolerance 0.5 L*)", says: "texture pattern 6 at 3 px (LBP)" },
+    FeatureDef { name: "lbp3_7", definition: "share of skin px with 7 of their 8 neighbours at 3 px at least as light, in one arc (uniform LBP code 7, P=8, R=3, tolerance 0.5 L*)", says: "texture pattern 7 at 3 px (LBP)" },
+    FeatureDef { name: "lbp3_8", definition: "share of skin px with 8 of their 8 neighbours at 3 px at least as light, in one arc (uniform LBP code 8, P=8, R=3, tolerance 0.5 L*)", says: "texture pattern 8 at 3 px (LBP)" },
+    FeatureDef { name: "lbp3_9", definition: "share of skin px whose 8 neighbours at 3 px form a non-uniform light/dark pattern (LBP, P=8, R=3, tolerance 0.5 L*)", says: "irregular texture at 3 px" },
+    FeatureDef { name: "hist_l0_a0", definition: "share of the picture whose L* minus the skin's is below -15 and a* minus the skin's is below -3", says: "picture area at lightness below -15 and redness below -3 against the skin" },
+    FeatureDef { name: "hist_l0_a1", definition: "share of the picture whose L* minus the skin's is below -15 and a* minus the skin's is -3 to +3", says: "picture area at lightness below -15 and redness -3 to +3 against the skin" },
+    FeatureDef { name: "hist_l0_a2", definition: "share of the picture whose L* minus the skin's is below -15 and a* minus the skin's is +3 to +9", says: "picture area at lightness below -15 and redness +3 to +9 against the skin" },
+    FeatureDef { name: "hist_l0_a3", definition: "share of the picture whose L* minus the skin's is below -15 and a* minus the skin's is above +9", says: "picture area at lightness below -15 and redness above +9 against the skin" },
+    FeatureDef { name: "hist_l1_a0", definition: "share of the picture whose L* minus the skin's is -15 to -5 and a* minus the skin's is below -3", says: "picture area at lightness -15 to -5 and redness below -3 against the skin" },
+    FeatureDef { name: "hist_l1_a1", definition: "share of the picture whose L* minus the skin's is -15 to -5 and a* minus the skin's is -3 to +3", says: "picture area at lightness -15 to -5 and redness -3 to +3 against the skin" },
+    FeatureDef { name: "hist_l1_a2", definition: "share of the picture whose L* minus the skin's is -15 to -5 and a* minus the skin's is +3 to +9", says: "picture area at lightness -15 to -5 and redness +3 to +9 against the skin" },
+    FeatureDef { name: "hist_l1_a3", definition: "share of the picture whose L* minus the skin's is -15 to -5 and a* minus the skin's is above +9", says: "picture area at lightness -15 to -5 and redness above +9 against the skin" },
+    FeatureDef { name: "hist_l2_a0", definition: "share of the picture whose L* minus the skin's is -5 to +5 and a* minus the skin's is below -3", says: "picture area at lightness -5 to +5 and redness below -3 against the skin" },
+    FeatureDef { name: "hist_l2_a1", definition: "share of the picture whose L* minus the skin's is -5 to +5 and a* minus the skin's is -3 to +3", says: "picture area at lightness -5 to +5 and redness -3 to +3 against the skin" },
+    FeatureDef { name: "hist_l2_a2", definition: "share of the picture whose L* minus the skin's is -5 to +5 and a* minus the skin's is +3 to +9", says: "picture area at lightness -5 to +5 and redness +3 to +9 against the skin" },
+    FeatureDef { name: "hist_l2_a3", definition: "share of the picture whose L* minus the skin's is -5 to +5 and a* minus the skin's is above +9", says: "picture area at lightness -5 to +5 and redness above +9 against the skin" },
+    FeatureDef { name: "hist_l3_a0", definition: "share of the picture whose L* minus the skin's is above +5 and a* minus the skin's is below -3", says: "picture area at lightness above +5 and redness below -3 against the skin" },
+    FeatureDef { name: "hist_l3_a1", definition: "share of the picture whose L* minus the skin's is above +5 and a* minus the skin's is -3 to +3", says: "picture area at lightness above +5 and redness -3 to +3 against the skin" },
+    FeatureDef { name: "hist_l3_a2", definition: "share of the picture whose L* minus the skin's is above +5 and a* minus the skin's is +3 to +9", says: "picture area at lightness above +5 and redness +3 to +9 against the skin" },
+    FeatureDef { name: "hist_l3_a3", definition: "share of the picture whose L* minus the skin's is above +5 and a* minus the skin's is above +9", says: "picture area at lightness above +5 and redness above +9 against the skin" },
 ];
 
 /// Number of picture features.
@@ -417,7 +453,83 @@ pub fn picture_features(p: &Prepared, regions: &[Region]) -> [f64; N_FEATURES] {
     } else {
         0.0
     };
+    let (lbp1, lbp3) = (lbp_histogram(l, &skin, 1), lbp_histogram(l, &skin, 3));
+    out[40..50].copy_from_slice(&lbp1);
+    out[50..60].copy_from_slice(&lbp3);
+    // Where the picture's colours lie against the skin: a coarse L* x a* histogram.
+    let mut hist = [0.0f64; 16];
+    for i in 0..n {
+        let dl = l.data[i] - skin_lab[0];
+        let dr = a.data[i] - skin_lab[1];
+        let bl = if dl < -15.0 {
+            0
+        } else if dl < -5.0 {
+            1
+        } else if dl <= 5.0 {
+            2
+        } else {
+            3
+        };
+        let ba = if dr < -3.0 {
+            0
+        } else if dr <= 3.0 {
+            1
+        } else if dr <= 9.0 {
+            2
+        } else {
+            3
+        };
+        hist[bl * 4 + ba] += 1.0 / n as f64;
+    }
+    out[60..76].copy_from_slice(&hist);
     out.map(|v| if v.is_finite() { v } else { 0.0 })
+}
+
+/// Histogram of uniform local binary patterns (Ojala et al. 2002: P = 8 neighbours on the square of
+/// radius `r`, a neighbour counts as 1 when at least the centre's L* minus 0.5; codes 0-8 for patterns
+/// with at most two 0/1 changes around the circle, 9 for the rest) over the masked px, as shares.
+fn lbp_histogram(l: &Plane, mask: &[bool], r: usize) -> [f64; 10] {
+    let (w, h) = (l.w, l.h);
+    let mut hist = [0.0f64; 10];
+    if w <= 2 * r || h <= 2 * r {
+        return hist;
+    }
+    let ri = r as isize;
+    let offs: [(isize, isize); 8] = [
+        (ri, 0),
+        (ri, ri),
+        (0, ri),
+        (-ri, ri),
+        (-ri, 0),
+        (-ri, -ri),
+        (0, -ri),
+        (ri, -ri),
+    ];
+    let mut total = 0.0;
+    for y in r..h - r {
+        for x in r..w - r {
+            let i = y * w + x;
+            if !mask[i] {
+                continue;
+            }
+            let c = l.data[i] - 0.5;
+            let bits: [bool; 8] = offs.map(|(dx, dy)| {
+                l.data[(y as isize + dy) as usize * w + (x as isize + dx) as usize] >= c
+            });
+            let changes = (0..8).filter(|&k| bits[k] != bits[(k + 1) % 8]).count();
+            let code = if changes <= 2 {
+                bits.iter().filter(|&&b| b).count()
+            } else {
+                9
+            };
+            hist[code] += 1.0;
+            total += 1.0;
+        }
+    }
+    if total > 0.0 {
+        hist.iter_mut().for_each(|v| *v /= total);
+    }
+    hist
 }
 
 /// ln(long axis / short axis) of a mask from its second moments (0 for a disc).

@@ -206,6 +206,8 @@ pub fn summarise(regions: &[Region], px_per_mm: Option<f64>, rules: &SummaryRule
 pub fn apply_decision(s: &mut Summary, d: &Decision, picture: &[f64; N_FEATURES]) {
     s.family = d.family;
     s.family_confidence = crate::report::round_sig(d.confidence);
+    // From the regions (scale given) the family decides nothing new: keep the counts' own answer.
+
     s.family_probabilities = FAMILIES
         .iter()
         .zip(d.probabilities)
@@ -216,6 +218,14 @@ pub fn apply_decision(s: &mut Summary, d: &Decision, picture: &[f64; N_FEATURES]
         .zip(picture)
         .map(|(f, v)| (f.name.to_string(), crate::report::num(*v)))
         .collect();
+    if d.from_regions {
+        s.notes.push(
+            "the scale is given: the family, the active-acne flag and the verdict come from the regions found \
+             one by one (the picture's scoring table is for photos without a scale)"
+                .into(),
+        );
+        return;
+    }
     s.dominant = match d.family {
         Some(Family::Atrophic) => Dominant::Atrophic,
         Some(Family::Raised) => Dominant::Hypertrophic,

@@ -15,6 +15,8 @@ pub struct Example {
     pub x: Vec<f64>,
     /// Family index in `FAMILIES` order.
     pub y: usize,
+    /// The photograph it is a copy of (a hash of its group): inner folds keep copies together.
+    pub group: u64,
 }
 
 /// A fitted table: standardisation and the rows (bias first).
@@ -145,6 +147,7 @@ mod tests {
                 Example {
                     x: vec![if y == 0 { 2.0 } else { -2.0 } + noise, noise * 3.0],
                     y,
+                    group: i as u64,
                 }
             })
             .collect();

@@ -25,7 +25,7 @@ use crate::evaluate::stability::fnv1a;
 use crate::load::load_image;
 use crate::profile::Profile;
 use crate::report::{ImageReport, Microneedling, ScaleSource, Status, Summary};
-use fit::{fit, Example, Fitted};
+use fit::{fit, Example};
 
 /// Arguments of `scarscope calibrate`.
 #[derive(Debug, Clone, clap::Args)]
@@ -54,13 +54,13 @@ pub struct CalibrateArgs {
     #[arg(long, value_name = "S", default_value_t = 1)]
     pub seed: u64,
     /// L2 strength of the fit (on the mean loss).
-    #[arg(long, value_name = "F", default_value_t = 0.01)]
+    #[arg(long, value_name = "F", default_value_t = 0.0003)]
     pub lambda: f64,
     /// Hinge knots of the table, in spreads from the mean (comma-separated; empty for a plain linear table).
     #[arg(long, value_name = "Z,...", value_delimiter = ',', default_values_t = [-1.0, 0.0, 1.0])]
     pub knots: Vec<f64>,
     /// Class balance of the fit: 1 weighs every family alike, 0 every photo alike.
-    #[arg(long, value_name = "B", default_value_t = 0.5)]
+    #[arg(long, value_name = "B", default_value_t = 1.0)]
     pub balance: f64,
     /// Below this best-family probability the answer is `uncertain` (written into the profile).
     #[arg(long, value_name = "P", default_value_t = 0.4)]
@@ -80,6 +80,13 @@ pub struct CalibrateArgs {
     /// No progress bar and no figures on stderr.
     #[arg(short, long)]
     pub quiet: bool,
+    /// Also fit on this many rendered scenes (the project's renderer, known truth; half analysed with the
+    /// scale, half without) so the table keeps the rendered suites right. They never enter the figures.
+    #[arg(long, value_name = "N", default_value_t = 0)]
+    pub rendered: usize,
+    /// Seed of the rendered scenes.
+    #[arg(long, value_name = "S", default_value_t = 7777)]
+    pub rendered_seed: u64,
     /// Keep the per-photo analysis in FILE (JSON lines) and reuse it when it matches the labels and the
     /// feature list, so that trying other fitting options does not analyse the photos again.
     #[arg(long, value_name = "FILE")]
@@ -150,14 +157,23 @@ pub fn fold_of(rows: &[LabelRow], k: usize, seed: u64) -> Vec<usize> {
         .collect()
 }
 
-/// A decision table from a fit, with the flag threshold set for `active_recall` on the fitting photos.
-fn table(f: &Fitted, train: &[Example], args: &CalibrateArgs, source: String) -> DecisionRules {
+/// A decision table fitted on `train`, with the flag threshold set for `active_recall` on held-out
+/// predictions of `train` itself (three inner grouped folds): in-sample probabilities are overconfident and
+/// would set the threshold too high for new photos.
+fn table(train: &[Example], args: &CalibrateArgs, source: String) -> DecisionRules {
+    let f = fit(train, args.lambda, &args.knots, args.balance);
     let active = crate::report::Family::Active.index();
-    let mut ps: Vec<f64> = train
-        .iter()
-        .filter(|e| e.y == active)
-        .map(|e| f.predict(&e.x)[active])
-        .collect();
+    let mut ps: Vec<f64> = Vec::new();
+    for k in 0..3u64 {
+        let inner: Vec<Example> = train.iter().filter(|e| e.group % 3 != k).cloned().collect();
+        let g = fit(&inner, args.lambda, &args.knots, args.balance);
+        ps.extend(
+            train
+                .iter()
+                .filter(|e| e.group % 3 == k && e.y == active)
+                .map(|e| g.predict(&e.x)[active]),
+        );
+    }
     ps.sort_by(f64::total_cmp);
     // The largest threshold that still flags `active_recall` of the active photos, never above one half.
     let miss = ((1.0 - args.active_recall.clamp(0.0, 1.0)) * ps.len() as f64).floor() as usize;
@@ -187,6 +203,7 @@ fn examples(
             k.as_ref().map(|k| Example {
                 x: k.picture.to_vec(),
                 y: r.family.index(),
+                group: fnv1a(&r.group()),
             })
         })
         .collect()
@@ -285,6 +302,60 @@ fn analyse_all(
     Ok(kept)
 }
 
+/// The family a rendered scene's truth expects.
+fn scene_family(t: &crate::render::Truth) -> crate::report::Family {
+    use crate::report::{Dominant, Family, RegionClass};
+    match (t.expected.active_inflammation, t.expected.dominant) {
+        (true, _) => Family::Active,
+        (false, Dominant::Atrophic) => Family::Atrophic,
+        (false, Dominant::Hypertrophic) => Family::Raised,
+        (false, Dominant::None) if t.lesions.iter().any(|l| l.class == RegionClass::Flat) => {
+            Family::Flat
+        }
+        (false, Dominant::None) => Family::Clear,
+    }
+}
+
+/// Picture features and families of `count` rendered scenes (in scene order, whatever the thread count).
+fn rendered_examples(args: &CalibrateArgs, opts: &AnalysisOptions) -> anyhow::Result<Vec<Example>> {
+    if args.rendered == 0 {
+        return Ok(Vec::new());
+    }
+    let base = crate::render::SceneParams {
+        width: 800,
+        height: 600,
+        px_per_mm: 12.0,
+        jpeg_quality: Some(80),
+        ..Default::default()
+    };
+    let suite = crate::render::scene_suite(args.rendered_seed, args.rendered, &base);
+    let pool = thread_pool(args.jobs)?;
+    let idx: Vec<usize> = (0..suite.len()).collect();
+    let mut out = Vec::with_capacity(suite.len());
+    run_ordered(
+        &pool,
+        &idx,
+        |&i| {
+            let r = crate::render::render(&crate::render::random_scene(&suite[i]));
+            let o = AnalysisOptions {
+                px_per_mm: (i % 2 == 0).then_some(r.truth.px_per_mm),
+                ..opts.clone()
+            };
+            let a = analyze(&r.rgb, &o);
+            Example {
+                x: a.picture.to_vec(),
+                y: scene_family(&r.truth).index(),
+                group: i as u64,
+            }
+        },
+        |e| -> anyhow::Result<()> {
+            out.push(e);
+            Ok(())
+        },
+    )?;
+    Ok(out)
+}
+
 /// Figures of held-out predictions: each photo scored with the table fitted without it.
 fn held_out_figures(
     rows: &[LabelRow],
@@ -306,7 +377,8 @@ fn summary_line(f: &Figures) -> String {
     let v = |s: &crate::evaluate::real::Share| s.value().map_or("-".into(), |x| format!("{x:.3}"));
     format!(
         "atrophic_vs_raised_balanced_accuracy {}, atrophic_typical {}, raised_not_typical {}, active_flagged {}, \
-         active_not_typical {}, flat_not_typical {}, clear_not_typical {} ({} photos)",
+         active_not_typical {}, flat_not_typical {}, clear_not_typical {}, family {}, family at confidence >= 0.8 {} \
+         ({} photos)",
         f.balanced_accuracy().map_or("-".into(), |x| format!("{x:.3}")),
         v(&f.verdict.atrophic_typical),
         v(&f.verdict.raised_not_typical),
@@ -314,6 +386,8 @@ fn summary_line(f: &Figures) -> String {
         v(&f.verdict.active_not_typical),
         v(&f.verdict.flat_not_typical),
         v(&f.verdict.clear_not_typical),
+        v(&f.family),
+        v(&f.confident_family),
         f.images
     )
 }
@@ -349,17 +423,14 @@ pub fn run(args: &CalibrateArgs, out: &mut dyn Write) -> anyhow::Result<()> {
         profile: Arc::new(base.clone()),
     };
     let kept = cached_analysis(args, &rows, &opts)?;
+    let scenes = rendered_examples(args, &opts)?;
     // Cross-validation: every photo predicted by the table fitted on the other folds.
     let folds = fold_of(&rows, args.folds, args.seed);
     let mut cv_reports: Vec<ImageReport> = vec![report_with(None, &base.decision); rows.len()];
     for k in 0..args.folds {
-        let train = examples(&kept, &rows, |i| folds[i] != k);
-        let t = table(
-            &fit(&train, args.lambda, &args.knots, args.balance),
-            &train,
-            args,
-            String::new(),
-        );
+        let mut train = examples(&kept, &rows, |i| folds[i] != k);
+        train.extend(scenes.iter().cloned());
+        let t = table(&train, args, String::new());
         for i in (0..rows.len()).filter(|&i| folds[i] == k) {
             cv_reports[i] = report_with(kept[i].as_ref(), &t);
         }
@@ -391,13 +462,9 @@ pub fn run(args: &CalibrateArgs, out: &mut dyn Write) -> anyhow::Result<()> {
         if fams.len() < 2 {
             continue;
         }
-        let train = examples(&kept, &rows, |i| rows[i].source_key().as_deref() != Some(s));
-        let t = table(
-            &fit(&train, args.lambda, &args.knots, args.balance),
-            &train,
-            args,
-            String::new(),
-        );
+        let mut train = examples(&kept, &rows, |i| rows[i].source_key().as_deref() != Some(s));
+        train.extend(scenes.iter().cloned());
+        let t = table(&train, args, String::new());
         let idx: Vec<usize> = (0..rows.len())
             .filter(|&i| rows[i].source_key().as_deref() == Some(s))
             .collect();
@@ -409,7 +476,8 @@ pub fn run(args: &CalibrateArgs, out: &mut dyn Write) -> anyhow::Result<()> {
         loso.push((s.clone(), held_out_figures(&held, &reps).all));
     }
     // The table itself: fitted on every photo.
-    let all = examples(&kept, &rows, |_| true);
+    let mut all = examples(&kept, &rows, |_| true);
+    all.extend(scenes.iter().cloned());
     let mut per_family = [0usize; 5];
     rows.iter().for_each(|r| per_family[r.family.index()] += 1);
     let failed = kept.iter().filter(|k| k.is_none()).count();
@@ -420,14 +488,16 @@ pub fn run(args: &CalibrateArgs, out: &mut dyn Write) -> anyhow::Result<()> {
         .map_or("labels.csv".into(), |n| n.to_string_lossy().into_owned());
     header.push_str(&format!(
         "# Scoring table written by `scarscope calibrate --labels {labels_name} --folds {} --seed {} --lambda {} \
-         --min-confidence {} --active-recall {} --knots {} --balance {}`\n",
+         --min-confidence {} --active-recall {} --knots {} --balance {} --rendered {} --rendered-seed {}`\n",
         args.folds,
         args.seed,
         args.lambda,
         args.min_confidence,
         args.active_recall,
         args.knots.iter().map(|k| k.to_string()).collect::<Vec<_>>().join(","),
-        args.balance
+        args.balance,
+        args.rendered,
+        args.rendered_seed
     ));
     header.push_str(&format!(
         "# labels file: {} rows, FNV-1a 64 hash {:016x}; photos per family: {}; {} photos could not be analysed\n",
@@ -462,12 +532,7 @@ pub fn run(args: &CalibrateArgs, out: &mut dyn Write) -> anyhow::Result<()> {
         args.folds,
         summary_line(&cv.all)
     );
-    let t = table(
-        &fit(&all, args.lambda, &args.knots, args.balance),
-        &all,
-        args,
-        source,
-    );
+    let t = table(&all, args, source);
     let mut profile = base;
     profile.decision = t;
     let body = if args.decision_only {

@@ -74,6 +74,10 @@ pub struct Figures {
     pub active_flagged: Share,
     /// Images whose labelled subtype equals the dominant subtype.
     pub subtype: Share,
+    /// Family answers (`summary.family`) equal to the label.
+    pub family: Share,
+    /// Among answers given with `family_confidence` >= 0.8, those equal to the label.
+    pub confident_family: Share,
 }
 
 /// One labelled image's outcome, the unit every figure is built from.
@@ -134,6 +138,11 @@ impl Figures {
             Family::Flat => v.flat_not_typical.add(not_typical),
             Family::Clear => v.clear_not_typical.add(not_typical),
         }
+        let fam = summary.and_then(|s| s.family);
+        self.family.add(fam == Some(o.label.family));
+        if let Some(s) = summary.filter(|s| s.family.is_some() && s.family_confidence >= 0.8) {
+            self.confident_family.add(s.family == Some(o.label.family));
+        }
         if let Some(want) = o.label.subtype {
             self.subtype
                 .add(summary.and_then(|s| s.dominant_subtype) == Some(want));
@@ -164,6 +173,8 @@ impl Figures {
             },
             "active_flagged": share(&self.active_flagged),
             "subtype_accuracy": share(&self.subtype),
+            "family_accuracy": share(&self.family),
+            "confident_family_accuracy": share(&self.confident_family),
             "counts": {
                 "atrophic_called_atrophic": count(&self.atrophic_recall),
                 "raised_called_hypertrophic": count(&self.raised_recall),
@@ -174,6 +185,8 @@ impl Figures {
                 "clear_not_typical": count(&v.clear_not_typical),
                 "active_flagged": count(&self.active_flagged),
                 "subtype": count(&self.subtype),
+                "family": count(&self.family),
+                "confident_family": count(&self.confident_family),
             },
         })
     }
@@ -286,7 +299,7 @@ fn confusion_table(c: &BTreeMap<String, BTreeMap<String, usize>>) -> String {
     let mut t = String::new();
     let _ = writeln!(
         t,
-        "\nlabel \\ dominant  {:>9} {:>12} {:>6} {:>6}",
+        "\nlabel \\ dominant {:>9} {:>12} {:>6} {:>6}",
         cols[0], cols[1], cols[2], cols[3]
     );
     for fam in Family::ALL {

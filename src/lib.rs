@@ -20,6 +20,7 @@ pub mod output;
 pub mod overlay;
 pub mod prepare;
 pub mod profile;
+pub mod profile_check;
 pub mod render;
 pub mod report;
 pub mod summarise;

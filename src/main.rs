@@ -31,6 +31,12 @@ enum Command {
     Render(scarscope::render::command::RenderArgs),
     /// Render scenes with known truth, analyse them and print accuracy scores.
     Evaluate(scarscope::evaluate::EvaluateArgs),
+    /// Print the effective rule profile (the built-in one, or --profile FILE checked and completed) as TOML.
+    Profile {
+        /// Rule profile (TOML) replacing the built-in one.
+        #[arg(long, value_name = "FILE")]
+        profile: Option<PathBuf>,
+    },
     /// Print the JSON Schema of the `analyze --format json` report (or of `compare` with --compare).
     Schema {
         /// The schema of the `compare --format json` report instead.
@@ -57,6 +63,14 @@ fn main() -> ExitCode {
         Command::Texture(a) => run_printing(|out| scarscope::texture::command::run(&a, out)),
         Command::Render(a) => scarscope::render::command::run(&a).map(|()| 0),
         Command::Evaluate(a) => run_printing(|out| scarscope::evaluate::run(&a, out)),
+        Command::Profile { profile } => run_printing(|out| {
+            let p = match &profile {
+                Some(path) => scarscope::profile::Profile::from_file(path)?,
+                None => scarscope::profile::Profile::builtin(),
+            };
+            out.write_all(p.to_toml()?.as_bytes())?;
+            Ok(())
+        }),
         Command::Schema { compare } => run_printing(|out| {
             let schema = if compare {
                 scarscope::compare::schema_json()

@@ -248,6 +248,8 @@ pub fn analyze_input(input: &Input, opts: &RunOptions) -> ImageReport {
 pub fn run_analyze(paths: &[PathBuf], common: &CommonArgs) -> anyhow::Result<i32> {
     let opts = RunOptions::from_args(common)?;
     let pool = thread_pool(common.jobs)?;
+    // Open the output first: a folder or an unwritable place given to -o is refused before any work.
+    let out = AtomicOutput::create(common.output.as_deref())?;
     let found = discover(paths);
     if !common.quiet {
         for w in &found.warnings {
@@ -262,7 +264,6 @@ pub fn run_analyze(paths: &[PathBuf], common: &CommonArgs) -> anyhow::Result<i32
         };
         return Err(UsageError(format!("no images found to analyse{extra}")).into());
     }
-    let out = AtomicOutput::create(common.output.as_deref())?;
     let mut writer = ReportWriter::new(out, common.format());
     writer
         .begin(&opts.settings())

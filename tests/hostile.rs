@@ -141,3 +141,204 @@ fn profile_from_an_endless_device_fails_fast() {
     assert_eq!(out.status.code(), Some(2));
     assert!(stderr_of(&out).contains("too large"), "{}", stderr_of(&out));
 }
+
+// ---- 1. -o writes into what it should ----
+
+/// Files left in `dir` whose name marks them as scarscope's temporary files.
+fn leftovers(dir: &Path) -> Vec<String> {
+    std::fs::read_dir(dir)
+        .expect("read dir")
+        .filter_map(|e| e.ok())
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .filter(|n| n.starts_with(".scarscope-"))
+        .collect()
+}
+
+#[test]
+fn output_to_a_folder_is_refused_before_any_work() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let photo = write(
+        &dir.path().join("a.jpg"),
+        &encode(&skin(120, 80), ImageFormat::Jpeg),
+    );
+    let target = dir.path().join("out");
+    std::fs::create_dir(&target).expect("mkdir");
+    let overlays = dir.path().join("overlays");
+    for given in [
+        target.display().to_string(),
+        format!("{}/", target.display()),
+        format!("{}/not-yet/", dir.path().display()),
+    ] {
+        for cmd in ["analyze", "compare"] {
+            let mut c = scarscope();
+            c.arg(cmd).arg(&photo);
+            if cmd == "compare" {
+                c.arg(&photo);
+            }
+            let out = c
+                .arg("-o")
+                .arg(&given)
+                .arg("--overlay")
+                .arg(&overlays)
+                .output()
+                .expect("runs");
+            assert_eq!(out.status.code(), Some(2), "{cmd} -o {given}");
+            let err = stderr_of(&out);
+            assert_eq!(
+                err.trim_end(),
+                format!(
+                    "scarscope: error: -o {given}: is a folder; give the name of a file to write"
+                ),
+                "{cmd}"
+            );
+            assert!(out.stdout.is_empty());
+            let drawn = std::fs::read_dir(&overlays).map(|r| r.count()).unwrap_or(0);
+            assert_eq!(drawn, 0, "{cmd} -o {given}: no work done, no overlay drawn");
+        }
+    }
+    assert!(target.is_dir());
+    assert!(leftovers(&target).is_empty() && leftovers(dir.path()).is_empty());
+}
+
+#[cfg(unix)]
+#[test]
+fn output_through_a_symlink_keeps_the_link_and_writes_its_target() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let photo = write(
+        &dir.path().join("a.jpg"),
+        &encode(&skin(120, 80), ImageFormat::Jpeg),
+    );
+    let real_dir = dir.path().join("reports");
+    std::fs::create_dir(&real_dir).expect("mkdir");
+    let real = write(&real_dir.join("real.json"), b"old");
+    let link = dir.path().join("link.json");
+    std::os::unix::fs::symlink(&real, &link).expect("symlink");
+    let dangling = dir.path().join("dangling.json");
+    std::os::unix::fs::symlink("reports/new.json", &dangling).expect("symlink");
+    for (cmd, to) in [
+        ("analyze", &link),
+        ("compare", &link),
+        ("analyze", &dangling),
+    ] {
+        let mut c = scarscope();
+        c.arg(cmd).arg(&photo);
+        if cmd == "compare" {
+            c.arg(&photo);
+        }
+        let out = c
+            .arg("-o")
+            .arg(to)
+            .args(["--format", "json"])
+            .output()
+            .expect("runs");
+        assert_eq!(out.status.code(), Some(0), "{cmd}: {}", stderr_of(&out));
+        let meta = std::fs::symlink_metadata(to).expect("still there");
+        assert!(meta.file_type().is_symlink(), "{cmd}: the link is kept");
+        let text = std::fs::read_to_string(to).expect("read through the link");
+        let v: serde_json::Value = serde_json::from_str(&text).expect("JSON");
+        assert_eq!(v["schema_version"], 1);
+    }
+    assert!(
+        real_dir.join("new.json").is_file(),
+        "dangling link's target created"
+    );
+    assert!(leftovers(dir.path()).is_empty() && leftovers(&real_dir).is_empty());
+}
+
+#[cfg(unix)]
+#[test]
+fn output_into_a_fifo_or_device_writes_into_it() {
+    use std::os::unix::fs::FileTypeExt;
+    let dir = tempfile::tempdir().expect("tempdir");
+    let photo = write(
+        &dir.path().join("a.jpg"),
+        &encode(&skin(120, 80), ImageFormat::Jpeg),
+    );
+    let fifo = dir.path().join("pipe");
+    let made = std::process::Command::new("mkfifo")
+        .arg(&fifo)
+        .status()
+        .expect("mkfifo runs");
+    assert!(made.success());
+    let reader = {
+        let fifo = fifo.clone();
+        std::thread::spawn(move || std::fs::read(&fifo).expect("read fifo"))
+    };
+    let out = scarscope()
+        .arg("analyze")
+        .arg(&photo)
+        .arg("-o")
+        .arg(&fifo)
+        .timeout(Duration::from_secs(120))
+        .output()
+        .expect("runs");
+    let still_fifo = std::fs::symlink_metadata(&fifo)
+        .map(|m| m.file_type().is_fifo())
+        .unwrap_or(false);
+    assert!(still_fifo, "the FIFO is not replaced by a file");
+    assert_eq!(out.status.code(), Some(0), "{}", stderr_of(&out));
+    let got = reader.join().expect("reader");
+    let text = String::from_utf8(got).expect("utf8");
+    assert!(text.contains("1 images: 1 analysed, 0 failed"), "{text}");
+    assert!(leftovers(dir.path()).is_empty());
+
+    // A character device made here (root only): /dev/null's twin is written into, not replaced.
+    let dev = dir.path().join("null");
+    let mknod = std::process::Command::new("mknod")
+        .arg(&dev)
+        .args(["c", "1", "3"])
+        .stderr(std::process::Stdio::null())
+        .status();
+    if mknod.is_ok_and(|s| s.success()) {
+        let out = scarscope()
+            .arg("analyze")
+            .arg(&photo)
+            .arg("-o")
+            .arg(&dev)
+            .output()
+            .expect("runs");
+        assert_eq!(out.status.code(), Some(0), "{}", stderr_of(&out));
+        let m = std::fs::symlink_metadata(&dev).expect("device");
+        assert!(m.file_type().is_char_device(), "the device is kept");
+        assert!(leftovers(dir.path()).is_empty());
+    }
+}
+
+#[cfg(target_os = "linux")]
+#[test]
+fn output_to_a_full_device_is_an_error() {
+    // Written into, never replaced: /dev/full refuses every byte, so the run fails with exit 2.
+    if !Path::new("/dev/full").exists() {
+        return;
+    }
+    let dir = tempfile::tempdir().expect("tempdir");
+    let dev = dir.path().join("full");
+    let made = std::process::Command::new("mknod")
+        .arg(&dev)
+        .args(["c", "1", "7"])
+        .stderr(std::process::Stdio::null())
+        .status();
+    if !made.is_ok_and(|s| s.success()) {
+        return;
+    }
+    let photo = write(
+        &dir.path().join("a.jpg"),
+        &encode(&skin(120, 80), ImageFormat::Jpeg),
+    );
+    let out = scarscope()
+        .arg("analyze")
+        .arg(&photo)
+        .arg("-o")
+        .arg(&dev)
+        .output()
+        .expect("runs");
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        stderr_of(&out).contains("No space left on device"),
+        "{}",
+        stderr_of(&out)
+    );
+    use std::os::unix::fs::FileTypeExt;
+    let m = std::fs::symlink_metadata(&dev).expect("device");
+    assert!(m.file_type().is_char_device());
+}

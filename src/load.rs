@@ -192,8 +192,7 @@ pub fn load_image(path: &Path, max_megapixels: f64) -> Result<LoadedImage, LoadE
     if meta.len() == 0 {
         return Err(fail("empty file (0 bytes)"));
     }
-    // No valid image within the pixel limit needs more bytes than its uncompressed 16-bit RGBA size.
-    let cap = (max_megapixels.max(1.0) * 1e6 * 8.0) as u64 + (16 << 20);
+    let cap = file_size_cap(max_megapixels);
     if meta.len() > cap {
         return Err(fail(format!(
             "file is {:.0} MB, more than any image within the {max_megapixels} MP limit needs",
@@ -205,6 +204,18 @@ pub fn load_image(path: &Path, max_megapixels: f64) -> Result<LoadedImage, LoadE
         return Err(fail(describe_unknown(&bytes)));
     }
     load_image_bytes(&bytes, max_megapixels)
+}
+
+/// The largest file accepted under a pixel limit: no valid image within `max_megapixels` needs more bytes than
+/// its uncompressed 16-bit RGBA size, plus 16 MiB of metadata. Computed in f64 and saturated (`as` clamps), so
+/// a huge limit (`--max-megapixels 3e12`) means "no cap" instead of wrapping round to 16 MiB.
+pub fn file_size_cap(max_megapixels: f64) -> u64 {
+    let bytes = max_megapixels.max(1.0) * 1e6 * 8.0 + (16u64 << 20) as f64;
+    if bytes.is_nan() {
+        u64::MAX
+    } else {
+        bytes as u64
+    }
 }
 
 /// Decodes an in-memory image (used by tests and by callers that already hold the bytes).
@@ -298,8 +309,7 @@ fn decode<R: std::io::BufRead + std::io::Seek>(
     // The pixel limit is checked on the declared size below; the allocation limit is a second guard for
     // decoders that allocate more than the final image (16-bit RGBA is 8 bytes a pixel).
     let mut limits = image::Limits::default();
-    limits.max_alloc =
-        Some(((max_megapixels.max(1.0) * 1e6 * 8.0) as u64).saturating_add(64 << 20));
+    limits.max_alloc = Some(file_size_cap(max_megapixels).saturating_add(48 << 20));
     reader.limits(limits);
     let mut decoder = reader
         .into_decoder()
@@ -446,6 +456,15 @@ mod tests {
             [0, 0, 0],
             "transparent pixels become background"
         );
+    }
+
+    #[test]
+    fn file_size_cap_saturates_instead_of_wrapping() {
+        assert_eq!(file_size_cap(100.0), 800_000_000 + (16 << 20));
+        for mp in [3e12, 1e300, f64::INFINITY, f64::MAX] {
+            assert_eq!(file_size_cap(mp), u64::MAX, "{mp}");
+        }
+        assert!(file_size_cap(2.3e12) > 19_000_000);
     }
 
     #[test]

@@ -342,3 +342,53 @@ fn output_to_a_full_device_is_an_error() {
     let m = std::fs::symlink_metadata(&dev).expect("device");
     assert!(m.file_type().is_char_device());
 }
+
+// ---- 4. limits ----
+
+#[test]
+fn absurd_jobs_are_capped_with_a_warning() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let photo = write(
+        &dir.path().join("a.png"),
+        &encode(&skin(64, 48), ImageFormat::Png),
+    );
+    let started = Instant::now();
+    let out = scarscope()
+        .arg("analyze")
+        .arg(&photo)
+        .args(["--jobs", "5000", "--format", "json"])
+        .timeout(Duration::from_secs(120))
+        .output()
+        .expect("runs");
+    assert_eq!(out.status.code(), Some(0), "{}", stderr_of(&out));
+    assert!(
+        stderr_of(&out).contains("warning: --jobs 5000 lowered to"),
+        "{}",
+        stderr_of(&out)
+    );
+    assert!(started.elapsed() < Duration::from_secs(60));
+    let quiet = scarscope()
+        .arg("analyze")
+        .arg(&photo)
+        .args(["--jobs", "5000", "--quiet"])
+        .output()
+        .expect("runs");
+    assert!(quiet.stderr.is_empty(), "{}", stderr_of(&quiet));
+}
+
+#[test]
+fn a_huge_pixel_limit_does_not_wrap_the_file_size_cap() {
+    // A valid 18 MB BMP: over the 16 MiB the wrapped cap came to.
+    let dir = tempfile::tempdir().expect("tempdir");
+    let bmp = encode(&skin(2450, 2450), ImageFormat::Bmp);
+    assert!(bmp.len() > 17 << 20);
+    let path = write(&dir.path().join("big.bmp"), &bmp);
+    for mp in [3e12, 1e300] {
+        let got = scarscope::load::load_image(&path, mp);
+        assert_eq!(
+            got.map(|l| l.rgb.dimensions()).map_err(|e| e.message),
+            Ok((2450, 2450)),
+            "--max-megapixels {mp}"
+        );
+    }
+}

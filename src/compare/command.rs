@@ -165,7 +165,7 @@ pub fn run(args: &CompareArgs) -> anyhow::Result<i32> {
     let common = &args.common;
     let run_opts = RunOptions::from_args(common)?;
     let (pairs, mode) = pairing(args)?;
-    let pool = thread_pool(common.jobs)?;
+    let pool = thread_pool(common.jobs, common.quiet)?;
     if !common.quiet {
         for w in &pairs.warnings {
             eprintln!("scarscope: warning: {w}");

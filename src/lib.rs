@@ -13,6 +13,7 @@ pub mod colour;
 pub mod compare;
 pub mod detect;
 pub mod evaluate;
+pub mod jpeg_scan;
 pub mod light;
 pub mod load;
 pub mod measure;

@@ -240,6 +240,18 @@ pub fn load_image_bytes(bytes: &[u8], max_megapixels: f64) -> Result<LoadedImage
             ))
         }
     };
+    if format == ImageFormat::Jpeg {
+        // The decoder fills blocks whose data is missing instead of failing: walk the scans to see that the
+        // data covers the picture (see `jpeg_scan` for why this and not a byte count or the pixels).
+        if let crate::jpeg_scan::Completeness::Incomplete { rows_done, rows } =
+            crate::jpeg_scan::completeness(bytes, max_megapixels * 1e6)
+        {
+            return Err(LoadError {
+                message: format!("incomplete JPEG: data ends at row {rows_done} of {rows}"),
+                size: jpeg_size_hint(bytes),
+            });
+        }
+    }
     if format == ImageFormat::Jpeg && !jpeg_is_complete(bytes) {
         // The JPEG decoder fills a missing tail with grey rather than failing; a half photo must not be
         // analysed as if it were whole.

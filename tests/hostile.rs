@@ -392,3 +392,89 @@ fn a_huge_pixel_limit_does_not_wrap_the_file_size_cap() {
         );
     }
 }
+
+// ---- 2. incomplete JPEGs ----
+
+/// Every JPEG the project ships: the photos in fixtures/ and the encoder variants in tests/fixtures/jpeg/
+/// (baseline 4:2:0, 4:2:2 optimised, greyscale, with restart intervals, three sequential scans, progressive
+/// 4:2:0 / 4:4:4 / greyscale, made with libjpeg-turbo's cjpeg from a crop of a fixture).
+fn shipped_jpegs() -> Vec<PathBuf> {
+    let mut v = Vec::new();
+    for dir in ["fixtures", "tests/fixtures/jpeg"] {
+        let root = Path::new(env!("CARGO_MANIFEST_DIR")).join(dir);
+        for e in std::fs::read_dir(&root).expect("fixture folder").flatten() {
+            let p = e.path();
+            if p.extension().is_some_and(|x| x == "jpg") {
+                v.push(p);
+            }
+        }
+    }
+    v.sort();
+    assert!(v.len() >= 15, "{v:?}");
+    v
+}
+
+/// "incomplete JPEG: data ends at row N of M" → (N, M).
+fn incomplete_rows(message: &str) -> Option<(u32, u32)> {
+    let rest = message.strip_prefix("incomplete JPEG: data ends at row ")?;
+    let (n, m) = rest.split_once(" of ")?;
+    Some((n.parse().ok()?, m.parse().ok()?))
+}
+
+#[test]
+fn every_shipped_jpeg_still_loads() {
+    for p in shipped_jpegs() {
+        let got = scarscope::load::load_image(&p, 100.0);
+        assert!(got.is_ok(), "{}: {:?}", p.display(), got.err());
+    }
+}
+
+#[test]
+fn the_first_fifth_of_a_jpeg_with_its_end_marker_is_an_error() {
+    for p in shipped_jpegs() {
+        let bytes = std::fs::read(&p).expect("read");
+        for share in [0.2, 0.5, 0.8] {
+            let mut cut = bytes[..(bytes.len() as f64 * share) as usize].to_vec();
+            cut.extend_from_slice(&[0xFF, 0xD9]);
+            let err = scarscope::load::load_image_bytes(&cut, 100.0)
+                .expect_err("a fifth of a photo is not a photo");
+            let (n, m) = incomplete_rows(&err.message)
+                .unwrap_or_else(|| panic!("{} at {share}: {}", p.display(), err.message));
+            assert!(n + 1 < m, "{}: row {n} of {m}", p.display());
+            assert!(err.size.is_some(), "the declared size is still reported");
+        }
+    }
+}
+
+#[test]
+fn a_tiny_file_declaring_a_huge_jpeg_is_an_error() {
+    // A 16×16 JPEG whose frame header is patched to declare 9500×9500: a few hundred bytes, as in the issue.
+    let mut bytes = encode(&skin(16, 16), ImageFormat::Jpeg);
+    let sof = bytes
+        .windows(2)
+        .position(|w| w == [0xFF, 0xC0])
+        .expect("SOF0");
+    bytes[sof + 5..sof + 9].copy_from_slice(&[0x25, 0x1C, 0x25, 0x1C]);
+    assert!(bytes.len() < 1000, "{}", bytes.len());
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = write(&dir.path().join("huge.jpg"), &bytes);
+    let out = scarscope()
+        .arg("analyze")
+        .arg(&path)
+        .args(["--format", "json"])
+        .timeout(Duration::from_secs(120))
+        .output()
+        .expect("runs");
+    assert_eq!(out.status.code(), Some(1), "{}", stderr_of(&out));
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).expect("JSON");
+    let img = &v["images"][0];
+    assert_eq!(img["status"], "error");
+    let msg = img["error"].as_str().expect("message");
+    let (n, m) = incomplete_rows(msg).unwrap_or_else(|| panic!("{msg}"));
+    assert_eq!(m, 1188, "9500 px in 8-px MCU rows");
+    assert!(n <= 2, "{msg}");
+    assert_eq!(
+        (img["width"].as_u64(), img["height"].as_u64()),
+        (Some(9500), Some(9500))
+    );
+}

@@ -63,7 +63,7 @@ pub fn discover(paths: &[PathBuf]) -> Discovery {
         } else {
             d.inputs.push(Input {
                 path: p.clone(),
-                display: p.display().to_string(),
+                display: display_path(p),
             });
         }
     }
@@ -77,14 +77,14 @@ fn walk(dir: &Path, visited: &mut HashSet<PathBuf>, d: &mut Discovery) {
             if !visited.insert(c) {
                 d.warnings.push(format!(
                     "{}: folder already visited (symlink loop?), skipped",
-                    dir.display()
+                    display_path(dir)
                 ));
                 return;
             }
         }
         Err(e) => {
             d.warnings
-                .push(format!("{}: cannot resolve folder: {e}", dir.display()));
+                .push(format!("{}: cannot resolve folder: {e}", display_path(dir)));
             return;
         }
     }
@@ -92,17 +92,17 @@ fn walk(dir: &Path, visited: &mut HashSet<PathBuf>, d: &mut Discovery) {
         Ok(rd) => rd,
         Err(e) => {
             d.warnings
-                .push(format!("{}: cannot read folder: {e}", dir.display()));
+                .push(format!("{}: cannot read folder: {e}", display_path(dir)));
             return;
         }
     };
     let mut entries: Vec<PathBuf> = entries.filter_map(|e| e.ok().map(|e| e.path())).collect();
     entries.sort();
     for path in entries {
+        // On the bytes: a name starting with '.' is hidden even when the rest is not UTF-8.
         let hidden = path
             .file_name()
-            .and_then(|n| n.to_str())
-            .is_some_and(|n| n.starts_with('.'));
+            .is_some_and(|n| n.as_encoded_bytes().first() == Some(&b'.'));
         if hidden {
             continue;
         }
@@ -112,7 +112,7 @@ fn walk(dir: &Path, visited: &mut HashSet<PathBuf>, d: &mut Discovery) {
         } else if path.is_file() {
             if has_image_extension(&path) || sniff_is_image(&path) {
                 d.inputs.push(Input {
-                    display: path.display().to_string(),
+                    display: display_path(&path),
                     path,
                 });
             } else {
@@ -120,6 +120,20 @@ fn walk(dir: &Path, visited: &mut HashSet<PathBuf>, d: &mut Discovery) {
             }
         }
     }
+}
+
+/// A path as shown in reports and messages: as given, with every byte that is not UTF-8 escaped as `\xFF`
+/// (a lossy conversion would print U+FFFD, and two different files could show the same name).
+pub fn display_path(p: &Path) -> String {
+    let bytes = p.as_os_str().as_encoded_bytes();
+    let mut out = String::with_capacity(bytes.len());
+    for chunk in bytes.utf8_chunks() {
+        out.push_str(chunk.valid());
+        for b in chunk.invalid() {
+            out.push_str(&format!("\\x{b:02X}"));
+        }
+    }
+    out
 }
 
 /// Whether a path's extension is one of [`IMAGE_EXTENSIONS`] (any case).
@@ -189,17 +203,39 @@ pub fn load_image(path: &Path, max_megapixels: f64) -> Result<LoadedImage, LoadE
     if meta.is_dir() {
         return Err(fail("is a folder, not an image file"));
     }
-    if meta.len() == 0 {
-        return Err(fail("empty file (0 bytes)"));
-    }
     let cap = file_size_cap(max_megapixels);
-    if meta.len() > cap {
-        return Err(fail(format!(
+    let too_large = |len: u64| {
+        fail(format!(
             "file is {:.0} MB, more than any image within the {max_megapixels} MP limit needs",
-            meta.len() as f64 / 1e6
-        )));
-    }
-    let bytes = std::fs::read(path).map_err(|e| fail(format!("cannot read file: {e}")))?;
+            len as f64 / 1e6
+        ))
+    };
+    let bytes = if meta.is_file() {
+        if meta.len() == 0 {
+            return Err(fail("empty file (0 bytes)"));
+        }
+        if meta.len() > cap {
+            return Err(too_large(meta.len()));
+        }
+        std::fs::read(path).map_err(|e| fail(format!("cannot read file: {e}")))?
+    } else {
+        // A FIFO, a process substitution (`<(cat a.jpg)`) or a device: its size is not known beforehand, so it
+        // is read as a stream, up to the same cap.
+        let mut bytes = Vec::new();
+        File::open(path)
+            .and_then(|f| f.take(cap.saturating_add(1)).read_to_end(&mut bytes))
+            .map_err(|e| fail(format!("cannot read file: {e}")))?;
+        if bytes.len() as u64 > cap {
+            return Err(fail(format!(
+                "stream is more than {:.0} MB, more than any image within the {max_megapixels} MP limit needs",
+                cap as f64 / 1e6
+            )));
+        }
+        if bytes.is_empty() {
+            return Err(fail("empty stream (0 bytes)"));
+        }
+        bytes
+    };
     if image::guess_format(&bytes).is_err() {
         return Err(fail(describe_unknown(&bytes)));
     }

@@ -57,6 +57,7 @@ struct AnalyzeArgs {
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
+    clean_up_on_signals();
     let result = match cli.command {
         Command::Analyze(a) => scarscope::batch::run_analyze(&a.paths, &a.common),
         Command::Compare(a) => scarscope::compare::command::run(&a),
@@ -94,6 +95,27 @@ fn main() -> ExitCode {
         }
     }
 }
+
+/// On SIGINT or SIGTERM, removes the hidden temporary output file (`-o`, overlays) and exits with 128 + the
+/// signal's number (130, 143), as a shell reports a process ended by it.
+#[cfg(unix)]
+fn clean_up_on_signals() {
+    use signal_hook::consts::{SIGINT, SIGTERM};
+    match signal_hook::iterator::Signals::new([SIGINT, SIGTERM]) {
+        Ok(mut signals) => {
+            std::thread::spawn(move || {
+                if let Some(sig) = signals.forever().next() {
+                    scarscope::output::remove_live_temps();
+                    std::process::exit(128 + sig);
+                }
+            });
+        }
+        Err(e) => eprintln!("scarscope: warning: cannot watch for interruptions: {e}"),
+    }
+}
+
+#[cfg(not(unix))]
+fn clean_up_on_signals() {}
 
 /// Runs a command that prints to stdout, flushing at the end.
 fn run_printing(f: impl FnOnce(&mut dyn Write) -> anyhow::Result<()>) -> anyhow::Result<i32> {

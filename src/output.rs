@@ -21,8 +21,9 @@ use crate::report::{BatchSummary, ImageReport, Settings, Status, ToolInfo, SCHEM
 pub enum AtomicOutput {
     /// Writing to standard output.
     Stdout(BufWriter<io::Stdout>),
-    /// Writing to a temporary file that becomes the target (the resolved path) on commit.
-    File(BufWriter<tempfile::NamedTempFile>, PathBuf),
+    /// Writing to a temporary file that becomes the target (the resolved path) on commit; registered for
+    /// removal on SIGINT/SIGTERM while it lives.
+    File(BufWriter<tempfile::NamedTempFile>, PathBuf, LiveTemp),
     /// Writing straight into a special file (device, FIFO, socket).
     Special(BufWriter<std::fs::File>, PathBuf),
 }
@@ -127,7 +128,8 @@ impl AtomicOutput {
                 let tmp = builder.tempfile_in(&dir).with_context(|| {
                     format!("cannot create a temporary file in {}", dir.display())
                 })?;
-                Ok(AtomicOutput::File(BufWriter::new(tmp), real))
+                let live = LiveTemp::register(tmp.path());
+                Ok(AtomicOutput::File(BufWriter::new(tmp), real, live))
             }
         }
     }
@@ -140,7 +142,7 @@ impl AtomicOutput {
             AtomicOutput::Special(mut w, target) => w
                 .flush()
                 .with_context(|| format!("cannot write {}", target.display())),
-            AtomicOutput::File(w, target) => {
+            AtomicOutput::File(w, target, _live) => {
                 let tmp = w
                     .into_inner()
                     .map_err(|e| e.into_error())
@@ -154,18 +156,54 @@ impl AtomicOutput {
     }
 }
 
+/// Temporary output files alive now, removed by [`remove_live_temps`] when the run is interrupted.
+static LIVE_TEMPS: std::sync::Mutex<Vec<PathBuf>> = std::sync::Mutex::new(Vec::new());
+
+/// A temporary file's place in [`LIVE_TEMPS`], given up when dropped (after the rename, or with the file).
+pub struct LiveTemp(PathBuf);
+
+impl LiveTemp {
+    fn register(path: &Path) -> Self {
+        if let Ok(mut live) = LIVE_TEMPS.lock() {
+            live.push(path.to_path_buf());
+        }
+        LiveTemp(path.to_path_buf())
+    }
+}
+
+impl Drop for LiveTemp {
+    fn drop(&mut self) {
+        if let Ok(mut live) = LIVE_TEMPS.lock() {
+            if let Some(i) = live.iter().position(|p| *p == self.0) {
+                live.swap_remove(i);
+            }
+        }
+    }
+}
+
+/// Removes every temporary output file still alive; called on SIGINT/SIGTERM just before the process exits.
+pub fn remove_live_temps() {
+    let live = match LIVE_TEMPS.lock() {
+        Ok(l) => l,
+        Err(p) => p.into_inner(),
+    };
+    for p in live.iter() {
+        let _ = std::fs::remove_file(p);
+    }
+}
+
 impl Write for AtomicOutput {
     fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
         match self {
             AtomicOutput::Stdout(w) => w.write(buf),
-            AtomicOutput::File(w, _) => w.write(buf),
+            AtomicOutput::File(w, _, _) => w.write(buf),
             AtomicOutput::Special(w, _) => w.write(buf),
         }
     }
     fn flush(&mut self) -> io::Result<()> {
         match self {
             AtomicOutput::Stdout(w) => w.flush(),
-            AtomicOutput::File(w, _) => w.flush(),
+            AtomicOutput::File(w, _, _) => w.flush(),
             AtomicOutput::Special(w, _) => w.flush(),
         }
     }
@@ -369,6 +407,25 @@ fn dominant_name(d: crate::report::Dominant) -> &'static str {
     }
 }
 
+/// A text for one line of the table: control characters (a newline in a file name) become escapes (`\n`,
+/// `\x1B`), so a name cannot break the table's lines.
+pub fn one_line_text(s: &str) -> std::borrow::Cow<'_, str> {
+    if !s.chars().any(char::is_control) {
+        return std::borrow::Cow::Borrowed(s);
+    }
+    let mut t = String::with_capacity(s.len() + 8);
+    for c in s.chars() {
+        match c {
+            '\n' => t.push_str("\\n"),
+            '\r' => t.push_str("\\r"),
+            '\t' => t.push_str("\\t"),
+            c if c.is_control() => t.push_str(&format!("\\x{:02X}", c as u32)),
+            c => t.push(c),
+        }
+    }
+    std::borrow::Cow::Owned(t)
+}
+
 fn write_table_block(out: &mut impl Write, img: &ImageReport, first: bool) -> io::Result<()> {
     if !first {
         writeln!(out)?;
@@ -381,7 +438,7 @@ fn write_table_block(out: &mut impl Write, img: &ImageReport, first: bool) -> io
         return writeln!(
             out,
             "{}  {size}  ERROR: {}",
-            img.path,
+            one_line_text(&img.path),
             img.error.as_deref().unwrap_or("failed")
         );
     }
@@ -389,7 +446,7 @@ fn write_table_block(out: &mut impl Write, img: &ImageReport, first: bool) -> io
         Some(s) => format!("{s} px/mm"),
         None => "scale unknown".into(),
     };
-    writeln!(out, "{}  {size}  {scale}", img.path)?;
+    writeln!(out, "{}  {size}  {scale}", one_line_text(&img.path))?;
     if let Some(q) = &img.quality {
         let light = match img
             .lighting
@@ -492,6 +549,13 @@ mod tests {
         assert_eq!(csv_field("Box (13).jpg"), "Box (13).jpg");
         assert_eq!(csv_field("a,b"), "\"a,b\"");
         assert_eq!(csv_field("say \"hi\""), "\"say \"\"hi\"\"\"");
+    }
+
+    #[test]
+    fn table_text_escapes_control_characters() {
+        assert_eq!(one_line_text("Box (13).jpg"), "Box (13).jpg");
+        assert_eq!(one_line_text("new\nline\r.jpg"), "new\\nline\\r.jpg");
+        assert_eq!(one_line_text("esc\u{1b}[31m.jpg"), "esc\\x1B[31m.jpg");
     }
 
     #[test]

@@ -478,3 +478,140 @@ fn a_tiny_file_declaring_a_huge_jpeg_is_an_error() {
         (Some(9500), Some(9500))
     );
 }
+
+// ---- 5. leftovers and streams ----
+
+#[cfg(unix)]
+#[test]
+fn an_interrupted_run_leaves_no_temporary_file() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let photos = dir.path().join("photos");
+    std::fs::create_dir(&photos).expect("mkdir");
+    let bytes = encode(&skin(400, 300), ImageFormat::Jpeg);
+    for i in 0..200 {
+        write(&photos.join(format!("p{i:03}.jpg")), &bytes);
+    }
+    for (signal, code) in [("-INT", 130), ("-TERM", 143)] {
+        let target = dir.path().join("report.json");
+        let mut child = std::process::Command::new(assert_cmd::cargo::cargo_bin("scarscope"))
+            .arg("analyze")
+            .arg(&photos)
+            .arg("-o")
+            .arg(&target)
+            .args(["--jobs", "1", "--quiet"])
+            .spawn()
+            .expect("starts");
+        // The temporary file exists from the start (the output is opened before the work).
+        let started = Instant::now();
+        while leftovers(dir.path()).is_empty() && started.elapsed() < Duration::from_secs(60) {
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        assert_eq!(leftovers(dir.path()).len(), 1, "the run has begun");
+        let killed = std::process::Command::new("kill")
+            .arg(signal)
+            .arg(child.id().to_string())
+            .status()
+            .expect("kill runs");
+        assert!(killed.success());
+        let status = child.wait().expect("ends");
+        assert_eq!(status.code(), Some(code), "{signal}");
+        assert!(
+            leftovers(dir.path()).is_empty(),
+            "{signal}: temporary file removed"
+        );
+        assert!(!target.exists(), "{signal}: no half report");
+    }
+}
+
+#[cfg(unix)]
+#[test]
+fn a_fifo_named_as_input_is_read_as_a_stream() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let fifo = dir.path().join("photo.jpg");
+    let made = std::process::Command::new("mkfifo")
+        .arg(&fifo)
+        .status()
+        .expect("mkfifo runs");
+    assert!(made.success());
+    let bytes = encode(&skin(120, 80), ImageFormat::Jpeg);
+    let writer = {
+        let fifo = fifo.clone();
+        std::thread::spawn(move || {
+            // Opening blocks until scarscope opens the FIFO for reading.
+            let _ = std::fs::write(&fifo, &bytes);
+        })
+    };
+    let out = scarscope()
+        .arg("analyze")
+        .arg(&fifo)
+        .args(["--format", "json"])
+        .timeout(Duration::from_secs(120))
+        .output()
+        .expect("runs");
+    if out.status.code() != Some(0) {
+        // Unblock the writer whatever happened, so the test ends.
+        let _ = std::fs::read(&fifo);
+    }
+    writer.join().expect("writer");
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stdout)
+    );
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).expect("JSON");
+    assert_eq!(v["images"][0]["status"], "ok");
+    assert_eq!(v["images"][0]["width"], 120);
+}
+
+#[cfg(unix)]
+#[test]
+fn odd_file_names_are_escaped_not_mangled() {
+    use std::os::unix::ffi::OsStrExt;
+    let dir = tempfile::tempdir().expect("tempdir");
+    let bytes = encode(&skin(120, 80), ImageFormat::Jpeg);
+    let name = |b: &[u8]| dir.path().join(std::ffi::OsStr::from_bytes(b));
+    write(&name(b"bad\xFFname.jpg"), &bytes);
+    write(&name(b".\xFFhidden.jpg"), &bytes);
+    write(&name(b"new\nline.jpg"), &bytes);
+    let run = |format: &str| {
+        let out = scarscope()
+            .arg("analyze")
+            .arg(dir.path())
+            .args(["--format", format])
+            .output()
+            .expect("runs");
+        assert_eq!(out.status.code(), Some(0), "{}", stderr_of(&out));
+        String::from_utf8(out.stdout).expect("output is UTF-8")
+    };
+    let v: serde_json::Value = serde_json::from_str(&run("json")).expect("JSON");
+    let paths: Vec<&str> = v["images"]
+        .as_array()
+        .expect("images")
+        .iter()
+        .filter_map(|i| i["path"].as_str())
+        .collect();
+    assert_eq!(
+        paths.len(),
+        2,
+        "the hidden non-UTF-8 name is skipped: {paths:?}"
+    );
+    assert!(paths[0].ends_with("/bad\\xFFname.jpg"), "{paths:?}");
+    assert!(paths[1].ends_with("/new\nline.jpg"), "{paths:?}");
+    let csv = run("csv");
+    assert!(csv.contains("/bad\\xFFname.jpg,ok,"), "{csv}");
+    assert!(!csv.contains('\u{FFFD}'));
+    let table = run("table");
+    let lines: Vec<&str> = table.lines().collect();
+    assert!(
+        lines.iter().any(|l| l.contains("/new\\nline.jpg  120×80")),
+        "{table}"
+    );
+    assert!(
+        lines
+            .iter()
+            .any(|l| l.contains("/bad\\xFFname.jpg  120×80")),
+        "{table}"
+    );
+    assert!(!lines.iter().any(|l| l.starts_with("line.jpg")), "{table}");
+}

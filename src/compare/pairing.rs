@@ -165,11 +165,11 @@ pub fn pair_files(before: &Path, after: &Path) -> Pairing {
             id,
             before: Input {
                 path: before.to_path_buf(),
-                display: before.display().to_string(),
+                display: crate::load::display_path(before),
             },
             after: Input {
                 path: after.to_path_buf(),
-                display: after.display().to_string(),
+                display: crate::load::display_path(after),
             },
         }],
         ..Default::default()
@@ -250,11 +250,11 @@ pub fn pair_csv(csv: &Path) -> anyhow::Result<Pairing> {
         out.pairs.push(PairInput {
             id,
             before: Input {
-                display: pb.display().to_string(),
+                display: crate::load::display_path(&pb),
                 path: pb,
             },
             after: Input {
-                display: pa.display().to_string(),
+                display: crate::load::display_path(&pa),
                 path: pa,
             },
         });

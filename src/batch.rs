@@ -228,6 +228,14 @@ impl RunOptions {
 
 /// Loads and analyses one photo; any failure becomes an error report for that photo.
 pub fn analyze_input(input: &Input, opts: &RunOptions) -> ImageReport {
+    if let Some(problem) = &input.problem {
+        return ImageReport::failed(
+            input.display.clone(),
+            problem.clone(),
+            None,
+            opts.analysis.px_per_mm,
+        );
+    }
     let loaded = match load_image(&input.path, opts.max_megapixels) {
         Ok(l) => l,
         Err(e) => {

@@ -1,7 +1,8 @@
 //! Load stage: finds the photos under the paths given and decodes them upright, safely.
 //!
 //! - Discovery walks folders recursively in sorted order, skips hidden entries, follows symlinks but never
-//!   enters a folder twice (so a symlink loop cannot hang), and counts non-image files it skips.
+//!   enters a folder twice (so a symlink loop cannot hang), and counts non-image files it skips. What it cannot
+//!   read (an unreadable folder, a special file, a broken or looping link) becomes an error entry.
 //! - Decoding detects the format from the file's content, not its extension (a `.jpg` that is really a PNG
 //!   loads, so does `.jfif`), checks the declared size against a limit *before* allocating, applies the EXIF
 //!   orientation so that every coordinate refers to the upright image, and converts 16-bit, greyscale, alpha
@@ -36,6 +37,20 @@ pub struct Input {
     pub path: PathBuf,
     /// The path as shown in reports (as given, or joined under the folder given).
     pub display: String,
+    /// Why the walk could not take this entry as a file to read (a folder that cannot be read, a FIFO or other
+    /// special file, a symlink that cannot be followed): it is reported as an error without being opened.
+    pub problem: Option<String>,
+}
+
+impl Input {
+    /// A file to read.
+    pub fn file(path: PathBuf) -> Self {
+        Input {
+            display: display_path(&path),
+            path,
+            problem: None,
+        }
+    }
 }
 
 /// What discovery found under the paths given.
@@ -45,8 +60,21 @@ pub struct Discovery {
     pub inputs: Vec<Input>,
     /// Non-image files met inside folders and skipped.
     pub skipped_non_image: usize,
-    /// Problems met while walking (unreadable folders, loops), one line each.
+    /// Problems met while walking (unreadable folders, special files, broken links, loops), one line each.
     pub warnings: Vec<String>,
+}
+
+impl Discovery {
+    /// Records an entry the walk cannot read: an error entry in the output and a warning naming it.
+    fn problem(&mut self, path: &Path, problem: String) {
+        let display = display_path(path);
+        self.warnings.push(format!("{display}: {problem}"));
+        self.inputs.push(Input {
+            path: path.to_path_buf(),
+            display,
+            problem: Some(problem),
+        });
+    }
 }
 
 /// Finds the photos under `paths`: files are taken as given, folders are walked recursively in sorted order.
@@ -61,10 +89,7 @@ pub fn discover(paths: &[PathBuf]) -> Discovery {
         if p.is_dir() {
             walk(p, &mut visited, &mut d);
         } else {
-            d.inputs.push(Input {
-                path: p.clone(),
-                display: display_path(p),
-            });
+            d.inputs.push(Input::file(p.clone()));
         }
     }
     d
@@ -83,16 +108,14 @@ fn walk(dir: &Path, visited: &mut HashSet<PathBuf>, d: &mut Discovery) {
             }
         }
         Err(e) => {
-            d.warnings
-                .push(format!("{}: cannot resolve folder: {e}", display_path(dir)));
+            d.problem(dir, format!("cannot resolve folder: {e}"));
             return;
         }
     }
     let entries = match std::fs::read_dir(dir) {
         Ok(rd) => rd,
         Err(e) => {
-            d.warnings
-                .push(format!("{}: cannot read folder: {e}", display_path(dir)));
+            d.problem(dir, format!("cannot read folder: {e}"));
             return;
         }
     };
@@ -106,20 +129,57 @@ fn walk(dir: &Path, visited: &mut HashSet<PathBuf>, d: &mut Discovery) {
         if hidden {
             continue;
         }
-        // `is_dir`/`is_file` follow symlinks; a dangling link is neither and is skipped silently.
-        if path.is_dir() {
-            walk(&path, visited, d);
-        } else if path.is_file() {
-            if has_image_extension(&path) || sniff_is_image(&path) {
-                d.inputs.push(Input {
-                    display: display_path(&path),
-                    path,
-                });
-            } else {
-                d.skipped_non_image += 1;
+        // `metadata` follows symlinks. What is neither a folder nor a regular file is reported, never opened: a
+        // FIFO would block the walk, and a broken or looping link or an unreadable entry may hide a photo.
+        match std::fs::metadata(&path) {
+            Ok(m) if m.is_dir() => walk(&path, visited, d),
+            Ok(m) if m.is_file() => {
+                if has_image_extension(&path) || sniff_is_image(&path) {
+                    d.inputs.push(Input::file(path));
+                } else {
+                    d.skipped_non_image += 1;
+                }
+            }
+            Ok(m) => d.problem(
+                &path,
+                format!(
+                    "not a regular file ({}), not read in a folder walk",
+                    special_kind(&m)
+                ),
+            ),
+            Err(e) => {
+                let link =
+                    std::fs::symlink_metadata(&path).is_ok_and(|m| m.file_type().is_symlink());
+                let problem = if link {
+                    format!("symbolic link cannot be followed: {e}")
+                } else {
+                    format!("cannot read: {e}")
+                };
+                d.problem(&path, problem);
             }
         }
     }
+}
+
+/// What kind of special file `m` describes.
+fn special_kind(m: &std::fs::Metadata) -> &'static str {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::FileTypeExt;
+        let t = m.file_type();
+        if t.is_fifo() {
+            return "a FIFO";
+        }
+        if t.is_socket() {
+            return "a socket";
+        }
+        if t.is_char_device() || t.is_block_device() {
+            return "a device";
+        }
+    }
+    #[cfg(not(unix))]
+    let _ = m;
+    "a special file"
 }
 
 /// A path as shown in reports and messages: as given, with every byte that is not UTF-8 escaped as `\xFF`

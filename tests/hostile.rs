@@ -615,3 +615,80 @@ fn odd_file_names_are_escaped_not_mangled() {
     );
     assert!(!lines.iter().any(|l| l.starts_with("line.jpg")), "{table}");
 }
+
+// ---- 6. what a folder walk cannot read is reported ----
+
+#[cfg(unix)]
+#[test]
+fn unreadable_entries_in_a_walk_are_reported_and_counted() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let d = dir.path();
+    write(
+        &d.join("good.jpg"),
+        &encode(&skin(120, 80), ImageFormat::Jpeg),
+    );
+    std::os::unix::fs::symlink(d.join("gone.jpg"), d.join("dangling.jpg")).expect("symlink");
+    std::os::unix::fs::symlink(d.join("self.jpg"), d.join("self.jpg")).expect("symlink");
+    let made = std::process::Command::new("mkfifo")
+        .arg(d.join("x.jpg"))
+        .status()
+        .expect("mkfifo runs");
+    assert!(made.success());
+    // An unreadable subfolder (only where permissions bite: not for root).
+    let locked = d.join("locked");
+    std::fs::create_dir(&locked).expect("mkdir");
+    write(&locked.join("inside.jpg"), b"x");
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::set_permissions(&locked, std::fs::Permissions::from_mode(0o000)).expect("chmod");
+    let locked_bites = std::fs::read_dir(&locked).is_err();
+
+    let out = scarscope()
+        .arg("analyze")
+        .arg(d)
+        .args(["--format", "json"])
+        .timeout(Duration::from_secs(120))
+        .output()
+        .expect("runs");
+    std::fs::set_permissions(&locked, std::fs::Permissions::from_mode(0o755)).expect("chmod back");
+    assert_eq!(out.status.code(), Some(1), "{}", stderr_of(&out));
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).expect("JSON");
+    let err = stderr_of(&out);
+    let entry = |name: &str| {
+        v["images"]
+            .as_array()
+            .expect("images")
+            .iter()
+            .find(|i| i["path"].as_str().is_some_and(|p| p.ends_with(name)))
+            .cloned()
+            .unwrap_or_else(|| panic!("{name} is reported: {v}"))
+    };
+    for (name, why) in [
+        ("dangling.jpg", "symbolic link cannot be followed"),
+        ("self.jpg", "symbolic link cannot be followed"),
+        ("x.jpg", "not a regular file (a FIFO)"),
+    ] {
+        let e = entry(name);
+        assert_eq!(e["status"], "error", "{name}");
+        let msg = e["error"].as_str().expect("message");
+        assert!(msg.contains(why), "{name}: {msg}");
+        assert!(
+            err.lines().any(|l| l.starts_with("scarscope: warning: ")
+                && l.contains(name)
+                && l.contains(why)),
+            "{name}: {err}"
+        );
+    }
+    assert_eq!(entry("good.jpg")["status"], "ok");
+    let expected_failed = if locked_bites {
+        let e = entry("/locked");
+        assert!(e["error"]
+            .as_str()
+            .is_some_and(|m| m.contains("cannot read folder")));
+        4
+    } else {
+        // Root reads the folder: its one file is a broken image.
+        3 + 1
+    };
+    assert_eq!(v["batch"]["failed"], expected_failed, "{v}");
+    assert_eq!(v["batch"]["ok"], 1);
+}

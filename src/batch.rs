@@ -32,16 +32,42 @@ pub const EXIT_USAGE: i32 = 2;
 #[error("{0}")]
 pub struct UsageError(pub String);
 
-/// A rayon pool with `jobs` threads (default: all cores).
-pub fn thread_pool(jobs: Option<usize>) -> anyhow::Result<rayon::ThreadPool> {
-    if jobs == Some(0) {
-        return Err(UsageError("--jobs must be at least 1".into()).into());
+/// Most worker threads per core: images are analysed one per thread and each thread holds an image's working
+/// memory, so more threads than this only cost memory and start-up time (5000 threads took over a minute to
+/// start and stop on one small image).
+pub const MAX_JOBS_PER_CORE: usize = 4;
+
+/// The number of worker threads for `--jobs`: all cores by default, at most [`MAX_JOBS_PER_CORE`] × the cores;
+/// a warning when the request was lowered.
+pub fn effective_jobs(
+    jobs: Option<usize>,
+    cores: usize,
+) -> anyhow::Result<(usize, Option<String>)> {
+    let cores = cores.max(1);
+    let max = cores.saturating_mul(MAX_JOBS_PER_CORE);
+    match jobs {
+        Some(0) => Err(UsageError("--jobs must be at least 1".into()).into()),
+        None => Ok((cores, None)),
+        Some(n) if n > max => Ok((
+            max,
+            Some(format!(
+                "--jobs {n} lowered to {max} ({MAX_JOBS_PER_CORE} per core on {cores} cores)"
+            )),
+        )),
+        Some(n) => Ok((n, None)),
     }
-    let n = jobs.unwrap_or_else(|| {
-        std::thread::available_parallelism()
-            .map(|n| n.get())
-            .unwrap_or(1)
-    });
+}
+
+/// A rayon pool with `jobs` threads (default: all cores; see [`effective_jobs`]), warning on stderr unless
+/// `quiet` when the request was lowered.
+pub fn thread_pool(jobs: Option<usize>, quiet: bool) -> anyhow::Result<rayon::ThreadPool> {
+    let cores = std::thread::available_parallelism()
+        .map(|n| n.get())
+        .unwrap_or(1);
+    let (n, warning) = effective_jobs(jobs, cores)?;
+    if let (Some(w), false) = (warning, quiet) {
+        eprintln!("scarscope: warning: {w}");
+    }
     rayon::ThreadPoolBuilder::new()
         .num_threads(n)
         .build()
@@ -202,6 +228,14 @@ impl RunOptions {
 
 /// Loads and analyses one photo; any failure becomes an error report for that photo.
 pub fn analyze_input(input: &Input, opts: &RunOptions) -> ImageReport {
+    if let Some(problem) = &input.problem {
+        return ImageReport::failed(
+            input.display.clone(),
+            problem.clone(),
+            None,
+            opts.analysis.px_per_mm,
+        );
+    }
     let loaded = match load_image(&input.path, opts.max_megapixels) {
         Ok(l) => l,
         Err(e) => {
@@ -247,7 +281,9 @@ pub fn analyze_input(input: &Input, opts: &RunOptions) -> ImageReport {
 /// Runs `scarscope analyze` on `paths`; returns the exit code.
 pub fn run_analyze(paths: &[PathBuf], common: &CommonArgs) -> anyhow::Result<i32> {
     let opts = RunOptions::from_args(common)?;
-    let pool = thread_pool(common.jobs)?;
+    let pool = thread_pool(common.jobs, common.quiet)?;
+    // Open the output first: a folder or an unwritable place given to -o is refused before any work.
+    let out = AtomicOutput::create(common.output.as_deref())?;
     let found = discover(paths);
     if !common.quiet {
         for w in &found.warnings {
@@ -262,7 +298,6 @@ pub fn run_analyze(paths: &[PathBuf], common: &CommonArgs) -> anyhow::Result<i32
         };
         return Err(UsageError(format!("no images found to analyse{extra}")).into());
     }
-    let out = AtomicOutput::create(common.output.as_deref())?;
     let mut writer = ReportWriter::new(out, common.format());
     writer
         .begin(&opts.settings())
@@ -322,7 +357,7 @@ mod tests {
     fn ordered_output_whatever_the_thread_count() {
         let items: Vec<u64> = (0..200).collect();
         for jobs in [1, 2, 7] {
-            let pool = thread_pool(Some(jobs)).expect("pool");
+            let pool = thread_pool(Some(jobs), true).expect("pool");
             let mut seen = Vec::new();
             run_ordered(
                 &pool,
@@ -341,7 +376,7 @@ mod tests {
     #[test]
     fn emit_error_stops_the_run() {
         let items: Vec<u32> = (0..50).collect();
-        let pool = thread_pool(Some(2)).expect("pool");
+        let pool = thread_pool(Some(2), true).expect("pool");
         let r = run_ordered(
             &pool,
             &items,
@@ -349,6 +384,20 @@ mod tests {
             |i| if i == 3 { Err(i) } else { Ok(()) },
         );
         assert_eq!(r, Err(3));
+    }
+
+    #[test]
+    fn jobs_are_capped_at_four_per_core() {
+        assert_eq!(effective_jobs(None, 2).expect("ok"), (2, None));
+        assert_eq!(effective_jobs(Some(8), 2).expect("ok"), (8, None));
+        let (n, w) = effective_jobs(Some(5000), 2).expect("ok");
+        assert_eq!(n, 8);
+        assert!(w.is_some_and(|w| w.contains("--jobs 5000 lowered to 8")));
+        assert!(effective_jobs(Some(0), 2).is_err());
+        assert_eq!(
+            effective_jobs(Some(usize::MAX), usize::MAX).expect("ok").0,
+            usize::MAX
+        );
     }
 
     #[test]

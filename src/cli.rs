@@ -24,10 +24,12 @@ pub struct CommonArgs {
     /// Shorthand for `--format json`.
     #[arg(long, conflicts_with = "format")]
     pub json: bool,
-    /// Write the output to FILE (atomically: a temporary file renamed into place) instead of stdout.
+    /// Write the output to FILE instead of stdout: a regular file (or the file a symlink points to) is
+    /// replaced atomically (a temporary file renamed into place); a device or FIFO is written into.
     #[arg(short = 'o', long, value_name = "FILE")]
     pub output: Option<PathBuf>,
-    /// Number of images analysed in parallel (default: all cores). Output does not depend on it.
+    /// Number of images analysed in parallel (default: all cores; at most 4 per core). Output does not depend
+    /// on it.
     #[arg(short = 'j', long, value_name = "N")]
     pub jobs: Option<usize>,
     /// Scale of the photos in pixels per millimetre, when known; enables sizes in mm.

@@ -1,7 +1,8 @@
 //! Load stage: finds the photos under the paths given and decodes them upright, safely.
 //!
 //! - Discovery walks folders recursively in sorted order, skips hidden entries, follows symlinks but never
-//!   enters a folder twice (so a symlink loop cannot hang), and counts non-image files it skips.
+//!   enters a folder twice (so a symlink loop cannot hang), and counts non-image files it skips. What it cannot
+//!   read (an unreadable folder, a special file, a broken or looping link) becomes an error entry.
 //! - Decoding detects the format from the file's content, not its extension (a `.jpg` that is really a PNG
 //!   loads, so does `.jfif`), checks the declared size against a limit *before* allocating, applies the EXIF
 //!   orientation so that every coordinate refers to the upright image, and converts 16-bit, greyscale, alpha
@@ -36,6 +37,20 @@ pub struct Input {
     pub path: PathBuf,
     /// The path as shown in reports (as given, or joined under the folder given).
     pub display: String,
+    /// Why the walk could not take this entry as a file to read (a folder that cannot be read, a FIFO or other
+    /// special file, a symlink that cannot be followed): it is reported as an error without being opened.
+    pub problem: Option<String>,
+}
+
+impl Input {
+    /// A file to read.
+    pub fn file(path: PathBuf) -> Self {
+        Input {
+            display: display_path(&path),
+            path,
+            problem: None,
+        }
+    }
 }
 
 /// What discovery found under the paths given.
@@ -45,8 +60,21 @@ pub struct Discovery {
     pub inputs: Vec<Input>,
     /// Non-image files met inside folders and skipped.
     pub skipped_non_image: usize,
-    /// Problems met while walking (unreadable folders, loops), one line each.
+    /// Problems met while walking (unreadable folders, special files, broken links, loops), one line each.
     pub warnings: Vec<String>,
+}
+
+impl Discovery {
+    /// Records an entry the walk cannot read: an error entry in the output and a warning naming it.
+    fn problem(&mut self, path: &Path, problem: String) {
+        let display = display_path(path);
+        self.warnings.push(format!("{display}: {problem}"));
+        self.inputs.push(Input {
+            path: path.to_path_buf(),
+            display,
+            problem: Some(problem),
+        });
+    }
 }
 
 /// Finds the photos under `paths`: files are taken as given, folders are walked recursively in sorted order.
@@ -61,10 +89,7 @@ pub fn discover(paths: &[PathBuf]) -> Discovery {
         if p.is_dir() {
             walk(p, &mut visited, &mut d);
         } else {
-            d.inputs.push(Input {
-                path: p.clone(),
-                display: p.display().to_string(),
-            });
+            d.inputs.push(Input::file(p.clone()));
         }
     }
     d
@@ -77,49 +102,98 @@ fn walk(dir: &Path, visited: &mut HashSet<PathBuf>, d: &mut Discovery) {
             if !visited.insert(c) {
                 d.warnings.push(format!(
                     "{}: folder already visited (symlink loop?), skipped",
-                    dir.display()
+                    display_path(dir)
                 ));
                 return;
             }
         }
         Err(e) => {
-            d.warnings
-                .push(format!("{}: cannot resolve folder: {e}", dir.display()));
+            d.problem(dir, format!("cannot resolve folder: {e}"));
             return;
         }
     }
     let entries = match std::fs::read_dir(dir) {
         Ok(rd) => rd,
         Err(e) => {
-            d.warnings
-                .push(format!("{}: cannot read folder: {e}", dir.display()));
+            d.problem(dir, format!("cannot read folder: {e}"));
             return;
         }
     };
     let mut entries: Vec<PathBuf> = entries.filter_map(|e| e.ok().map(|e| e.path())).collect();
     entries.sort();
     for path in entries {
+        // On the bytes: a name starting with '.' is hidden even when the rest is not UTF-8.
         let hidden = path
             .file_name()
-            .and_then(|n| n.to_str())
-            .is_some_and(|n| n.starts_with('.'));
+            .is_some_and(|n| n.as_encoded_bytes().first() == Some(&b'.'));
         if hidden {
             continue;
         }
-        // `is_dir`/`is_file` follow symlinks; a dangling link is neither and is skipped silently.
-        if path.is_dir() {
-            walk(&path, visited, d);
-        } else if path.is_file() {
-            if has_image_extension(&path) || sniff_is_image(&path) {
-                d.inputs.push(Input {
-                    display: path.display().to_string(),
-                    path,
-                });
-            } else {
-                d.skipped_non_image += 1;
+        // `metadata` follows symlinks. What is neither a folder nor a regular file is reported, never opened: a
+        // FIFO would block the walk, and a broken or looping link or an unreadable entry may hide a photo.
+        match std::fs::metadata(&path) {
+            Ok(m) if m.is_dir() => walk(&path, visited, d),
+            Ok(m) if m.is_file() => {
+                if has_image_extension(&path) || sniff_is_image(&path) {
+                    d.inputs.push(Input::file(path));
+                } else {
+                    d.skipped_non_image += 1;
+                }
+            }
+            Ok(m) => d.problem(
+                &path,
+                format!(
+                    "not a regular file ({}), not read in a folder walk",
+                    special_kind(&m)
+                ),
+            ),
+            Err(e) => {
+                let link =
+                    std::fs::symlink_metadata(&path).is_ok_and(|m| m.file_type().is_symlink());
+                let problem = if link {
+                    format!("symbolic link cannot be followed: {e}")
+                } else {
+                    format!("cannot read: {e}")
+                };
+                d.problem(&path, problem);
             }
         }
     }
+}
+
+/// What kind of special file `m` describes.
+fn special_kind(m: &std::fs::Metadata) -> &'static str {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::FileTypeExt;
+        let t = m.file_type();
+        if t.is_fifo() {
+            return "a FIFO";
+        }
+        if t.is_socket() {
+            return "a socket";
+        }
+        if t.is_char_device() || t.is_block_device() {
+            return "a device";
+        }
+    }
+    #[cfg(not(unix))]
+    let _ = m;
+    "a special file"
+}
+
+/// A path as shown in reports and messages: as given, with every byte that is not UTF-8 escaped as `\xFF`
+/// (a lossy conversion would print U+FFFD, and two different files could show the same name).
+pub fn display_path(p: &Path) -> String {
+    let bytes = p.as_os_str().as_encoded_bytes();
+    let mut out = String::with_capacity(bytes.len());
+    for chunk in bytes.utf8_chunks() {
+        out.push_str(chunk.valid());
+        for b in chunk.invalid() {
+            out.push_str(&format!("\\x{b:02X}"));
+        }
+    }
+    out
 }
 
 /// Whether a path's extension is one of [`IMAGE_EXTENSIONS`] (any case).
@@ -189,22 +263,55 @@ pub fn load_image(path: &Path, max_megapixels: f64) -> Result<LoadedImage, LoadE
     if meta.is_dir() {
         return Err(fail("is a folder, not an image file"));
     }
-    if meta.len() == 0 {
-        return Err(fail("empty file (0 bytes)"));
-    }
-    // No valid image within the pixel limit needs more bytes than its uncompressed 16-bit RGBA size.
-    let cap = (max_megapixels.max(1.0) * 1e6 * 8.0) as u64 + (16 << 20);
-    if meta.len() > cap {
-        return Err(fail(format!(
+    let cap = file_size_cap(max_megapixels);
+    let too_large = |len: u64| {
+        fail(format!(
             "file is {:.0} MB, more than any image within the {max_megapixels} MP limit needs",
-            meta.len() as f64 / 1e6
-        )));
-    }
-    let bytes = std::fs::read(path).map_err(|e| fail(format!("cannot read file: {e}")))?;
+            len as f64 / 1e6
+        ))
+    };
+    let bytes = if meta.is_file() {
+        if meta.len() == 0 {
+            return Err(fail("empty file (0 bytes)"));
+        }
+        if meta.len() > cap {
+            return Err(too_large(meta.len()));
+        }
+        std::fs::read(path).map_err(|e| fail(format!("cannot read file: {e}")))?
+    } else {
+        // A FIFO, a process substitution (`<(cat a.jpg)`) or a device: its size is not known beforehand, so it
+        // is read as a stream, up to the same cap.
+        let mut bytes = Vec::new();
+        File::open(path)
+            .and_then(|f| f.take(cap.saturating_add(1)).read_to_end(&mut bytes))
+            .map_err(|e| fail(format!("cannot read file: {e}")))?;
+        if bytes.len() as u64 > cap {
+            return Err(fail(format!(
+                "stream is more than {:.0} MB, more than any image within the {max_megapixels} MP limit needs",
+                cap as f64 / 1e6
+            )));
+        }
+        if bytes.is_empty() {
+            return Err(fail("empty stream (0 bytes)"));
+        }
+        bytes
+    };
     if image::guess_format(&bytes).is_err() {
         return Err(fail(describe_unknown(&bytes)));
     }
     load_image_bytes(&bytes, max_megapixels)
+}
+
+/// The largest file accepted under a pixel limit: no valid image within `max_megapixels` needs more bytes than
+/// its uncompressed 16-bit RGBA size, plus 16 MiB of metadata. Computed in f64 and saturated (`as` clamps), so
+/// a huge limit (`--max-megapixels 3e12`) means "no cap" instead of wrapping round to 16 MiB.
+pub fn file_size_cap(max_megapixels: f64) -> u64 {
+    let bytes = max_megapixels.max(1.0) * 1e6 * 8.0 + (16u64 << 20) as f64;
+    if bytes.is_nan() {
+        u64::MAX
+    } else {
+        bytes as u64
+    }
 }
 
 /// Decodes an in-memory image (used by tests and by callers that already hold the bytes).
@@ -229,6 +336,18 @@ pub fn load_image_bytes(bytes: &[u8], max_megapixels: f64) -> Result<LoadedImage
             ))
         }
     };
+    if format == ImageFormat::Jpeg {
+        // The decoder fills blocks whose data is missing instead of failing: walk the scans to see that the
+        // data covers the picture (see `jpeg_scan` for why this and not a byte count or the pixels).
+        if let crate::jpeg_scan::Completeness::Incomplete { rows_done, rows } =
+            crate::jpeg_scan::completeness(bytes, max_megapixels * 1e6)
+        {
+            return Err(LoadError {
+                message: format!("incomplete JPEG: data ends at row {rows_done} of {rows}"),
+                size: jpeg_size_hint(bytes),
+            });
+        }
+    }
     if format == ImageFormat::Jpeg && !jpeg_is_complete(bytes) {
         // The JPEG decoder fills a missing tail with grey rather than failing; a half photo must not be
         // analysed as if it were whole.
@@ -298,8 +417,7 @@ fn decode<R: std::io::BufRead + std::io::Seek>(
     // The pixel limit is checked on the declared size below; the allocation limit is a second guard for
     // decoders that allocate more than the final image (16-bit RGBA is 8 bytes a pixel).
     let mut limits = image::Limits::default();
-    limits.max_alloc =
-        Some(((max_megapixels.max(1.0) * 1e6 * 8.0) as u64).saturating_add(64 << 20));
+    limits.max_alloc = Some(file_size_cap(max_megapixels).saturating_add(48 << 20));
     reader.limits(limits);
     let mut decoder = reader
         .into_decoder()
@@ -446,6 +564,15 @@ mod tests {
             [0, 0, 0],
             "transparent pixels become background"
         );
+    }
+
+    #[test]
+    fn file_size_cap_saturates_instead_of_wrapping() {
+        assert_eq!(file_size_cap(100.0), 800_000_000 + (16 << 20));
+        for mp in [3e12, 1e300, f64::INFINITY, f64::MAX] {
+            assert_eq!(file_size_cap(mp), u64::MAX, "{mp}");
+        }
+        assert!(file_size_cap(2.3e12) > 19_000_000);
     }
 
     #[test]

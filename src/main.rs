@@ -33,6 +33,12 @@ enum Command {
     Evaluate(scarscope::evaluate::EvaluateArgs),
     /// Fit the image-level scoring table to labelled photos and write a profile.
     Calibrate(scarscope::calibrate::CalibrateArgs),
+    /// Print the effective rule profile (the built-in one, or --profile FILE checked and completed) as TOML.
+    Profile {
+        /// Rule profile (TOML) replacing the built-in one.
+        #[arg(long, value_name = "FILE")]
+        profile: Option<PathBuf>,
+    },
     /// Print the JSON Schema of the `analyze --format json` report (or of `compare` with --compare).
     Schema {
         /// The schema of the `compare --format json` report instead.
@@ -53,6 +59,7 @@ struct AnalyzeArgs {
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
+    clean_up_on_signals();
     let result = match cli.command {
         Command::Analyze(a) => scarscope::batch::run_analyze(&a.paths, &a.common),
         Command::Compare(a) => scarscope::compare::command::run(&a),
@@ -60,6 +67,14 @@ fn main() -> ExitCode {
         Command::Render(a) => scarscope::render::command::run(&a).map(|()| 0),
         Command::Evaluate(a) => run_printing(|out| scarscope::evaluate::run(&a, out)),
         Command::Calibrate(a) => run_printing(|out| scarscope::calibrate::run(&a, out)),
+        Command::Profile { profile } => run_printing(|out| {
+            let p = match &profile {
+                Some(path) => scarscope::profile::Profile::from_file(path)?,
+                None => scarscope::profile::Profile::builtin(),
+            };
+            out.write_all(p.to_toml()?.as_bytes())?;
+            Ok(())
+        }),
         Command::Schema { compare } => run_printing(|out| {
             let schema = if compare {
                 scarscope::compare::schema_json()
@@ -83,6 +98,27 @@ fn main() -> ExitCode {
         }
     }
 }
+
+/// On SIGINT or SIGTERM, removes the hidden temporary output file (`-o`, overlays) and exits with 128 + the
+/// signal's number (130, 143), as a shell reports a process ended by it.
+#[cfg(unix)]
+fn clean_up_on_signals() {
+    use signal_hook::consts::{SIGINT, SIGTERM};
+    match signal_hook::iterator::Signals::new([SIGINT, SIGTERM]) {
+        Ok(mut signals) => {
+            std::thread::spawn(move || {
+                if let Some(sig) = signals.forever().next() {
+                    scarscope::output::remove_live_temps();
+                    std::process::exit(128 + sig);
+                }
+            });
+        }
+        Err(e) => eprintln!("scarscope: warning: cannot watch for interruptions: {e}"),
+    }
+}
+
+#[cfg(not(unix))]
+fn clean_up_on_signals() {}
 
 /// Runs a command that prints to stdout, flushing at the end.
 fn run_printing(f: impl FnOnce(&mut dyn Write) -> anyhow::Result<()>) -> anyhow::Result<i32> {

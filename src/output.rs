@@ -10,38 +10,126 @@ use std::path::{Path, PathBuf};
 use crate::cli::Format;
 use crate::report::{BatchSummary, ImageReport, Settings, Status, ToolInfo, SCHEMA_VERSION};
 
-/// Standard output, or a temporary file beside the target that [`AtomicOutput::commit`] renames into place.
+/// Where `-o` (or any file the tool writes) goes: standard output, a temporary file that
+/// [`AtomicOutput::commit`] renames onto a regular file, or a special file (device, FIFO, socket) written
+/// into directly.
+///
+/// A regular file, or a symlink to one, is replaced atomically: the temporary file is made in the *target's*
+/// real folder (so the rename stays on one file system) and renamed onto the target, so the link is kept and
+/// the file it points to is written. A device or FIFO is not replaced by a file: `-o /dev/stdout`, `-o
+/// /dev/null` or `-o >(gzip)` are written into, as a shell's `>` would. A folder is refused at once.
 pub enum AtomicOutput {
     /// Writing to standard output.
     Stdout(BufWriter<io::Stdout>),
-    /// Writing to a temporary file that becomes `target` on commit.
-    File(BufWriter<tempfile::NamedTempFile>, PathBuf),
+    /// Writing to a temporary file that becomes the target (the resolved path) on commit; registered for
+    /// removal on SIGINT/SIGTERM while it lives.
+    File(BufWriter<tempfile::NamedTempFile>, PathBuf, LiveTemp),
+    /// Writing straight into a special file (device, FIFO, socket).
+    Special(BufWriter<std::fs::File>, PathBuf),
+}
+
+/// What `-o PATH` names, once symlinks are followed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum OutputTarget {
+    /// A regular file (existing or to be created) at this real path; its mode, when it exists.
+    Regular(PathBuf, Option<u32>),
+    /// A device, FIFO or socket at this path.
+    Special(PathBuf),
+}
+
+/// Resolves `-o PATH`: follows symlinks (also dangling ones, whose target is created) and refuses folders.
+///
+/// Errors are [`crate::batch::UsageError`]s: they are found before any work is done.
+pub fn resolve_output(path: &Path) -> anyhow::Result<OutputTarget> {
+    use crate::batch::UsageError;
+    let shown = path.display();
+    let folder = || {
+        UsageError(format!(
+            "-o {shown}: is a folder; give the name of a file to write"
+        ))
+    };
+    if path.as_os_str().is_empty() {
+        return Err(UsageError("-o: the file name is empty".into()).into());
+    }
+    let text = path.as_os_str().to_string_lossy();
+    if text.ends_with('/') || text.ends_with(std::path::MAIN_SEPARATOR) {
+        return Err(folder().into());
+    }
+    // Follow the chain of links by hand, so that a dangling link resolves to the file it would create.
+    let mut real = path.to_path_buf();
+    for _ in 0..40 {
+        match std::fs::symlink_metadata(&real) {
+            Ok(m) if m.file_type().is_symlink() => {
+                let to = std::fs::read_link(&real)
+                    .map_err(|e| UsageError(format!("-o {shown}: cannot read the link: {e}")))?;
+                real = match real.parent() {
+                    Some(dir) if to.is_relative() => dir.join(to),
+                    _ => to,
+                };
+            }
+            Ok(m) if m.is_dir() => return Err(folder().into()),
+            Ok(m) if m.is_file() => return Ok(OutputTarget::Regular(real, Some(file_mode(&m)))),
+            Ok(_) => return Ok(OutputTarget::Special(real)),
+            Err(e) if e.kind() == io::ErrorKind::NotFound => {
+                return Ok(OutputTarget::Regular(real, None))
+            }
+            Err(e) => return Err(UsageError(format!("-o {shown}: {e}")).into()),
+        }
+    }
+    Err(UsageError(format!("-o {shown}: too many levels of symbolic links")).into())
+}
+
+#[cfg(unix)]
+fn file_mode(m: &std::fs::Metadata) -> u32 {
+    use std::os::unix::fs::PermissionsExt;
+    m.permissions().mode() & 0o7777
+}
+
+#[cfg(not(unix))]
+fn file_mode(_: &std::fs::Metadata) -> u32 {
+    0o666
 }
 
 impl AtomicOutput {
-    /// Opens stdout (`None`) or a temporary file in the target's folder (`Some(path)`).
+    /// Opens stdout (`None`), a temporary file beside the real target, or the special file named.
+    ///
+    /// Call it before the work starts: a folder or an unwritable place is refused here, not after the batch.
     pub fn create(target: Option<&Path>) -> anyhow::Result<Self> {
         use anyhow::Context;
-        match target {
-            None => Ok(AtomicOutput::Stdout(BufWriter::new(io::stdout()))),
-            Some(p) => {
-                let dir = match p.parent() {
+        let Some(p) = target else {
+            return Ok(AtomicOutput::Stdout(BufWriter::new(io::stdout())));
+        };
+        match resolve_output(p)? {
+            OutputTarget::Special(real) => {
+                let f = std::fs::OpenOptions::new()
+                    .write(true)
+                    .open(&real)
+                    .map_err(|e| {
+                        crate::batch::UsageError(format!("cannot open {}: {e}", p.display()))
+                    })?;
+                Ok(AtomicOutput::Special(BufWriter::new(f), real))
+            }
+            OutputTarget::Regular(real, mode) => {
+                let dir = match real.parent() {
                     Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
                     _ => PathBuf::from("."),
                 };
                 let mut builder = tempfile::Builder::new();
                 builder.prefix(".scarscope-").suffix(".tmp");
-                // tempfile makes private (0600) files; the report should get the mode any new file gets
-                // (0666 less the umask), which is what `open` applies to the mode asked for here.
+                // tempfile makes private (0600) files; a replaced file keeps its mode, and a new one gets the
+                // mode any new file gets (0666 less the umask), which is what `open` applies to the mode asked.
                 #[cfg(unix)]
                 {
                     use std::os::unix::fs::PermissionsExt;
-                    builder.permissions(std::fs::Permissions::from_mode(0o666));
+                    builder.permissions(std::fs::Permissions::from_mode(mode.unwrap_or(0o666)));
                 }
+                #[cfg(not(unix))]
+                let _ = mode;
                 let tmp = builder.tempfile_in(&dir).with_context(|| {
                     format!("cannot create a temporary file in {}", dir.display())
                 })?;
-                Ok(AtomicOutput::File(BufWriter::new(tmp), p.to_path_buf()))
+                let live = LiveTemp::register(tmp.path());
+                Ok(AtomicOutput::File(BufWriter::new(tmp), real, live))
             }
         }
     }
@@ -51,7 +139,10 @@ impl AtomicOutput {
         use anyhow::Context;
         match self {
             AtomicOutput::Stdout(mut w) => Ok(w.flush()?),
-            AtomicOutput::File(w, target) => {
+            AtomicOutput::Special(mut w, target) => w
+                .flush()
+                .with_context(|| format!("cannot write {}", target.display())),
+            AtomicOutput::File(w, target, _live) => {
                 let tmp = w
                     .into_inner()
                     .map_err(|e| e.into_error())
@@ -65,17 +156,55 @@ impl AtomicOutput {
     }
 }
 
+/// Temporary output files alive now, removed by [`remove_live_temps`] when the run is interrupted.
+static LIVE_TEMPS: std::sync::Mutex<Vec<PathBuf>> = std::sync::Mutex::new(Vec::new());
+
+/// A temporary file's place in [`LIVE_TEMPS`], given up when dropped (after the rename, or with the file).
+pub struct LiveTemp(PathBuf);
+
+impl LiveTemp {
+    fn register(path: &Path) -> Self {
+        if let Ok(mut live) = LIVE_TEMPS.lock() {
+            live.push(path.to_path_buf());
+        }
+        LiveTemp(path.to_path_buf())
+    }
+}
+
+impl Drop for LiveTemp {
+    fn drop(&mut self) {
+        if let Ok(mut live) = LIVE_TEMPS.lock() {
+            if let Some(i) = live.iter().position(|p| *p == self.0) {
+                live.swap_remove(i);
+            }
+        }
+    }
+}
+
+/// Removes every temporary output file still alive; called on SIGINT/SIGTERM just before the process exits.
+pub fn remove_live_temps() {
+    let live = match LIVE_TEMPS.lock() {
+        Ok(l) => l,
+        Err(p) => p.into_inner(),
+    };
+    for p in live.iter() {
+        let _ = std::fs::remove_file(p);
+    }
+}
+
 impl Write for AtomicOutput {
     fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
         match self {
             AtomicOutput::Stdout(w) => w.write(buf),
-            AtomicOutput::File(w, _) => w.write(buf),
+            AtomicOutput::File(w, _, _) => w.write(buf),
+            AtomicOutput::Special(w, _) => w.write(buf),
         }
     }
     fn flush(&mut self) -> io::Result<()> {
         match self {
             AtomicOutput::Stdout(w) => w.flush(),
-            AtomicOutput::File(w, _) => w.flush(),
+            AtomicOutput::File(w, _, _) => w.flush(),
+            AtomicOutput::Special(w, _) => w.flush(),
         }
     }
 }
@@ -278,6 +407,25 @@ fn dominant_name(d: crate::report::Dominant) -> &'static str {
     }
 }
 
+/// A text for one line of the table: control characters (a newline in a file name) become escapes (`\n`,
+/// `\x1B`), so a name cannot break the table's lines.
+pub fn one_line_text(s: &str) -> std::borrow::Cow<'_, str> {
+    if !s.chars().any(char::is_control) {
+        return std::borrow::Cow::Borrowed(s);
+    }
+    let mut t = String::with_capacity(s.len() + 8);
+    for c in s.chars() {
+        match c {
+            '\n' => t.push_str("\\n"),
+            '\r' => t.push_str("\\r"),
+            '\t' => t.push_str("\\t"),
+            c if c.is_control() => t.push_str(&format!("\\x{:02X}", c as u32)),
+            c => t.push(c),
+        }
+    }
+    std::borrow::Cow::Owned(t)
+}
+
 fn write_table_block(out: &mut impl Write, img: &ImageReport, first: bool) -> io::Result<()> {
     if !first {
         writeln!(out)?;
@@ -290,7 +438,7 @@ fn write_table_block(out: &mut impl Write, img: &ImageReport, first: bool) -> io
         return writeln!(
             out,
             "{}  {size}  ERROR: {}",
-            img.path,
+            one_line_text(&img.path),
             img.error.as_deref().unwrap_or("failed")
         );
     }
@@ -298,7 +446,7 @@ fn write_table_block(out: &mut impl Write, img: &ImageReport, first: bool) -> io
         Some(s) => format!("{s} px/mm"),
         None => "scale unknown".into(),
     };
-    writeln!(out, "{}  {size}  {scale}", img.path)?;
+    writeln!(out, "{}  {size}  {scale}", one_line_text(&img.path))?;
     if let Some(q) = &img.quality {
         let light = match img
             .lighting
@@ -401,6 +549,13 @@ mod tests {
         assert_eq!(csv_field("Box (13).jpg"), "Box (13).jpg");
         assert_eq!(csv_field("a,b"), "\"a,b\"");
         assert_eq!(csv_field("say \"hi\""), "\"say \"\"hi\"\"\"");
+    }
+
+    #[test]
+    fn table_text_escapes_control_characters() {
+        assert_eq!(one_line_text("Box (13).jpg"), "Box (13).jpg");
+        assert_eq!(one_line_text("new\nline\r.jpg"), "new\\nline\\r.jpg");
+        assert_eq!(one_line_text("esc\u{1b}[31m.jpg"), "esc\\x1B[31m.jpg");
     }
 
     #[test]

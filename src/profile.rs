@@ -382,27 +382,65 @@ impl Profile {
     /// The profile built into the binary.
     pub fn builtin() -> Self {
         // The embedded text is checked by a unit test, so this cannot fail in a released binary.
-        Self::from_toml("").expect("built-in profile parses")
+        Self::from_toml_named("", "default").expect("built-in profile parses")
     }
 
-    /// Reads a profile from a TOML file.
+    /// Reads a profile from a TOML file (at most [`crate::profile_check::MAX_PROFILE_BYTES`]); a file without
+    /// `name` is named after its stem (`strict.toml` is "strict"), never "default".
     pub fn from_file(path: &Path) -> anyhow::Result<Self> {
         use anyhow::Context;
-        let text = std::fs::read_to_string(path)
-            .with_context(|| format!("cannot read profile {}", path.display()))?;
-        Self::from_toml(&text).with_context(|| format!("invalid profile {}", path.display()))
+        let text =
+            read_capped(path).with_context(|| format!("cannot read profile {}", path.display()))?;
+        let stem = path
+            .file_stem()
+            .map(|s| s.to_string_lossy().into_owned())
+            .filter(|s| !s.is_empty())
+            .unwrap_or_else(|| "custom".into());
+        Self::from_toml_named(&text, &stem)
+            .with_context(|| format!("invalid profile {}", path.display()))
     }
 
-    /// Parses a profile from TOML text; sections or fields left out take the built-in values.
+    /// Parses a profile from TOML text; sections or fields left out take the built-in values, and a text
+    /// without `name` is named "custom". Every value is checked ([`crate::profile_check`]).
     pub fn from_toml(text: &str) -> anyhow::Result<Self> {
+        Self::from_toml_named(text, "custom")
+    }
+
+    /// As [`Self::from_toml`], naming a profile without `name` `fallback_name`.
+    pub fn from_toml_named(text: &str, fallback_name: &str) -> anyhow::Result<Self> {
         let mut base: toml::Table = toml::from_str(DEFAULT_TOML)?;
         merge(&mut base, toml::from_str(DECISION_TOML)?);
-        let over: toml::Table = toml::from_str(text)?;
+        let mut over: toml::Table = toml::from_str(text)?;
+        if !over.contains_key("name") {
+            over.insert("name".into(), toml::Value::String(fallback_name.into()));
+        }
         merge(&mut base, over);
+        crate::profile_check::check(&base)?;
         let p: Profile = toml::Value::Table(base).try_into()?;
         p.decision.check().map_err(anyhow::Error::msg)?;
         Ok(p)
     }
+
+    /// The profile as TOML text that [`Self::from_toml`] (and `--profile`) reads back to the same profile.
+    pub fn to_toml(&self) -> anyhow::Result<String> {
+        Ok(toml::to_string(self)?)
+    }
+}
+
+/// Reads a text file of at most [`crate::profile_check::MAX_PROFILE_BYTES`], failing fast beyond.
+fn read_capped(path: &Path) -> anyhow::Result<String> {
+    use std::io::Read;
+    let max = crate::profile_check::MAX_PROFILE_BYTES;
+    let file = std::fs::File::open(path)?;
+    if file.metadata()?.is_dir() {
+        anyhow::bail!("is a folder");
+    }
+    let mut bytes = Vec::new();
+    file.take(max + 1).read_to_end(&mut bytes)?;
+    if bytes.len() as u64 > max {
+        anyhow::bail!("larger than {} KiB, too large for a profile", max >> 10);
+    }
+    Ok(String::from_utf8(bytes)?)
 }
 
 /// Overlays `over` onto `base`, table by table.
@@ -447,6 +485,56 @@ mod tests {
         );
         assert_eq!(p.compare.registration, b.compare.registration);
         assert!(Profile::from_toml("[compare.relief]\nno_such = 1\n").is_err());
+    }
+
+    #[test]
+    fn a_profile_without_name_is_not_called_default() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let path = dir.path().join("gentle.toml");
+        std::fs::write(&path, "[detect]\nmin_z = 9.5\n").expect("write");
+        assert_eq!(Profile::from_file(&path).expect("parses").name, "gentle");
+        assert_eq!(
+            Profile::from_toml("[detect]\nmin_z = 9.5\n")
+                .expect("parses")
+                .name,
+            "custom"
+        );
+    }
+
+    #[test]
+    fn non_finite_values_are_refused_with_their_key() {
+        for text in [
+            "[compare.registration]\nmax_rotation_deg = inf\n",
+            "[compare.registration]\nmax_scale_change = inf\n",
+            "[compare.registration]\nmax_rotation_deg = 1e300\n",
+            "[detect]\nmin_z = nan\n",
+            "[summary]\nmin_confidence = -0.5\n",
+        ] {
+            let err = Profile::from_toml(text).expect_err(text);
+            let key = text.split('\n').nth(1).and_then(|l| l.split(' ').next());
+            assert!(
+                key.is_some_and(|k| err.to_string().contains(k)),
+                "{text}: {err}"
+            );
+        }
+    }
+
+    #[test]
+    fn printed_profile_reads_back_to_the_same_profile() {
+        let b = Profile::builtin();
+        let text = b.to_toml().expect("serialises");
+        assert_eq!(Profile::from_toml(&text).expect("reads back"), b);
+    }
+
+    #[test]
+    fn oversized_profile_fails_fast() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let path = dir.path().join("big.toml");
+        let mut text = String::from("name = \"big\"\n");
+        text.push_str(&"# padding\n".repeat(200_000));
+        std::fs::write(&path, text).expect("write");
+        let err = Profile::from_file(&path).expect_err("2 MB profile");
+        assert!(format!("{err:#}").contains("too large"), "{err:#}");
     }
 
     #[test]

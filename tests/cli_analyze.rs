@@ -131,7 +131,7 @@ fn mixed_folder_gives_right_statuses_sizes_and_exit_code() {
         );
     }
     for (bad, why) in [
-        ("truncated.jpg", "truncated"),
+        ("truncated.jpg", "incomplete JPEG"),
         ("empty.jpg", "empty"),
         ("notes.png", "not an image"),
     ] {

@@ -273,7 +273,7 @@ fn analyse_all(
 ) -> anyhow::Result<Vec<Option<Kept>>> {
     let dir = images_dir(&args.labels, args.images.as_deref());
     let paths = labelled_paths(rows, &dir)?;
-    let pool = thread_pool(args.jobs)?;
+    let pool = thread_pool(args.jobs, args.quiet)?;
     let bar = progress(paths.len(), args.quiet);
     let mut kept = Vec::with_capacity(paths.len());
     run_ordered(
@@ -329,7 +329,7 @@ fn rendered_examples(args: &CalibrateArgs, opts: &AnalysisOptions) -> anyhow::Re
         ..Default::default()
     };
     let suite = crate::render::scene_suite(args.rendered_seed, args.rendered, &base);
-    let pool = thread_pool(args.jobs)?;
+    let pool = thread_pool(args.jobs, args.quiet)?;
     let idx: Vec<usize> = (0..suite.len()).collect();
     let mut out = Vec::with_capacity(suite.len());
     run_ordered(

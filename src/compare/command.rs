@@ -165,7 +165,7 @@ pub fn run(args: &CompareArgs) -> anyhow::Result<i32> {
     let common = &args.common;
     let run_opts = RunOptions::from_args(common)?;
     let (pairs, mode) = pairing(args)?;
-    let pool = thread_pool(common.jobs)?;
+    let pool = thread_pool(common.jobs, common.quiet)?;
     if !common.quiet {
         for w in &pairs.warnings {
             eprintln!("scarscope: warning: {w}");
@@ -198,6 +198,8 @@ pub fn run(args: &CompareArgs) -> anyhow::Result<i32> {
         pairing: mode.to_string(),
         thresholds: compare.verdict.clone(),
     };
+    // Open the output before the work: a folder or an unwritable place given to -o is refused at once.
+    let mut out = AtomicOutput::create(common.output.as_deref())?;
     let bar = progress(pairs.pairs.len(), common.quiet);
     let mut reports: Vec<PairReport> = Vec::with_capacity(pairs.pairs.len());
     run_ordered(
@@ -221,7 +223,6 @@ pub fn run(args: &CompareArgs) -> anyhow::Result<i32> {
     let failed = batch.failed;
     let total = batch.pairs;
     let report = document(settings, reports, batch);
-    let mut out = AtomicOutput::create(common.output.as_deref())?;
     write_report(&mut out, common.format(), &report).context("cannot write output")?;
     out.commit()?;
     if !common.quiet && failed > 0 {

@@ -83,14 +83,17 @@ pub fn pair_folders(before_dir: &Path, after_dir: &Path) -> Pairing {
         warnings: db.warnings.into_iter().chain(da.warnings).collect(),
         ..Default::default()
     };
+    // Entries the walks could not read are in the warnings already; they are not photos to pair.
     let rb: Vec<(PathBuf, Input)> = db
         .inputs
         .into_iter()
+        .filter(|i| i.problem.is_none())
         .map(|i| (rel_of(&i, before_dir), i))
         .collect();
     let ra: Vec<(PathBuf, Input)> = da
         .inputs
         .into_iter()
+        .filter(|i| i.problem.is_none())
         .map(|i| (rel_of(&i, after_dir), i))
         .collect();
     let mut used_a = vec![false; ra.len()];
@@ -163,14 +166,8 @@ pub fn pair_files(before: &Path, after: &Path) -> Pairing {
     Pairing {
         pairs: vec![PairInput {
             id,
-            before: Input {
-                path: before.to_path_buf(),
-                display: before.display().to_string(),
-            },
-            after: Input {
-                path: after.to_path_buf(),
-                display: after.display().to_string(),
-            },
+            before: Input::file(before.to_path_buf()),
+            after: Input::file(after.to_path_buf()),
         }],
         ..Default::default()
     }
@@ -249,14 +246,8 @@ pub fn pair_csv(csv: &Path) -> anyhow::Result<Pairing> {
         };
         out.pairs.push(PairInput {
             id,
-            before: Input {
-                display: pb.display().to_string(),
-                path: pb,
-            },
-            after: Input {
-                display: pa.display().to_string(),
-                path: pa,
-            },
+            before: Input::file(pb),
+            after: Input::file(pa),
         });
     }
     sort_pairs(&mut out.pairs);

@@ -186,10 +186,12 @@ fn coarse_search(b: &Gray, a: &Gray, p: &RegistrationParams, keep: usize) -> Vec
     let cb = [(b.w as f64 - 1.0) / 2.0, (b.h as f64 - 1.0) / 2.0];
     let ca = [(a.w as f64 - 1.0) / 2.0, (a.h as f64 - 1.0) / 2.0];
     let rot_step = 2.0;
-    let n_rot = (p.max_rotation_deg / rot_step).ceil() as i32;
+    // The grid's size follows the profile's limits; a profile is validated (at most 90° and a scale change of
+    // 1), and the clamps keep the search bounded even for parameters built in code.
+    let n_rot = ((p.max_rotation_deg / rot_step).ceil() as i32).clamp(0, 45);
     let ln_max = (1.0 + p.max_scale_change.max(0.0)).ln();
     let ln_step = 0.04;
-    let n_sc = (ln_max / ln_step).ceil() as i32;
+    let n_sc = ((ln_max / ln_step).ceil() as i32).clamp(0, 18);
     let mut all: Vec<(Affine, f64)> = Vec::new();
     for si in -n_sc..=n_sc {
         let s = (si as f64 * ln_step).exp();

@@ -85,7 +85,7 @@ pub fn analyse_labelled(
     opts: &AnalysisOptions,
     run: &LabelledRun,
 ) -> anyhow::Result<Analysed> {
-    let pool = thread_pool(run.jobs)?;
+    let pool = thread_pool(run.jobs, run.quiet)?;
     let bar = progress(rows.len(), run.quiet);
     let items: Vec<(&LabelRow, &PathBuf)> = rows.iter().zip(paths).collect();
     let mut reports = Vec::with_capacity(rows.len());

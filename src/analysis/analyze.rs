@@ -284,6 +284,7 @@ pub fn analyze(rgb: &RgbImage, opts: &AnalysisOptions) -> Analysis {
     } else {
         crate::analysis::decide::decide(&picture, &prof.decision)
     };
+    let decision = crate::analysis::decide::for_photo(decision, p.usable);
     crate::summarise::apply_decision(&mut summary, &decision, &picture);
     let microneedling = crate::summarise::verdict(&summary, &decision, p.usable, &p.notes);
     Analysis {

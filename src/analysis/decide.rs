@@ -48,6 +48,14 @@ pub struct DecisionRules {
     pub active_threshold: f64,
     /// Below this probability for the best family the answer is `uncertain`.
     pub min_confidence: f64,
+    /// A picture with more than this share of its features beyond 5 spreads of the fitting photos' range is
+    /// unlike anything the table was fitted on: its answer is `uncertain` rather than an extrapolation.
+    #[serde(default = "default_max_outlying")]
+    pub max_outlying: f64,
+}
+
+fn default_max_outlying() -> f64 {
+    0.1
 }
 
 /// The table's rows.
@@ -143,6 +151,15 @@ pub fn standardise(x: &[f64], mean: &[f64], spread: &[f64]) -> Vec<f64> {
         .collect()
 }
 
+/// Share of the standardised features at the ±5-spread limit: how far a picture lies outside the photos
+/// the table was fitted on.
+pub fn outlying(z: &[f64]) -> f64 {
+    if z.is_empty() {
+        return 0.0;
+    }
+    z.iter().filter(|v| v.abs() >= 5.0).count() as f64 / z.len() as f64
+}
+
 /// The terms of the sum: per feature its `z`, then `max(0, z - knot)` per knot.
 pub fn expand(z: &[f64], knots: &[f64]) -> Vec<f64> {
     let mut t = Vec::with_capacity(z.len() * (1 + knots.len()));
@@ -198,10 +215,17 @@ pub fn decide(picture: &[f64; N_FEATURES], rules: &DecisionRules) -> Decision {
     let z = rules.standardise(picture);
     let p = softmax(&rules.scores(picture));
     let best = (0..5).fold(0, |b, i| if p[i] > p[b] { i } else { b });
-    let family = (p[best] >= rules.min_confidence).then_some(FAMILIES[best]);
+    let odd = outlying(&z);
+    let unlike = odd > rules.max_outlying;
+    let family = (p[best] >= rules.min_confidence && !unlike).then_some(FAMILIES[best]);
     let active_p = p[Family::Active.index()];
     let active = family == Some(Family::Active) || active_p >= rules.active_threshold;
     let mut reasons = vec![match family {
+        None if unlike => format!(
+            "the picture is unlike the photos the scoring table was fitted on ({:.0} % of its features lie \
+             beyond their range): no family is given",
+            100.0 * odd
+        ),
         Some(f) => format!(
             "the picture reads as {} ({:.0} % by the scoring table)",
             words(f),
@@ -286,6 +310,20 @@ pub fn from_regions(
         )],
         from_regions: true,
     }
+}
+
+/// Withholds the family of a photo that is not good enough to judge (too little skin, blurred, too small,
+/// glare: `quality.usable`): the table would only extrapolate there. The active-acne flag stays, since
+/// missing active acne is the worst error (domain.md §6).
+pub fn for_photo(mut d: Decision, usable: bool) -> Decision {
+    if !usable && d.family.is_some() {
+        d.family = None;
+        d.reasons.insert(
+            0,
+            "the photo is not good enough to judge, so no family is given".into(),
+        );
+    }
+    d
 }
 
 /// Words for a family.

@@ -15,7 +15,9 @@ use crate::prepare::{Plane, Prepared};
 use crate::report::{Region, RegionClass};
 
 /// Long side of the grid every picture feature is measured on, px (a 640 px web photo halved; a 5-25 px
-/// papule at 640 px, domain.md §6, is 2.5-12 grid px).
+/// papule at 640 px, domain.md §6, is 2.5-12 grid px). Measured and not applied: a 256 px grid with a 0.7 px
+/// blur, meant to read every photo at the same finest detail, lowered the cross-validated balanced accuracy
+/// from 0.87 to 0.81 and kept fewer answers at half size (74 % against 78 % on quick.csv).
 pub const GRID: usize = 320;
 
 /// One picture feature: a name, a one-line definition and the sentence the report shows when it weighs.

@@ -80,8 +80,8 @@ pub struct CalibrateArgs {
     /// No progress bar and no figures on stderr.
     #[arg(short, long)]
     pub quiet: bool,
-    /// Also fit on this many rendered scenes (the project's renderer, known truth; half analysed with the
-    /// scale, half without) so the table keeps the rendered suites right. They never enter the figures.
+    /// Also fit on this many rendered scenes (the project's renderer, known truth, analysed without the scale
+    /// as the table only decides then), so the table knows rendered crops too. They never enter the figures.
     #[arg(long, value_name = "N", default_value_t = 0)]
     pub rendered: usize,
     /// Seed of the rendered scenes.
@@ -112,7 +112,10 @@ pub fn report_with(k: Option<&Kept>, rules: &DecisionRules) -> ImageReport {
     let Some(k) = k else {
         return ImageReport::failed(String::new(), "failed".into(), None, None);
     };
-    let d = crate::analysis::decide::decide(&k.picture, rules);
+    let d = crate::analysis::decide::for_photo(
+        crate::analysis::decide::decide(&k.picture, rules),
+        k.usable,
+    );
     let mut summary = k.summary.clone();
     summary.notes.clear();
     crate::summarise::apply_decision(&mut summary, &d, &k.picture);
@@ -187,6 +190,7 @@ fn table(train: &[Example], args: &CalibrateArgs, source: String) -> DecisionRul
         weights: f.weights(),
         active_threshold: crate::report::round_sig(thr),
         min_confidence: args.min_confidence,
+        max_outlying: 0.1,
     }
 }
 
@@ -222,9 +226,15 @@ mod features_serde {
     }
 }
 
-/// The cache key: the labels' files and the feature names (a changed feature list analyses again).
+/// The cache key: the labels' files, the feature names, the grid and the tool's version (a changed feature
+/// list or grid analyses again; a changed computation under the same names needs a fresh cache file).
 fn cache_key(rows: &[LabelRow]) -> String {
-    let names: Vec<&str> = FEATURES.iter().map(|f| f.name).collect();
+    let mut names: Vec<String> = FEATURES.iter().map(|f| f.name.to_string()).collect();
+    names.push(format!(
+        "grid {} v{}",
+        crate::analysis::picture::GRID,
+        env!("CARGO_PKG_VERSION")
+    ));
     let files: Vec<&str> = rows.iter().map(|r| r.file.as_str()).collect();
     format!(
         "{:016x}",
@@ -337,11 +347,7 @@ fn rendered_examples(args: &CalibrateArgs, opts: &AnalysisOptions) -> anyhow::Re
         &idx,
         |&i| {
             let r = crate::render::render(&crate::render::random_scene(&suite[i]));
-            let o = AnalysisOptions {
-                px_per_mm: (i % 2 == 0).then_some(r.truth.px_per_mm),
-                ..opts.clone()
-            };
-            let a = analyze(&r.rgb, &o);
+            let a = analyze(&r.rgb, opts);
             Example {
                 x: a.picture.to_vec(),
                 y: scene_family(&r.truth).index(),

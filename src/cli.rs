@@ -30,7 +30,7 @@ pub struct CommonArgs {
     pub output: Option<PathBuf>,
     /// Number of images analysed in parallel (default: all cores; at most 4 per core). Output does not depend
     /// on it.
-    #[arg(short = 'j', long, value_name = "N")]
+    #[arg(short = 'j', long, visible_alias = "threads", value_name = "N")]
     pub jobs: Option<usize>,
     /// Scale of the photos in pixels per millimetre, when known; enables sizes in mm.
     #[arg(long, value_name = "F")]

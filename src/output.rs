@@ -342,10 +342,18 @@ pub const CSV_COLUMNS: &[&str] = &[
 
 /// Quotes a CSV field when it holds a comma, quote or line break (RFC 4180).
 pub fn csv_field(s: &str) -> String {
+    // A text cell that a spreadsheet would run as a formula (`=`, `+`, `-`, `@`, and tab or carriage return
+    // before them) gets a leading apostrophe: the OWASP CSV-injection rule. Only text goes through here
+    // (paths, ids, messages); numbers are written as they are.
+    let s = if s.starts_with(['=', '+', '-', '@', '\t', '\r']) {
+        format!("'{s}")
+    } else {
+        s.to_string()
+    };
     if s.contains([',', '"', '\n', '\r']) {
         format!("\"{}\"", s.replace('"', "\"\""))
     } else {
-        s.to_string()
+        s
     }
 }
 
@@ -547,6 +555,9 @@ mod tests {
     #[test]
     fn csv_quotes_only_when_needed() {
         assert_eq!(csv_field("Box (13).jpg"), "Box (13).jpg");
+        assert_eq!(csv_field("=HYPERLINK(1)"), "'=HYPERLINK(1)");
+        assert_eq!(csv_field("-2+3.jpg"), "'-2+3.jpg");
+        assert_eq!(csv_field("@x,y"), "\"'@x,y\"");
         assert_eq!(csv_field("a,b"), "\"a,b\"");
         assert_eq!(csv_field("say \"hi\""), "\"say \"\"hi\"\"\"");
     }

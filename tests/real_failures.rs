@@ -54,8 +54,8 @@ fn blob(img: &mut RgbImage, cx: f64, cy: f64, ax: f64, ay: f64, c: [f64; 3], str
             if d < 1.0 {
                 let t = strength * (1.0 - d).sqrt();
                 let p = img.get_pixel_mut(x, y);
-                for k in 0..3 {
-                    p.0[k] = (p.0[k] as f64 * (1.0 - t) + c[k] * t).round() as u8;
+                for (v, ck) in p.0.iter_mut().zip(c) {
+                    *v = (*v as f64 * (1.0 - t) + ck * t).round() as u8;
                 }
             }
         }

@@ -146,8 +146,8 @@ fn grid_of(p: &Prepared) -> Grid {
             );
             skin[i] = p.mask[sy * p.w + sx];
             if f <= 1.0 {
-                for c in 0..3 {
-                    lab[c].data[i] = p.lab[c].bilinear(cx as f32, cy as f32);
+                for (dst, src) in lab.iter_mut().zip(&p.lab) {
+                    dst.data[i] = src.bilinear(cx as f32, cy as f32);
                 }
                 continue;
             }
@@ -156,14 +156,12 @@ fn grid_of(p: &Prepared) -> Grid {
             let y0 = (gy as f64 * f) as usize;
             let y1 = (((gy + 1) as f64 * f) as usize).clamp(y0 + 1, p.h);
             let n = ((x1 - x0) * (y1 - y0)) as f32;
-            for c in 0..3 {
+            for (dst, src) in lab.iter_mut().zip(&p.lab) {
                 let mut s = 0.0f32;
                 for y in y0..y1 {
-                    s += p.lab[c].data[y * p.w + x0..y * p.w + x1]
-                        .iter()
-                        .sum::<f32>();
+                    s += src.data[y * p.w + x0..y * p.w + x1].iter().sum::<f32>();
                 }
-                lab[c].data[i] = s / n;
+                dst.data[i] = s / n;
             }
         }
     }

@@ -118,9 +118,11 @@ pub fn fit(ex: &[Example], lambda: f64, knots: &[f64], balance: f64) -> Fitted {
     }
     // Centre the rows (softmax is unchanged by a common shift): the table then reads as each family's
     // weight relative to the average family.
-    for j in 0..cols {
-        let m = (0..5).map(|k| w[k][j]).sum::<f64>() / 5.0;
-        (0..5).for_each(|k| w[k][j] -= m);
+    let means: Vec<f64> = (0..cols)
+        .map(|j| w.iter().map(|row| row[j]).sum::<f64>() / 5.0)
+        .collect();
+    for row in w.iter_mut() {
+        row.iter_mut().zip(&means).for_each(|(x, m)| *x -= m);
     }
     let round = |x: f64| crate::report::round_sig(x);
     let [a, b, c, dd, e] =

@@ -42,6 +42,15 @@ pub fn srgb_to_linear(c: f64) -> f64 {
     }
 }
 
+/// Linear light (0..1) to the sRGB transfer curve (0..1), the inverse of [`srgb_to_linear`] (IEC 61966-2-1).
+pub fn linear_to_srgb(l: f64) -> f64 {
+    if l <= 0.0031308 {
+        12.92 * l
+    } else {
+        1.055 * l.powf(1.0 / 2.4) - 0.055
+    }
+}
+
 /// CIELAB companding function f(t).
 fn lab_f(t: f64) -> f64 {
     const D: f64 = 6.0 / 29.0;

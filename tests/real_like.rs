@@ -97,17 +97,19 @@ fn web_crop(
     (jpeg_roundtrip(&img, 70), scene.truth)
 }
 
+/// The web-like crops both web-crop tests read: kind, skin tone, seed, side in px.
+const WEB_CROPS: [(Mix, SkinTone, u64, u32); 6] = [
+    (Mix::Boxcar, SkinTone::Light, 11, 400),
+    (Mix::IcePick, SkinTone::Intermediate, 12, 520),
+    (Mix::Rolling, SkinTone::VeryLight, 13, 640),
+    (Mix::Raised, SkinTone::Brown, 14, 480),
+    (Mix::Active, SkinTone::Tan, 15, 640),
+    (Mix::Boxcar, SkinTone::Dark, 16, 320),
+];
+
 #[test]
 fn web_crops_without_scale_give_a_sensible_report() {
-    let cases = [
-        (Mix::Boxcar, SkinTone::Light, 11, 400),
-        (Mix::IcePick, SkinTone::Intermediate, 12, 520),
-        (Mix::Rolling, SkinTone::VeryLight, 13, 640),
-        (Mix::Raised, SkinTone::Brown, 14, 480),
-        (Mix::Active, SkinTone::Tan, 15, 640),
-        (Mix::Boxcar, SkinTone::Dark, 16, 320),
-    ];
-    for (mix, tone, seed, side) in cases {
+    for (mix, tone, seed, side) in WEB_CROPS {
         let (img, _truth) = web_crop(mix, tone, seed, side);
         let a = analyze(&img, &opts());
         let what = format!("{mix:?} {tone:?} {side}px");
@@ -144,16 +146,8 @@ fn web_crops_without_scale_give_a_sensible_report() {
 #[test]
 #[ignore = "rendered crops are out of the real-photo table's domain: the active crop is not flagged (issue 13)"]
 fn web_crops_without_scale_get_the_family_of_their_scene() {
-    let cases = [
-        (Mix::Boxcar, SkinTone::Light, 11, 400),
-        (Mix::IcePick, SkinTone::Intermediate, 12, 520),
-        (Mix::Rolling, SkinTone::VeryLight, 13, 640),
-        (Mix::Raised, SkinTone::Brown, 14, 480),
-        (Mix::Active, SkinTone::Tan, 15, 640),
-        (Mix::Boxcar, SkinTone::Dark, 16, 320),
-    ];
     let mut dominant_right = 0;
-    for (mix, tone, seed, side) in cases {
+    for (mix, tone, seed, side) in WEB_CROPS {
         let (img, truth) = web_crop(mix, tone, seed, side);
         let a = analyze(&img, &opts());
         let what = format!("{mix:?} {tone:?} {side}px");

@@ -21,7 +21,7 @@ use crate::batch::{progress, run_ordered, thread_pool, UsageError};
 use crate::evaluate::labelled::{images_dir, labelled_paths};
 use crate::evaluate::labels::{read_labels, LabelRow};
 use crate::evaluate::real::{score, Figures, Outcome};
-use crate::evaluate::stability::fnv1a;
+use crate::evaluate::stability::{fnv1a, fnv1a_bytes};
 use crate::load::load_image;
 use crate::profile::Profile;
 use crate::report::{ImageReport, Microneedling, ScaleSource, Status, Summary};
@@ -562,11 +562,4 @@ pub fn run(args: &CalibrateArgs, out: &mut dyn Write) -> anyhow::Result<()> {
     writeln!(out, "{family_confusion}")?;
     writeln!(out, "wrote {}", args.output.display())?;
     Ok(())
-}
-
-/// FNV-1a 64 of bytes (the labels file's fingerprint in the profile header).
-fn fnv1a_bytes(b: &[u8]) -> u64 {
-    b.iter().fold(0xcbf29ce484222325u64, |h, &x| {
-        (h ^ x as u64).wrapping_mul(0x100000001b3)
-    })
 }

@@ -88,10 +88,15 @@ impl Change {
     }
 }
 
-/// FNV-1a hash of a string: a stable, dependency-free seed (std's hasher may change between releases).
+/// FNV-1a 64 hash of a string: a stable, dependency-free seed (std's hasher may change between releases).
 pub fn fnv1a(s: &str) -> u64 {
-    s.bytes().fold(0xcbf29ce484222325u64, |h, b| {
-        (h ^ b as u64).wrapping_mul(0x100000001b3)
+    fnv1a_bytes(s.as_bytes())
+}
+
+/// FNV-1a 64 hash of bytes (also the labels file's fingerprint in a calibrated profile's header).
+pub fn fnv1a_bytes(b: &[u8]) -> u64 {
+    b.iter().fold(0xcbf29ce484222325u64, |h, &x| {
+        (h ^ x as u64).wrapping_mul(0x100000001b3)
     })
 }
 
@@ -108,18 +113,8 @@ fn jpeg_round_trip(rgb: &RgbImage, quality: u8) -> Option<RgbImage> {
 fn exposure(rgb: &RgbImage, gain: f64) -> RgbImage {
     let lut: Vec<u8> = (0..256)
         .map(|v| {
-            let c = v as f64 / 255.0;
-            let lin = if c <= 0.04045 {
-                c / 12.92
-            } else {
-                ((c + 0.055) / 1.055).powf(2.4)
-            };
-            let l = (lin * gain).min(1.0);
-            let s = if l <= 0.0031308 {
-                12.92 * l
-            } else {
-                1.055 * l.powf(1.0 / 2.4) - 0.055
-            };
+            let lin = crate::colour::srgb_to_linear(v as f64 / 255.0);
+            let s = crate::colour::linear_to_srgb((lin * gain).min(1.0));
             (s * 255.0).round().clamp(0.0, 255.0) as u8
         })
         .collect();

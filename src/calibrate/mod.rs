@@ -87,6 +87,10 @@ pub struct CalibrateArgs {
     /// Seed of the rendered scenes.
     #[arg(long, value_name = "S", default_value_t = 7777)]
     pub rendered_seed: u64,
+    /// Leave these picture features out of the table (comma-separated names; a name ending in `*` is a
+    /// prefix), e.g. to measure what a group of features brings.
+    #[arg(long, value_name = "NAME,...", value_delimiter = ',')]
+    pub exclude: Vec<String>,
     /// Keep the per-photo analysis in FILE (JSON lines) and reuse it when it matches the labels and the
     /// feature list, so that trying other fitting options does not analyse the photos again.
     #[arg(long, value_name = "FILE")]
@@ -183,7 +187,10 @@ fn table(train: &[Example], args: &CalibrateArgs, source: String) -> DecisionRul
     let thr = ps.get(miss).copied().unwrap_or(0.5).min(0.5);
     DecisionRules {
         source,
-        features: FEATURES.iter().map(|f| f.name.to_string()).collect(),
+        features: kept_features(&args.exclude)
+            .into_iter()
+            .map(|i| FEATURES[i].name.to_string())
+            .collect(),
         mean: f.mean.clone(),
         spread: f.spread.clone(),
         knots: f.knots.clone(),
@@ -194,9 +201,31 @@ fn table(train: &[Example], args: &CalibrateArgs, source: String) -> DecisionRul
     }
 }
 
+/// Indices of the features the table reads: all but those `exclude` names (or prefixes ending in `*`).
+fn kept_features(exclude: &[String]) -> Vec<usize> {
+    (0..N_FEATURES)
+        .filter(|&i| {
+            let name = FEATURES[i].name;
+            !exclude.iter().any(|e| match e.strip_suffix('*') {
+                Some(prefix) => name.starts_with(prefix),
+                None => name == e,
+            })
+        })
+        .collect()
+}
+
+/// The table's columns of a picture's features.
+fn columns(picture: &[f64; N_FEATURES], exclude: &[String]) -> Vec<f64> {
+    kept_features(exclude)
+        .into_iter()
+        .map(|i| picture[i])
+        .collect()
+}
+
 fn examples(
     kept: &[Option<Kept>],
     rows: &[LabelRow],
+    exclude: &[String],
     pick: impl Fn(usize) -> bool,
 ) -> Vec<Example> {
     kept.iter()
@@ -205,7 +234,7 @@ fn examples(
         .filter(|(i, _)| pick(*i))
         .filter_map(|(_, (k, r))| {
             k.as_ref().map(|k| Example {
-                x: k.picture.to_vec(),
+                x: columns(&k.picture, exclude),
                 y: r.family.index(),
                 group: fnv1a(&r.group()),
             })
@@ -349,7 +378,7 @@ fn rendered_examples(args: &CalibrateArgs, opts: &AnalysisOptions) -> anyhow::Re
             let r = crate::render::render(&crate::render::random_scene(&suite[i]));
             let a = analyze(&r.rgb, opts);
             Example {
-                x: a.picture.to_vec(),
+                x: columns(&a.picture, &args.exclude),
                 y: scene_family(&r.truth).index(),
                 group: i as u64,
             }
@@ -434,7 +463,7 @@ pub fn run(args: &CalibrateArgs, out: &mut dyn Write) -> anyhow::Result<()> {
     let folds = fold_of(&rows, args.folds, args.seed);
     let mut cv_reports: Vec<ImageReport> = vec![report_with(None, &base.decision); rows.len()];
     for k in 0..args.folds {
-        let mut train = examples(&kept, &rows, |i| folds[i] != k);
+        let mut train = examples(&kept, &rows, &args.exclude, |i| folds[i] != k);
         train.extend(scenes.iter().cloned());
         let t = table(&train, args, String::new());
         for i in (0..rows.len()).filter(|&i| folds[i] == k) {
@@ -468,7 +497,9 @@ pub fn run(args: &CalibrateArgs, out: &mut dyn Write) -> anyhow::Result<()> {
         if fams.len() < 2 {
             continue;
         }
-        let mut train = examples(&kept, &rows, |i| rows[i].source_key().as_deref() != Some(s));
+        let mut train = examples(&kept, &rows, &args.exclude, |i| {
+            rows[i].source_key().as_deref() != Some(s)
+        });
         train.extend(scenes.iter().cloned());
         let t = table(&train, args, String::new());
         let idx: Vec<usize> = (0..rows.len())
@@ -482,7 +513,7 @@ pub fn run(args: &CalibrateArgs, out: &mut dyn Write) -> anyhow::Result<()> {
         loso.push((s.clone(), held_out_figures(&held, &reps).all));
     }
     // The table itself: fitted on every photo.
-    let mut all = examples(&kept, &rows, |_| true);
+    let mut all = examples(&kept, &rows, &args.exclude, |_| true);
     all.extend(scenes.iter().cloned());
     let mut per_family = [0usize; 5];
     rows.iter().for_each(|r| per_family[r.family.index()] += 1);

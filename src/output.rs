@@ -492,6 +492,12 @@ fn write_table_block(out: &mut impl Write, img: &ImageReport, first: bool) -> io
         };
         writeln!(
             out,
+            "  picture: {} (confidence {:.2})",
+            s.family.map_or("uncertain", |f| f.as_str()),
+            s.family_confidence
+        )?;
+        writeln!(
+            out,
             "  lesions: {counts} · dominant: {dom} · active acne: {}",
             if s.active_inflammation { "yes" } else { "no" }
         )?;

@@ -168,22 +168,29 @@ fn grid_of(p: &Prepared) -> Grid {
     Grid { w, h, lab, skin }
 }
 
-fn median(mut v: Vec<f32>) -> f32 {
+/// The `k`-th smallest value of `v` (reorders `v`; 0 when empty).
+fn nth(v: &mut [f32], k: usize) -> f32 {
     if v.is_empty() {
         return 0.0;
     }
+    let k = k.min(v.len() - 1);
+    *v.select_nth_unstable_by(k, |a, b| a.total_cmp(b)).1
+}
+
+/// The upper median (element `len / 2` in order).
+fn median(mut v: Vec<f32>) -> f32 {
     let k = v.len() / 2;
-    let (_, m, _) = v.select_nth_unstable_by(k, |a, b| a.total_cmp(b));
-    *m
+    nth(&mut v, k)
+}
+
+/// The `q` quantile by the nearest rank `round((len - 1) q)`, of a slice it may reorder.
+fn quantile_of(v: &mut [f32], q: f64) -> f32 {
+    let k = (v.len().saturating_sub(1) as f64 * q).round() as usize;
+    nth(v, k)
 }
 
 fn quantile(mut v: Vec<f32>, q: f64) -> f32 {
-    if v.is_empty() {
-        return 0.0;
-    }
-    let k = ((v.len() - 1) as f64 * q).round() as usize;
-    let (_, m, _) = v.select_nth_unstable_by(k, |a, b| a.total_cmp(b));
-    *m
+    quantile_of(&mut v, q)
 }
 
 /// Median absolute deviation of `v` over the masked px.
@@ -272,7 +279,7 @@ pub fn picture_features(p: &Prepared, regions: &[Region]) -> [f64; N_FEATURES] {
     let (l1, l3, l8) = (blur(l, 1.0), blur(l, 3.0), blur(l, 8.0));
     let (a1, a3, a19) = (blur(a, 1.0), blur(a, 3.0), blur(a, 19.0));
     let (b1, b3) = (blur(b, 1.0), blur(b, 3.0));
-    let (a7, l7) = (blur(a, 7.0), blur(l, 7.0));
+    let a7 = blur(a, 7.0);
     let dog_a_small = sub(&a1, &a3);
     let dog_a_large = sub(&a3, &a7);
     let dog_l = sub(&l1, &l3);
@@ -304,7 +311,8 @@ pub fn picture_features(p: &Prepared, regions: &[Region]) -> [f64; N_FEATURES] {
     out[4] = (count_peaks(&dog_l, w, h, &skin, -1.0, 4.0, neutral) as f64 * per_k).ln_1p();
     out[5] =
         (count_peaks(&dog_l, w, h, &skin, -1.0, 3.0, |i| dog_b[i] > 2.0) as f64 * per_k).ln_1p();
-    out[6] = mad(&sub(l, &l1), &skin);
+    let fine = sub(l, &l1);
+    out[6] = mad(&fine, &skin);
     out[7] = mad(&sub(&l1, &l3), &skin);
     out[8] = mad(&sub(&l3, &l8), &skin);
     // Raised scars: one large patch that differs from the skin in colour (domain.md §1, §6).
@@ -333,7 +341,6 @@ pub fn picture_features(p: &Prepared, regions: &[Region]) -> [f64; N_FEATURES] {
     if let Some((big, &size)) = biggest.filter(|(_, &s)| s > 0) {
         let inside: Vec<bool> = labels.iter().map(|&c| c == big as u32).collect();
         out[10] = size as f64 / n as f64;
-        let fine = sub(l, &l1);
         let ring: Vec<bool> = (0..n)
             .map(|i| skin[i] && !inside[i] && !differs[i])
             .collect();
@@ -364,7 +371,6 @@ pub fn picture_features(p: &Prepared, regions: &[Region]) -> [f64; N_FEATURES] {
     } else {
         out[11] = 1.0;
     }
-    let _ = l7;
     out[16] = p.skin_fraction;
     let count = |c: RegionClass| regions.iter().filter(|r| r.class == c).count() as f64;
     out[17] = count(RegionClass::Atrophic).ln_1p();
@@ -377,13 +383,15 @@ pub fn picture_features(p: &Prepared, regions: &[Region]) -> [f64; N_FEATURES] {
     let red_strong = count_peaks(&dog_a_small, w, h, &skin, 1.0, 7.0, |_| true)
         + count_peaks(&dog_a_large, w, h, &skin, 1.0, 7.0, |_| true);
     out[21] = (red_strong as f64 * per_k).ln_1p();
-    let all = |pl: &Plane, q: f64, refv: f32| (quantile(pl.data.clone(), q) - refv) as f64;
-    out[22] = all(a, 0.9, skin_lab[1]);
-    out[23] = all(a, 0.1, skin_lab[1]);
-    out[24] = all(b, 0.9, skin_lab[2]);
-    out[25] = all(b, 0.1, skin_lab[2]);
-    out[26] = all(l, 0.9, skin_lab[0]);
-    out[27] = all(l, 0.1, skin_lab[0]);
+    // The 90th and 10th percentiles of each plane over the whole picture, from one copy per plane.
+    for (k, (pl, refv)) in [(a, skin_lab[1]), (b, skin_lab[2]), (l, skin_lab[0])]
+        .into_iter()
+        .enumerate()
+    {
+        let mut v = pl.data.clone();
+        out[22 + 2 * k] = (quantile_of(&mut v, 0.9) - refv) as f64;
+        out[23 + 2 * k] = (quantile_of(&mut v, 0.1) - refv) as f64;
+    }
     out[28] = mad(&da, &skin);
     let l19 = blur(l, 19.0);
     out[29] = mad(&sub(l, &l19), &skin);

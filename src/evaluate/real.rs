@@ -321,57 +321,25 @@ fn confusion_table(c: &BTreeMap<String, BTreeMap<String, usize>>) -> String {
 }
 
 fn figure_lines(f: &Figures) -> String {
-    let mut t = String::new();
     let ba = f
         .balanced_accuracy()
         .map_or("-".to_string(), |v| format!("{v:.3}"));
-    let _ = writeln!(t);
-    let _ = writeln!(t, "atrophic_vs_raised_balanced_accuracy  {ba}");
-    let _ = writeln!(
-        t,
-        "  atrophic called atrophic            {}",
-        pct(&f.atrophic_recall)
-    );
-    let _ = writeln!(
-        t,
-        "  raised called hypertrophic          {}",
-        pct(&f.raised_recall)
-    );
+    let mut t = format!("\natrophic_vs_raised_balanced_accuracy  {ba}\n");
     let v = &f.verdict;
-    let _ = writeln!(
-        t,
-        "verdict.atrophic_typical              {}",
-        pct(&v.atrophic_typical)
-    );
-    let _ = writeln!(
-        t,
-        "verdict.raised_not_typical            {}",
-        pct(&v.raised_not_typical)
-    );
-    let _ = writeln!(
-        t,
-        "verdict.active_not_typical            {}",
-        pct(&v.active_not_typical)
-    );
-    let _ = writeln!(
-        t,
-        "verdict.flat_not_typical              {}",
-        pct(&v.flat_not_typical)
-    );
-    let _ = writeln!(
-        t,
-        "verdict.clear_not_typical             {}",
-        pct(&v.clear_not_typical)
-    );
-    let _ = writeln!(
-        t,
-        "active_flagged                        {}",
-        pct(&f.active_flagged)
-    );
-    let _ = writeln!(
-        t,
-        "subtype_accuracy                      {}",
-        pct(&f.subtype)
-    );
+    for (name, share) in [
+        ("  atrophic called atrophic", &f.atrophic_recall),
+        ("  raised called hypertrophic", &f.raised_recall),
+        ("verdict.atrophic_typical", &v.atrophic_typical),
+        ("verdict.raised_not_typical", &v.raised_not_typical),
+        ("verdict.active_not_typical", &v.active_not_typical),
+        ("verdict.flat_not_typical", &v.flat_not_typical),
+        ("verdict.clear_not_typical", &v.clear_not_typical),
+        ("active_flagged", &f.active_flagged),
+        ("subtype_accuracy", &f.subtype),
+        ("family_accuracy (5 families)", &f.family),
+        ("  of answers with confidence >= 0.8", &f.confident_family),
+    ] {
+        let _ = writeln!(t, "{name:<37} {}", pct(share));
+    }
     t
 }

@@ -34,6 +34,31 @@ fn json(out: &[u8]) -> Value {
     serde_json::from_slice(out).expect("json output")
 }
 
+/// Runs `evaluate --labels LABELS --images fixtures/ EXTRA…` and returns its output.
+fn evaluate(labels: &Path, extra: &[&std::ffi::OsStr]) -> std::process::Output {
+    scarscope()
+        .args(["evaluate", "-q", "--labels"])
+        .arg(labels)
+        .arg("--images")
+        .arg(fixtures())
+        .args(extra)
+        .output()
+        .expect("run")
+}
+
+/// As [`evaluate`] with `--format json`, checking that it succeeded; the parsed document.
+fn evaluate_json(labels: &Path, extra: &[&std::ffi::OsStr]) -> Value {
+    let mut args: Vec<&std::ffi::OsStr> = vec!["--format".as_ref(), "json".as_ref()];
+    args.extend_from_slice(extra);
+    let out = evaluate(labels, &args);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    json(&out.stdout)
+}
+
 fn share(right: usize, of: usize) -> Value {
     if of == 0 {
         Value::Null
@@ -101,19 +126,7 @@ fn figures_match_values_computed_from_the_reports() {
         sub += 1;
         sub_ok += (r["summary"]["dominant_subtype"].as_str() == Some(subtype)) as usize;
     }
-    let out = scarscope()
-        .args(["evaluate", "--format", "json", "-q", "--labels"])
-        .arg(&labels)
-        .arg("--images")
-        .arg(fixtures())
-        .output()
-        .expect("run");
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let e = json(&out.stdout);
+    let e = evaluate_json(&labels, &[]);
     assert_eq!(e["images"], 6);
     assert_eq!(e["errors"], 0);
     let ba = (atro_ok as f64 / atro as f64 + raised_ok as f64 / raised as f64) / 2.0;
@@ -160,17 +173,8 @@ fn figures_match_values_computed_from_the_reports() {
         .arg(fixtures())
         .assert()
         .success();
-    let scored = scarscope()
-        .args(["evaluate", "--format", "json", "-q", "--labels"])
-        .arg(&labels)
-        .arg("--images")
-        .arg(fixtures())
-        .arg("--report")
-        .arg(&report)
-        .output()
-        .expect("run");
-    assert!(scored.status.success());
-    assert_eq!(json(&scored.stdout), e);
+    let scored = evaluate_json(&labels, &["--report".as_ref(), report.as_os_str()]);
+    assert_eq!(scored, e);
 }
 
 #[test]
@@ -189,13 +193,7 @@ fn malformed_labels_are_usage_errors_naming_the_line() {
         ),
     ] {
         let labels = write(tmp.path(), "bad.csv", text);
-        let out = scarscope()
-            .args(["evaluate", "-q", "--labels"])
-            .arg(&labels)
-            .arg("--images")
-            .arg(fixtures())
-            .output()
-            .expect("run");
+        let out = evaluate(&labels, &[]);
         assert_eq!(out.status.code(), Some(2), "{text}");
         let err = String::from_utf8_lossy(&out.stderr);
         assert!(err.contains(says), "{text}: {err}");
@@ -211,22 +209,7 @@ fn stability_reports_every_change() {
         "labels.csv",
         "file,family\nboxcar_light_from_top.jpg,atrophic\nraised_brown_from_lower_left.jpg,raised\n",
     );
-    let out = scarscope()
-        .args([
-            "evaluate",
-            "--format",
-            "json",
-            "-q",
-            "--stability",
-            "--labels",
-        ])
-        .arg(&labels)
-        .arg("--images")
-        .arg(fixtures())
-        .output()
-        .expect("run");
-    assert!(out.status.success());
-    let e = json(&out.stdout);
+    let e = evaluate_json(&labels, &["--stability".as_ref()]);
     for change in ["half", "jpeg60", "crop10", "exposure", "mirror"] {
         let c = &e["stability"]["changes"][change];
         assert_eq!(c["photos"], 2, "{change}");
@@ -261,21 +244,8 @@ fn calibrate_is_deterministic_and_its_profile_loads() {
     assert!(text.contains("hash"));
     assert!(text.contains("photos per family: atrophic 3, raised 1, active 1, flat 1, clear 0"));
     // The profile loads, and fitted on these six scenes it calls each of them its own family.
-    let out = scarscope()
-        .args(["evaluate", "--format", "json", "-q", "--labels"])
-        .arg(&labels)
-        .arg("--images")
-        .arg(fixtures())
-        .arg("--profile")
-        .arg(tmp.path().join("a.toml"))
-        .output()
-        .expect("run");
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let e = json(&out.stdout);
+    let profile = tmp.path().join("a.toml");
+    let e = evaluate_json(&labels, &["--profile".as_ref(), profile.as_os_str()]);
     assert_eq!(
         e["atrophic_vs_raised_balanced_accuracy"],
         serde_json::json!(1.0)

@@ -252,3 +252,66 @@ fn calibrate_is_deterministic_and_its_profile_loads() {
     );
     assert_eq!(e["active_flagged"], serde_json::json!(1.0));
 }
+
+#[test]
+fn calibrate_fits_on_changed_copies_and_reports_their_held_out_stability() {
+    let tmp = tempfile::tempdir().expect("tmp");
+    let labels = write(tmp.path(), "labels.csv", LABELS);
+    let held = tmp.path().join("held.csv");
+    let p = tmp.path().join("aug.toml");
+    scarscope()
+        .args([
+            "calibrate",
+            "-q",
+            "--folds",
+            "2",
+            "--augment",
+            "half",
+            "--check",
+            "mirror",
+        ])
+        .arg("--labels")
+        .arg(&labels)
+        .arg("--images")
+        .arg(fixtures())
+        .arg("--held-out")
+        .arg(&held)
+        .arg("-o")
+        .arg(&p)
+        .assert()
+        .success();
+    let text = std::fs::read_to_string(&p).expect("profile written");
+    assert!(
+        text.contains("--augment half`"),
+        "the command names the fitting change"
+    );
+    assert!(text.contains("held-out stability, half (fitted on):"));
+    assert!(text.contains("held-out stability, mirror (not fitted on):"));
+    assert!(text.contains("of 6 photos"));
+    // One held-out answer per labelled photo, in the labels' order.
+    let rows = std::fs::read_to_string(&held).expect("held-out answers written");
+    let lines: Vec<&str> = rows.lines().collect();
+    assert_eq!(
+        lines[0],
+        "file,label,source,decided,confidence,active_probability"
+    );
+    assert_eq!(lines.len(), 7);
+    let labelled: Vec<&str> = LABELS
+        .lines()
+        .skip(1)
+        .map(|l| l.split(',').next().unwrap_or(""))
+        .collect();
+    let answered: Vec<&str> = lines[1..]
+        .iter()
+        .map(|l| l.split(',').next().unwrap_or(""))
+        .collect();
+    assert_eq!(labelled, answered);
+    // An unknown change is a usage error.
+    scarscope()
+        .args(["calibrate", "-q", "--augment", "blur", "--labels"])
+        .arg(&labels)
+        .arg("-o")
+        .arg(tmp.path().join("x.toml"))
+        .assert()
+        .code(2);
+}

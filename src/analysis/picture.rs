@@ -3,8 +3,9 @@
 //! Real photos are framed on their finding (domain.md §6): a field of small pits, one large raised lesion
 //! filling a third of the frame, a face covered in small red papules, or clear skin. The region-by-region
 //! stages miss the large lesions and the fields, so this stage reads the picture as a whole. Every feature
-//! is measured on a copy of the photo resampled to [`GRID`] px on its long side, so that it does not depend
-//! on the size a source happened to save (`evaluate --stability` checks this), and every feature is relative
+//! is measured on a copy of the photo shrunk to [`GRID`] px on its long side (a smaller photo is read at its
+//! own size, never enlarged), so that it depends less on the size a source happened to save (`evaluate
+//! --stability` checks this; `calibrate --augment` fits on shrunk copies), and every feature is relative
 //! to the photo's own skin (a lesion is judged against its surround, not against a fixed colour).
 //!
 //! Units: L*, a*, b* are CIELAB; "skin px" are grid px inside the skin mask; densities are per 1000 skin px
@@ -122,10 +123,12 @@ struct Grid {
     skin: Vec<bool>,
 }
 
-/// Resamples the working image to the grid: area mean when shrinking, bilinear when enlarging.
+/// Resamples the working image to the grid by area mean; a photo smaller than the grid is read at its own
+/// size, never enlarged: enlarging smooths away the fine texture, and a table would learn "small photo" as
+/// "smooth skin" (most raised-scar photos of the development set are thumbnails).
 fn grid_of(p: &Prepared) -> Grid {
     let long = p.w.max(p.h).max(1);
-    let f = long as f64 / GRID as f64;
+    let f = (long as f64 / GRID as f64).max(1.0);
     let (w, h) = (
         ((p.w as f64 / f).round() as usize).max(1),
         ((p.h as f64 / f).round() as usize).max(1),
@@ -145,12 +148,6 @@ fn grid_of(p: &Prepared) -> Grid {
                 (cy.round().max(0.0) as usize).min(p.h - 1),
             );
             skin[i] = p.mask[sy * p.w + sx];
-            if f <= 1.0 {
-                for (dst, src) in lab.iter_mut().zip(&p.lab) {
-                    dst.data[i] = src.bilinear(cx as f32, cy as f32);
-                }
-                continue;
-            }
             let x0 = (gx as f64 * f) as usize;
             let x1 = (((gx + 1) as f64 * f) as usize).clamp(x0 + 1, p.w);
             let y0 = (gy as f64 * f) as usize;

@@ -21,7 +21,7 @@ use crate::batch::{progress, run_ordered, thread_pool, UsageError};
 use crate::evaluate::labelled::{images_dir, labelled_paths};
 use crate::evaluate::labels::{read_labels, LabelRow};
 use crate::evaluate::real::{score, Figures, Outcome};
-use crate::evaluate::stability::{fnv1a, fnv1a_bytes};
+use crate::evaluate::stability::{fnv1a, fnv1a_bytes, Answer, Change};
 use crate::load::load_image;
 use crate::profile::Profile;
 use crate::report::{ImageReport, Microneedling, ScaleSource, Status, Summary};
@@ -95,6 +95,20 @@ pub struct CalibrateArgs {
     /// feature list, so that trying other fitting options does not analyse the photos again.
     #[arg(long, value_name = "FILE")]
     pub cache: Option<PathBuf>,
+    /// Also fit on each photo after these changes (comma-separated: half, jpeg60, crop10, exposure, mirror;
+    /// the changes of `evaluate --stability`), so that the table learns answers that survive them. Each
+    /// changed copy sits in its photo's fold; the figures are on the unchanged photos only, and the
+    /// held-out stability under each change is reported.
+    #[arg(long, value_name = "CHANGE,...", value_delimiter = ',')]
+    pub augment: Vec<Change>,
+    /// Report held-out stability under these changes without fitting on them (to measure a table fitted
+    /// without `--augment` the same way).
+    #[arg(long, value_name = "CHANGE,...", value_delimiter = ',')]
+    pub check: Vec<Change>,
+    /// Write each photo's held-out answer (file, label, source, decided family, confidence, active
+    /// probability) to FILE.csv, to see which photos the cross-validated table misses.
+    #[arg(long, value_name = "FILE.csv")]
+    pub held_out: Option<PathBuf>,
 }
 
 /// What calibration keeps of one photo's analysis.
@@ -257,8 +271,11 @@ mod features_serde {
 
 /// The cache key: the labels' files, the feature names, the grid and the tool's version (a changed feature
 /// list or grid analyses again; a changed computation under the same names needs a fresh cache file).
-fn cache_key(rows: &[LabelRow]) -> String {
+fn cache_key(rows: &[LabelRow], change: Option<Change>) -> String {
     let mut names: Vec<String> = FEATURES.iter().map(|f| f.name.to_string()).collect();
+    if let Some(c) = change {
+        names.push(format!("changed {}", c.as_str()));
+    }
     names.push(format!(
         "grid {} v{}",
         crate::analysis::picture::GRID,
@@ -276,9 +293,19 @@ fn cached_analysis(
     args: &CalibrateArgs,
     rows: &[LabelRow],
     opts: &AnalysisOptions,
+    change: Option<Change>,
 ) -> anyhow::Result<Vec<Option<Kept>>> {
-    let key = cache_key(rows);
-    if let Some(path) = &args.cache {
+    let key = cache_key(rows, change);
+    // Each change keeps its own file beside the unchanged photos' one (`cache.jsonl.half`, ...).
+    let cache = args.cache.as_ref().map(|p| match change {
+        Some(c) => {
+            let mut s = p.clone().into_os_string();
+            s.push(format!(".{}", c.as_str()));
+            PathBuf::from(s)
+        }
+        None => p.clone(),
+    });
+    if let Some(path) = &cache {
         if let Ok(text) = std::fs::read_to_string(path) {
             let mut lines = text.lines();
             if lines.next() == Some(key.as_str()) {
@@ -292,8 +319,8 @@ fn cached_analysis(
             }
         }
     }
-    let kept = analyse_all(args, rows, opts)?;
-    if let Some(path) = &args.cache {
+    let kept = analyse_all(args, rows, opts, change)?;
+    if let Some(path) = &cache {
         let mut text = format!("{key}\n");
         for k in &kept {
             text.push_str(&serde_json::to_string(k)?);
@@ -304,24 +331,31 @@ fn cached_analysis(
     Ok(kept)
 }
 
-/// Analyses the labelled photos once, keeping what every fit needs.
+/// Analyses the labelled photos once (after `change`, when given), keeping what every fit needs.
 fn analyse_all(
     args: &CalibrateArgs,
     rows: &[LabelRow],
     opts: &AnalysisOptions,
+    change: Option<Change>,
 ) -> anyhow::Result<Vec<Option<Kept>>> {
     let dir = images_dir(&args.labels, args.images.as_deref());
     let paths = labelled_paths(rows, &dir)?;
     let pool = thread_pool(args.jobs, args.quiet)?;
     let bar = progress(paths.len(), args.quiet);
     let mut kept = Vec::with_capacity(paths.len());
+    let items: Vec<(&PathBuf, &LabelRow)> = paths.iter().zip(rows).collect();
     run_ordered(
         &pool,
-        &paths,
-        |path| {
+        &items,
+        |(path, row)| {
             let loaded = load_image(path, 100.0).ok()?;
-            let a = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-                analyze(&loaded.rgb, opts)
+            if change.is_some_and(|c| !c.alters(loaded.rgb.width(), loaded.rgb.height())) {
+                return None;
+            }
+            let a = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| match change {
+                // The same change `evaluate --stability` makes (keyed by the labels' file name).
+                Some(c) => analyze(&c.apply(&loaded.rgb, &row.file), opts),
+                None => analyze(&loaded.rgb, opts),
             }))
             .ok()?;
             Some(Kept {
@@ -407,6 +441,34 @@ fn held_out_figures(
     score(&outcomes)
 }
 
+/// Writes each photo's held-out answer as CSV (file names are the labels' own; cells neutralised as in
+/// `analyze --format csv`).
+fn write_held_out(
+    path: &std::path::Path,
+    rows: &[LabelRow],
+    reps: &[ImageReport],
+) -> anyhow::Result<()> {
+    let mut text = String::from("file,label,source,decided,confidence,active_probability\n");
+    for (r, rep) in rows.iter().zip(reps) {
+        let s = rep.summary.as_ref();
+        let decided = s.map_or("error", |s| s.family.map_or("uncertain", |f| f.as_str()));
+        let conf = s.map(|s| s.family_confidence);
+        let active = s.and_then(|s| s.family_probabilities.get("active").copied());
+        let num = |x: Option<f64>| x.map_or(String::new(), |v| format!("{v:.4}"));
+        text.push_str(&format!(
+            "{},{},{},{},{},{}\n",
+            crate::output::csv_field(&r.file),
+            r.family.as_str(),
+            crate::output::csv_field(&r.source_key().unwrap_or_default()),
+            decided,
+            num(conf),
+            num(active)
+        ));
+    }
+    crate::output::write_atomic(path, text.as_bytes())
+        .map_err(|e| UsageError(format!("{e:#}")).into())
+}
+
 /// One line of figures for the profile header and stderr.
 fn summary_line(f: &Figures) -> String {
     let v = |s: &crate::evaluate::real::Share| s.value().map_or("-".into(), |x| format!("{x:.3}"));
@@ -457,20 +519,52 @@ pub fn run(args: &CalibrateArgs, out: &mut dyn Write) -> anyhow::Result<()> {
         px_per_mm: None,
         profile: Arc::new(base.clone()),
     };
-    let kept = cached_analysis(args, &rows, &opts)?;
+    let kept = cached_analysis(args, &rows, &opts, None)?;
+    // Changed copies: those of `--augment` are fitted on, those of `--check` only measured.
+    let mut changed: Vec<(Change, bool, Vec<Option<Kept>>)> = Vec::new();
+    for (c, fitted) in args
+        .augment
+        .iter()
+        .map(|&c| (c, true))
+        .chain(args.check.iter().map(|&c| (c, false)))
+    {
+        if !changed.iter().any(|(d, _, _)| *d == c) {
+            changed.push((c, fitted, cached_analysis(args, &rows, &opts, Some(c))?));
+        }
+    }
+    // The fitting examples of the photos `pick` keeps: unchanged, then each fitted change.
+    let fitting = |pick: &dyn Fn(usize) -> bool| {
+        let mut e = examples(&kept, &rows, &args.exclude, pick);
+        for (_, _, k) in changed.iter().filter(|(_, fitted, _)| *fitted) {
+            e.extend(examples(k, &rows, &args.exclude, pick));
+        }
+        e
+    };
     let scenes = rendered_examples(args, &opts)?;
-    // Cross-validation: every photo predicted by the table fitted on the other folds.
+    // Cross-validation: every photo (and its changed copies) predicted by the table fitted on the other folds.
     let folds = fold_of(&rows, args.folds, args.seed);
     let mut cv_reports: Vec<ImageReport> = vec![report_with(None, &base.decision); rows.len()];
+    let mut cv_same = vec![crate::evaluate::stability::Kept::default(); changed.len()];
     for k in 0..args.folds {
-        let mut train = examples(&kept, &rows, &args.exclude, |i| folds[i] != k);
+        let mut train = fitting(&|i| folds[i] != k);
         train.extend(scenes.iter().cloned());
         let t = table(&train, args, String::new());
         for i in (0..rows.len()).filter(|&i| folds[i] == k) {
             cv_reports[i] = report_with(kept[i].as_ref(), &t);
+            for ((c, _, ck), same) in changed.iter().zip(cv_same.iter_mut()) {
+                // A thumbnail is not shrunk again: no copy, nothing to compare.
+                if ck[i].is_none() && *c == Change::Thumb {
+                    continue;
+                }
+                let after = report_with(ck[i].as_ref(), &t);
+                same.add(Answer::of(&cv_reports[i]), Answer::of(&after));
+            }
         }
     }
     let cv = held_out_figures(&rows, &cv_reports);
+    if let Some(path) = &args.held_out {
+        write_held_out(path, &rows, &cv_reports)?;
+    }
     let mut family_confusion = String::from("held-out family confusion (label -> decided):\n");
     for f in FAMILIES {
         let mut n: BTreeMap<&str, usize> = BTreeMap::new();
@@ -497,9 +591,7 @@ pub fn run(args: &CalibrateArgs, out: &mut dyn Write) -> anyhow::Result<()> {
         if fams.len() < 2 {
             continue;
         }
-        let mut train = examples(&kept, &rows, &args.exclude, |i| {
-            rows[i].source_key().as_deref() != Some(s)
-        });
+        let mut train = fitting(&|i| rows[i].source_key().as_deref() != Some(s));
         train.extend(scenes.iter().cloned());
         let t = table(&train, args, String::new());
         let idx: Vec<usize> = (0..rows.len())
@@ -513,7 +605,7 @@ pub fn run(args: &CalibrateArgs, out: &mut dyn Write) -> anyhow::Result<()> {
         loso.push((s.clone(), held_out_figures(&held, &reps).all));
     }
     // The table itself: fitted on every photo.
-    let mut all = examples(&kept, &rows, &args.exclude, |_| true);
+    let mut all = fitting(&|_| true);
     all.extend(scenes.iter().cloned());
     let mut per_family = [0usize; 5];
     rows.iter().for_each(|r| per_family[r.family.index()] += 1);
@@ -525,7 +617,7 @@ pub fn run(args: &CalibrateArgs, out: &mut dyn Write) -> anyhow::Result<()> {
         .map_or("labels.csv".into(), |n| n.to_string_lossy().into_owned());
     header.push_str(&format!(
         "# Scoring table written by `scarscope calibrate --labels {labels_name} --folds {} --seed {} --lambda {} \
-         --min-confidence {} --active-recall {} --knots {} --balance {} --rendered {} --rendered-seed {}`\n",
+         --min-confidence {} --active-recall {} --knots {} --balance {} --rendered {} --rendered-seed {}{}`\n",
         args.folds,
         args.seed,
         args.lambda,
@@ -534,7 +626,15 @@ pub fn run(args: &CalibrateArgs, out: &mut dyn Write) -> anyhow::Result<()> {
         args.knots.iter().map(|k| k.to_string()).collect::<Vec<_>>().join(","),
         args.balance,
         args.rendered,
-        args.rendered_seed
+        args.rendered_seed,
+        if args.augment.is_empty() {
+            String::new()
+        } else {
+            format!(
+                " --augment {}",
+                args.augment.iter().map(|c| c.as_str()).collect::<Vec<_>>().join(",")
+            )
+        }
     ));
     header.push_str(&format!(
         "# labels file: {} rows, FNV-1a 64 hash {:016x}; photos per family: {}; {} photos could not be analysed\n",
@@ -555,6 +655,18 @@ pub fn run(args: &CalibrateArgs, out: &mut dyn Write) -> anyhow::Result<()> {
     ));
     for (s, f) in &cv.by_source {
         header.push_str(&format!("#   source {s}: {}\n", summary_line(f)));
+    }
+    for ((c, fitted, _), same) in changed.iter().zip(&cv_same) {
+        let pct = |n: usize| 100.0 * n as f64 / same.photos.max(1) as f64;
+        header.push_str(&format!(
+            "#   held-out stability, {} ({}): dominant {:.1} %, verdict {:.1} %, both {:.1} % of {} photos\n",
+            c.as_str(),
+            if *fitted { "fitted on" } else { "not fitted on" },
+            pct(same.dominant),
+            pct(same.verdict),
+            pct(same.both),
+            same.photos
+        ));
     }
     for (s, f) in &loso {
         header.push_str(&format!(

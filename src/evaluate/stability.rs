@@ -18,7 +18,7 @@ use serde::Serialize;
 use crate::report::{Dominant, ImageReport, Verdict};
 
 /// One of the changes a photo is put through.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, clap::ValueEnum)]
 #[serde(rename_all = "snake_case")]
 pub enum Change {
     /// Downscaled to half size.
@@ -31,6 +31,11 @@ pub enum Change {
     Exposure,
     /// Mirrored left to right.
     Mirror,
+    /// Shrunk to a thumbnail of 160 to 320 px on its long side (size from the name's hash); not one of the
+    /// stability changes, but a fitting change for `calibrate --augment`: most raised-scar photos of the
+    /// development set are such thumbnails, the other families' photos are not, and a table fitted on them
+    /// alone would read "small and soft" as "raised".
+    Thumb,
 }
 
 impl Change {
@@ -51,6 +56,7 @@ impl Change {
             Change::Crop10 => "crop10",
             Change::Exposure => "exposure",
             Change::Mirror => "mirror",
+            Change::Thumb => "thumb",
         }
     }
 
@@ -84,7 +90,21 @@ impl Change {
                 exposure(rgb, gain)
             }
             Change::Mirror => image::imageops::flip_horizontal(rgb),
+            Change::Thumb => {
+                let long = w.max(ht).max(1) as u64;
+                let target = (160 + (h >> 16) % 161).min(long);
+                let (tw, th) = (
+                    ((w as u64 * target + long / 2) / long).max(1) as u32,
+                    ((ht as u64 * target + long / 2) / long).max(1) as u32,
+                );
+                image::imageops::resize(rgb, tw, th, image::imageops::FilterType::Triangle)
+            }
         }
+    }
+
+    /// Whether the change alters a photo of this size (a thumbnail is not shrunk again).
+    pub fn alters(self, w: u32, h: u32) -> bool {
+        self != Change::Thumb || w.max(h) > 320
     }
 }
 
@@ -280,6 +300,21 @@ mod tests {
             Change::Exposure.apply(&grey, "x"),
             Change::Exposure.apply(&grey, "x")
         );
+    }
+
+    #[test]
+    fn a_thumbnail_is_160_to_320_px_long_and_keeps_the_aspect() {
+        let img = RgbImage::from_pixel(640, 480, image::Rgb([90, 60, 50]));
+        for name in ["a", "b", "c", "d", "e"] {
+            let t = Change::Thumb.apply(&img, name);
+            let (w, h) = t.dimensions();
+            assert!((160..=320).contains(&w), "{name}: {w}");
+            assert_eq!(h, (w as f64 * 0.75).round() as u32, "{name}");
+        }
+        // A photo already at thumbnail size is left to itself: no copy is fitted on.
+        assert!(Change::Thumb.alters(640, 480));
+        assert!(!Change::Thumb.alters(300, 200));
+        assert!(Change::Half.alters(300, 200));
     }
 
     #[test]

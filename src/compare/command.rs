@@ -22,12 +22,6 @@ use super::report::{CompareSettings, PairReport};
 
 /// Arguments of `scarscope compare`.
 #[derive(Debug, Clone, clap::Args)]
-#[command(
-    after_help = "Pairs: two files; two folders (paired by relative path, then by file stem ignoring case \
-and the words before/after/pre/post); or --pairs FILE.csv with columns before,after[,id] (header optional, \
-paths relative to the CSV's folder).\n\nExit codes: 0 all pairs compared; 1 some pairs failed (the rest \
-reported); 2 usage error or nothing to compare."
-)]
 pub struct CompareArgs {
     /// The photo (or folder) before treatment.
     #[arg(required_unless_present = "pairs", value_name = "BEFORE")]

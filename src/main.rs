@@ -4,16 +4,12 @@ use std::io::Write;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use clap::{CommandFactory, Parser, Subcommand};
+use clap::{CommandFactory, FromArgMatches, Parser, Subcommand};
 use scarscope::batch::EXIT_USAGE;
 
 /// Reads skin photographs and reports the acne scars they show. Not a medical device.
 #[derive(Debug, Parser)]
 #[command(name = "scarscope", version, about, long_about = None)]
-#[command(
-    after_help = "Exit codes: 0 all images analysed; 1 some images failed (the rest reported); \
-2 usage error or nothing to analyse. Each command's --help lists its own, with examples."
-)]
 struct Cli {
     #[command(subcommand)]
     command: Command,
@@ -223,8 +219,22 @@ struct AnalyzeArgs {
     common: scarscope::cli::CommonArgs,
 }
 
+/// The command line as parsed, shown in --help and written into completions and the man page: the derived
+/// definition plus the notice, which lives in the library (`report::NOTICE`) so JSON, tables and help share
+/// one text.
+fn cli_command() -> clap::Command {
+    Cli::command().after_help(format!(
+        "{}\n\nExit codes: 0 all images analysed; 1 some images failed (the rest reported); 2 usage error or \
+nothing to analyse. Each command's --help lists its own, with examples.",
+        scarscope::report::NOTICE
+    ))
+}
+
 fn main() -> ExitCode {
-    let cli = Cli::parse();
+    let cli = match Cli::from_arg_matches(&cli_command().get_matches()) {
+        Ok(c) => c,
+        Err(e) => e.exit(),
+    };
     clean_up_on_signals();
     let result = match cli.command {
         Command::Analyze(a) => scarscope::batch::run_analyze(&a.paths, &a.common),
@@ -251,7 +261,7 @@ fn main() -> ExitCode {
             Ok(())
         }),
         Command::Completions { shell } => run_printing(|out| {
-            clap_complete::generate(shell, &mut Cli::command(), "scarscope", out);
+            clap_complete::generate(shell, &mut cli_command(), "scarscope", out);
             Ok(())
         }),
         Command::Man { subcommand } => run_printing(|out| man_page(subcommand.as_deref(), out)),
@@ -295,7 +305,7 @@ fn clean_up_on_signals() {}
 fn man_page(subcommand: Option<&str>, out: &mut dyn Write) -> anyhow::Result<()> {
     // `build` propagates the version and help flags into the subcommands and names them `scarscope-NAME`
     // (display) and `scarscope NAME` (synopsis), so their pages are complete.
-    let mut cmd = Cli::command();
+    let mut cmd = cli_command();
     cmd.build();
     let page = match subcommand {
         None => cmd,
@@ -370,7 +380,7 @@ mod tests {
 
     #[test]
     fn every_help_example_parses() {
-        let mut cmd = Cli::command();
+        let mut cmd = cli_command();
         cmd.build();
         let mut seen = 0;
         for sub in cmd.get_subcommands() {

@@ -8,7 +8,9 @@ use std::io::{self, BufWriter, Write};
 use std::path::{Path, PathBuf};
 
 use crate::cli::Format;
-use crate::report::{BatchSummary, ImageReport, Settings, Status, ToolInfo, SCHEMA_VERSION};
+use crate::report::{
+    BatchSummary, ImageReport, Settings, Status, ToolInfo, NOTICE, SCHEMA_VERSION,
+};
 
 /// Where `-o` (or any file the tool writes) goes: standard output, a temporary file that
 /// [`AtomicOutput::commit`] renames onto a regular file, or a special file (device, FIFO, socket) written
@@ -294,7 +296,8 @@ impl<W: Write> ReportWriter<W> {
                     self.out,
                     "{} images: {} analysed, {} failed{skipped}",
                     batch.images, batch.ok, batch.failed
-                )
+                )?;
+                writeln!(self.out, "\n{NOTICE}")
             }
             Format::Jsonl | Format::Csv => Ok(()),
         }

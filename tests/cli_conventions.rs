@@ -105,3 +105,60 @@ fn man_page_is_roff_with_every_subcommand() {
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("no subcommand 'nope'"));
 }
+
+/// The notice's first words, as every surface shows them.
+const NOTICE_START: &str = "scarscope is not a medical device";
+
+/// A folder of two rendered fixtures (a few hundred KB of JPEG, analysed in well under a second each).
+fn two_photos() -> tempfile::TempDir {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let fixtures = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures");
+    for name in [
+        "boxcar_light_from_top.jpg",
+        "raised_brown_from_lower_left.jpg",
+    ] {
+        std::fs::copy(fixtures.join(name), dir.path().join(name)).expect("copy fixture");
+    }
+    dir
+}
+
+#[test]
+fn notice_is_in_help_table_json_and_schema() {
+    let help = stdout_of(&["--help"]);
+    assert!(help.contains(NOTICE_START), "{help}");
+    assert!(stdout_of(&["man"]).contains(NOTICE_START));
+
+    let dir = two_photos();
+    let table = stdout_of(&["analyze", &dir.path().to_string_lossy()]);
+    assert_eq!(
+        table.matches(NOTICE_START).count(),
+        1,
+        "once per table, not per image:\n{table}"
+    );
+    let json: serde_json::Value = serde_json::from_str(&stdout_of(&[
+        "analyze",
+        "--json",
+        &dir.path().to_string_lossy(),
+    ]))
+    .expect("JSON");
+    assert!(json["tool"]["notice"]
+        .as_str()
+        .is_some_and(|n| n.starts_with(NOTICE_START)));
+
+    let schema: serde_json::Value =
+        serde_json::from_str(&stdout_of(&["schema"])).expect("schema is JSON");
+    let tool = &schema["$defs"]["ToolInfo"];
+    assert_eq!(tool["properties"]["notice"]["type"], "string", "{tool}");
+    assert!(
+        tool["required"]
+            .as_array()
+            .is_some_and(|r| r.iter().any(|f| f == "notice")),
+        "output always carries the notice: {tool}"
+    );
+    let compare: serde_json::Value =
+        serde_json::from_str(&stdout_of(&["schema", "--compare"])).expect("schema is JSON");
+    assert_eq!(
+        compare["$defs"]["ToolInfo"]["properties"]["notice"]["type"],
+        "string"
+    );
+}

@@ -323,5 +323,5 @@ fn write_table(out: &mut impl Write, report: &CompareReport) -> io::Result<()> {
     for u in &b.unpaired_after {
         writeln!(out, "unpaired after photo: {u}")?;
     }
-    Ok(())
+    writeln!(out, "\n{}", crate::report::NOTICE)
 }

@@ -102,6 +102,14 @@ impl Progress {
             b.inc(1);
         }
     }
+    /// Runs `f` with the bar cleared from the terminal, then draws it again: output printed to the same
+    /// terminal meanwhile (table rows) gets no stale bar lines between its rows.
+    pub fn suspend<R>(&self, f: impl FnOnce() -> R) -> R {
+        match &self.0 {
+            Some(b) => b.suspend(f),
+            None => f(),
+        }
+    }
     /// Removes the bar.
     pub fn finish(&self) {
         if let Some(b) = &self.0 {
@@ -307,6 +315,9 @@ pub fn run_analyze(paths: &[PathBuf], common: &CommonArgs) -> anyhow::Result<i32
         ..Default::default()
     };
     let bar = progress(found.inputs.len(), common.quiet);
+    // The bar is on stderr; when stdout is the same terminal, each image is written (and flushed, past the
+    // buffer) with the bar cleared, or the bar's last drawing stays between the rows.
+    let shared_terminal = common.output.is_none() && std::io::stdout().is_terminal();
     run_ordered(
         &pool,
         &found.inputs,
@@ -314,7 +325,11 @@ pub fn run_analyze(paths: &[PathBuf], common: &CommonArgs) -> anyhow::Result<i32
         |report: ImageReport| -> std::io::Result<()> {
             bar.inc();
             batch.add(&report);
-            writer.image(&report)
+            if shared_terminal {
+                bar.suspend(|| writer.image(&report).and_then(|()| writer.flush()))
+            } else {
+                writer.image(&report)
+            }
         },
     )
     .context("cannot write output")?;
@@ -323,8 +338,10 @@ pub fn run_analyze(paths: &[PathBuf], common: &CommonArgs) -> anyhow::Result<i32
     writer.into_inner().commit()?;
     if !common.quiet && batch.failed > 0 {
         eprintln!(
-            "scarscope: {} of {} images failed (see their \"error\" field)",
-            batch.failed, batch.images
+            "scarscope: {} of {} images failed ({})",
+            batch.failed,
+            batch.images,
+            where_errors_are(common.format())
         );
     }
     Ok(if batch.failed > 0 {
@@ -332,6 +349,16 @@ pub fn run_analyze(paths: &[PathBuf], common: &CommonArgs) -> anyhow::Result<i32
     } else {
         EXIT_OK
     })
+}
+
+/// Where a user of `format` finds why items failed, for the line printed after a batch with failures.
+pub fn where_errors_are(format: crate::cli::Format) -> &'static str {
+    use crate::cli::Format;
+    match format {
+        Format::Table => "each is shown with ERROR and its reason",
+        Format::Json | Format::Jsonl => "see their \"error\" field",
+        Format::Csv => "see their \"error\" column",
+    }
 }
 
 /// A file name for an overlay of `display_path`: path separators and odd characters become `_`.

@@ -226,6 +226,9 @@ pub struct ReportWriter<W: Write> {
     out: W,
     format: Format,
     first: bool,
+    /// The table's "cannot tell from a photo" items, gathered over the images (first-seen order, no repeats)
+    /// and printed once at the end: they are the same questions for every photo.
+    cannot_assess: Vec<String>,
 }
 
 impl<W: Write> ReportWriter<W> {
@@ -235,6 +238,7 @@ impl<W: Write> ReportWriter<W> {
             out,
             format,
             first: true,
+            cannot_assess: Vec::new(),
         }
     }
 
@@ -274,8 +278,20 @@ impl<W: Write> ReportWriter<W> {
                 self.out.write_all(b"\n")
             }
             Format::Csv => write_csv_rows(&mut self.out, img),
-            Format::Table => write_table_block(&mut self.out, img, first),
+            Format::Table => {
+                for item in img.microneedling.iter().flat_map(|m| &m.cannot_assess) {
+                    if !self.cannot_assess.contains(item) {
+                        self.cannot_assess.push(item.clone());
+                    }
+                }
+                write_table_block(&mut self.out, img, first)
+            }
         }
+    }
+
+    /// Flushes what was written so far (to show a table's rows before a progress bar is drawn again).
+    pub fn flush(&mut self) -> io::Result<()> {
+        self.out.flush()
     }
 
     /// Writes what comes after the last image (the JSON tail with the batch totals, the table's totals line).
@@ -292,11 +308,22 @@ impl<W: Write> ReportWriter<W> {
                 } else {
                     String::new()
                 };
+                // A blank line sets the batch's lines apart from the last image's block.
                 writeln!(
                     self.out,
-                    "{} images: {} analysed, {} failed{skipped}",
-                    batch.images, batch.ok, batch.failed
+                    "{}{} images: {} analysed, {} failed{skipped}",
+                    if self.first { "" } else { "\n" },
+                    batch.images,
+                    batch.ok,
+                    batch.failed
                 )?;
+                if !self.cannot_assess.is_empty() {
+                    writeln!(
+                        self.out,
+                        "cannot tell from a photo (ask): {}",
+                        self.cannot_assess.join("; ")
+                    )?;
+                }
                 writeln!(self.out, "\n{NOTICE}")
             }
             Format::Jsonl | Format::Csv => Ok(()),
@@ -518,41 +545,75 @@ fn write_table_block(out: &mut impl Write, img: &ImageReport, first: bool) -> io
         )?;
     }
     if !img.regions.is_empty() {
-        writeln!(
-            out,
-            "  {:>4}  {:<13} {:<13} {:>11} {:>9} {:>9} {:<9} {:>6} {:>5}",
-            "id", "class", "subtype", "center", "diam px", "diam mm", "relief", "depth", "conf"
-        )?;
+        let header = [
+            "id", "class", "subtype", "center", "diam px", "diam mm", "relief", "depth", "conf",
+        ];
+        let mut rows = vec![header.iter().map(|h| h.to_string()).collect::<Vec<_>>()];
         for r in &img.regions {
-            writeln!(
-                out,
-                "  {:>4}  {:<13} {:<13} {:>11} {:>9.1} {:>9} {:<9} {:>6.2} {:>5.2}",
-                r.id,
-                r.class.as_str(),
-                r.subtype.as_str(),
+            rows.push(vec![
+                r.id.to_string(),
+                r.class.as_str().to_string(),
+                r.subtype.as_str().to_string(),
                 format!("{:.0},{:.0}", r.center[0], r.center[1]),
-                r.diameter_px,
+                format!("{:.1}", r.diameter_px),
                 r.diameter_mm
                     .map(|d| format!("{d:.1}"))
                     .unwrap_or_else(|| "-".into()),
-                r.relief.as_str(),
-                r.depth_proxy,
-                r.confidence
-            )?;
+                r.relief.as_str().to_string(),
+                format!("{:.2}", r.depth_proxy),
+                format!("{:.2}", r.confidence),
+            ]);
         }
+        write_columns(out, "  ", &rows, "><<>>><>>")?;
     }
     if let Some(m) = &img.microneedling {
         writeln!(out, "  microneedling: {}", m.verdict.as_str())?;
         for r in &m.reasons {
             writeln!(out, "    - {r}")?;
         }
-        if !m.cannot_assess.is_empty() {
-            writeln!(
-                out,
-                "    cannot tell from a photo: {}",
-                m.cannot_assess.join("; ")
-            )?;
+    }
+    Ok(())
+}
+
+/// Writes `rows` (the first is the header) as columns as wide as their widest cell, so that no value (a
+/// `-128.13` where `-1.25` is usual) can push a row out of line. `align` has one character per column: `>`
+/// right-aligns (numbers), anything else left-aligns (text). Columns are two spaces apart; no trailing
+/// spaces.
+pub fn write_columns(
+    out: &mut impl Write,
+    indent: &str,
+    rows: &[Vec<String>],
+    align: &str,
+) -> io::Result<()> {
+    let columns = rows.iter().map(Vec::len).max().unwrap_or(0);
+    let widths: Vec<usize> = (0..columns)
+        .map(|c| {
+            rows.iter()
+                .filter_map(|r| r.get(c))
+                .map(|cell| cell.chars().count())
+                .max()
+                .unwrap_or(0)
+        })
+        .collect();
+    let right: Vec<bool> = (0..columns)
+        .map(|c| align.chars().nth(c) == Some('>'))
+        .collect();
+    for row in rows {
+        let mut line = String::from(indent);
+        for (c, cell) in row.iter().enumerate() {
+            if c > 0 {
+                line.push_str("  ");
+            }
+            let pad = " ".repeat(widths[c].saturating_sub(cell.chars().count()));
+            if right[c] {
+                line.push_str(&pad);
+                line.push_str(cell);
+            } else {
+                line.push_str(cell);
+                line.push_str(&pad);
+            }
         }
+        writeln!(out, "{}", line.trim_end())?;
     }
     Ok(())
 }
@@ -569,6 +630,25 @@ mod tests {
         assert_eq!(csv_field("@x,y"), "\"'@x,y\"");
         assert_eq!(csv_field("a,b"), "\"a,b\"");
         assert_eq!(csv_field("say \"hi\""), "\"say \"\"hi\"\"\"");
+    }
+
+    #[test]
+    fn columns_fit_their_widest_value() {
+        let rows: Vec<Vec<String>> = [
+            ["id", "relief", "depth"],
+            ["1", "depressed", "-1.25"],
+            ["12", "raised", "-128.13"],
+        ]
+        .iter()
+        .map(|r| r.iter().map(|c| c.to_string()).collect())
+        .collect();
+        let mut out = Vec::new();
+        write_columns(&mut out, "  ", &rows, "><>").expect("write");
+        let text = String::from_utf8(out).expect("utf8");
+        let lines: Vec<&str> = text.lines().collect();
+        assert_eq!(lines[0], "  id  relief       depth");
+        assert_eq!(lines[1], "   1  depressed    -1.25");
+        assert_eq!(lines[2], "  12  raised     -128.13");
     }
 
     #[test]

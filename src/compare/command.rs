@@ -220,7 +220,10 @@ pub fn run(args: &CompareArgs) -> anyhow::Result<i32> {
     write_report(&mut out, common.format(), &report).context("cannot write output")?;
     out.commit()?;
     if !common.quiet && failed > 0 {
-        eprintln!("scarscope: {failed} of {total} pairs could not be compared (see their \"error\" field)");
+        eprintln!(
+            "scarscope: {failed} of {total} pairs could not be compared ({})",
+            crate::batch::where_errors_are(common.format())
+        );
     }
     Ok(if failed > 0 {
         EXIT_SOME_FAILED

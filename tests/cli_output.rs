@@ -1,0 +1,112 @@
+//! What the output formats look like to a person: the table's layout and batch lines, the message after
+//! failures, and CSV for spreadsheets.
+
+use std::path::Path;
+
+use assert_cmd::Command;
+
+fn scarscope() -> Command {
+    Command::cargo_bin("scarscope").expect("binary built")
+}
+
+/// A folder of two rendered fixtures and one file that is not an image.
+fn photos_and_a_bad_file() -> tempfile::TempDir {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let fixtures = Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures");
+    for name in [
+        "active_tan_from_lower_right.jpg",
+        "boxcar_light_from_top.jpg",
+    ] {
+        std::fs::copy(fixtures.join(name), dir.path().join(name)).expect("copy fixture");
+    }
+    std::fs::write(dir.path().join("broken.jpg"), b"not a photo\n").expect("write");
+    dir
+}
+
+/// Runs `analyze` with `args` over `dir`; returns stdout, stderr and the exit code.
+fn analyze(args: &[&str], dir: &Path) -> (String, String, i32) {
+    let out = scarscope()
+        .arg("analyze")
+        .args(args)
+        .arg(dir)
+        .output()
+        .expect("run");
+    (
+        String::from_utf8(out.stdout).expect("utf8"),
+        String::from_utf8(out.stderr).expect("utf8"),
+        out.status.code().unwrap_or(-1),
+    )
+}
+
+#[test]
+fn table_lists_what_a_photo_cannot_tell_once_per_batch() {
+    let dir = photos_and_a_bad_file();
+    let (table, _, code) = analyze(&[], dir.path());
+    assert_eq!(code, 1);
+    assert_eq!(
+        table.matches("microneedling:").count(),
+        2,
+        "two verdicts:\n{table}"
+    );
+    assert_eq!(
+        table.matches("cannot tell from a photo").count(),
+        1,
+        "once, not under every image:\n{table}"
+    );
+    let last: Vec<&str> = table.lines().rev().take(4).collect();
+    assert!(
+        last[3].starts_with("3 images: 2 analysed, 1 failed"),
+        "{last:?}"
+    );
+    assert!(last[2].starts_with("cannot tell from a photo (ask): keloid"));
+}
+
+#[test]
+fn region_columns_are_as_wide_as_their_values() {
+    let dir = photos_and_a_bad_file();
+    let (table, _, _) = analyze(&["--px-per-mm", "12"], dir.path());
+    let mut blocks = 0;
+    let mut lines = table.lines().peekable();
+    while let Some(line) = lines.next() {
+        if !line.trim_start().starts_with("id  class") {
+            continue;
+        }
+        blocks += 1;
+        // Every column right of `center` is right-aligned, so in a table that fits its values every row
+        // ends at the same column as the header, whatever its numbers (negative depths included).
+        let width = line.chars().count();
+        let mut rows = 0;
+        while let Some(row) = lines.next_if(|l| l.starts_with("  ") && !l.starts_with("  micro")) {
+            assert_eq!(
+                row.chars().count(),
+                width,
+                "row out of line:\n{line}\n{row}"
+            );
+            rows += 1;
+        }
+        assert!(rows > 0);
+    }
+    assert_eq!(blocks, 2, "{table}");
+    assert!(
+        table.contains("  -"),
+        "the fixtures have negative depths to align"
+    );
+}
+
+#[test]
+fn the_line_after_failures_points_each_format_at_its_errors() {
+    let dir = photos_and_a_bad_file();
+    let (_, err, _) = analyze(&[], dir.path());
+    assert!(
+        err.contains("1 of 3 images failed (each is shown with ERROR and its reason)"),
+        "{err}"
+    );
+    assert!(
+        !err.contains("field"),
+        "no JSON field for table users: {err}"
+    );
+    let (_, err, _) = analyze(&["--format", "jsonl"], dir.path());
+    assert!(err.contains("see their \"error\" field"), "{err}");
+    let (_, err, _) = analyze(&["--format", "csv"], dir.path());
+    assert!(err.contains("see their \"error\" column"), "{err}");
+}

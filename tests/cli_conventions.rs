@@ -162,3 +162,38 @@ fn notice_is_in_help_table_json_and_schema() {
         "string"
     );
 }
+
+#[test]
+fn negative_numbers_are_refused_as_not_positive() {
+    let fixture = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("fixtures")
+        .join("boxcar_light_from_top.jpg");
+    let fixture = fixture.to_string_lossy();
+    for args in [
+        &["analyze", "--jobs", "-3", &fixture][..],
+        &["analyze", "--threads", "-3", &fixture],
+        &["analyze", "-j", "0", &fixture],
+        &["analyze", "--px-per-mm", "-2", &fixture],
+        &["analyze", "--px-per-mm=-2", &fixture],
+        &["analyze", "--max-megapixels", "-1", &fixture],
+        &["compare", "--jobs", "-3", &fixture, &fixture],
+        &["evaluate", "--jobs", "-2"],
+        &[
+            "calibrate",
+            "--labels",
+            "x.csv",
+            "-o",
+            "x.toml",
+            "--jobs",
+            "-2",
+        ],
+        &["render", "scenes", "--px-per-mm", "-12"],
+    ] {
+        let out = scarscope().args(args).output().expect("run");
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{args:?}: {err}");
+        assert!(err.contains("must be positive"), "{args:?}: {err}");
+        assert!(!err.contains("-- -"), "no 'use -- -3' tip: {err}");
+        assert!(out.stdout.is_empty());
+    }
+}

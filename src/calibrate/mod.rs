@@ -67,7 +67,7 @@ pub struct CalibrateArgs {
     #[arg(long, value_name = "FILE")]
     pub profile: Option<PathBuf>,
     /// Photos analysed in parallel (default: all cores). The profile does not depend on it.
-    #[arg(short = 'j', long, value_name = "N")]
+    #[arg(short = 'j', long, value_name = "N", allow_negative_numbers = true, value_parser = crate::cli::positive_count)]
     pub jobs: Option<usize>,
     /// No progress bar and no figures on stderr.
     #[arg(short, long)]

@@ -292,6 +292,11 @@ pub fn run_analyze(paths: &[PathBuf], common: &CommonArgs) -> anyhow::Result<i32
     let pool = thread_pool(common.jobs, common.quiet)?;
     // Open the output first: a folder or an unwritable place given to -o is refused before any work.
     let out = AtomicOutput::create(common.output.as_deref())?;
+    if paths.iter().filter(|p| crate::load::is_stdin(p)).count() > 1 {
+        return Err(
+            UsageError("- (standard input) can be given once: it holds one photo".into()).into(),
+        );
+    }
     let found = discover(paths);
     if !common.quiet {
         for w in &found.warnings {

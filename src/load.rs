@@ -46,7 +46,11 @@ impl Input {
     /// A file to read.
     pub fn file(path: PathBuf) -> Self {
         Input {
-            display: display_path(&path),
+            display: if is_stdin(&path) {
+                STDIN_NAME.to_string()
+            } else {
+                display_path(&path)
+            },
             path,
             problem: None,
         }
@@ -257,8 +261,12 @@ fn fail(message: impl Into<String>) -> LoadError {
     }
 }
 
-/// Decodes the photo at `path`, refusing images whose declared size exceeds `max_megapixels`.
+/// Decodes the photo at `path` (standard input for [`STDIN_PATH`]), refusing images whose declared size
+/// exceeds `max_megapixels`.
 pub fn load_image(path: &Path, max_megapixels: f64) -> Result<LoadedImage, LoadError> {
+    if is_stdin(path) {
+        return load_stdin(max_megapixels);
+    }
     let meta = std::fs::metadata(path).map_err(|e| fail(format!("cannot read file: {e}")))?;
     if meta.is_dir() {
         return Err(fail("is a folder, not an image file"));
@@ -281,25 +289,64 @@ pub fn load_image(path: &Path, max_megapixels: f64) -> Result<LoadedImage, LoadE
     } else {
         // A FIFO, a process substitution (`<(cat a.jpg)`) or a device: its size is not known beforehand, so it
         // is read as a stream, up to the same cap.
-        let mut bytes = Vec::new();
-        File::open(path)
-            .and_then(|f| f.take(cap.saturating_add(1)).read_to_end(&mut bytes))
-            .map_err(|e| fail(format!("cannot read file: {e}")))?;
-        if bytes.len() as u64 > cap {
-            return Err(fail(format!(
-                "stream is more than {:.0} MB, more than any image within the {max_megapixels} MP limit needs",
-                cap as f64 / 1e6
-            )));
-        }
-        if bytes.is_empty() {
-            return Err(fail("empty stream (0 bytes)"));
-        }
-        bytes
+        let file = File::open(path).map_err(|e| fail(format!("cannot read file: {e}")))?;
+        read_stream(file, max_megapixels)?
     };
-    if image::guess_format(&bytes).is_err() {
-        return Err(fail(describe_unknown(&bytes)));
+    load_read_bytes(&bytes, max_megapixels)
+}
+
+/// The path that names standard input on the command line (`scarscope analyze -`). A file called `-` is still
+/// reachable as `./-`.
+pub const STDIN_PATH: &str = "-";
+
+/// The name a photo read from standard input gets in reports. Not `-`: a CSV cell starting with `-` gets the
+/// formula guard's apostrophe, and `<stdin>` cannot be mistaken for a file given as `./-`.
+pub const STDIN_NAME: &str = "<stdin>";
+
+/// Whether `path` is [`STDIN_PATH`] exactly.
+pub fn is_stdin(path: &Path) -> bool {
+    path.as_os_str() == STDIN_PATH
+}
+
+/// Decodes one photo read from standard input, under the same size cap as a file.
+pub fn load_stdin(max_megapixels: f64) -> Result<LoadedImage, LoadError> {
+    use std::io::IsTerminal;
+    let stdin = std::io::stdin();
+    // Waiting for a photo to be typed would look like a hang.
+    if stdin.is_terminal() {
+        return Err(fail(
+            "standard input is a terminal: pipe or redirect a photo into it (scarscope analyze - < photo.jpg)",
+        ));
     }
-    load_image_bytes(&bytes, max_megapixels)
+    let bytes = read_stream(stdin.lock(), max_megapixels)?;
+    load_read_bytes(&bytes, max_megapixels)
+}
+
+/// Reads a stream of unknown length, refusing it past [`file_size_cap`] (read one byte further to tell).
+fn read_stream(r: impl Read, max_megapixels: f64) -> Result<Vec<u8>, LoadError> {
+    let cap = file_size_cap(max_megapixels);
+    let mut bytes = Vec::new();
+    r.take(cap.saturating_add(1))
+        .read_to_end(&mut bytes)
+        .map_err(|e| fail(format!("cannot read file: {e}")))?;
+    if bytes.len() as u64 > cap {
+        return Err(fail(format!(
+            "stream is more than {:.0} MB, more than any image within the {max_megapixels} MP limit needs",
+            cap as f64 / 1e6
+        )));
+    }
+    if bytes.is_empty() {
+        return Err(fail("empty stream (0 bytes)"));
+    }
+    Ok(bytes)
+}
+
+/// Decodes bytes read from a file or stream, saying what they are when they are no image at all.
+fn load_read_bytes(bytes: &[u8], max_megapixels: f64) -> Result<LoadedImage, LoadError> {
+    if image::guess_format(bytes).is_err() {
+        return Err(fail(describe_unknown(bytes)));
+    }
+    load_image_bytes(bytes, max_megapixels)
 }
 
 /// The largest file accepted under a pixel limit: no valid image within `max_megapixels` needs more bytes than

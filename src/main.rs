@@ -84,6 +84,7 @@ subcommand_help!(
   scarscope analyze photos/ --format jsonl | jq -c '{path, verdict: .microneedling.verdict}'
   scarscope analyze photos/ --format csv --px-per-mm 12 > lesions.csv
   scarscope analyze photos/ --overlay overlays/ --jobs 2 --quiet
+  scarscope analyze - --json < photo.jpg
 ",
     [
         "0    every image analysed",
@@ -212,7 +213,8 @@ subcommand_help!(
 /// Arguments of `scarscope analyze`.
 #[derive(Debug, clap::Args)]
 struct AnalyzeArgs {
-    /// Photos or folders (walked recursively, sorted, hidden entries skipped).
+    /// Photos or folders (walked recursively, sorted, hidden entries skipped); `-` reads one photo from
+    /// standard input (reported as `<stdin>`).
     #[arg(required = true, value_name = "PATH")]
     paths: Vec<PathBuf>,
     #[command(flatten)]

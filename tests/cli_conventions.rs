@@ -197,3 +197,64 @@ fn negative_numbers_are_refused_as_not_positive() {
         assert!(out.stdout.is_empty());
     }
 }
+
+#[test]
+fn dash_reads_one_photo_from_stdin() {
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("fixtures")
+        .join("boxcar_light_from_top.jpg");
+    let bytes = std::fs::read(&path).expect("fixture");
+    let out = scarscope()
+        .args(["analyze", "--format", "jsonl", "-"])
+        .write_stdin(bytes.clone())
+        .output()
+        .expect("run");
+    assert_eq!(out.status.code(), Some(0));
+    let mut from_stdin: serde_json::Value =
+        serde_json::from_slice(&out.stdout).expect("one JSON line");
+    assert_eq!(from_stdin["path"], "<stdin>");
+    let out = scarscope()
+        .args(["analyze", "--format", "jsonl"])
+        .arg(&path)
+        .output()
+        .expect("run");
+    let mut from_file: serde_json::Value = serde_json::from_slice(&out.stdout).expect("JSON");
+    from_stdin["path"] = serde_json::Value::Null;
+    from_file["path"] = serde_json::Value::Null;
+    assert_eq!(from_stdin, from_file, "the same analysis as from the file");
+
+    // Text on stdin is an error entry for `<stdin>`, like a bad file.
+    let out = scarscope()
+        .args(["analyze", "--format", "jsonl", "-"])
+        .write_stdin("hello\n")
+        .output()
+        .expect("run");
+    assert_eq!(out.status.code(), Some(1));
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).expect("JSON");
+    assert_eq!(v["path"], "<stdin>");
+    assert!(v["error"]
+        .as_str()
+        .is_some_and(|e| e.contains("not an image")));
+
+    // The size cap of files holds for the stream (1 MP allows 8 MB + 16 MiB).
+    let out = scarscope()
+        .args(["analyze", "--format", "jsonl", "--max-megapixels", "1", "-"])
+        .write_stdin(vec![0u8; 26 << 20])
+        .output()
+        .expect("run");
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).expect("JSON");
+    assert!(
+        v["error"]
+            .as_str()
+            .is_some_and(|e| e.contains("stream is more than")),
+        "{v}"
+    );
+
+    let out = scarscope()
+        .args(["analyze", "-", "-"])
+        .write_stdin(bytes)
+        .output()
+        .expect("run");
+    assert_eq!(out.status.code(), Some(2), "stdin holds one photo");
+    assert!(String::from_utf8_lossy(&out.stderr).contains("can be given once"));
+}

@@ -14,11 +14,12 @@ use anyhow::Context;
 use rayon::iter::{ParallelBridge, ParallelIterator};
 
 use crate::analyze::{analyze, AnalysisOptions};
-use crate::cli::CommonArgs;
-use crate::load::{discover, load_image, Input};
+use crate::cli::{AnalyzeArgs, CommonArgs};
+use crate::load::{discover_filtered, load_image, Input};
 use crate::output::{AtomicOutput, ReportWriter};
 use crate::profile::Profile;
 use crate::report::{BatchSummary, ImageReport, Settings};
+use crate::walk_filter::WalkFilter;
 
 /// Exit code: every image (or pair) was analysed.
 pub const EXIT_OK: i32 = 0;
@@ -286,8 +287,10 @@ pub fn analyze_input(input: &Input, opts: &RunOptions) -> ImageReport {
     report
 }
 
-/// Runs `scarscope analyze` on `paths`; returns the exit code.
-pub fn run_analyze(paths: &[PathBuf], common: &CommonArgs) -> anyhow::Result<i32> {
+/// Runs `scarscope analyze`; returns the exit code.
+pub fn run_analyze(args: &AnalyzeArgs) -> anyhow::Result<i32> {
+    let (paths, common) = (&args.paths, &args.common);
+    let filter = WalkFilter::new(&args.include, &args.exclude).map_err(UsageError)?;
     let opts = RunOptions::from_args(common)?;
     let pool = thread_pool(common.jobs, common.quiet)?;
     // Open the output first: a folder or an unwritable place given to -o is refused before any work.
@@ -297,17 +300,30 @@ pub fn run_analyze(paths: &[PathBuf], common: &CommonArgs) -> anyhow::Result<i32
             UsageError("- (standard input) can be given once: it holds one photo".into()).into(),
         );
     }
-    let found = discover(paths);
+    let found = discover_filtered(paths, &filter);
     if !common.quiet {
         for w in &found.warnings {
             eprintln!("scarscope: warning: {w}");
         }
     }
     if found.inputs.is_empty() {
-        let extra = if found.skipped_non_image > 0 {
-            format!(" ({} non-image files skipped)", found.skipped_non_image)
-        } else {
+        let mut left = Vec::new();
+        if found.skipped_non_image > 0 {
+            left.push(format!(
+                "{} non-image files skipped",
+                found.skipped_non_image
+            ));
+        }
+        if found.filtered_out > 0 {
+            left.push(format!(
+                "{} files or folders left out by --include/--exclude",
+                found.filtered_out
+            ));
+        }
+        let extra = if left.is_empty() {
             String::new()
+        } else {
+            format!(" ({})", left.join(", "))
         };
         return Err(UsageError(format!("no images found to analyse{extra}")).into());
     }

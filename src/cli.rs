@@ -15,6 +15,26 @@ pub enum Format {
     Csv,
 }
 
+/// Arguments of `scarscope analyze`.
+#[derive(Debug, Clone, clap::Args)]
+pub struct AnalyzeArgs {
+    /// Photos or folders (walked recursively, sorted, hidden entries skipped); `-` reads one photo from
+    /// standard input (reported as `<stdin>`).
+    #[arg(required = true, value_name = "PATH")]
+    pub paths: Vec<PathBuf>,
+    /// In folders, analyse only files whose path relative to the folder matches GLOB (repeatable; `*` also
+    /// matches `/`, `**` spans folders, case is ignored), e.g. `--include '*.jpg'`.
+    #[arg(long, value_name = "GLOB", help_heading = "Folder walks")]
+    pub include: Vec<String>,
+    /// In folders, leave out files and folders whose relative path matches GLOB (repeatable; wins over
+    /// --include), e.g. `--exclude 'old/**'`. Files named on the command line are always analysed.
+    #[arg(long, value_name = "GLOB", help_heading = "Folder walks")]
+    pub exclude: Vec<String>,
+    /// Options shared with `compare`.
+    #[command(flatten)]
+    pub common: CommonArgs,
+}
+
 /// Options common to every command that reads photos.
 #[derive(Debug, Clone, clap::Args)]
 pub struct CommonArgs {

@@ -25,3 +25,4 @@ pub mod profile_check;
 pub mod render;
 pub mod report;
 pub mod texture;
+pub mod walk_filter;

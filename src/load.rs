@@ -16,6 +16,8 @@ use std::path::{Path, PathBuf};
 
 use image::{DynamicImage, ImageDecoder, ImageFormat, ImageReader, RgbImage};
 
+use crate::walk_filter::WalkFilter;
+
 /// File extensions taken as photos when met inside a folder (content still decides how they are decoded).
 pub const IMAGE_EXTENSIONS: &[&str] = &[
     "jpg", "jpeg", "jpe", "jfif", "png", "tif", "tiff", "webp", "bmp", "dib",
@@ -66,6 +68,8 @@ pub struct Discovery {
     pub skipped_non_image: usize,
     /// Problems met while walking (unreadable folders, special files, broken links, loops), one line each.
     pub warnings: Vec<String>,
+    /// Files and folders inside walks left out by `--include`/`--exclude`.
+    pub filtered_out: usize,
 }
 
 impl Discovery {
@@ -87,11 +91,16 @@ impl Discovery {
 /// error for that file). Inside folders, a file is an input when its extension is an image extension or its
 /// first bytes are an image signature; other files are skipped and counted.
 pub fn discover(paths: &[PathBuf]) -> Discovery {
+    discover_filtered(paths, &WalkFilter::default())
+}
+
+/// [`discover`], taking inside folders only the files that `filter` takes (see [`crate::walk_filter`]).
+pub fn discover_filtered(paths: &[PathBuf], filter: &WalkFilter) -> Discovery {
     let mut d = Discovery::default();
     let mut visited = HashSet::new();
     for p in paths {
         if p.is_dir() {
-            walk(p, &mut visited, &mut d);
+            walk(p, &mut visited, &mut d, &Walk { root: p, filter });
         } else {
             d.inputs.push(Input::file(p.clone()));
         }
@@ -99,7 +108,25 @@ pub fn discover(paths: &[PathBuf]) -> Discovery {
     d
 }
 
-fn walk(dir: &Path, visited: &mut HashSet<PathBuf>, d: &mut Discovery) {
+/// One folder walk: the folder given, whose relative paths the filter matches.
+struct Walk<'a> {
+    root: &'a Path,
+    filter: &'a WalkFilter,
+}
+
+impl Walk<'_> {
+    /// Whether `path` (under the root) is left out by the filter; a file must also be taken by it.
+    fn filtered_out(&self, path: &Path, is_dir: bool) -> bool {
+        let rel = path.strip_prefix(self.root).unwrap_or(path);
+        if is_dir {
+            self.filter.excludes(rel)
+        } else {
+            !self.filter.takes_file(rel)
+        }
+    }
+}
+
+fn walk(dir: &Path, visited: &mut HashSet<PathBuf>, d: &mut Discovery, w: &Walk<'_>) {
     // Canonical paths identify a folder however it was reached, so symlink loops end here.
     match std::fs::canonicalize(dir) {
         Ok(c) => {
@@ -135,8 +162,13 @@ fn walk(dir: &Path, visited: &mut HashSet<PathBuf>, d: &mut Discovery) {
         }
         // `metadata` follows symlinks. What is neither a folder nor a regular file is reported, never opened: a
         // FIFO would block the walk, and a broken or looping link or an unreadable entry may hide a photo.
-        match std::fs::metadata(&path) {
-            Ok(m) if m.is_dir() => walk(&path, visited, d),
+        let meta = std::fs::metadata(&path);
+        if w.filtered_out(&path, meta.as_ref().is_ok_and(|m| m.is_dir())) {
+            d.filtered_out += 1;
+            continue;
+        }
+        match meta {
+            Ok(m) if m.is_dir() => walk(&path, visited, d, w),
             Ok(m) if m.is_file() => {
                 if has_image_extension(&path) || sniff_is_image(&path) {
                     d.inputs.push(Input::file(path));

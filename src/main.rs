@@ -19,7 +19,7 @@ struct Cli {
 enum Command {
     /// Find and classify scars in photos or folders of photos.
     #[command(after_help = ANALYZE_EXIT, after_long_help = ANALYZE_HELP)]
-    Analyze(AnalyzeArgs),
+    Analyze(scarscope::cli::AnalyzeArgs),
     /// Compare before/after photos of a treatment course.
     #[command(long_about = COMPARE_ABOUT, after_help = COMPARE_EXIT, after_long_help = COMPARE_HELP)]
     Compare(scarscope::compare::command::CompareArgs),
@@ -85,6 +85,7 @@ subcommand_help!(
   scarscope analyze photos/ --format csv --px-per-mm 12 > lesions.csv
   scarscope analyze photos/ --overlay overlays/ --jobs 2 --quiet
   scarscope analyze - --json < photo.jpg
+  scarscope analyze photos/ --include '*.jpg' --exclude 'old/**' --exclude '*_thumb.*'
 ",
     [
         "0    every image analysed",
@@ -210,17 +211,6 @@ subcommand_help!(
     ["0    page printed", "2    unknown subcommand"]
 );
 
-/// Arguments of `scarscope analyze`.
-#[derive(Debug, clap::Args)]
-struct AnalyzeArgs {
-    /// Photos or folders (walked recursively, sorted, hidden entries skipped); `-` reads one photo from
-    /// standard input (reported as `<stdin>`).
-    #[arg(required = true, value_name = "PATH")]
-    paths: Vec<PathBuf>,
-    #[command(flatten)]
-    common: scarscope::cli::CommonArgs,
-}
-
 /// The command line as parsed, shown in --help and written into completions and the man page: the derived
 /// definition plus the notice, which lives in the library (`report::NOTICE`) so JSON, tables and help share
 /// one text.
@@ -239,7 +229,7 @@ fn main() -> ExitCode {
     };
     clean_up_on_signals();
     let result = match cli.command {
-        Command::Analyze(a) => scarscope::batch::run_analyze(&a.paths, &a.common),
+        Command::Analyze(a) => scarscope::batch::run_analyze(&a),
         Command::Compare(a) => scarscope::compare::command::run(&a),
         Command::Texture(a) => run_printing(|out| scarscope::texture::command::run(&a, out)),
         Command::Render(a) => scarscope::render::command::run(&a).map(|()| 0),

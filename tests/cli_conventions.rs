@@ -258,3 +258,97 @@ fn dash_reads_one_photo_from_stdin() {
     assert_eq!(out.status.code(), Some(2), "stdin holds one photo");
     assert!(String::from_utf8_lossy(&out.stderr).contains("can be given once"));
 }
+
+/// The paths `analyze --format jsonl` reports for `args`, relative to `dir`, with the exit code.
+fn reported_paths(args: &[&str], dir: &std::path::Path) -> (Vec<String>, i32) {
+    let out = scarscope()
+        .args(["analyze", "--quiet", "--format", "jsonl"])
+        .args(args)
+        .output()
+        .expect("run");
+    let text = String::from_utf8(out.stdout).expect("utf8");
+    let prefix = format!("{}/", dir.display());
+    let paths = text
+        .lines()
+        .map(|l| {
+            let v: serde_json::Value = serde_json::from_str(l).expect("JSON line");
+            let p = v["path"].as_str().expect("path").to_string();
+            p.strip_prefix(&prefix).map(str::to_string).unwrap_or(p)
+        })
+        .collect();
+    (paths, out.status.code().unwrap_or(-1))
+}
+
+#[test]
+fn include_and_exclude_choose_within_folder_walks() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let d = dir.path();
+    for f in [
+        "a.jpg",
+        "b.png",
+        "old/c.jpg",
+        "2024/IMG_1.JPG",
+        "2024/d_thumb.jpg",
+    ] {
+        let p = d.join(f);
+        std::fs::create_dir_all(p.parent().expect("parent")).expect("mkdir");
+        // Not real photos: each is reported (as an error), which is all these tests look at.
+        std::fs::write(&p, b"x").expect("write");
+    }
+    let root = d.to_string_lossy().to_string();
+    let (all, _) = reported_paths(&[&root], d);
+    assert_eq!(
+        all,
+        [
+            "2024/IMG_1.JPG",
+            "2024/d_thumb.jpg",
+            "a.jpg",
+            "b.png",
+            "old/c.jpg"
+        ]
+    );
+    let (jpgs, _) = reported_paths(&["--include", "*.jpg", &root], d);
+    assert_eq!(
+        jpgs,
+        ["2024/IMG_1.JPG", "2024/d_thumb.jpg", "a.jpg", "old/c.jpg"],
+        "at any depth, case ignored"
+    );
+    let (some, _) = reported_paths(
+        &[
+            "--include",
+            "*.jpg",
+            "--exclude",
+            "old",
+            "--exclude",
+            "*_thumb.*",
+            &root,
+        ],
+        d,
+    );
+    assert_eq!(some, ["2024/IMG_1.JPG", "a.jpg"]);
+    let (top, _) = reported_paths(&["--include", "*.png", "--include", "2024/*", &root], d);
+    assert_eq!(top, ["2024/IMG_1.JPG", "2024/d_thumb.jpg", "b.png"]);
+
+    // A file named on the command line is taken whatever the filters say.
+    let named = d.join("old/c.jpg").to_string_lossy().to_string();
+    let (named_paths, _) = reported_paths(&["--exclude", "**", &named], d);
+    assert_eq!(named_paths, ["old/c.jpg"]);
+
+    // Everything filtered out: nothing to analyse, and the message says why.
+    let out = scarscope()
+        .args(["analyze", "--include", "*.tiff", &root])
+        .output()
+        .expect("run");
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("5 files or folders left out by --include/--exclude"),
+        "{err}"
+    );
+    let out = scarscope()
+        .args(["analyze", "--include", "a[", &root])
+        .output()
+        .expect("run");
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("--include a["));
+}

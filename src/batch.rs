@@ -195,6 +195,9 @@ impl RunOptions {
                 );
             }
         }
+        if common.csv_bom && common.format() != crate::cli::Format::Csv {
+            return Err(UsageError("--csv-bom needs --format csv".into()).into());
+        }
         if !(common.max_megapixels.is_finite() && common.max_megapixels > 0.0) {
             return Err(UsageError(format!(
                 "--max-megapixels must be positive, got {}",
@@ -327,7 +330,7 @@ pub fn run_analyze(args: &AnalyzeArgs) -> anyhow::Result<i32> {
         };
         return Err(UsageError(format!("no images found to analyse{extra}")).into());
     }
-    let mut writer = ReportWriter::new(out, common.format());
+    let mut writer = ReportWriter::new(out, common.format()).with_bom(common.csv_bom);
     writer
         .begin(&opts.settings())
         .context("cannot write output")?;

@@ -44,6 +44,9 @@ pub struct CommonArgs {
     /// Shorthand for `--format json`.
     #[arg(long, conflicts_with = "format")]
     pub json: bool,
+    /// With `--format csv`: begin with a UTF-8 byte-order mark, so that Excel reads accented file names right.
+    #[arg(long)]
+    pub csv_bom: bool,
     /// Write the output to FILE instead of stdout: a regular file (or the file a symlink points to) is
     /// replaced atomically (a temporary file renamed into place); a device or FIFO is written into.
     #[arg(short = 'o', long, value_name = "FILE")]

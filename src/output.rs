@@ -226,6 +226,8 @@ pub struct ReportWriter<W: Write> {
     out: W,
     format: Format,
     first: bool,
+    /// Whether CSV begins with a UTF-8 byte-order mark.
+    bom: bool,
     /// The table's "cannot tell from a photo" items, gathered over the images (first-seen order, no repeats)
     /// and printed once at the end: they are the same questions for every photo.
     cannot_assess: Vec<String>,
@@ -238,8 +240,16 @@ impl<W: Write> ReportWriter<W> {
             out,
             format,
             first: true,
+            bom: false,
             cannot_assess: Vec::new(),
         }
+    }
+
+    /// Begins CSV with a UTF-8 byte-order mark (`--csv-bom`), without which Excel reads the file in the
+    /// system's legacy code page and garbles accented file names.
+    pub fn with_bom(mut self, bom: bool) -> Self {
+        self.bom = bom;
+        self
     }
 
     /// Writes what comes before the first image (the JSON head, the CSV header).
@@ -255,7 +265,12 @@ impl<W: Write> ReportWriter<W> {
                     indent(&settings, 2)
                 )
             }
-            Format::Csv => writeln!(self.out, "{}", CSV_COLUMNS.join(",")),
+            Format::Csv => {
+                if self.bom {
+                    self.out.write_all(UTF8_BOM)?;
+                }
+                writeln!(self.out, "{}", CSV_COLUMNS.join(","))
+            }
             Format::Jsonl | Format::Table => Ok(()),
         }
     }
@@ -341,7 +356,8 @@ fn indent(s: &str, n: usize) -> String {
     s.replace('\n', &format!("\n{}", " ".repeat(n)))
 }
 
-/// CSV columns: image fields, then region fields (empty for an image without regions).
+/// CSV columns: image fields (on every row, so a spreadsheet can filter regions by the image's verdict,
+/// family, quality and light), then region fields (empty for an image without regions).
 pub const CSV_COLUMNS: &[&str] = &[
     "path",
     "status",
@@ -353,6 +369,12 @@ pub const CSV_COLUMNS: &[&str] = &[
     "dominant_subtype",
     "active_inflammation",
     "verdict",
+    "family",
+    "family_confidence",
+    "usable",
+    "skin_fraction",
+    "light_azimuth_deg",
+    "light_confidence",
     "region_id",
     "center_x",
     "center_y",
@@ -369,6 +391,9 @@ pub const CSV_COLUMNS: &[&str] = &[
     "relief",
     "depth_proxy",
 ];
+
+/// The UTF-8 byte-order mark written before CSV with `--csv-bom`.
+pub const UTF8_BOM: &[u8] = "\u{FEFF}".as_bytes();
 
 /// Quotes a CSV field when it holds a comma, quote or line break (RFC 4180).
 pub fn csv_field(s: &str) -> String {
@@ -408,10 +433,22 @@ fn write_csv_rows(out: &mut impl Write, img: &ImageReport) -> io::Result<()> {
         opt(summary.and_then(|s| s.dominant_subtype).map(|s| s.as_str())),
         opt(summary.map(|s| s.active_inflammation)),
         opt(img.microneedling.as_ref().map(|m| m.verdict.as_str())),
-    ]
-    .join(",");
+        // An uncertain family is an empty cell (JSON `null`), its confidence still given.
+        opt(summary.and_then(|s| s.family).map(|f| f.as_str())),
+        opt(summary.map(|s| s.family_confidence)),
+        opt(img.quality.as_ref().map(|q| q.usable)),
+        opt(img.quality.as_ref().map(|q| q.skin_fraction)),
+        opt(img.lighting.as_ref().and_then(|l| l.azimuth_deg)),
+        opt(img.lighting.as_ref().map(|l| l.confidence)),
+    ];
+    let image_columns = head.len();
+    let head = head.join(",");
     if img.regions.is_empty() {
-        return writeln!(out, "{head}{}", ",".repeat(CSV_COLUMNS.len() - 10));
+        return writeln!(
+            out,
+            "{head}{}",
+            ",".repeat(CSV_COLUMNS.len() - image_columns)
+        );
     }
     for r in &img.regions {
         writeln!(

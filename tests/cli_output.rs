@@ -110,3 +110,97 @@ fn the_line_after_failures_points_each_format_at_its_errors() {
     let (_, err, _) = analyze(&["--format", "csv"], dir.path());
     assert!(err.contains("see their \"error\" column"), "{err}");
 }
+
+/// CSV records of `analyze --format csv` over `dir` (the header first), with the raw bytes.
+fn csv_records(args: &[&str], dir: &Path) -> (Vec<csv::StringRecord>, Vec<u8>) {
+    let out = scarscope()
+        .args(["analyze", "--quiet", "--format", "csv"])
+        .args(args)
+        .arg(dir)
+        .output()
+        .expect("run");
+    let bytes = out.stdout;
+    let body = bytes.strip_prefix("\u{FEFF}".as_bytes()).unwrap_or(&bytes);
+    let records = csv::ReaderBuilder::new()
+        .has_headers(false)
+        .from_reader(body)
+        .records()
+        .map(|r| r.expect("a CSV record"))
+        .collect();
+    (records, bytes)
+}
+
+#[test]
+fn csv_rows_carry_the_image_columns_and_a_bom_on_request() {
+    let dir = photos_and_a_bad_file();
+    let (records, bytes) = csv_records(&[], dir.path());
+    assert!(bytes.starts_with(b"path,"), "no BOM unless asked");
+    let header = &records[0];
+    let col = |name: &str| {
+        header
+            .iter()
+            .position(|h| h == name)
+            .unwrap_or_else(|| panic!("column {name}"))
+    };
+    let rows = &records[1..];
+    let ok_rows: Vec<_> = rows.iter().filter(|r| &r[col("status")] == "ok").collect();
+    assert!(ok_rows.len() > 3, "one row per region");
+    for r in &ok_rows {
+        for name in [
+            "verdict",
+            "family_confidence",
+            "usable",
+            "skin_fraction",
+            "light_confidence",
+        ] {
+            assert!(!r[col(name)].is_empty(), "{name} on every row: {r:?}");
+        }
+        assert!(r[col("region_id")].parse::<u32>().is_ok());
+    }
+    assert!(
+        ok_rows
+            .iter()
+            .any(|r| r[col("depth_proxy")].starts_with('-')),
+        "numbers are written as numbers, never with the formula guard"
+    );
+    let bad = rows
+        .iter()
+        .find(|r| &r[col("status")] == "error")
+        .expect("error row");
+    assert_eq!(bad.len(), header.len(), "an error row has every column");
+    assert!(bad[col("verdict")].is_empty());
+
+    let (with_bom, bytes) = csv_records(&["--csv-bom"], dir.path());
+    assert!(bytes.starts_with("\u{FEFF}path,".as_bytes()));
+    assert_eq!(with_bom, records, "the same records after the mark");
+
+    let out = scarscope()
+        .args(["analyze", "--csv-bom", "--json"])
+        .arg(dir.path())
+        .output()
+        .expect("run");
+    assert_eq!(out.status.code(), Some(2), "--csv-bom only with CSV");
+}
+
+#[test]
+fn csv_guards_text_cells_that_start_like_a_formula() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    for name in ["=cmd.jpg", "+1.jpg", "-2.jpg", "@x.jpg"] {
+        std::fs::write(dir.path().join(name), b"not a photo").expect("write");
+    }
+    // Named relative to the folder, so the path cell starts with the odd character.
+    let out = scarscope()
+        .current_dir(dir.path())
+        .args([
+            "analyze", "--quiet", "--format", "csv", "=cmd.jpg", "+1.jpg", "./-2.jpg", "@x.jpg",
+        ])
+        .output()
+        .expect("run");
+    let text = String::from_utf8(out.stdout).expect("utf8");
+    let cells: Vec<&str> = text
+        .lines()
+        .skip(1)
+        .map(|l| l.split(',').next().expect("path cell"))
+        .collect();
+    assert_eq!(cells, ["'=cmd.jpg", "'+1.jpg", "./-2.jpg", "'@x.jpg"]);
+}

@@ -217,6 +217,11 @@ pub fn run(args: &CompareArgs) -> anyhow::Result<i32> {
     let failed = batch.failed;
     let total = batch.pairs;
     let report = document(settings, reports, batch);
+    if common.csv_bom {
+        // RunOptions refused --csv-bom with any other format.
+        std::io::Write::write_all(&mut out, crate::output::UTF8_BOM)
+            .context("cannot write output")?;
+    }
     write_report(&mut out, common.format(), &report).context("cannot write output")?;
     out.commit()?;
     if !common.quiet && failed > 0 {

@@ -170,7 +170,11 @@ fn walk(dir: &Path, visited: &mut HashSet<PathBuf>, d: &mut Discovery, w: &Walk<
         match meta {
             Ok(m) if m.is_dir() => walk(&path, visited, d, w),
             Ok(m) if m.is_file() => {
-                if has_image_extension(&path) || sniff_is_image(&path) {
+                // HEIC/HEIF photos are taken too, to be reported with what to do (see `heif`).
+                if has_image_extension(&path)
+                    || crate::heif::has_heif_extension(&path)
+                    || sniff_is_image(&path)
+                {
                     d.inputs.push(Input::file(path));
                 } else {
                     d.skipped_non_image += 1;
@@ -244,7 +248,7 @@ fn sniff_is_image(path: &Path) -> bool {
     let n = File::open(path)
         .and_then(|mut f| read_up_to(&mut f, &mut head))
         .unwrap_or(0);
-    image::guess_format(&head[..n]).is_ok()
+    image::guess_format(&head[..n]).is_ok() || crate::heif::is_heif(&head[..n])
 }
 
 fn read_up_to(r: &mut impl Read, buf: &mut [u8]) -> std::io::Result<usize> {
@@ -324,7 +328,11 @@ pub fn load_image(path: &Path, max_megapixels: f64) -> Result<LoadedImage, LoadE
         let file = File::open(path).map_err(|e| fail(format!("cannot read file: {e}")))?;
         read_stream(file, max_megapixels)?
     };
-    load_read_bytes(&bytes, max_megapixels)
+    load_read_bytes(
+        &bytes,
+        max_megapixels,
+        crate::heif::has_heif_extension(path),
+    )
 }
 
 /// The path that names standard input on the command line (`scarscope analyze -`). A file called `-` is still
@@ -351,7 +359,7 @@ pub fn load_stdin(max_megapixels: f64) -> Result<LoadedImage, LoadError> {
         ));
     }
     let bytes = read_stream(stdin.lock(), max_megapixels)?;
-    load_read_bytes(&bytes, max_megapixels)
+    load_read_bytes(&bytes, max_megapixels, false)
 }
 
 /// Reads a stream of unknown length, refusing it past [`file_size_cap`] (read one byte further to tell).
@@ -374,8 +382,17 @@ fn read_stream(r: impl Read, max_megapixels: f64) -> Result<Vec<u8>, LoadError> 
 }
 
 /// Decodes bytes read from a file or stream, saying what they are when they are no image at all.
-fn load_read_bytes(bytes: &[u8], max_megapixels: f64) -> Result<LoadedImage, LoadError> {
-    if image::guess_format(bytes).is_err() {
+/// `heif_name`: the file is named like a HEIF photo, which makes content no decoder knows a HEIF one.
+fn load_read_bytes(
+    bytes: &[u8],
+    max_megapixels: f64,
+    heif_name: bool,
+) -> Result<LoadedImage, LoadError> {
+    let known = image::guess_format(bytes).is_ok();
+    if crate::heif::is_heif(bytes) || (heif_name && !known) {
+        return Err(fail(crate::heif::UNSUPPORTED));
+    }
+    if !known {
         return Err(fail(describe_unknown(bytes)));
     }
     load_image_bytes(bytes, max_megapixels)

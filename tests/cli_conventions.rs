@@ -352,3 +352,45 @@ fn include_and_exclude_choose_within_folder_walks() {
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("--include a["));
 }
+
+/// The start of a HEIC file as an iPhone writes it: an `ftyp` box with brand `heic`, then a `meta` box.
+fn heic_head() -> Vec<u8> {
+    let mut b = 24u32.to_be_bytes().to_vec();
+    b.extend_from_slice(b"ftypheic\0\0\0\0mif1heic");
+    b.extend_from_slice(b"\0\0\0\x10meta\0\0\0\0somedata");
+    b
+}
+
+#[test]
+fn heic_photos_are_reported_with_what_to_do_not_skipped() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let d = dir.path();
+    std::fs::write(d.join("IMG_0001.HEIC"), heic_head()).expect("write");
+    // Found by content whatever the name, and by name whatever the content.
+    std::fs::write(d.join("from_phone.bin"), heic_head()).expect("write");
+    std::fs::write(d.join("broken.heif"), b"\0\0\0\0 not really").expect("write");
+    std::fs::write(d.join("notes.txt"), b"skipped").expect("write");
+    let (paths, code) = reported_paths(&[&d.to_string_lossy()], d);
+    assert_eq!(code, 1);
+    assert_eq!(paths, ["IMG_0001.HEIC", "broken.heif", "from_phone.bin"]);
+    let out = scarscope()
+        .args(["analyze", "--format", "jsonl"])
+        .arg(d)
+        .output()
+        .expect("run");
+    for line in String::from_utf8_lossy(&out.stdout).lines() {
+        let v: serde_json::Value = serde_json::from_str(line).expect("JSON");
+        assert_eq!(
+            v["error"],
+            "HEIC/HEIF photo: this build cannot read it; build with --features heic or convert to JPEG",
+            "{line}"
+        );
+    }
+    // Named on the command line, and from standard input.
+    let out = scarscope()
+        .args(["analyze", "--format", "jsonl", "-"])
+        .write_stdin(heic_head())
+        .output()
+        .expect("run");
+    assert!(String::from_utf8_lossy(&out.stdout).contains("HEIC/HEIF photo"));
+}

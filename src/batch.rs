@@ -14,7 +14,7 @@ use anyhow::Context;
 use rayon::iter::{ParallelBridge, ParallelIterator};
 
 use crate::analyze::{analyze, AnalysisOptions};
-use crate::cli::{AnalyzeArgs, CommonArgs};
+use crate::cli::{AnalyzeArgs, CommonArgs, Format};
 use crate::load::{discover_filtered, load_image, Input};
 use crate::output::{AtomicOutput, ReportWriter};
 use crate::profile::Profile;
@@ -195,7 +195,7 @@ impl RunOptions {
                 );
             }
         }
-        if common.csv_bom && common.format() != crate::cli::Format::Csv {
+        if common.csv_bom && common.format() != Format::Csv {
             return Err(UsageError("--csv-bom needs --format csv".into()).into());
         }
         if !(common.max_megapixels.is_finite() && common.max_megapixels > 0.0) {
@@ -296,8 +296,21 @@ pub fn run_analyze(args: &AnalyzeArgs) -> anyhow::Result<i32> {
     let filter = WalkFilter::new(&args.include, &args.exclude).map_err(UsageError)?;
     let opts = RunOptions::from_args(common)?;
     let pool = thread_pool(common.jobs, common.quiet)?;
-    // Open the output first: a folder or an unwritable place given to -o is refused before any work.
-    let out = AtomicOutput::create(common.output.as_deref())?;
+    // --resume appends to the file an earlier run left (after reading what it holds); otherwise the output
+    // is opened first: a folder or an unwritable place given to -o is refused before any work.
+    let (out, done) = match (args.resume, &common.output, common.format()) {
+        (false, _, _) => (
+            AtomicOutput::create(common.output.as_deref())?,
+            Default::default(),
+        ),
+        (true, Some(file), Format::Jsonl) => {
+            let done = crate::shard::resume_from(file)?;
+            (AtomicOutput::appending(file)?, done)
+        }
+        (true, _, _) => {
+            return Err(UsageError("--resume needs --format jsonl and -o FILE".into()).into())
+        }
+    };
     if paths.iter().filter(|p| crate::load::is_stdin(p)).count() > 1 {
         return Err(
             UsageError("- (standard input) can be given once: it holds one photo".into()).into(),
@@ -330,6 +343,12 @@ pub fn run_analyze(args: &AnalyzeArgs) -> anyhow::Result<i32> {
         };
         return Err(UsageError(format!("no images found to analyse{extra}")).into());
     }
+    // Part K of N of the whole sorted list (so every shard sees the same list), less what a resumed file holds.
+    let mut inputs = found.inputs;
+    if let Some(shard) = args.shard {
+        inputs = inputs[shard.range(inputs.len())].to_vec();
+    }
+    inputs.retain(|i| !done.contains(&i.display));
     let mut writer = ReportWriter::new(out, common.format()).with_bom(common.csv_bom);
     writer
         .begin(&opts.settings())
@@ -338,18 +357,21 @@ pub fn run_analyze(args: &AnalyzeArgs) -> anyhow::Result<i32> {
         skipped_non_image: found.skipped_non_image,
         ..Default::default()
     };
-    let bar = progress(found.inputs.len(), common.quiet);
+    let bar = progress(inputs.len(), common.quiet);
     // The bar is on stderr; when stdout is the same terminal, each image is written (and flushed, past the
     // buffer) with the bar cleared, or the bar's last drawing stays between the rows.
     let shared_terminal = common.output.is_none() && std::io::stdout().is_terminal();
     run_ordered(
         &pool,
-        &found.inputs,
+        &inputs,
         |input| analyze_input(input, &opts),
         |report: ImageReport| -> std::io::Result<()> {
             bar.inc();
             batch.add(&report);
-            if shared_terminal {
+            if args.resume {
+                // Each line reaches the file when done: an interruption loses only the images in flight.
+                writer.image(&report).and_then(|()| writer.flush())
+            } else if shared_terminal {
                 bar.suspend(|| writer.image(&report).and_then(|()| writer.flush()))
             } else {
                 writer.image(&report)

@@ -30,6 +30,14 @@ pub struct AnalyzeArgs {
     /// --include), e.g. `--exclude 'old/**'`. Files named on the command line are always analysed.
     #[arg(long, value_name = "GLOB", help_heading = "Folder walks")]
     pub exclude: Vec<String>,
+    /// Analyse only part K of N of the sorted inputs (contiguous, 1 <= K <= N), e.g. one task of a Slurm
+    /// array; `scarscope merge` joins the parts' outputs into one run's.
+    #[arg(long, value_name = "K/N", value_parser = crate::shard::parse_shard, help_heading = "Many machines")]
+    pub shard: Option<crate::shard::Shard>,
+    /// With `--format jsonl -o FILE`: skip the images FILE already holds and append the rest, each line
+    /// written as it is done, so that an interrupted run continues where it stopped.
+    #[arg(long, help_heading = "Many machines")]
+    pub resume: bool,
     /// Options shared with `compare`.
     #[command(flatten)]
     pub common: CommonArgs,

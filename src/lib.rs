@@ -25,5 +25,6 @@ pub mod profile;
 pub mod profile_check;
 pub mod render;
 pub mod report;
+pub mod shard;
 pub mod texture;
 pub mod walk_filter;

@@ -49,6 +49,9 @@ enum Command {
         #[arg(long)]
         compare: bool,
     },
+    /// Join the outputs of `analyze --shard K/N` (JSON, JSON lines or CSV) into those of one run over all inputs.
+    #[command(after_help = MERGE_EXIT, after_long_help = MERGE_HELP)]
+    Merge(scarscope::shard::MergeArgs),
     /// Print a shell completion script (bash, zsh, fish, powershell, elvish) to stdout.
     #[command(after_help = COMPLETIONS_EXIT, after_long_help = COMPLETIONS_HELP)]
     Completions {
@@ -86,6 +89,7 @@ subcommand_help!(
   scarscope analyze photos/ --overlay overlays/ --jobs 2 --quiet
   scarscope analyze - --json < photo.jpg
   scarscope analyze photos/ --include '*.jpg' --exclude 'old/**' --exclude '*_thumb.*'
+  scarscope analyze photos/ --shard 3/8 --format jsonl -o part-3.jsonl --resume
 ",
     [
         "0    every image analysed",
@@ -192,6 +196,21 @@ subcommand_help!(
 );
 
 subcommand_help!(
+    MERGE_EXIT,
+    MERGE_HELP,
+    "  scarscope analyze photos/ --shard 1/2 --json -o part-1.json
+  scarscope analyze photos/ --shard 2/2 --json -o part-2.json
+  scarscope merge part-1.json part-2.json -o report.json
+  scarscope merge parts/part-*.jsonl > report.jsonl
+",
+    [
+        "0    merged; every image analysed",
+        "1    merged; some images had failed (as the single run would say)",
+        "2    a part cannot be read, or the parts are not of one run",
+    ]
+);
+
+subcommand_help!(
     COMPLETIONS_EXIT,
     COMPLETIONS_HELP,
     "  source <(scarscope completions bash)
@@ -252,6 +271,7 @@ fn main() -> ExitCode {
             writeln!(out, "{schema}")?;
             Ok(())
         }),
+        Command::Merge(a) => scarscope::shard::run_merge(&a),
         Command::Completions { shell } => run_printing(|out| {
             clap_complete::generate(shell, &mut cli_command(), "scarscope", out);
             Ok(())

@@ -136,6 +136,19 @@ impl AtomicOutput {
         }
     }
 
+    /// Opens `path` to append to (created if missing), for `--resume`: what is written goes straight into
+    /// the file, so that an interrupted run leaves the lines it finished for the next run to keep.
+    pub fn appending(path: &Path) -> anyhow::Result<Self> {
+        let f = std::fs::OpenOptions::new()
+            .append(true)
+            .create(true)
+            .open(path)
+            .map_err(|e| {
+                crate::batch::UsageError(format!("cannot open {}: {e}", path.display()))
+            })?;
+        Ok(AtomicOutput::Special(BufWriter::new(f), path.to_path_buf()))
+    }
+
     /// Flushes and, for a file, renames the temporary file onto the target.
     pub fn commit(self) -> anyhow::Result<()> {
         use anyhow::Context;

@@ -30,6 +30,7 @@ const SUBCOMMANDS: &[&str] = &[
     "schema",
     "completions",
     "man",
+    "merge",
 ];
 
 #[test]

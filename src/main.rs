@@ -95,7 +95,7 @@ subcommand_help!(
         "0    every image analysed",
         "1    some images failed (each reported with its error; the rest analysed)",
         "2    usage error, nothing to analyse, or the output cannot be written",
-        "130  interrupted (SIGINT; 143 for SIGTERM): no partial output is left",
+        "130  interrupted (SIGINT; 143 for SIGTERM): no partial output is left (--resume keeps finished lines)",
     ]
 );
 

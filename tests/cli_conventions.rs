@@ -99,6 +99,10 @@ fn man_page_is_roff_with_every_subcommand() {
     let analyze = stdout_of(&["man", "analyze"]);
     assert!(analyze.contains(".TH scarscope-analyze 1"));
     assert!(
+        analyze.contains("Examples:") && analyze.contains("Exit codes:"),
+        "the subcommand's page carries its examples and exit codes"
+    );
+    assert!(
         analyze.contains("px\\-per\\-mm"),
         "the options are documented"
     );

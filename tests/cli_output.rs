@@ -204,3 +204,101 @@ fn csv_guards_text_cells_that_start_like_a_formula() {
         .collect();
     assert_eq!(cells, ["'=cmd.jpg", "'+1.jpg", "./-2.jpg", "'@x.jpg"]);
 }
+
+/// The screen a terminal would show for `raw` (what a program wrote to it): `\r` returns to the line's start,
+/// `ESC[2K` erases the line, `\n` moves to the next; written text overwrites. Enough for a progress bar.
+#[cfg(unix)]
+fn screen(raw: &str) -> Vec<String> {
+    let mut lines = vec![Vec::<char>::new()];
+    let mut col = 0;
+    let mut chars = raw.chars().peekable();
+    while let Some(c) = chars.next() {
+        let line = lines.last_mut().expect("a line");
+        match c {
+            '\r' => col = 0,
+            '\n' => {
+                lines.push(Vec::new());
+                col = 0;
+            }
+            '\u{1b}' => {
+                // ESC [ params letter: only "erase line" matters here; other sequences are dropped.
+                let mut seq = String::new();
+                for s in chars.by_ref() {
+                    seq.push(s);
+                    if s.is_ascii_alphabetic() {
+                        break;
+                    }
+                }
+                if seq == "[2K" {
+                    line.clear();
+                }
+            }
+            c => {
+                while line.len() < col {
+                    line.push(' ');
+                }
+                if col < line.len() {
+                    line[col] = c;
+                } else {
+                    line.push(c);
+                }
+                col += 1;
+            }
+        }
+    }
+    lines.into_iter().map(|l| l.into_iter().collect()).collect()
+}
+
+#[cfg(unix)]
+#[test]
+fn progress_bar_leaves_no_stale_lines_between_table_rows() {
+    // `script` (util-linux, essential in Debian) runs the command on a pseudo-terminal, as a person would: the
+    // table (stdout) and the progress bar (stderr) then share one screen.
+    let script = Path::new("/usr/bin/script");
+    assert!(
+        script.exists(),
+        "util-linux's script is needed for this test"
+    );
+    let dir = photos_and_a_bad_file();
+    // Enough images for the table to outgrow stdout's 8 KiB buffer, so that rows reach the screen while the
+    // bar is on it (with a short table everything is written at the end, after the bar is gone).
+    for i in 0..5 {
+        for name in [
+            "active_tan_from_lower_right.jpg",
+            "boxcar_light_from_top.jpg",
+        ] {
+            std::fs::copy(
+                dir.path().join(name),
+                dir.path().join(format!("copy{i}_{name}")),
+            )
+            .expect("copy");
+        }
+    }
+    let bin = assert_cmd::cargo::cargo_bin("scarscope");
+    let command = format!(
+        "'{}' analyze --jobs 1 '{}'",
+        bin.display(),
+        dir.path().display()
+    );
+    let out = std::process::Command::new(script)
+        .args(["-qec", &command, "/dev/null"])
+        .env("TERM", "xterm")
+        .output()
+        .expect("run script");
+    let raw = String::from_utf8_lossy(&out.stdout);
+    assert!(raw.contains(" eta "), "the bar was drawn: {raw:?}");
+    let shown = screen(&raw);
+    assert!(
+        !shown.iter().any(|l| l.contains(" eta ")),
+        "no bar left on screen:\n{}",
+        shown.join("\n")
+    );
+    let text = shown.join("\n");
+    for name in [
+        "copy0_active_tan_from_lower_right.jpg  600×450",
+        "broken.jpg",
+        "13 images: 12 analysed, 1 failed",
+    ] {
+        assert!(text.contains(name), "{name} shown whole:\n{text}");
+    }
+}

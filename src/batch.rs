@@ -16,7 +16,7 @@ use rayon::iter::{ParallelBridge, ParallelIterator};
 use crate::analyze::{analyze, AnalysisOptions};
 use crate::cli::{AnalyzeArgs, CommonArgs, Format};
 use crate::load::{discover_filtered, load_image, Input};
-use crate::output::{AtomicOutput, ReportWriter};
+use crate::output::ReportWriter;
 use crate::profile::Profile;
 use crate::report::{BatchSummary, ImageReport, Settings};
 use crate::walk_filter::WalkFilter;
@@ -296,21 +296,8 @@ pub fn run_analyze(args: &AnalyzeArgs) -> anyhow::Result<i32> {
     let filter = WalkFilter::new(&args.include, &args.exclude).map_err(UsageError)?;
     let opts = RunOptions::from_args(common)?;
     let pool = thread_pool(common.jobs, common.quiet)?;
-    // --resume appends to the file an earlier run left (after reading what it holds); otherwise the output
-    // is opened first: a folder or an unwritable place given to -o is refused before any work.
-    let (out, done) = match (args.resume, &common.output, common.format()) {
-        (false, _, _) => (
-            AtomicOutput::create(common.output.as_deref())?,
-            Default::default(),
-        ),
-        (true, Some(file), Format::Jsonl) => {
-            let done = crate::shard::resume_from(file)?;
-            (AtomicOutput::appending(file)?, done)
-        }
-        (true, _, _) => {
-            return Err(UsageError("--resume needs --format jsonl and -o FILE".into()).into())
-        }
-    };
+    // Opened before any work: a folder or an unwritable place given to -o is refused at once.
+    let (out, done) = crate::shard::open_output(args)?;
     if paths.iter().filter(|p| crate::load::is_stdin(p)).count() > 1 {
         return Err(
             UsageError("- (standard input) can be given once: it holds one photo".into()).into(),
@@ -323,32 +310,9 @@ pub fn run_analyze(args: &AnalyzeArgs) -> anyhow::Result<i32> {
         }
     }
     if found.inputs.is_empty() {
-        let mut left = Vec::new();
-        if found.skipped_non_image > 0 {
-            left.push(format!(
-                "{} non-image files skipped",
-                found.skipped_non_image
-            ));
-        }
-        if found.filtered_out > 0 {
-            left.push(format!(
-                "{} files or folders left out by --include/--exclude",
-                found.filtered_out
-            ));
-        }
-        let extra = if left.is_empty() {
-            String::new()
-        } else {
-            format!(" ({})", left.join(", "))
-        };
-        return Err(UsageError(format!("no images found to analyse{extra}")).into());
+        return Err(UsageError(found.nothing_found()).into());
     }
-    // Part K of N of the whole sorted list (so every shard sees the same list), less what a resumed file holds.
-    let mut inputs = found.inputs;
-    if let Some(shard) = args.shard {
-        inputs = inputs[shard.range(inputs.len())].to_vec();
-    }
-    inputs.retain(|i| !done.contains(&i.display));
+    let inputs = crate::shard::select(found.inputs, args.shard, &done);
     let mut writer = ReportWriter::new(out, common.format()).with_bom(common.csv_bom);
     writer
         .begin(&opts.settings())

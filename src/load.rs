@@ -73,6 +73,28 @@ pub struct Discovery {
 }
 
 impl Discovery {
+    /// The message when nothing is left to analyse, counting what the walk left out and why.
+    pub fn nothing_found(&self) -> String {
+        let mut left = Vec::new();
+        if self.skipped_non_image > 0 {
+            left.push(format!(
+                "{} non-image files skipped",
+                self.skipped_non_image
+            ));
+        }
+        if self.filtered_out > 0 {
+            left.push(format!(
+                "{} files or folders left out by --include/--exclude",
+                self.filtered_out
+            ));
+        }
+        if left.is_empty() {
+            "no images found to analyse".into()
+        } else {
+            format!("no images found to analyse ({})", left.join(", "))
+        }
+    }
+
     /// Records an entry the walk cannot read: an error entry in the output and a warning naming it.
     fn problem(&mut self, path: &Path, problem: String) {
         let display = display_path(path);

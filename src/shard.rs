@@ -6,13 +6,15 @@
 //! by, only the parts in order. Every shard walks the same folders, so each reports the walk's
 //! `skipped_non_image` whole; merge checks that they agree and keeps one.
 
+use std::collections::HashSet;
 use std::io::{BufRead, Write};
 use std::path::{Path, PathBuf};
 
 use anyhow::Context;
 
 use crate::batch::{UsageError, EXIT_OK, EXIT_SOME_FAILED};
-use crate::cli::Format;
+use crate::cli::{AnalyzeArgs, Format};
+use crate::load::Input;
 use crate::output::{AtomicOutput, ReportWriter, UTF8_BOM};
 use crate::report::{BatchSummary, ImageReport, Report, Status, ToolInfo};
 
@@ -44,6 +46,41 @@ pub fn parse_shard(s: &str) -> Result<Shard, String> {
         return Err(usage());
     }
     Ok(Shard { index: k, count: n })
+}
+
+/// Opens `analyze`'s output: with `--resume`, the JSON-lines file an earlier run left, to append to, with the
+/// paths it already holds; otherwise as [`AtomicOutput::create`] (and nothing is done yet).
+pub fn open_output(args: &AnalyzeArgs) -> anyhow::Result<(AtomicOutput, HashSet<String>)> {
+    let common = &args.common;
+    match (args.resume, &common.output, common.format()) {
+        (false, _, _) => Ok((
+            AtomicOutput::create(common.output.as_deref())?,
+            HashSet::new(),
+        )),
+        (true, Some(file), Format::Jsonl) => {
+            let done = resume_from(file)?;
+            Ok((AtomicOutput::appending(file)?, done))
+        }
+        (true, _, _) => Err(UsageError("--resume needs --format jsonl and -o FILE".into()).into()),
+    }
+}
+
+/// The inputs a run analyses: part K of N of the whole sorted list (so that every shard cuts the same list),
+/// less the images a resumed file already holds.
+pub fn select(inputs: Vec<Input>, shard: Option<Shard>, done: &HashSet<String>) -> Vec<Input> {
+    let mut inputs = match shard {
+        Some(s) => {
+            let range = s.range(inputs.len());
+            inputs
+                .into_iter()
+                .skip(range.start)
+                .take(range.len())
+                .collect()
+        }
+        None => inputs,
+    };
+    inputs.retain(|i| !done.contains(&i.display));
+    inputs
 }
 
 /// Arguments of `scarscope merge`.
@@ -98,7 +135,7 @@ pub fn run_merge(args: &MergeArgs) -> anyhow::Result<i32> {
         Format::Json => merge_json(&texts, &mut out)?,
         Format::Jsonl => merge_jsonl(&texts, &mut out)?,
         Format::Csv => merge_csv(&texts, &mut out)?,
-        Format::Table => unreachable!("part_format never says table"),
+        Format::Table => return Err(UsageError("a table cannot be merged".into()).into()),
     };
     out.commit()?;
     Ok(if failed { EXIT_SOME_FAILED } else { EXIT_OK })
@@ -205,9 +242,9 @@ fn merge_csv(texts: &[(String, String)], out: &mut AtomicOutput) -> anyhow::Resu
 
 /// The `path`s of the images already in a JSON-lines output (for `--resume`), after cutting off a last line
 /// that an interruption left incomplete, so that the lines appended next start on a line of their own.
-pub fn resume_from(path: &Path) -> anyhow::Result<std::collections::HashSet<String>> {
+pub fn resume_from(path: &Path) -> anyhow::Result<HashSet<String>> {
     let shown = crate::load::display_path(path);
-    let mut done = std::collections::HashSet::new();
+    let mut done = HashSet::new();
     let file = match std::fs::File::open(path) {
         Ok(f) => f,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(done),

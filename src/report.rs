@@ -118,7 +118,7 @@ pub enum ScaleSource {
 /// One analysed (or failed) image.
 #[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
 pub struct ImageReport {
-    /// The path as discovered (as given, or joined under the folder given).
+    /// The path as discovered (as given, or joined under the folder given; `<stdin>` for `-`).
     pub path: String,
     /// `ok` or `error`.
     pub status: Status,

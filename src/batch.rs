@@ -14,11 +14,12 @@ use anyhow::Context;
 use rayon::iter::{ParallelBridge, ParallelIterator};
 
 use crate::analyze::{analyze, AnalysisOptions};
-use crate::cli::CommonArgs;
-use crate::load::{discover, load_image, Input};
-use crate::output::{AtomicOutput, ReportWriter};
+use crate::cli::{AnalyzeArgs, CommonArgs, Format};
+use crate::load::{discover_filtered, load_image, Input};
+use crate::output::ReportWriter;
 use crate::profile::Profile;
 use crate::report::{BatchSummary, ImageReport, Settings};
+use crate::walk_filter::WalkFilter;
 
 /// Exit code: every image (or pair) was analysed.
 pub const EXIT_OK: i32 = 0;
@@ -100,6 +101,14 @@ impl Progress {
     pub fn inc(&self) {
         if let Some(b) = &self.0 {
             b.inc(1);
+        }
+    }
+    /// Runs `f` with the bar cleared from the terminal, then draws it again: output printed to the same
+    /// terminal meanwhile (table rows) gets no stale bar lines between its rows.
+    pub fn suspend<R>(&self, f: impl FnOnce() -> R) -> R {
+        match &self.0 {
+            Some(b) => b.suspend(f),
+            None => f(),
         }
     }
     /// Removes the bar.
@@ -185,6 +194,9 @@ impl RunOptions {
                     UsageError(format!("--px-per-mm must be a positive number, got {s}")).into(),
                 );
             }
+        }
+        if common.csv_bom && common.format() != Format::Csv {
+            return Err(UsageError("--csv-bom needs --format csv".into()).into());
         }
         if !(common.max_megapixels.is_finite() && common.max_megapixels > 0.0) {
             return Err(UsageError(format!(
@@ -278,27 +290,30 @@ pub fn analyze_input(input: &Input, opts: &RunOptions) -> ImageReport {
     report
 }
 
-/// Runs `scarscope analyze` on `paths`; returns the exit code.
-pub fn run_analyze(paths: &[PathBuf], common: &CommonArgs) -> anyhow::Result<i32> {
+/// Runs `scarscope analyze`; returns the exit code.
+pub fn run_analyze(args: &AnalyzeArgs) -> anyhow::Result<i32> {
+    let (paths, common) = (&args.paths, &args.common);
+    let filter = WalkFilter::new(&args.include, &args.exclude).map_err(UsageError)?;
     let opts = RunOptions::from_args(common)?;
     let pool = thread_pool(common.jobs, common.quiet)?;
-    // Open the output first: a folder or an unwritable place given to -o is refused before any work.
-    let out = AtomicOutput::create(common.output.as_deref())?;
-    let found = discover(paths);
+    // Opened before any work: a folder or an unwritable place given to -o is refused at once.
+    let (out, done) = crate::shard::open_output(args)?;
+    if paths.iter().filter(|p| crate::load::is_stdin(p)).count() > 1 {
+        return Err(
+            UsageError("- (standard input) can be given once: it holds one photo".into()).into(),
+        );
+    }
+    let found = discover_filtered(paths, &filter);
     if !common.quiet {
         for w in &found.warnings {
             eprintln!("scarscope: warning: {w}");
         }
     }
     if found.inputs.is_empty() {
-        let extra = if found.skipped_non_image > 0 {
-            format!(" ({} non-image files skipped)", found.skipped_non_image)
-        } else {
-            String::new()
-        };
-        return Err(UsageError(format!("no images found to analyse{extra}")).into());
+        return Err(UsageError(found.nothing_found()).into());
     }
-    let mut writer = ReportWriter::new(out, common.format());
+    let inputs = crate::shard::select(found.inputs, args.shard, &done);
+    let mut writer = ReportWriter::new(out, common.format()).with_bom(common.csv_bom);
     writer
         .begin(&opts.settings())
         .context("cannot write output")?;
@@ -306,15 +321,25 @@ pub fn run_analyze(paths: &[PathBuf], common: &CommonArgs) -> anyhow::Result<i32
         skipped_non_image: found.skipped_non_image,
         ..Default::default()
     };
-    let bar = progress(found.inputs.len(), common.quiet);
+    let bar = progress(inputs.len(), common.quiet);
+    // The bar is on stderr; when stdout is the same terminal, each image is written (and flushed, past the
+    // buffer) with the bar cleared, or the bar's last drawing stays between the rows.
+    let shared_terminal = common.output.is_none() && std::io::stdout().is_terminal();
     run_ordered(
         &pool,
-        &found.inputs,
+        &inputs,
         |input| analyze_input(input, &opts),
         |report: ImageReport| -> std::io::Result<()> {
             bar.inc();
             batch.add(&report);
-            writer.image(&report)
+            if args.resume {
+                // Each line reaches the file when done: an interruption loses only the images in flight.
+                writer.image(&report).and_then(|()| writer.flush())
+            } else if shared_terminal {
+                bar.suspend(|| writer.image(&report).and_then(|()| writer.flush()))
+            } else {
+                writer.image(&report)
+            }
         },
     )
     .context("cannot write output")?;
@@ -323,8 +348,10 @@ pub fn run_analyze(paths: &[PathBuf], common: &CommonArgs) -> anyhow::Result<i32
     writer.into_inner().commit()?;
     if !common.quiet && batch.failed > 0 {
         eprintln!(
-            "scarscope: {} of {} images failed (see their \"error\" field)",
-            batch.failed, batch.images
+            "scarscope: {} of {} images failed ({})",
+            batch.failed,
+            batch.images,
+            where_errors_are(common.format())
         );
     }
     Ok(if batch.failed > 0 {
@@ -332,6 +359,16 @@ pub fn run_analyze(paths: &[PathBuf], common: &CommonArgs) -> anyhow::Result<i32
     } else {
         EXIT_OK
     })
+}
+
+/// Where a user of `format` finds why items failed, for the line printed after a batch with failures.
+pub fn where_errors_are(format: crate::cli::Format) -> &'static str {
+    use crate::cli::Format;
+    match format {
+        Format::Table => "each is shown with ERROR and its reason",
+        Format::Json | Format::Jsonl => "see their \"error\" field",
+        Format::Csv => "see their \"error\" column",
+    }
 }
 
 /// A file name for an overlay of `display_path`: path separators and odd characters become `_`.

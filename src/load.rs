@@ -16,6 +16,8 @@ use std::path::{Path, PathBuf};
 
 use image::{DynamicImage, ImageDecoder, ImageFormat, ImageReader, RgbImage};
 
+use crate::walk_filter::WalkFilter;
+
 /// File extensions taken as photos when met inside a folder (content still decides how they are decoded).
 pub const IMAGE_EXTENSIONS: &[&str] = &[
     "jpg", "jpeg", "jpe", "jfif", "png", "tif", "tiff", "webp", "bmp", "dib",
@@ -46,7 +48,11 @@ impl Input {
     /// A file to read.
     pub fn file(path: PathBuf) -> Self {
         Input {
-            display: display_path(&path),
+            display: if is_stdin(&path) {
+                STDIN_NAME.to_string()
+            } else {
+                display_path(&path)
+            },
             path,
             problem: None,
         }
@@ -62,9 +68,33 @@ pub struct Discovery {
     pub skipped_non_image: usize,
     /// Problems met while walking (unreadable folders, special files, broken links, loops), one line each.
     pub warnings: Vec<String>,
+    /// Files and folders inside walks left out by `--include`/`--exclude`.
+    pub filtered_out: usize,
 }
 
 impl Discovery {
+    /// The message when nothing is left to analyse, counting what the walk left out and why.
+    pub fn nothing_found(&self) -> String {
+        let mut left = Vec::new();
+        if self.skipped_non_image > 0 {
+            left.push(format!(
+                "{} non-image files skipped",
+                self.skipped_non_image
+            ));
+        }
+        if self.filtered_out > 0 {
+            left.push(format!(
+                "{} files or folders left out by --include/--exclude",
+                self.filtered_out
+            ));
+        }
+        if left.is_empty() {
+            "no images found to analyse".into()
+        } else {
+            format!("no images found to analyse ({})", left.join(", "))
+        }
+    }
+
     /// Records an entry the walk cannot read: an error entry in the output and a warning naming it.
     fn problem(&mut self, path: &Path, problem: String) {
         let display = display_path(path);
@@ -83,11 +113,16 @@ impl Discovery {
 /// error for that file). Inside folders, a file is an input when its extension is an image extension or its
 /// first bytes are an image signature; other files are skipped and counted.
 pub fn discover(paths: &[PathBuf]) -> Discovery {
+    discover_filtered(paths, &WalkFilter::default())
+}
+
+/// [`discover`], taking inside folders only the files that `filter` takes (see [`crate::walk_filter`]).
+pub fn discover_filtered(paths: &[PathBuf], filter: &WalkFilter) -> Discovery {
     let mut d = Discovery::default();
     let mut visited = HashSet::new();
     for p in paths {
         if p.is_dir() {
-            walk(p, &mut visited, &mut d);
+            walk(p, &mut visited, &mut d, &Walk { root: p, filter });
         } else {
             d.inputs.push(Input::file(p.clone()));
         }
@@ -95,7 +130,25 @@ pub fn discover(paths: &[PathBuf]) -> Discovery {
     d
 }
 
-fn walk(dir: &Path, visited: &mut HashSet<PathBuf>, d: &mut Discovery) {
+/// One folder walk: the folder given, whose relative paths the filter matches.
+struct Walk<'a> {
+    root: &'a Path,
+    filter: &'a WalkFilter,
+}
+
+impl Walk<'_> {
+    /// Whether `path` (under the root) is left out by the filter; a file must also be taken by it.
+    fn filtered_out(&self, path: &Path, is_dir: bool) -> bool {
+        let rel = path.strip_prefix(self.root).unwrap_or(path);
+        if is_dir {
+            self.filter.excludes(rel)
+        } else {
+            !self.filter.takes_file(rel)
+        }
+    }
+}
+
+fn walk(dir: &Path, visited: &mut HashSet<PathBuf>, d: &mut Discovery, w: &Walk<'_>) {
     // Canonical paths identify a folder however it was reached, so symlink loops end here.
     match std::fs::canonicalize(dir) {
         Ok(c) => {
@@ -131,10 +184,19 @@ fn walk(dir: &Path, visited: &mut HashSet<PathBuf>, d: &mut Discovery) {
         }
         // `metadata` follows symlinks. What is neither a folder nor a regular file is reported, never opened: a
         // FIFO would block the walk, and a broken or looping link or an unreadable entry may hide a photo.
-        match std::fs::metadata(&path) {
-            Ok(m) if m.is_dir() => walk(&path, visited, d),
+        let meta = std::fs::metadata(&path);
+        if w.filtered_out(&path, meta.as_ref().is_ok_and(|m| m.is_dir())) {
+            d.filtered_out += 1;
+            continue;
+        }
+        match meta {
+            Ok(m) if m.is_dir() => walk(&path, visited, d, w),
             Ok(m) if m.is_file() => {
-                if has_image_extension(&path) || sniff_is_image(&path) {
+                // HEIC/HEIF photos are taken too, to be reported with what to do (see `heif`).
+                if has_image_extension(&path)
+                    || crate::heif::has_heif_extension(&path)
+                    || sniff_is_image(&path)
+                {
                     d.inputs.push(Input::file(path));
                 } else {
                     d.skipped_non_image += 1;
@@ -208,7 +270,7 @@ fn sniff_is_image(path: &Path) -> bool {
     let n = File::open(path)
         .and_then(|mut f| read_up_to(&mut f, &mut head))
         .unwrap_or(0);
-    image::guess_format(&head[..n]).is_ok()
+    image::guess_format(&head[..n]).is_ok() || crate::heif::is_heif(&head[..n])
 }
 
 fn read_up_to(r: &mut impl Read, buf: &mut [u8]) -> std::io::Result<usize> {
@@ -257,8 +319,12 @@ fn fail(message: impl Into<String>) -> LoadError {
     }
 }
 
-/// Decodes the photo at `path`, refusing images whose declared size exceeds `max_megapixels`.
+/// Decodes the photo at `path` (standard input for [`STDIN_PATH`]), refusing images whose declared size
+/// exceeds `max_megapixels`.
 pub fn load_image(path: &Path, max_megapixels: f64) -> Result<LoadedImage, LoadError> {
+    if is_stdin(path) {
+        return load_stdin(max_megapixels);
+    }
     let meta = std::fs::metadata(path).map_err(|e| fail(format!("cannot read file: {e}")))?;
     if meta.is_dir() {
         return Err(fail("is a folder, not an image file"));
@@ -281,25 +347,77 @@ pub fn load_image(path: &Path, max_megapixels: f64) -> Result<LoadedImage, LoadE
     } else {
         // A FIFO, a process substitution (`<(cat a.jpg)`) or a device: its size is not known beforehand, so it
         // is read as a stream, up to the same cap.
-        let mut bytes = Vec::new();
-        File::open(path)
-            .and_then(|f| f.take(cap.saturating_add(1)).read_to_end(&mut bytes))
-            .map_err(|e| fail(format!("cannot read file: {e}")))?;
-        if bytes.len() as u64 > cap {
-            return Err(fail(format!(
-                "stream is more than {:.0} MB, more than any image within the {max_megapixels} MP limit needs",
-                cap as f64 / 1e6
-            )));
-        }
-        if bytes.is_empty() {
-            return Err(fail("empty stream (0 bytes)"));
-        }
-        bytes
+        let file = File::open(path).map_err(|e| fail(format!("cannot read file: {e}")))?;
+        read_stream(file, max_megapixels)?
     };
-    if image::guess_format(&bytes).is_err() {
-        return Err(fail(describe_unknown(&bytes)));
+    load_read_bytes(
+        &bytes,
+        max_megapixels,
+        crate::heif::has_heif_extension(path),
+    )
+}
+
+/// The path that names standard input on the command line (`scarscope analyze -`). A file called `-` is still
+/// reachable as `./-`.
+pub const STDIN_PATH: &str = "-";
+
+/// The name a photo read from standard input gets in reports. Not `-`: a CSV cell starting with `-` gets the
+/// formula guard's apostrophe, and `<stdin>` cannot be mistaken for a file given as `./-`.
+pub const STDIN_NAME: &str = "<stdin>";
+
+/// Whether `path` is [`STDIN_PATH`] exactly.
+pub fn is_stdin(path: &Path) -> bool {
+    path.as_os_str() == STDIN_PATH
+}
+
+/// Decodes one photo read from standard input, under the same size cap as a file.
+pub fn load_stdin(max_megapixels: f64) -> Result<LoadedImage, LoadError> {
+    use std::io::IsTerminal;
+    let stdin = std::io::stdin();
+    // Waiting for a photo to be typed would look like a hang.
+    if stdin.is_terminal() {
+        return Err(fail(
+            "standard input is a terminal: pipe or redirect a photo into it (scarscope analyze - < photo.jpg)",
+        ));
     }
-    load_image_bytes(&bytes, max_megapixels)
+    let bytes = read_stream(stdin.lock(), max_megapixels)?;
+    load_read_bytes(&bytes, max_megapixels, false)
+}
+
+/// Reads a stream of unknown length, refusing it past [`file_size_cap`] (read one byte further to tell).
+fn read_stream(r: impl Read, max_megapixels: f64) -> Result<Vec<u8>, LoadError> {
+    let cap = file_size_cap(max_megapixels);
+    let mut bytes = Vec::new();
+    r.take(cap.saturating_add(1))
+        .read_to_end(&mut bytes)
+        .map_err(|e| fail(format!("cannot read file: {e}")))?;
+    if bytes.len() as u64 > cap {
+        return Err(fail(format!(
+            "stream is more than {:.0} MB, more than any image within the {max_megapixels} MP limit needs",
+            cap as f64 / 1e6
+        )));
+    }
+    if bytes.is_empty() {
+        return Err(fail("empty stream (0 bytes)"));
+    }
+    Ok(bytes)
+}
+
+/// Decodes bytes read from a file or stream, saying what they are when they are no image at all.
+/// `heif_name`: the file is named like a HEIF photo, which makes content no decoder knows a HEIF one.
+fn load_read_bytes(
+    bytes: &[u8],
+    max_megapixels: f64,
+    heif_name: bool,
+) -> Result<LoadedImage, LoadError> {
+    let known = image::guess_format(bytes).is_ok();
+    if crate::heif::is_heif(bytes) || (heif_name && !known) {
+        return Err(fail(crate::heif::UNSUPPORTED));
+    }
+    if !known {
+        return Err(fail(describe_unknown(bytes)));
+    }
+    load_image_bytes(bytes, max_megapixels)
 }
 
 /// The largest file accepted under a pixel limit: no valid image within `max_megapixels` needs more bytes than

@@ -8,7 +8,9 @@ use std::io::{self, BufWriter, Write};
 use std::path::{Path, PathBuf};
 
 use crate::cli::Format;
-use crate::report::{BatchSummary, ImageReport, Settings, Status, ToolInfo, SCHEMA_VERSION};
+use crate::report::{
+    BatchSummary, ImageReport, Settings, Status, ToolInfo, NOTICE, SCHEMA_VERSION,
+};
 
 /// Where `-o` (or any file the tool writes) goes: standard output, a temporary file that
 /// [`AtomicOutput::commit`] renames onto a regular file, or a special file (device, FIFO, socket) written
@@ -134,6 +136,19 @@ impl AtomicOutput {
         }
     }
 
+    /// Opens `path` to append to (created if missing), for `--resume`: what is written goes straight into
+    /// the file, so that an interrupted run leaves the lines it finished for the next run to keep.
+    pub fn appending(path: &Path) -> anyhow::Result<Self> {
+        let f = std::fs::OpenOptions::new()
+            .append(true)
+            .create(true)
+            .open(path)
+            .map_err(|e| {
+                crate::batch::UsageError(format!("cannot open {}: {e}", path.display()))
+            })?;
+        Ok(AtomicOutput::Special(BufWriter::new(f), path.to_path_buf()))
+    }
+
     /// Flushes and, for a file, renames the temporary file onto the target.
     pub fn commit(self) -> anyhow::Result<()> {
         use anyhow::Context;
@@ -224,6 +239,11 @@ pub struct ReportWriter<W: Write> {
     out: W,
     format: Format,
     first: bool,
+    /// Whether CSV begins with a UTF-8 byte-order mark.
+    bom: bool,
+    /// The table's "cannot tell from a photo" items, gathered over the images (first-seen order, no repeats)
+    /// and printed once at the end: they are the same questions for every photo.
+    cannot_assess: Vec<String>,
 }
 
 impl<W: Write> ReportWriter<W> {
@@ -233,7 +253,16 @@ impl<W: Write> ReportWriter<W> {
             out,
             format,
             first: true,
+            bom: false,
+            cannot_assess: Vec::new(),
         }
+    }
+
+    /// Begins CSV with a UTF-8 byte-order mark (`--csv-bom`), without which Excel reads the file in the
+    /// system's legacy code page and garbles accented file names.
+    pub fn with_bom(mut self, bom: bool) -> Self {
+        self.bom = bom;
+        self
     }
 
     /// Writes what comes before the first image (the JSON head, the CSV header).
@@ -249,7 +278,12 @@ impl<W: Write> ReportWriter<W> {
                     indent(&settings, 2)
                 )
             }
-            Format::Csv => writeln!(self.out, "{}", CSV_COLUMNS.join(",")),
+            Format::Csv => {
+                if self.bom {
+                    self.out.write_all(UTF8_BOM)?;
+                }
+                writeln!(self.out, "{}", CSV_COLUMNS.join(","))
+            }
             Format::Jsonl | Format::Table => Ok(()),
         }
     }
@@ -272,8 +306,20 @@ impl<W: Write> ReportWriter<W> {
                 self.out.write_all(b"\n")
             }
             Format::Csv => write_csv_rows(&mut self.out, img),
-            Format::Table => write_table_block(&mut self.out, img, first),
+            Format::Table => {
+                for item in img.microneedling.iter().flat_map(|m| &m.cannot_assess) {
+                    if !self.cannot_assess.contains(item) {
+                        self.cannot_assess.push(item.clone());
+                    }
+                }
+                write_table_block(&mut self.out, img, first)
+            }
         }
+    }
+
+    /// Flushes what was written so far (to show a table's rows before a progress bar is drawn again).
+    pub fn flush(&mut self) -> io::Result<()> {
+        self.out.flush()
     }
 
     /// Writes what comes after the last image (the JSON tail with the batch totals, the table's totals line).
@@ -290,11 +336,23 @@ impl<W: Write> ReportWriter<W> {
                 } else {
                     String::new()
                 };
+                // A blank line sets the batch's lines apart from the last image's block.
                 writeln!(
                     self.out,
-                    "{} images: {} analysed, {} failed{skipped}",
-                    batch.images, batch.ok, batch.failed
-                )
+                    "{}{} images: {} analysed, {} failed{skipped}",
+                    if self.first { "" } else { "\n" },
+                    batch.images,
+                    batch.ok,
+                    batch.failed
+                )?;
+                if !self.cannot_assess.is_empty() {
+                    writeln!(
+                        self.out,
+                        "cannot tell from a photo (ask): {}",
+                        self.cannot_assess.join("; ")
+                    )?;
+                }
+                writeln!(self.out, "\n{NOTICE}")
             }
             Format::Jsonl | Format::Csv => Ok(()),
         }
@@ -311,7 +369,8 @@ fn indent(s: &str, n: usize) -> String {
     s.replace('\n', &format!("\n{}", " ".repeat(n)))
 }
 
-/// CSV columns: image fields, then region fields (empty for an image without regions).
+/// CSV columns: image fields (on every row, so a spreadsheet can filter regions by the image's verdict,
+/// family, quality and light), then region fields (empty for an image without regions).
 pub const CSV_COLUMNS: &[&str] = &[
     "path",
     "status",
@@ -323,6 +382,12 @@ pub const CSV_COLUMNS: &[&str] = &[
     "dominant_subtype",
     "active_inflammation",
     "verdict",
+    "family",
+    "family_confidence",
+    "usable",
+    "skin_fraction",
+    "light_azimuth_deg",
+    "light_confidence",
     "region_id",
     "center_x",
     "center_y",
@@ -339,6 +404,9 @@ pub const CSV_COLUMNS: &[&str] = &[
     "relief",
     "depth_proxy",
 ];
+
+/// The UTF-8 byte-order mark written before CSV with `--csv-bom`.
+pub const UTF8_BOM: &[u8] = "\u{FEFF}".as_bytes();
 
 /// Quotes a CSV field when it holds a comma, quote or line break (RFC 4180).
 pub fn csv_field(s: &str) -> String {
@@ -378,10 +446,22 @@ fn write_csv_rows(out: &mut impl Write, img: &ImageReport) -> io::Result<()> {
         opt(summary.and_then(|s| s.dominant_subtype).map(|s| s.as_str())),
         opt(summary.map(|s| s.active_inflammation)),
         opt(img.microneedling.as_ref().map(|m| m.verdict.as_str())),
-    ]
-    .join(",");
+        // An uncertain family is an empty cell (JSON `null`), its confidence still given.
+        opt(summary.and_then(|s| s.family).map(|f| f.as_str())),
+        opt(summary.map(|s| s.family_confidence)),
+        opt(img.quality.as_ref().map(|q| q.usable)),
+        opt(img.quality.as_ref().map(|q| q.skin_fraction)),
+        opt(img.lighting.as_ref().and_then(|l| l.azimuth_deg)),
+        opt(img.lighting.as_ref().map(|l| l.confidence)),
+    ];
+    let image_columns = head.len();
+    let head = head.join(",");
     if img.regions.is_empty() {
-        return writeln!(out, "{head}{}", ",".repeat(CSV_COLUMNS.len() - 10));
+        return writeln!(
+            out,
+            "{head}{}",
+            ",".repeat(CSV_COLUMNS.len() - image_columns)
+        );
     }
     for r in &img.regions {
         writeln!(
@@ -515,41 +595,75 @@ fn write_table_block(out: &mut impl Write, img: &ImageReport, first: bool) -> io
         )?;
     }
     if !img.regions.is_empty() {
-        writeln!(
-            out,
-            "  {:>4}  {:<13} {:<13} {:>11} {:>9} {:>9} {:<9} {:>6} {:>5}",
-            "id", "class", "subtype", "center", "diam px", "diam mm", "relief", "depth", "conf"
-        )?;
+        let header = [
+            "id", "class", "subtype", "center", "diam px", "diam mm", "relief", "depth", "conf",
+        ];
+        let mut rows = vec![header.iter().map(|h| h.to_string()).collect::<Vec<_>>()];
         for r in &img.regions {
-            writeln!(
-                out,
-                "  {:>4}  {:<13} {:<13} {:>11} {:>9.1} {:>9} {:<9} {:>6.2} {:>5.2}",
-                r.id,
-                r.class.as_str(),
-                r.subtype.as_str(),
+            rows.push(vec![
+                r.id.to_string(),
+                r.class.as_str().to_string(),
+                r.subtype.as_str().to_string(),
                 format!("{:.0},{:.0}", r.center[0], r.center[1]),
-                r.diameter_px,
+                format!("{:.1}", r.diameter_px),
                 r.diameter_mm
                     .map(|d| format!("{d:.1}"))
                     .unwrap_or_else(|| "-".into()),
-                r.relief.as_str(),
-                r.depth_proxy,
-                r.confidence
-            )?;
+                r.relief.as_str().to_string(),
+                format!("{:.2}", r.depth_proxy),
+                format!("{:.2}", r.confidence),
+            ]);
         }
+        write_columns(out, "  ", &rows, "><<>>><>>")?;
     }
     if let Some(m) = &img.microneedling {
         writeln!(out, "  microneedling: {}", m.verdict.as_str())?;
         for r in &m.reasons {
             writeln!(out, "    - {r}")?;
         }
-        if !m.cannot_assess.is_empty() {
-            writeln!(
-                out,
-                "    cannot tell from a photo: {}",
-                m.cannot_assess.join("; ")
-            )?;
+    }
+    Ok(())
+}
+
+/// Writes `rows` (the first is the header) as columns as wide as their widest cell, so that no value (a
+/// `-128.13` where `-1.25` is usual) can push a row out of line. `align` has one character per column: `>`
+/// right-aligns (numbers), anything else left-aligns (text). Columns are two spaces apart; no trailing
+/// spaces.
+pub fn write_columns(
+    out: &mut impl Write,
+    indent: &str,
+    rows: &[Vec<String>],
+    align: &str,
+) -> io::Result<()> {
+    let columns = rows.iter().map(Vec::len).max().unwrap_or(0);
+    let widths: Vec<usize> = (0..columns)
+        .map(|c| {
+            rows.iter()
+                .filter_map(|r| r.get(c))
+                .map(|cell| cell.chars().count())
+                .max()
+                .unwrap_or(0)
+        })
+        .collect();
+    let right: Vec<bool> = (0..columns)
+        .map(|c| align.chars().nth(c) == Some('>'))
+        .collect();
+    for row in rows {
+        let mut line = String::from(indent);
+        for (c, cell) in row.iter().enumerate() {
+            if c > 0 {
+                line.push_str("  ");
+            }
+            let pad = " ".repeat(widths[c].saturating_sub(cell.chars().count()));
+            if right[c] {
+                line.push_str(&pad);
+                line.push_str(cell);
+            } else {
+                line.push_str(cell);
+                line.push_str(&pad);
+            }
         }
+        writeln!(out, "{}", line.trim_end())?;
     }
     Ok(())
 }
@@ -566,6 +680,25 @@ mod tests {
         assert_eq!(csv_field("@x,y"), "\"'@x,y\"");
         assert_eq!(csv_field("a,b"), "\"a,b\"");
         assert_eq!(csv_field("say \"hi\""), "\"say \"\"hi\"\"\"");
+    }
+
+    #[test]
+    fn columns_fit_their_widest_value() {
+        let rows: Vec<Vec<String>> = [
+            ["id", "relief", "depth"],
+            ["1", "depressed", "-1.25"],
+            ["12", "raised", "-128.13"],
+        ]
+        .iter()
+        .map(|r| r.iter().map(|c| c.to_string()).collect())
+        .collect();
+        let mut out = Vec::new();
+        write_columns(&mut out, "  ", &rows, "><>").expect("write");
+        let text = String::from_utf8(out).expect("utf8");
+        let lines: Vec<&str> = text.lines().collect();
+        assert_eq!(lines[0], "  id  relief       depth");
+        assert_eq!(lines[1], "   1  depressed    -1.25");
+        assert_eq!(lines[2], "  12  raised     -128.13");
     }
 
     #[test]

@@ -39,21 +39,43 @@ pub struct Report {
     pub batch: BatchSummary,
 }
 
+/// The not-a-medical-device notice: in `--help`, once in every table and in JSON as `tool.notice`.
+pub const NOTICE: &str =
+    "scarscope is not a medical device: it describes what is typical for the kind of \
+picture it sees; it is not a diagnosis and not treatment advice.";
+
 /// Name and version of the program that wrote a report.
 #[derive(Debug, Clone, Serialize, Deserialize, JsonSchema, PartialEq)]
+#[schemars(transform = require_notice)]
 pub struct ToolInfo {
     /// Always `scarscope`.
     pub name: String,
     /// The crate version.
     pub version: String,
+    /// That scarscope is not a medical device and what its output is and is not (always written; reports
+    /// of older versions lack it, hence the default when read back; the schema still requires it of output).
+    #[serde(default)]
+    pub notice: String,
+}
+
+/// Lists `notice` as required in [`ToolInfo`]'s schema: `#[serde(default)]` (there for reading older reports)
+/// would otherwise make it optional, and every report written now carries it.
+fn require_notice(schema: &mut schemars::Schema) {
+    if let Some(required) = schema
+        .get_mut("required")
+        .and_then(serde_json::Value::as_array_mut)
+    {
+        required.push("notice".into());
+    }
 }
 
 impl ToolInfo {
-    /// The running program's name and version.
+    /// The running program's name, version and notice.
     pub fn current() -> Self {
         ToolInfo {
             name: "scarscope".into(),
             version: env!("CARGO_PKG_VERSION").into(),
+            notice: NOTICE.into(),
         }
     }
 }
@@ -96,7 +118,7 @@ pub enum ScaleSource {
 /// One analysed (or failed) image.
 #[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
 pub struct ImageReport {
-    /// The path as discovered (as given, or joined under the folder given).
+    /// The path as discovered (as given, or joined under the folder given; `<stdin>` for `-`).
     pub path: String,
     /// `ok` or `error`.
     pub status: Status,

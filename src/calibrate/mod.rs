@@ -29,14 +29,6 @@ use fit::{fit, Example};
 
 /// Arguments of `scarscope calibrate`.
 #[derive(Debug, Clone, clap::Args)]
-#[command(after_help = "Examples:
-  scarscope calibrate --labels clinic/labels.csv -o clinic.toml
-  scarscope analyze photos/ --profile clinic.toml
-  # re-create the built-in table from the development set
-  scarscope calibrate --labels ../shared/devset/labels.csv --images ../shared/devset/images \\
-      --decision-only -o profiles/decision.toml
-
-Exit codes: 0 profile written; 2 usage error (bad labels file, missing photo, unwritable output).")]
 pub struct CalibrateArgs {
     /// Labels CSV (header with `file` and `family`; optional `subtype`, `source`).
     #[arg(long, value_name = "FILE.csv")]
@@ -75,7 +67,7 @@ pub struct CalibrateArgs {
     #[arg(long, value_name = "FILE")]
     pub profile: Option<PathBuf>,
     /// Photos analysed in parallel (default: all cores). The profile does not depend on it.
-    #[arg(short = 'j', long, value_name = "N")]
+    #[arg(short = 'j', long, value_name = "N", allow_negative_numbers = true, value_parser = crate::cli::positive_count)]
     pub jobs: Option<usize>,
     /// No progress bar and no figures on stderr.
     #[arg(short, long)]

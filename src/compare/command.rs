@@ -22,12 +22,6 @@ use super::report::{CompareSettings, PairReport};
 
 /// Arguments of `scarscope compare`.
 #[derive(Debug, Clone, clap::Args)]
-#[command(
-    after_help = "Pairs: two files; two folders (paired by relative path, then by file stem ignoring case \
-and the words before/after/pre/post); or --pairs FILE.csv with columns before,after[,id] (header optional, \
-paths relative to the CSV's folder).\n\nExit codes: 0 all pairs compared; 1 some pairs failed (the rest \
-reported); 2 usage error or nothing to compare."
-)]
 pub struct CompareArgs {
     /// The photo (or folder) before treatment.
     #[arg(required_unless_present = "pairs", value_name = "BEFORE")]
@@ -223,10 +217,18 @@ pub fn run(args: &CompareArgs) -> anyhow::Result<i32> {
     let failed = batch.failed;
     let total = batch.pairs;
     let report = document(settings, reports, batch);
+    if common.csv_bom {
+        // RunOptions refused --csv-bom with any other format.
+        std::io::Write::write_all(&mut out, crate::output::UTF8_BOM)
+            .context("cannot write output")?;
+    }
     write_report(&mut out, common.format(), &report).context("cannot write output")?;
     out.commit()?;
     if !common.quiet && failed > 0 {
-        eprintln!("scarscope: {failed} of {total} pairs could not be compared (see their \"error\" field)");
+        eprintln!(
+            "scarscope: {failed} of {total} pairs could not be compared ({})",
+            crate::batch::where_errors_are(common.format())
+        );
     }
     Ok(if failed > 0 {
         EXIT_SOME_FAILED

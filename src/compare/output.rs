@@ -260,28 +260,27 @@ fn write_table(out: &mut impl Write, report: &CompareReport) -> io::Result<()> {
                 n.exposure_ratio, n.gain_rgb[0], n.gain_rgb[1], n.gain_rgb[2]
             )?;
         }
-        writeln!(
-            out,
-            "  {:<28} {:>10} {:>10} {:>10} {:>9}",
-            "measure", "before", "after", "delta", "percent"
-        )?;
+        // Widths come from the values, so a large change (`-128.13`) cannot push its row out of line.
+        let mut rows = vec![["measure", "before", "after", "delta", "percent"]
+            .iter()
+            .map(|h| h.to_string())
+            .collect::<Vec<_>>()];
         for m in MAIN_MEASURES {
             if let Some(c) = p.changes.get(*m) {
                 let pc = c
                     .percent
                     .map(|x| format!("{x:+.0} %"))
                     .unwrap_or_else(|| "-".into());
-                writeln!(
-                    out,
-                    "  {:<28} {:>10} {:>10} {:>10} {:>9}",
-                    m,
+                rows.push(vec![
+                    m.to_string(),
                     fmt(c.before),
                     fmt(c.after),
                     fmt(c.delta),
-                    pc
-                )?;
+                    pc,
+                ]);
             }
         }
+        crate::output::write_columns(out, "  ", &rows, "<>>>>")?;
         let mut counts: BTreeMap<&str, usize> = BTreeMap::new();
         for m in &p.regions {
             *counts.entry(m.status.as_str()).or_default() += 1;
@@ -323,5 +322,5 @@ fn write_table(out: &mut impl Write, report: &CompareReport) -> io::Result<()> {
     for u in &b.unpaired_after {
         writeln!(out, "unpaired after photo: {u}")?;
     }
-    Ok(())
+    writeln!(out, "\n{}", crate::report::NOTICE)
 }

@@ -716,10 +716,10 @@ pub struct EvaluateArgs {
     pub height: u32,
     /// Rendered scenes: base scale in px per mm (default 12; the suite varies it ×0.8–1.25 within 8–20).
     /// With --labels: the scale given to the analysis, as `analyze --px-per-mm`.
-    #[arg(long, value_name = "F")]
+    #[arg(long, value_name = "F", allow_negative_numbers = true, value_parser = crate::cli::positive_number)]
     pub px_per_mm: Option<f64>,
     /// Scenes analysed in parallel (default: all cores). Scores do not depend on it.
-    #[arg(short = 'j', long, value_name = "N")]
+    #[arg(short = 'j', long, value_name = "N", allow_negative_numbers = true, value_parser = crate::cli::positive_count)]
     pub jobs: Option<usize>,
     /// Output format.
     #[arg(long, value_enum, default_value_t = EvalFormat::Table)]
@@ -778,7 +778,9 @@ pub struct EvaluateArgs {
         long,
         value_name = "MP",
         default_value_t = 100.0,
-        help_heading = "Real photos"
+        help_heading = "Real photos",
+        allow_negative_numbers = true,
+        value_parser = crate::cli::positive_number
     )]
     pub max_megapixels: f64,
     /// No progress bar and no timing line on stderr.

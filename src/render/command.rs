@@ -27,7 +27,7 @@ pub struct RenderArgs {
     #[arg(long)]
     pub height: Option<u32>,
     /// Scale in px per mm (8–20 typical; default 12); pass the same value to `analyze --px-per-mm`.
-    #[arg(long, value_name = "F")]
+    #[arg(long, value_name = "F", allow_negative_numbers = true, value_parser = crate::cli::positive_number)]
     pub px_per_mm: Option<f64>,
     /// Light azimuth in degrees (direction it comes from, CCW from +x: 0 right, 90 top); random if omitted.
     #[arg(long, value_name = "DEG", allow_hyphen_values = true)]

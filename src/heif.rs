@@ -8,8 +8,9 @@
 use std::path::Path;
 
 /// The error of a HEIC/HEIF photo in a build that cannot decode it.
+/// (No `heic` feature exists yet, so the message does not suggest one.)
 pub const UNSUPPORTED: &str =
-    "HEIC/HEIF photo: this build cannot read it; build with --features heic or convert to JPEG";
+    "HEIC/HEIF photo: this build cannot read it; convert it to JPEG first (e.g. heif-convert photo.heic photo.jpg)";
 
 /// File extensions of HEIF photos (any case).
 pub const EXTENSIONS: &[&str] = &["heic", "heif", "hif", "heics", "heifs"];

@@ -387,7 +387,7 @@ fn heic_photos_are_reported_with_what_to_do_not_skipped() {
         let v: serde_json::Value = serde_json::from_str(line).expect("JSON");
         assert_eq!(
             v["error"],
-            "HEIC/HEIF photo: this build cannot read it; build with --features heic or convert to JPEG",
+            "HEIC/HEIF photo: this build cannot read it; convert it to JPEG first (e.g. heif-convert photo.heic photo.jpg)",
             "{line}"
         );
     }

@@ -267,7 +267,7 @@ pub fn analyze_input(input: &Input, opts: &RunOptions) -> ImageReport {
     // so it becomes a note on the image.
     let overlay_failure = opts.overlay_dir.as_ref().and_then(|dir| {
         let img = crate::overlay::draw_overlay(&loaded.rgb, &analysis, &input.display);
-        crate::overlay::write_png_atomic(&img, &dir.join(overlay_file_name(&input.display)))
+        crate::overlay::write_png_atomic(&img, &crate::overlay::overlay_path(dir, &input.display))
             .err()
             .map(|e| format!("overlay not written: {e:#}"))
     });
@@ -334,21 +334,6 @@ pub fn run_analyze(paths: &[PathBuf], common: &CommonArgs) -> anyhow::Result<i32
     })
 }
 
-/// A file name for an overlay of `display_path`: path separators and odd characters become `_`.
-pub fn overlay_file_name(display_path: &str) -> String {
-    let s: String = display_path
-        .chars()
-        .map(|c| {
-            if c.is_ascii_alphanumeric() || matches!(c, '-' | '.' | '(' | ')') {
-                c
-            } else {
-                '_'
-            }
-        })
-        .collect();
-    format!("{}.png", s.trim_start_matches(['.', '_']))
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -398,14 +383,5 @@ mod tests {
             effective_jobs(Some(usize::MAX), usize::MAX).expect("ok").0,
             usize::MAX
         );
-    }
-
-    #[test]
-    fn overlay_names_are_flat_and_safe() {
-        assert_eq!(
-            overlay_file_name("photos/Box (13).jpg"),
-            "photos_Box_(13).jpg.png"
-        );
-        assert_eq!(overlay_file_name("../x/y.png"), "x_y.png.png");
     }
 }

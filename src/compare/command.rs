@@ -7,15 +7,14 @@ use anyhow::Context;
 
 use crate::analyze::analyze;
 use crate::batch::{
-    overlay_file_name, progress, run_ordered, thread_pool, RunOptions, UsageError, EXIT_OK,
-    EXIT_SOME_FAILED,
+    progress, run_ordered, thread_pool, RunOptions, UsageError, EXIT_OK, EXIT_SOME_FAILED,
 };
 use crate::load::load_image;
-use crate::output::{write_atomic, AtomicOutput};
+use crate::output::AtomicOutput;
 use crate::report::ImageReport;
 
 use super::output::{batch_summary, document, write_report};
-use super::overlay::{encode_png, render_overlay};
+use super::overlay::render_overlay;
 use super::pairing::{pair_csv, pair_files, pair_folders, PairInput, Pairing};
 use super::pipeline::{compare_images, failed_pair, CompareOptions};
 use super::report::{CompareSettings, PairReport};
@@ -147,9 +146,8 @@ fn compare_input(pair: &PairInput, run: &RunOptions, opts: &CompareOptions) -> P
         }
     };
     if let Some(dir) = &run.overlay_dir {
-        let path = dir.join(overlay_file_name(&pair.id));
-        let written = encode_png(&render_overlay(&report, &images))
-            .and_then(|bytes| write_atomic(&path, &bytes));
+        let path = crate::overlay::overlay_path(dir, &pair.id);
+        let written = crate::overlay::write_png_atomic(&render_overlay(&report, &images), &path);
         if let Err(e) = written {
             report.reasons.push(format!(
                 "overlay not written: {}",

@@ -15,6 +15,7 @@ use rayon::iter::{ParallelBridge, ParallelIterator};
 
 use crate::analyze::{analyze, AnalysisOptions};
 use crate::cli::CommonArgs;
+use crate::html::{analyze::AnalyzeHtml, Thumbnail};
 use crate::load::{discover, load_image, Input};
 use crate::output::{AtomicOutput, ReportWriter};
 use crate::profile::Profile;
@@ -174,6 +175,8 @@ pub struct RunOptions {
     pub max_megapixels: f64,
     /// Where overlays go, if requested.
     pub overlay_dir: Option<PathBuf>,
+    /// Whether each image's overlay thumbnail is made, for the HTML report (`--html`).
+    pub thumbnails: bool,
 }
 
 impl RunOptions {
@@ -212,6 +215,7 @@ impl RunOptions {
             },
             max_megapixels: common.max_megapixels,
             overlay_dir: common.overlay.clone(),
+            thumbnails: common.html.is_some(),
         })
     }
 
@@ -226,25 +230,28 @@ impl RunOptions {
     }
 }
 
-/// Loads and analyses one photo; any failure becomes an error report for that photo.
-pub fn analyze_input(input: &Input, opts: &RunOptions) -> ImageReport {
+/// Loads and analyses one photo; any failure becomes an error report for that photo. The overlay thumbnail
+/// comes along when the run makes an HTML report.
+pub fn analyze_input(input: &Input, opts: &RunOptions) -> (ImageReport, Option<Thumbnail>) {
     if let Some(problem) = &input.problem {
-        return ImageReport::failed(
+        let r = ImageReport::failed(
             input.display.clone(),
             problem.clone(),
             None,
             opts.analysis.px_per_mm,
         );
+        return (r, None);
     }
     let loaded = match load_image(&input.path, opts.max_megapixels) {
         Ok(l) => l,
         Err(e) => {
-            return ImageReport::failed(
+            let r = ImageReport::failed(
                 input.display.clone(),
                 e.message,
                 e.size,
                 opts.analysis.px_per_mm,
-            )
+            );
+            return (r, None);
         }
     };
     // A bug in the analysis must cost one image, not the batch.
@@ -255,27 +262,29 @@ pub fn analyze_input(input: &Input, opts: &RunOptions) -> ImageReport {
         Ok(a) => a,
         Err(_) => {
             let size = Some(loaded.rgb.dimensions());
-            return ImageReport::failed(
+            let r = ImageReport::failed(
                 input.display.clone(),
                 "internal error while analysing this image (please report it)".into(),
                 size,
                 opts.analysis.px_per_mm,
             );
+            return (r, None);
         }
     };
     // Draw before the analysis is consumed by the report; a failed overlay must not lose the analysis,
     // so it becomes a note on the image.
-    let overlay_failure = opts.overlay_dir.as_ref().and_then(|dir| {
-        let img = crate::overlay::draw_overlay(&loaded.rgb, &analysis, &input.display);
-        crate::overlay::write_png_atomic(&img, &crate::overlay::overlay_path(dir, &input.display))
-            .err()
-            .map(|e| format!("overlay not written: {e:#}"))
-    });
+    let drawn = crate::overlay::draw_for_run(
+        &loaded.rgb,
+        &analysis,
+        &input.display,
+        opts.overlay_dir.as_deref(),
+        opts.thumbnails,
+    );
     let mut report = analysis.into_report(input.display.clone());
-    if let (Some(note), Some(q)) = (overlay_failure, report.quality.as_mut()) {
+    if let (Some(note), Some(q)) = (drawn.note, report.quality.as_mut()) {
         q.notes.push(note);
     }
-    report
+    (report, drawn.thumbnail)
 }
 
 /// Runs `scarscope analyze` on `paths`; returns the exit code.
@@ -284,6 +293,7 @@ pub fn run_analyze(paths: &[PathBuf], common: &CommonArgs) -> anyhow::Result<i32
     let pool = thread_pool(common.jobs, common.quiet)?;
     // Open the output first: a folder or an unwritable place given to -o is refused before any work.
     let out = AtomicOutput::create(common.output.as_deref())?;
+    let mut html = AnalyzeHtml::create(common.html.as_deref(), &opts.settings())?;
     let found = discover(paths);
     if !common.quiet {
         for w in &found.warnings {
@@ -311,9 +321,12 @@ pub fn run_analyze(paths: &[PathBuf], common: &CommonArgs) -> anyhow::Result<i32
         &pool,
         &found.inputs,
         |input| analyze_input(input, &opts),
-        |report: ImageReport| -> std::io::Result<()> {
+        |(report, thumb): (ImageReport, Option<Thumbnail>)| -> std::io::Result<()> {
             bar.inc();
             batch.add(&report);
+            if let Some(h) = html.as_mut() {
+                h.image(&report, thumb.as_ref())?;
+            }
             writer.image(&report)
         },
     )
@@ -321,6 +334,9 @@ pub fn run_analyze(paths: &[PathBuf], common: &CommonArgs) -> anyhow::Result<i32
     bar.finish();
     writer.end(&batch).context("cannot write output")?;
     writer.into_inner().commit()?;
+    if let Some(h) = html {
+        h.finish(&batch).context("cannot write the HTML report")?;
+    }
     if !common.quiet && batch.failed > 0 {
         eprintln!(
             "scarscope: {} of {} images failed (see their \"error\" field)",

@@ -15,6 +15,7 @@ pub mod cli;
 pub mod colour;
 pub mod compare;
 pub mod evaluate;
+pub mod html;
 pub mod jpeg_scan;
 pub mod load;
 pub mod output;

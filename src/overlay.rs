@@ -499,6 +499,53 @@ pub fn write_png_atomic(img: &RgbImage, path: &Path) -> anyhow::Result<()> {
     crate::output::write_atomic(path, &buf.into_inner())
 }
 
+/// What drawing a photo's overlay for a run gave: a note when something could not be made, and the thumbnail
+/// for the HTML report when one was asked for.
+#[derive(Debug, Default)]
+pub struct Drawn {
+    /// "overlay not written: …" (or the thumbnail's failure), for the photo's quality notes.
+    pub note: Option<String>,
+    /// The overlay's thumbnail (`--html`).
+    pub thumbnail: Option<crate::html::Thumbnail>,
+}
+
+/// Draws the overlay of one analysed photo when the run needs it: writes it under `dir` (at
+/// [`overlay_path`]) and, with `thumbnail`, shrinks it for the HTML report. The thumbnail keeps only the
+/// photo with its outlines and labels: the page gives the header's facts as text, and a 256 px header would be
+/// unreadable.
+pub fn draw_for_run(
+    rgb: &RgbImage,
+    analysis: &Analysis,
+    display: &str,
+    dir: Option<&Path>,
+    thumbnail: bool,
+) -> Drawn {
+    if dir.is_none() && !thumbnail {
+        return Drawn::default();
+    }
+    let img = draw_overlay(rgb, analysis, display);
+    let mut notes = Vec::new();
+    if let Some(dir) = dir {
+        if let Err(e) = write_png_atomic(&img, &overlay_path(dir, display)) {
+            notes.push(format!("overlay not written: {e:#}"));
+        }
+    }
+    let thumbnail = thumbnail
+        .then(|| {
+            let header = img.height().saturating_sub(rgb.height());
+            let photo =
+                image::imageops::crop_imm(&img, 0, header, img.width(), rgb.height()).to_image();
+            crate::html::Thumbnail::of(&photo, crate::html::THUMB_MAX_SIDE)
+                .map_err(|e| notes.push(format!("thumbnail not made: {e:#}")))
+                .ok()
+        })
+        .flatten();
+    Drawn {
+        note: (!notes.is_empty()).then(|| notes.join("; ")),
+        thumbnail,
+    }
+}
+
 /// Where the overlay of the input shown as `display` goes under `dir`: the input's own relative path with
 /// `.png` added (`photos/a/b_c.jpg` → `DIR/photos/a/b_c.jpg.png`), so inputs with different paths never share
 /// an overlay, and the folders look like the inputs'.

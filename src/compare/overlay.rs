@@ -75,6 +75,11 @@ fn ring(img: &mut RgbImage, c: (f64, f64), r: f64, colour: Rgb<u8>, thick: i32) 
 
 /// Draws the overlay of one pair: the two panels under a labelled header (see the module doc).
 pub fn render_overlay(pair: &PairReport, imgs: &PairImages) -> RgbImage {
+    with_header(pair, render_panels(pair, imgs))
+}
+
+/// The two panels of a pair's overlay, side by side, without the header (the HTML report's thumbnail).
+pub fn render_panels(pair: &PairReport, imgs: &PairImages) -> RgbImage {
     let (w, h) = imgs.before.dimensions();
     let (warped, _) = warp_rgb(&imgs.after, &imgs.map, w, h, [0, 0, 0]);
     let inv = imgs.map.inverse().unwrap_or(Affine::IDENTITY);
@@ -131,12 +136,12 @@ pub fn render_overlay(pair: &PairReport, imgs: &PairImages) -> RgbImage {
             imageops::FilterType::Triangle,
         );
     }
-    with_header(pair, panels)
+    panels
 }
 
 /// Puts the header (pair, verdict, panel labels, legend) above the two panels; text is sized after any
 /// shrinking, so it is as readable as on a single-photo overlay.
-fn with_header(pair: &PairReport, panels: RgbImage) -> RgbImage {
+pub fn with_header(pair: &PairReport, panels: RgbImage) -> RgbImage {
     let (pw, ph) = panels.dimensions();
     let half = pw / 2;
     let white = Rgb([255, 255, 255]);

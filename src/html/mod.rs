@@ -291,7 +291,7 @@ pub struct Bar<'a> {
 /// A small horizontal bar chart as inline SVG, bars scaled to the largest count.
 pub fn bar_chart(title: &str, bars: &[Bar]) -> String {
     let max = bars.iter().map(|b| b.count).max().unwrap_or(0).max(1);
-    let (label_w, bar_w, row) = (130.0, 200.0, 22.0);
+    let (label_w, bar_w, row) = (110.0, 160.0, 22.0);
     let h = row * bars.len() as f64 + 4.0;
     let mut s = format!(
         "<figure class=\"chart\"><figcaption>{}</figcaption><svg xmlns=\"http://www.w3.org/2000/svg\" \
@@ -361,7 +361,7 @@ th[aria-sort=ascending]::after{content:" \25B2"}
 th[aria-sort=descending]::after{content:" \25BC"}
 td{padding:4px 8px;vertical-align:top}
 tbody.item{border-top:1px solid #d6d6d2}
-tr.row td:nth-child(2){word-break:break-all}
+tr.row td:nth-child(2){overflow-wrap:anywhere;min-width:12em}
 tr.detail td{padding:2px 8px 12px}
 table.compact tr.detail{display:none}
 [hidden]{display:none!important}
@@ -515,11 +515,11 @@ mod tests {
             ],
         );
         assert!(
-            svg.contains("width=\"200\" height=\"16\" fill=\"#3a3\""),
+            svg.contains("width=\"160\" height=\"16\" fill=\"#3a3\""),
             "{svg}"
         );
         assert!(
-            svg.contains("width=\"100\" height=\"16\" fill=\"#a33\""),
+            svg.contains("width=\"80\" height=\"16\" fill=\"#a33\""),
             "{svg}"
         );
         assert!(svg.contains("&lt;b&gt;") && !svg.contains("<b>"));

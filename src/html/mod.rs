@@ -217,7 +217,7 @@ impl<W: Write> Page<W> {
         for (k, c) in columns.iter().enumerate() {
             write!(
                 out,
-                "<th data-col=\"{k}\"{}>{}</th>",
+                "<th data-col=\"{k}\" tabindex=\"0\"{}>{}</th>",
                 if c.numeric { " data-num=\"1\"" } else { "" },
                 esc(c.label)
             )?;
@@ -455,6 +455,9 @@ heads.forEach(function(h,k){
   h.addEventListener("click",function(){
     if(sortCol===k){sortDir=-sortDir;}else{sortCol=k;sortDir=1;}
     sort();
+  });
+  h.addEventListener("keydown",function(e){
+    if(e.key==="Enter"||e.key===" "){e.preventDefault();h.click();}
   });
 });
 q.addEventListener("input",apply);

@@ -162,6 +162,8 @@ fn compare_html_shows_each_pair_with_its_thumbnail() {
             "csv",
             "--html",
             "pairs.html",
+            "--overlay",
+            "ov",
             "before",
             "after",
         ])
@@ -183,7 +185,25 @@ fn compare_html_shows_each_pair_with_its_thumbnail() {
     );
     assert!(page.contains("<ul id=\"errors\">") && page.contains("after photo:"));
     assert_eq!(page.matches("is not a medical device").count(), 1);
-    assert!(page.contains("before: ") || page.contains("<b>Before:</b>"));
+    assert!(page.contains("<b>Before:</b>"));
+    // The pair overlay, named after the pair, carries a header above its two 360×270 panels, with the
+    // legend's colours (improved green, new magenta, outside grey) in it.
+    let ov = image::open(d.join("ov/p1.png.png"))
+        .expect("pair overlay")
+        .to_rgb8();
+    assert!(
+        ov.width() >= 2 * 360 && ov.height() > 270 + 30,
+        "{:?}",
+        ov.dimensions()
+    );
+    let header = ov.height() - 270;
+    for colour in [[40, 200, 60], [220, 60, 220], [150, 150, 150]] {
+        let n = (0..header)
+            .flat_map(|y| (0..ov.width()).map(move |x| (x, y)))
+            .filter(|&(x, y)| ov.get_pixel(x, y).0 == colour)
+            .count();
+        assert!(n >= 20, "legend colour {colour:?}: {n} px in the header");
+    }
 }
 
 /// Runs Chromium headless with `args` on `url`, killed after a minute; returns its stdout.

@@ -24,7 +24,7 @@ pub const THUMB_MAX_SIDE: u32 = 256;
 /// Longest side of a thumbnail of a before/after pair (two panels side by side), px.
 pub const PAIR_THUMB_MAX_SIDE: u32 = 384;
 /// JPEG quality of the thumbnails: small files, rings and labels still clear.
-const THUMB_QUALITY: u8 = 75;
+const THUMB_QUALITY: u8 = 60;
 
 /// The notice every page carries once.
 pub const NOTICE: &str = "scarscope is not a medical device. This report describes what is typical in the \

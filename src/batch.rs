@@ -293,7 +293,7 @@ pub fn run_analyze(paths: &[PathBuf], common: &CommonArgs) -> anyhow::Result<i32
     let pool = thread_pool(common.jobs, common.quiet)?;
     // Open the output first: a folder or an unwritable place given to -o is refused before any work.
     let out = AtomicOutput::create(common.output.as_deref())?;
-    let mut html = AnalyzeHtml::create(common.html.as_deref(), &opts.settings())?;
+    let mut html = AnalyzeHtml::create(common, &opts.settings())?;
     let found = discover(paths);
     if !common.quiet {
         for w in &found.warnings {

@@ -129,6 +129,17 @@ fn html_into_a_folder_is_refused_before_any_work() {
         !dir.path().join("ov").join("photos").exists(),
         "no work done"
     );
+    // Nor may it be the file -o writes: one would silently replace the other.
+    let out = scarscope()
+        .current_dir(dir.path())
+        .args([
+            "analyze", "-q", "-o", "r.html", "--html", "./r.html", "photos",
+        ])
+        .output()
+        .expect("runs");
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("name the same file"));
+    assert!(!dir.path().join("r.html").exists());
 }
 
 #[test]

@@ -219,10 +219,7 @@ pub fn run(args: &CompareArgs) -> anyhow::Result<i32> {
     };
     // Open the output before the work: a folder or an unwritable place given to -o is refused at once.
     let mut out = AtomicOutput::create(common.output.as_deref())?;
-    let html_out = match &common.html {
-        Some(p) => Some(AtomicOutput::create_for("--html", Some(p))?),
-        None => None,
-    };
+    let html_out = crate::html::open(common)?;
     let bar = progress(pairs.pairs.len(), common.quiet);
     let mut reports: Vec<PairReport> = Vec::with_capacity(pairs.pairs.len());
     let mut thumbs: Vec<Option<Thumbnail>> = Vec::with_capacity(pairs.pairs.len());

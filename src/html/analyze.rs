@@ -5,9 +5,9 @@
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
 use std::io::{self, Write};
-use std::path::Path;
 
 use super::{bar_chart, esc, list, num, Bar, Cell, Column, Facet, Page, Thumbnail};
+use crate::cli::CommonArgs;
 use crate::output::AtomicOutput;
 use crate::overlay::{class_colour, class_label, subtype_code, subtype_words, CLASSES};
 use crate::report::{BatchSummary, Family, ImageReport, ScaleSource, Settings, Status, Subtype};
@@ -103,12 +103,14 @@ pub struct AnalyzeHtml<W: Write> {
 }
 
 impl AnalyzeHtml<AtomicOutput> {
-    /// Opens `--html FILE` (replaced atomically on [`AnalyzeHtml::finish`]); `None` when not asked for.
+    /// Opens `--html FILE` (replaced atomically on [`AnalyzeHtml::finish`]; see [`super::open`]); `None`
+    /// when not asked for.
     ///
-    /// Call it before the work: a folder or an unwritable place is refused at once.
-    pub fn create(path: Option<&Path>, settings: &Settings) -> anyhow::Result<Option<Self>> {
-        let Some(p) = path else { return Ok(None) };
-        let out = AtomicOutput::create_for("--html", Some(p))?;
+    /// Call it before the work: a folder, an unwritable place or the file of `-o` is refused at once.
+    pub fn create(common: &CommonArgs, settings: &Settings) -> anyhow::Result<Option<Self>> {
+        let Some(out) = super::open(common)? else {
+            return Ok(None);
+        };
         Ok(Some(AnalyzeHtml::new(out, settings)?))
     }
 

@@ -31,6 +31,48 @@ pub const NOTICE: &str = "scarscope is not a medical device. This report describ
 dermatology literature for the kind of picture it sees; it is not a diagnosis and not treatment advice. Depth \
 is a relative proxy read from shading, never millimetres.";
 
+/// Opens `--html FILE` for writing (atomically, like `-o`), or `None` when not asked for. Refuses, before any
+/// work, a folder, and the file `-o` writes (one would silently replace the other).
+pub fn open(
+    common: &crate::cli::CommonArgs,
+) -> anyhow::Result<Option<crate::output::AtomicOutput>> {
+    use crate::output::{resolve_output_for, OutputTarget};
+    let Some(html) = common.html.as_deref() else {
+        return Ok(None);
+    };
+    if let Some(o) = common.output.as_deref() {
+        // Compare real places: the folder resolved, then the name, so `r.html` and `./r.html` are one file.
+        let place = |t: OutputTarget| match t {
+            OutputTarget::Regular(p, _) | OutputTarget::Special(p) => {
+                let dir = match p.parent() {
+                    Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
+                    _ => std::path::PathBuf::from("."),
+                };
+                (
+                    dir.canonicalize().unwrap_or(dir),
+                    p.file_name().map(|n| n.to_owned()),
+                )
+            }
+        };
+        let (a, b) = (
+            place(resolve_output_for("-o", o)?),
+            place(resolve_output_for("--html", html)?),
+        );
+        if a == b {
+            return Err(crate::batch::UsageError(format!(
+                "--html {} and -o {} name the same file; give the HTML report a name of its own",
+                html.display(),
+                o.display()
+            ))
+            .into());
+        }
+    }
+    Ok(Some(crate::output::AtomicOutput::create_for(
+        "--html",
+        Some(html),
+    )?))
+}
+
 /// A JPEG thumbnail of an overlay, ready for a `data:` address.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Thumbnail {

@@ -144,42 +144,9 @@ fn html_into_a_folder_is_refused_before_any_work() {
 
 #[test]
 fn compare_html_shows_each_pair_with_its_thumbnail() {
-    let dir = tempfile::tempdir().expect("tempdir");
+    let dir = pair_folders();
     let d = dir.path();
-    let scene = random_scene(&SceneParams {
-        seed: 51,
-        width: 360,
-        height: 270,
-        ..SceneParams::default()
-    });
-    let light = ((scene.light.azimuth_deg + 70.0) % 360.0, 40.0);
-    let (b, a, _) = render_pair(&scene, 1.0, light, 1.15, 2.0, 1.0, (3.0, 3.0));
-    for (img, name) in [
-        (&b, "before/p1.png"),
-        (&a, "after/p1.png"),
-        (&b, "before/p2.png"),
-    ] {
-        let p = d.join(name);
-        std::fs::create_dir_all(p.parent().expect("parent")).expect("mkdir");
-        img.save(p).expect("save");
-    }
-    std::fs::write(d.join("after/p2.png"), b"broken").expect("write");
-    let out = scarscope()
-        .current_dir(d)
-        .args([
-            "compare",
-            "--quiet",
-            "--format",
-            "csv",
-            "--html",
-            "pairs.html",
-            "--overlay",
-            "ov",
-            "before",
-            "after",
-        ])
-        .output()
-        .expect("runs");
+    let out = compare_html(d);
     assert_eq!(
         out.status.code(),
         Some(1),
@@ -215,6 +182,51 @@ fn compare_html_shows_each_pair_with_its_thumbnail() {
             .count();
         assert!(n >= 20, "legend colour {colour:?}: {n} px in the header");
     }
+}
+
+/// Folders `before/` and `after/` with one rendered pair (`p1.png`) and one whose after photo is broken.
+fn pair_folders() -> tempfile::TempDir {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let d = dir.path();
+    let scene = random_scene(&SceneParams {
+        seed: 51,
+        width: 360,
+        height: 270,
+        ..SceneParams::default()
+    });
+    let light = ((scene.light.azimuth_deg + 70.0) % 360.0, 40.0);
+    let (b, a, _) = render_pair(&scene, 1.0, light, 1.15, 2.0, 1.0, (3.0, 3.0));
+    for (img, name) in [
+        (&b, "before/p1.png"),
+        (&a, "after/p1.png"),
+        (&b, "before/p2.png"),
+    ] {
+        let p = d.join(name);
+        std::fs::create_dir_all(p.parent().expect("parent")).expect("mkdir");
+        img.save(p).expect("save");
+    }
+    std::fs::write(d.join("after/p2.png"), b"broken").expect("write");
+    dir
+}
+
+/// Runs `compare --html pairs.html --overlay ov before after` (CSV on stdout) inside `d`.
+fn compare_html(d: &Path) -> std::process::Output {
+    scarscope()
+        .current_dir(d)
+        .args([
+            "compare",
+            "--quiet",
+            "--format",
+            "csv",
+            "--html",
+            "pairs.html",
+            "--overlay",
+            "ov",
+            "before",
+            "after",
+        ])
+        .output()
+        .expect("runs")
 }
 
 /// Runs Chromium headless with `args` on `url`, killed after a minute; returns its stdout.
@@ -350,4 +362,19 @@ fn the_page_works_in_a_real_browser() {
         / n;
     assert!(var > 100.0, "screenshot looks blank: variance {var:.1}");
     assert!(page.len() > 1000);
+
+    // The compare page runs the same script: filtered by status from the address, its pair and thumbnail.
+    let pairs = pair_folders();
+    compare_html(pairs.path());
+    let url = format!("file://{}", pairs.path().join("pairs.html").display());
+    let dom = chromium(&["--dump-dom"], &format!("{url}#status=ok"), profile.path());
+    let visible: Vec<String> = item_tags(&dom)
+        .into_iter()
+        .filter(|t| !t.contains("hidden"))
+        .map(String::from)
+        .collect();
+    assert_eq!(visible.len(), 1, "{dom}");
+    assert!(visible[0].contains("data-search=\"p1.png"));
+    assert!(dom.contains("1 of 2 shown"));
+    assert_eq!(dom.matches("<img class=\"thumb\"").count(), 1);
 }

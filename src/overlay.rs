@@ -146,15 +146,16 @@ fn line(img: &mut RgbImage, a: (f64, f64), b: (f64, f64), t: f64, c: Rgb<u8>) {
     }
 }
 
-/// Draws text on a dark translucent box, clamped inside the image; returns the box height.
+/// Draws black text on a box of colour `c`, clamped inside the image; returns the box height. Black on the
+/// bright class colours reads at 10 px, where coloured text on a dark box blurred into it.
 fn label(img: &mut RgbImage, x: i64, y: i64, text: &str, px: f32, c: Rgb<u8>) -> i64 {
     let pad = (px / 5.0).ceil() as i64;
     let w = font::text_width(text, px) as i64 + 2 * pad;
     let h = font::line_height(px) as i64 + 2 * pad;
     let x = x.clamp(0, (img.width() as i64 - w).max(0));
     let y = y.clamp(0, (img.height() as i64 - h).max(0));
-    fill_rect(img, x, y, w, h, Rgb([0, 0, 0]), 0.6);
-    font::draw_text(img, x + pad, y + pad, text, px, c);
+    fill_rect(img, x, y, w, h, c, 0.85);
+    font::draw_text(img, x + pad, y + pad, text, px, Rgb([0, 0, 0]));
     h
 }
 

@@ -15,6 +15,7 @@ use rayon::iter::{ParallelBridge, ParallelIterator};
 
 use crate::analyze::{analyze, AnalysisOptions};
 use crate::cli::{AnalyzeArgs, CommonArgs, Format};
+use crate::html::{analyze::AnalyzeHtml, Thumbnail};
 use crate::load::{discover_filtered, load_image, Input};
 use crate::output::ReportWriter;
 use crate::profile::Profile;
@@ -183,6 +184,8 @@ pub struct RunOptions {
     pub max_megapixels: f64,
     /// Where overlays go, if requested.
     pub overlay_dir: Option<PathBuf>,
+    /// Whether each image's overlay thumbnail is made, for the HTML report (`--html`).
+    pub thumbnails: bool,
 }
 
 impl RunOptions {
@@ -224,6 +227,7 @@ impl RunOptions {
             },
             max_megapixels: common.max_megapixels,
             overlay_dir: common.overlay.clone(),
+            thumbnails: common.html.is_some(),
         })
     }
 
@@ -238,25 +242,28 @@ impl RunOptions {
     }
 }
 
-/// Loads and analyses one photo; any failure becomes an error report for that photo.
-pub fn analyze_input(input: &Input, opts: &RunOptions) -> ImageReport {
+/// Loads and analyses one photo; any failure becomes an error report for that photo. The overlay thumbnail
+/// comes along when the run makes an HTML report.
+pub fn analyze_input(input: &Input, opts: &RunOptions) -> (ImageReport, Option<Thumbnail>) {
     if let Some(problem) = &input.problem {
-        return ImageReport::failed(
+        let r = ImageReport::failed(
             input.display.clone(),
             problem.clone(),
             None,
             opts.analysis.px_per_mm,
         );
+        return (r, None);
     }
     let loaded = match load_image(&input.path, opts.max_megapixels) {
         Ok(l) => l,
         Err(e) => {
-            return ImageReport::failed(
+            let r = ImageReport::failed(
                 input.display.clone(),
                 e.message,
                 e.size,
                 opts.analysis.px_per_mm,
-            )
+            );
+            return (r, None);
         }
     };
     // A bug in the analysis must cost one image, not the batch.
@@ -267,27 +274,29 @@ pub fn analyze_input(input: &Input, opts: &RunOptions) -> ImageReport {
         Ok(a) => a,
         Err(_) => {
             let size = Some(loaded.rgb.dimensions());
-            return ImageReport::failed(
+            let r = ImageReport::failed(
                 input.display.clone(),
                 "internal error while analysing this image (please report it)".into(),
                 size,
                 opts.analysis.px_per_mm,
             );
+            return (r, None);
         }
     };
     // Draw before the analysis is consumed by the report; a failed overlay must not lose the analysis,
     // so it becomes a note on the image.
-    let overlay_failure = opts.overlay_dir.as_ref().and_then(|dir| {
-        let img = crate::overlay::draw_overlay(&loaded.rgb, &analysis, &input.display);
-        crate::overlay::write_png_atomic(&img, &dir.join(overlay_file_name(&input.display)))
-            .err()
-            .map(|e| format!("overlay not written: {e:#}"))
-    });
+    let drawn = crate::overlay::draw_for_run(
+        &loaded.rgb,
+        &analysis,
+        &input.display,
+        opts.overlay_dir.as_deref(),
+        opts.thumbnails,
+    );
     let mut report = analysis.into_report(input.display.clone());
-    if let (Some(note), Some(q)) = (overlay_failure, report.quality.as_mut()) {
+    if let (Some(note), Some(q)) = (drawn.note, report.quality.as_mut()) {
         q.notes.push(note);
     }
-    report
+    (report, drawn.thumbnail)
 }
 
 /// Runs `scarscope analyze`; returns the exit code.
@@ -298,6 +307,7 @@ pub fn run_analyze(args: &AnalyzeArgs) -> anyhow::Result<i32> {
     let pool = thread_pool(common.jobs, common.quiet)?;
     // Opened before any work: a folder or an unwritable place given to -o is refused at once.
     let (out, done) = crate::shard::open_output(args)?;
+    let mut html = AnalyzeHtml::create(common, &opts.settings())?;
     if paths.iter().filter(|p| crate::load::is_stdin(p)).count() > 1 {
         return Err(
             UsageError("- (standard input) can be given once: it holds one photo".into()).into(),
@@ -329,9 +339,12 @@ pub fn run_analyze(args: &AnalyzeArgs) -> anyhow::Result<i32> {
         &pool,
         &inputs,
         |input| analyze_input(input, &opts),
-        |report: ImageReport| -> std::io::Result<()> {
+        |(report, thumb): (ImageReport, Option<Thumbnail>)| -> std::io::Result<()> {
             bar.inc();
             batch.add(&report);
+            if let Some(h) = html.as_mut() {
+                h.image(&report, thumb.as_ref())?;
+            }
             if args.resume {
                 // Each line reaches the file when done: an interruption loses only the images in flight.
                 writer.image(&report).and_then(|()| writer.flush())
@@ -346,6 +359,9 @@ pub fn run_analyze(args: &AnalyzeArgs) -> anyhow::Result<i32> {
     bar.finish();
     writer.end(&batch).context("cannot write output")?;
     writer.into_inner().commit()?;
+    if let Some(h) = html {
+        h.finish(&batch).context("cannot write the HTML report")?;
+    }
     if !common.quiet && batch.failed > 0 {
         eprintln!(
             "scarscope: {} of {} images failed ({})",
@@ -369,21 +385,6 @@ pub fn where_errors_are(format: crate::cli::Format) -> &'static str {
         Format::Json | Format::Jsonl => "see their \"error\" field",
         Format::Csv => "see their \"error\" column",
     }
-}
-
-/// A file name for an overlay of `display_path`: path separators and odd characters become `_`.
-pub fn overlay_file_name(display_path: &str) -> String {
-    let s: String = display_path
-        .chars()
-        .map(|c| {
-            if c.is_ascii_alphanumeric() || matches!(c, '-' | '.' | '(' | ')') {
-                c
-            } else {
-                '_'
-            }
-        })
-        .collect();
-    format!("{}.png", s.trim_start_matches(['.', '_']))
 }
 
 #[cfg(test)]
@@ -435,14 +436,5 @@ mod tests {
             effective_jobs(Some(usize::MAX), usize::MAX).expect("ok").0,
             usize::MAX
         );
-    }
-
-    #[test]
-    fn overlay_names_are_flat_and_safe() {
-        assert_eq!(
-            overlay_file_name("photos/Box (13).jpg"),
-            "photos_Box_(13).jpg.png"
-        );
-        assert_eq!(overlay_file_name("../x/y.png"), "x_y.png.png");
     }
 }

@@ -74,9 +74,13 @@ pub struct CommonArgs {
     /// Rule profile (TOML) replacing the built-in one.
     #[arg(long, value_name = "FILE")]
     pub profile: Option<PathBuf>,
-    /// Write one annotated PNG per image (or pair) into DIR.
+    /// Write one annotated PNG per image (or pair) into DIR, at the input's own relative path plus `.png`.
     #[arg(long, value_name = "DIR")]
     pub overlay: Option<PathBuf>,
+    /// Also write a self-contained HTML report to FILE (opens offline: summary charts, a sortable and
+    /// filterable table, overlay thumbnails); replaced atomically like -o.
+    #[arg(long, value_name = "FILE")]
+    pub html: Option<PathBuf>,
     /// No progress bar and no warnings on stderr.
     #[arg(short, long)]
     pub quiet: bool,

@@ -16,6 +16,7 @@ pub mod colour;
 pub mod compare;
 pub mod evaluate;
 pub mod heif;
+pub mod html;
 pub mod jpeg_scan;
 pub mod load;
 pub mod output;

@@ -43,15 +43,20 @@ pub enum OutputTarget {
 ///
 /// Errors are [`crate::batch::UsageError`]s: they are found before any work is done.
 pub fn resolve_output(path: &Path) -> anyhow::Result<OutputTarget> {
+    resolve_output_for("-o", path)
+}
+
+/// [`resolve_output`] for the file of another option (`--html`), named in the messages.
+pub fn resolve_output_for(flag: &str, path: &Path) -> anyhow::Result<OutputTarget> {
     use crate::batch::UsageError;
-    let shown = path.display();
+    let shown = format!("{flag} {}", path.display());
     let folder = || {
         UsageError(format!(
-            "-o {shown}: is a folder; give the name of a file to write"
+            "{shown}: is a folder; give the name of a file to write"
         ))
     };
     if path.as_os_str().is_empty() {
-        return Err(UsageError("-o: the file name is empty".into()).into());
+        return Err(UsageError(format!("{flag}: the file name is empty")).into());
     }
     let text = path.as_os_str().to_string_lossy();
     if text.ends_with('/') || text.ends_with(std::path::MAIN_SEPARATOR) {
@@ -63,7 +68,7 @@ pub fn resolve_output(path: &Path) -> anyhow::Result<OutputTarget> {
         match std::fs::symlink_metadata(&real) {
             Ok(m) if m.file_type().is_symlink() => {
                 let to = std::fs::read_link(&real)
-                    .map_err(|e| UsageError(format!("-o {shown}: cannot read the link: {e}")))?;
+                    .map_err(|e| UsageError(format!("{shown}: cannot read the link: {e}")))?;
                 real = match real.parent() {
                     Some(dir) if to.is_relative() => dir.join(to),
                     _ => to,
@@ -75,10 +80,10 @@ pub fn resolve_output(path: &Path) -> anyhow::Result<OutputTarget> {
             Err(e) if e.kind() == io::ErrorKind::NotFound => {
                 return Ok(OutputTarget::Regular(real, None))
             }
-            Err(e) => return Err(UsageError(format!("-o {shown}: {e}")).into()),
+            Err(e) => return Err(UsageError(format!("{shown}: {e}")).into()),
         }
     }
-    Err(UsageError(format!("-o {shown}: too many levels of symbolic links")).into())
+    Err(UsageError(format!("{shown}: too many levels of symbolic links")).into())
 }
 
 #[cfg(unix)]
@@ -97,11 +102,16 @@ impl AtomicOutput {
     ///
     /// Call it before the work starts: a folder or an unwritable place is refused here, not after the batch.
     pub fn create(target: Option<&Path>) -> anyhow::Result<Self> {
+        Self::create_for("-o", target)
+    }
+
+    /// [`AtomicOutput::create`] for the file of another option (`--html`), named in the messages.
+    pub fn create_for(flag: &str, target: Option<&Path>) -> anyhow::Result<Self> {
         use anyhow::Context;
         let Some(p) = target else {
             return Ok(AtomicOutput::Stdout(BufWriter::new(io::stdout())));
         };
-        match resolve_output(p)? {
+        match resolve_output_for(flag, p)? {
             OutputTarget::Special(real) => {
                 let f = std::fs::OpenOptions::new()
                     .write(true)

@@ -1,12 +1,14 @@
-//! Overlay: a picture per image with each region outlined in its class colour and labelled, a legend, the
-//! verdict and dominant subtype, and an arrow showing where the light comes from.
+//! Overlay: a picture per image with each region outlined in its class colour and labelled with its number
+//! and subtype code, under a header with the path, the verdict, the picture's family and dominant subtype, a
+//! legend of the colours and codes, and an arrow showing where the light comes from.
 //!
-//! Text uses the built-in 5×7 bitmap font of [`font`] (no font files needed), scaled with the image size.
-//! Line widths are 2 px on a ~500 px image and grow with the image.
+//! Text uses DejaVu Sans, embedded ([`font`]), at a size that follows the picture's size, so an overlay of a
+//! 12-megapixel photo is as readable as one of a crop. Line widths are 2 px on a ~500 px image and grow with
+//! it. Overlays are written under the overlay folder at the input's own relative path ([`overlay_path`]).
 
 pub mod font;
 
-use std::path::Path;
+use std::path::{Component, Path, PathBuf};
 
 use anyhow::Context;
 use image::{Rgb, RgbImage};
@@ -24,6 +26,24 @@ pub fn class_colour(c: RegionClass) -> Rgb<u8> {
     }
 }
 
+/// What the legend calls a class.
+pub fn class_label(c: RegionClass) -> &'static str {
+    match c {
+        RegionClass::Atrophic => "atrophic scar",
+        RegionClass::Hypertrophic => "raised scar",
+        RegionClass::Inflammatory => "active acne",
+        RegionClass::Flat => "flat mark",
+    }
+}
+
+/// The classes in legend order.
+pub const CLASSES: [RegionClass; 4] = [
+    RegionClass::Atrophic,
+    RegionClass::Hypertrophic,
+    RegionClass::Inflammatory,
+    RegionClass::Flat,
+];
+
 /// Two-letter code of a subtype for labels.
 pub fn subtype_code(s: Subtype) -> &'static str {
     match s {
@@ -39,11 +59,16 @@ pub fn subtype_code(s: Subtype) -> &'static str {
     }
 }
 
+/// A subtype's name in words, for legends (`ice pick`, not `ice_pick`).
+pub fn subtype_words(s: Subtype) -> String {
+    s.as_str().replace('_', " ")
+}
+
 /// Sizes derived from the image: line width and font pixel size.
 #[derive(Debug, Clone, Copy)]
 struct Style {
     line: u32,
-    font: u32,
+    font: f32,
 }
 
 impl Style {
@@ -51,10 +76,19 @@ impl Style {
         let short = w.min(h).max(1);
         Style {
             line: (2 * short).div_ceil(500).max(2),
-            font: (short / 200).max(2),
+            // About 1/28 of the short side: 18 px on a 500 px crop, 107 px on a 3000 px photo.
+            font: (short as f32 / 28.0).max(MIN_FONT_PX),
         }
     }
 }
+
+/// The text size, px, for a picture of `w`×`h` px (about 1/28 of its short side, at least [`MIN_FONT_PX`]).
+pub fn font_px_for(w: u32, h: u32) -> f32 {
+    Style::for_size(w, h).font
+}
+
+/// Smallest text drawn, px: below this DejaVu's letters stop being legible.
+pub const MIN_FONT_PX: f32 = 10.0;
 
 /// Blends a colour into a pixel with opacity `a` (0..1); pixels outside the image are ignored.
 fn put(img: &mut RgbImage, x: i64, y: i64, c: Rgb<u8>, a: f32) {
@@ -112,42 +146,125 @@ fn line(img: &mut RgbImage, a: (f64, f64), b: (f64, f64), t: f64, c: Rgb<u8>) {
     }
 }
 
-/// Width in px of `text` at font pixel size `s`.
-pub fn text_width(text: &str, s: u32) -> u32 {
-    let n = text.chars().count() as u32;
-    if n == 0 {
-        0
-    } else {
-        (n * font::ADVANCE - 1) * s
-    }
-}
-
-/// Draws `text` with its top-left corner at (x, y), each font pixel an `s`×`s` square.
-pub fn draw_text(img: &mut RgbImage, x: i64, y: i64, text: &str, s: u32, c: Rgb<u8>) {
-    let s = s.max(1) as i64;
-    for (k, ch) in text.chars().enumerate() {
-        let g = font::glyph(ch);
-        let gx = x + k as i64 * font::ADVANCE as i64 * s;
-        for (row, bits) in g.iter().enumerate() {
-            for col in 0..font::GLYPH_W as i64 {
-                if bits >> (font::GLYPH_W as i64 - 1 - col) & 1 == 1 {
-                    fill_rect(img, gx + col * s, y + row as i64 * s, s, s, c, 1.0);
-                }
-            }
-        }
-    }
-}
-
-/// Draws text on a dark translucent box, clamped inside the image; returns the box height.
-fn label(img: &mut RgbImage, x: i64, y: i64, text: &str, s: u32, c: Rgb<u8>) -> i64 {
-    let pad = s as i64;
-    let w = text_width(text, s) as i64 + 2 * pad;
-    let h = (font::GLYPH_H * s) as i64 + 2 * pad;
+/// Draws black text on a box of colour `c`, clamped inside the image; returns the box height. Black on the
+/// bright class colours reads at 10 px, where coloured text on a dark box blurred into it.
+fn label(img: &mut RgbImage, x: i64, y: i64, text: &str, px: f32, c: Rgb<u8>) -> i64 {
+    let pad = (px / 5.0).ceil() as i64;
+    let w = font::text_width(text, px) as i64 + 2 * pad;
+    let h = font::line_height(px) as i64 + 2 * pad;
     let x = x.clamp(0, (img.width() as i64 - w).max(0));
     let y = y.clamp(0, (img.height() as i64 - h).max(0));
-    fill_rect(img, x, y, w, h, Rgb([0, 0, 0]), 0.6);
-    draw_text(img, x + pad, y + pad, text, s, c);
+    fill_rect(img, x, y, w, h, c, 0.85);
+    font::draw_text(img, x + pad, y + pad, text, px, Rgb([0, 0, 0]));
     h
+}
+
+/// One piece of a legend: an optional colour square, then text in a colour.
+pub struct LegendItem {
+    /// Colour of the square before the text, if any.
+    pub swatch: Option<Rgb<u8>>,
+    /// The text.
+    pub text: String,
+    /// Colour of the text.
+    pub colour: Rgb<u8>,
+}
+
+impl LegendItem {
+    fn width(&self, px: f32) -> u32 {
+        let sq = if self.swatch.is_some() {
+            font::line_height(px)
+        } else {
+            0
+        };
+        sq + font::text_width(&self.text, px)
+    }
+}
+
+/// Lays legend items out left to right from `x0`, wrapping before `x1`; returns each item's (x, line).
+pub(crate) fn flow(items: &[LegendItem], px: f32, x0: i64, x1: i64) -> Vec<(i64, i64)> {
+    let gap = (px * 1.2) as i64;
+    let (mut x, mut line) = (x0, 0);
+    let mut at = Vec::with_capacity(items.len());
+    for it in items {
+        let w = it.width(px) as i64;
+        if x > x0 && x + w > x1 {
+            x = x0;
+            line += 1;
+        }
+        at.push((x, line));
+        x += w + gap;
+    }
+    at
+}
+
+/// Draws legend items at the places [`flow`] gave, `line_h` apart from `y0`.
+pub(crate) fn draw_legend(
+    img: &mut RgbImage,
+    items: &[LegendItem],
+    at: &[(i64, i64)],
+    px: f32,
+    y0: i64,
+    line_h: i64,
+) {
+    for (it, &(x, line)) in items.iter().zip(at) {
+        let y = y0 + line * line_h;
+        let mut tx = x;
+        if let Some(c) = it.swatch {
+            let sq = font::line_height(px) as i64;
+            let inset = sq / 5;
+            fill_rect(
+                img,
+                x + inset,
+                y + inset,
+                sq - 2 * inset,
+                sq - 2 * inset,
+                c,
+                1.0,
+            );
+            tx += sq;
+        }
+        font::draw_text(img, tx, y, &it.text, px, it.colour);
+    }
+}
+
+/// The font size for a header: `px` shrunk (not below [`MIN_FONT_PX`]) until every line fits `line_w(px)` and
+/// every legend item fits `legend_w` (the legend then wraps between items).
+pub(crate) fn fit_header(
+    lines: &[&str],
+    line_w: impl Fn(f32) -> u32,
+    legend: &[LegendItem],
+    legend_w: u32,
+    px: f32,
+) -> f32 {
+    let mut px = px;
+    while px > MIN_FONT_PX {
+        let lines_fit = lines.iter().all(|l| font::text_width(l, px) <= line_w(px));
+        let legend_fits = legend.iter().all(|it| it.width(px) <= legend_w);
+        if lines_fit && legend_fits {
+            break;
+        }
+        px = (px * 0.9).max(MIN_FONT_PX);
+    }
+    px
+}
+
+/// The colour legend with the subtype codes of each class: "■ atrophic scar: IP ice pick, BX boxcar, ...".
+pub fn class_legend() -> Vec<LegendItem> {
+    CLASSES
+        .iter()
+        .map(|&c| {
+            let codes: Vec<String> = Subtype::ALL
+                .iter()
+                .filter(|s| s.class() == c)
+                .map(|&s| format!("{} {}", subtype_code(s), subtype_words(s)))
+                .collect();
+            LegendItem {
+                swatch: Some(class_colour(c)),
+                text: format!("{}: {}", class_label(c), codes.join(", ")),
+                colour: class_colour(c),
+            }
+        })
+        .collect()
 }
 
 /// Draws the arrow of the light direction inside a circle centred at (cx, cy): it starts on the side the
@@ -193,37 +310,31 @@ fn light_arrow(img: &mut RgbImage, cx: f64, cy: f64, r: f64, azimuth_deg: Option
             }
         }
         _ => {
-            let s = st.font;
-            let w = text_width("?", s) as f64;
-            draw_text(
+            let w = font::text_width("?", st.font) as f64;
+            let h = font::line_height(st.font) as f64;
+            font::draw_text(
                 img,
                 (cx - w / 2.0) as i64,
-                (cy - (font::GLYPH_H * s) as f64 / 2.0) as i64,
+                (cy - h / 2.0) as i64,
                 "?",
-                s,
+                st.font,
                 white,
             );
         }
     }
 }
 
-/// Draws the overlay of one analysis: the photo with regions outlined in class colours and labelled with id
-/// and subtype code, under a header with the title, the verdict line and dominant subtype, a colour legend
-/// and the light direction arrow. The result is taller than the photo by the header; photo pixel (x, y) is
-/// at (x, y + header height).
-pub fn draw_overlay(rgb: &RgbImage, analysis: &Analysis, title: &str) -> RgbImage {
-    let mut img = rgb.clone();
-    let st = Style::for_size(img.width(), img.height());
+/// Outlines and labels `regions` (photo px, scaled by `f` onto `img`) in their class colours.
+fn draw_regions(img: &mut RgbImage, regions: &[crate::report::Region], f: f64, st: Style) {
     let black = Rgb([0, 0, 0]);
-    let white = Rgb([255, 255, 255]);
-    let lbl = (st.font * 2 / 3).max(2);
-    for r in &analysis.regions {
-        let [cx, cy] = r.center;
+    let lbl = (st.font * 0.75).max(MIN_FONT_PX);
+    for r in regions {
+        let (cx, cy) = (r.center[0] * f, r.center[1] * f);
         if !(cx.is_finite() && cy.is_finite()) {
             continue;
         }
         let rad = if r.diameter_px.is_finite() && r.diameter_px > 0.0 {
-            r.diameter_px / 2.0
+            r.diameter_px * f / 2.0
         } else {
             3.0
         };
@@ -231,76 +342,108 @@ pub fn draw_overlay(rgb: &RgbImage, analysis: &Analysis, title: &str) -> RgbImag
         // light and dark skin alike.
         let rr = rad + st.line as f64 * 1.5;
         let col = class_colour(r.class);
-        ring(&mut img, cx, cy, rr, st.line as f64 + 2.0, black);
-        ring(&mut img, cx, cy, rr, st.line as f64, col);
+        ring(img, cx, cy, rr, st.line as f64 + 2.0, black);
+        ring(img, cx, cy, rr, st.line as f64, col);
         let text = format!("{} {}", r.id, subtype_code(r.subtype));
         let lx = (cx + rr * 0.72) as i64;
-        let ly = (cy - rr * 0.72) as i64 - (font::GLYPH_H * lbl) as i64 - 2 * lbl as i64;
-        label(&mut img, lx, ly, &text, lbl, col);
+        let ly = (cy - rr * 0.72) as i64 - font::line_height(lbl) as i64;
+        label(img, lx, ly, &text, lbl, col);
     }
+}
 
-    // Header above the photo (so nothing covers it): title, verdict, dominant subtype, legend, light arrow.
+/// The overlay's picture part drawn straight onto a copy of the photo shrunk to at most `max_side` px (the
+/// HTML report's thumbnail): outlines and labels sized for the small picture, so they stay legible, and no
+/// full-size drawing (it cost 0.5 s on a 12-megapixel photo).
+pub fn draw_thumbnail(rgb: &RgbImage, analysis: &Analysis, max_side: u32) -> RgbImage {
+    let (w, h) = rgb.dimensions();
+    let long = w.max(h).max(1);
+    let mut small = if long > max_side {
+        let f = max_side as f64 / long as f64;
+        let (tw, th) = (
+            ((w as f64 * f).round() as u32).max(1),
+            ((h as f64 * f).round() as u32).max(1),
+        );
+        // Whole-pixel averaging: fast, and exact integer maths, so the same bytes on every machine.
+        image::imageops::thumbnail(rgb, tw, th)
+    } else {
+        rgb.clone()
+    };
+    let f = small.width() as f64 / w.max(1) as f64;
+    let st = Style::for_size(small.width(), small.height());
+    draw_regions(&mut small, &analysis.regions, f, st);
+    small
+}
+
+/// Draws the overlay of one analysis: the photo with regions outlined in class colours and labelled with id
+/// and subtype code, under a header with the title (kept as written, shortened from the start when too
+/// long), the verdict, the picture's family and dominant subtype, a legend of colours and codes and the light
+/// direction arrow. The result is taller than the photo by the header; photo pixel (x, y) is at
+/// (x, y + header height).
+pub fn draw_overlay(rgb: &RgbImage, analysis: &Analysis, title: &str) -> RgbImage {
+    let mut img = rgb.clone();
+    let st = Style::for_size(img.width(), img.height());
+    let white = Rgb([255, 255, 255]);
+    draw_regions(&mut img, &analysis.regions, 1.0, st);
+
+    // Header above the photo (so nothing covers it): title, verdict, findings, legend, light arrow.
+    let s = &analysis.summary;
     let verdict = format!(
-        "MICRONEEDLING: {}",
+        "microneedling: {}",
         analysis.microneedling.verdict.as_str().replace('_', " ")
     );
-    let dominant = match analysis.summary.dominant_subtype {
-        Some(d) => format!("DOMINANT: {}", d.as_str().replace('_', " ")),
-        None => "DOMINANT: NONE".to_string(),
+    let picture = match s.family {
+        Some(f) => format!(
+            "picture: {} (confidence {:.2})",
+            f.as_str(),
+            s.family_confidence
+        ),
+        None => "picture: uncertain".to_string(),
     };
-    let active = if analysis.summary.active_inflammation {
-        "ACTIVE ACNE: YES"
-    } else {
-        "ACTIVE ACNE: NO"
+    let dominant = match s.dominant_subtype {
+        Some(d) => subtype_words(d),
+        None => "none".to_string(),
     };
-    let title: String = title.chars().filter(|c| !c.is_control()).take(80).collect();
-    let status = format!("{dominant}  {active}");
-    let keys = [
-        (RegionClass::Atrophic, "ATROPHIC"),
-        (RegionClass::Hypertrophic, "RAISED"),
-        (RegionClass::Inflammatory, "ACTIVE"),
-        (RegionClass::Flat, "FLAT MARK"),
-    ];
-    // Font size: the image's, reduced until the longest line and the arrow fit the width.
-    let legend_chars: usize = keys.iter().map(|(_, k)| k.len() + 5).sum();
-    let widest = [
-        title.chars().count(),
-        verdict.len(),
-        status.len(),
-        legend_chars,
-    ]
-    .into_iter()
-    .max()
-    .unwrap_or(1);
-    let mut s = st.font;
-    while s > 1 && (widest as u32 * font::ADVANCE + 40) * s + 8 > img.width() {
-        s -= 1;
-    }
-    let line_h = ((font::GLYPH_H + 3) * s) as i64;
-    let pad = (2 * s) as i64;
-    let header_h = 2 * pad + 4 * line_h;
+    let findings = format!(
+        "dominant: {dominant} · active acne: {} · {} lesions",
+        if s.active_inflammation { "yes" } else { "no" },
+        analysis.regions.len()
+    );
+    let status = format!("{verdict} · {picture}");
+    let legend = class_legend();
+    let pad = (st.font / 2.0).ceil() as i64;
+    // The light arrow takes a square at the right of the first lines; the text keeps clear of it.
+    let arrow_room = |px: f32| 3 * font::line_height(px) as i64 + 2 * pad;
+    let text_w = |px: f32| (img.width() as i64 - 2 * pad - arrow_room(px)).max(1) as u32;
+    // The legend may use the full width: it sits below the arrow.
+    let legend_w = (img.width() as i64 - 2 * pad).max(1);
+    let px = fit_header(
+        &[status.as_str(), findings.as_str()],
+        text_w,
+        &legend,
+        legend_w as u32,
+        st.font,
+    );
+    let at = flow(&legend, px, 0, legend_w);
+    let line_h = (font::line_height(px) as f32 * 1.15).ceil() as i64;
+    let legend_lines = at.iter().map(|a| a.1).max().unwrap_or(0) + 1;
+    let header_h = 2 * pad + (3 + legend_lines) * line_h + pad / 2;
     let mut out = RgbImage::from_pixel(
         img.width(),
         img.height() + header_h as u32,
         Rgb([24, 24, 24]),
     );
     image::imageops::replace(&mut out, &img, 0, header_h);
-    for (k, text) in [title.as_str(), verdict.as_str(), status.as_str()]
+    let title = font::fit_start(title, px, text_w(px));
+    for (k, text) in [title.as_str(), status.as_str(), findings.as_str()]
         .into_iter()
         .enumerate()
     {
-        draw_text(&mut out, pad, pad + k as i64 * line_h, text, s, white);
+        font::draw_text(&mut out, pad, pad + k as i64 * line_h, text, px, white);
     }
-    let mut x = pad;
-    let y = pad + 3 * line_h;
-    let sq = (font::GLYPH_H * s) as i64;
-    for (c, name) in keys {
-        fill_rect(&mut out, x, y, sq, sq, class_colour(c), 1.0);
-        draw_text(&mut out, x + sq + 2 * s as i64, y, name, s, white);
-        x += sq + 2 * s as i64 + text_width(name, s) as i64 + 2 * pad;
-    }
-    // Light arrow at the right end of the header, "LIGHT" under it.
-    let r = 1.4 * line_h as f64;
+    let at: Vec<(i64, i64)> = at.into_iter().map(|(x, l)| (x + pad, l)).collect();
+    draw_legend(&mut out, &legend, &at, px, pad + 3 * line_h, line_h);
+    // Light arrow at the right end of the first three lines, "light" under it.
+    let r = (1.5 * line_h as f64 - font::line_height(px) as f64 / 2.0).max(4.0);
     let (ax, ay) = (out.width() as f64 - r - pad as f64, pad as f64 + r);
     light_arrow(
         &mut out,
@@ -310,16 +453,17 @@ pub fn draw_overlay(rgb: &RgbImage, analysis: &Analysis, title: &str) -> RgbImag
         analysis.lighting.azimuth_deg,
         Style {
             line: st.line,
-            font: s,
+            font: px,
         },
     );
-    let lw = text_width("LIGHT", s) as f64;
-    draw_text(
+    let word = "light";
+    let lw = font::text_width(word, px * 0.8) as f64;
+    font::draw_text(
         &mut out,
         (ax - lw / 2.0) as i64,
-        (ay + r + 2.0 * s as f64) as i64,
-        "LIGHT",
-        s,
+        (ay + r) as i64,
+        word,
+        px * 0.8,
         white,
     );
     out
@@ -344,30 +488,27 @@ pub fn draw_side_by_side(
     title: &str,
 ) -> RgbImage {
     let b = match before_analysis {
-        Some(a) => draw_overlay(before, a, "BEFORE"),
+        Some(a) => draw_overlay(before, a, "before"),
         None => before.clone(),
     };
     let a = match after_analysis {
-        Some(x) => draw_overlay(after, x, "AFTER"),
+        Some(x) => draw_overlay(after, x, "after"),
         None => after.clone(),
     };
     let st = Style::for_size(b.width().max(a.width()), b.height().max(a.height()));
     let gap = 4 * st.line;
-    let bar = (font::GLYPH_H + 4) * st.font;
+    let pad = (st.font / 2.0).ceil() as u32;
+    let bar = font::line_height(st.font) + 2 * pad;
     let w = b.width() + gap + a.width();
     let h = bar + b.height().max(a.height());
     let mut out = RgbImage::from_pixel(w, h, Rgb([24, 24, 24]));
     image::imageops::replace(&mut out, &b, 0, bar as i64);
     image::imageops::replace(&mut out, &a, (b.width() + gap) as i64, bar as i64);
-    let title: String = title
-        .chars()
-        .filter(|c| !c.is_control())
-        .take(120)
-        .collect();
-    draw_text(
+    let title = font::fit_start(title, st.font, w.saturating_sub(2 * pad));
+    font::draw_text(
         &mut out,
-        (2 * st.font) as i64,
-        (2 * st.font) as i64,
+        pad as i64,
+        pad as i64,
         &title,
         st.font,
         Rgb([255, 255, 255]),
@@ -387,22 +528,91 @@ pub fn write_png_atomic(img: &RgbImage, path: &Path) -> anyhow::Result<()> {
     crate::output::write_atomic(path, &buf.into_inner())
 }
 
+/// What drawing a photo's overlay for a run gave: a note when something could not be made, and the thumbnail
+/// for the HTML report when one was asked for.
+#[derive(Debug, Default)]
+pub struct Drawn {
+    /// "overlay not written: …" (or the thumbnail's failure), for the photo's quality notes.
+    pub note: Option<String>,
+    /// The overlay's thumbnail (`--html`).
+    pub thumbnail: Option<crate::html::Thumbnail>,
+}
+
+/// Draws the overlay of one analysed photo when the run needs it: writes it under `dir` (at
+/// [`overlay_path`]) and, with `thumbnail`, draws the HTML report's thumbnail ([`draw_thumbnail`]). The
+/// thumbnail has no header: the page gives the header's facts as text, and a 256 px header would be
+/// unreadable.
+pub fn draw_for_run(
+    rgb: &RgbImage,
+    analysis: &Analysis,
+    display: &str,
+    dir: Option<&Path>,
+    thumbnail: bool,
+) -> Drawn {
+    let mut notes = Vec::new();
+    if let Some(dir) = dir {
+        let img = draw_overlay(rgb, analysis, display);
+        if let Err(e) = write_png_atomic(&img, &overlay_path(dir, display)) {
+            notes.push(format!("overlay not written: {e:#}"));
+        }
+    }
+    let thumbnail = thumbnail
+        .then(|| {
+            let small = draw_thumbnail(rgb, analysis, crate::html::THUMB_MAX_SIDE);
+            crate::html::Thumbnail::of(&small, crate::html::THUMB_MAX_SIDE)
+                .map_err(|e| notes.push(format!("thumbnail not made: {e:#}")))
+                .ok()
+        })
+        .flatten();
+    Drawn {
+        note: (!notes.is_empty()).then(|| notes.join("; ")),
+        thumbnail,
+    }
+}
+
+/// Where the overlay of the input shown as `display` goes under `dir`: the input's own relative path with
+/// `.png` added (`photos/a/b_c.jpg` → `DIR/photos/a/b_c.jpg.png`), so inputs with different paths never share
+/// an overlay, and the folders look like the inputs'.
+///
+/// The mapping is one-to-one and never leaves `dir`: `..` becomes a folder `%up`, a leading `/` a folder
+/// `%root` (and a Windows drive `C:` a folder `%C`), `.` is dropped, and a `%` in a name is written `%25` so
+/// that no real name can be taken for one of those. A name is kept as it is otherwise (case, spaces,
+/// Unicode).
+pub fn overlay_path(dir: &Path, display: &str) -> PathBuf {
+    let mut out = dir.to_path_buf();
+    let mut any = false;
+    for c in Path::new(display).components() {
+        let part = match c {
+            Component::Normal(n) => n.to_string_lossy().replace('%', "%25"),
+            Component::ParentDir => "%up".to_string(),
+            Component::RootDir => "%root".to_string(),
+            Component::Prefix(p) => {
+                let t: String = p
+                    .as_os_str()
+                    .to_string_lossy()
+                    .chars()
+                    .filter(|c| c.is_alphanumeric())
+                    .collect();
+                format!("%{t}")
+            }
+            Component::CurDir => continue,
+        };
+        out.push(part);
+        any = true;
+    }
+    if !any {
+        out.push("%empty");
+    }
+    let mut name = out.into_os_string();
+    name.push(".png");
+    PathBuf::from(name)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
 
-    #[test]
-    fn text_is_drawn_where_asked() {
-        let mut img = RgbImage::from_pixel(60, 20, Rgb([0, 0, 0]));
-        draw_text(&mut img, 1, 1, "1", 2, Rgb([255, 255, 255]));
-        // Glyph '1' row 0 is 00100: only column 2 lit, at 2× scale → x 5..7, y 1..3.
-        assert_eq!(img.get_pixel(5, 1)[0], 255);
-        assert_eq!(img.get_pixel(1, 1)[0], 0);
-        assert_eq!(text_width("AB", 2), (2 * 6 - 1) * 2);
-    }
-
-    #[test]
-    fn overlay_outlines_regions_above_a_header_and_writes_png() {
+    fn analysis_with_one_keloid() -> (RgbImage, Analysis) {
         use crate::analyze::{analyze, AnalysisOptions};
         use crate::report::{Features, Region, Relief};
         let img = RgbImage::from_pixel(400, 300, Rgb([190, 150, 130]));
@@ -427,6 +637,12 @@ mod tests {
             reasons: Vec::new(),
         });
         a.lighting.azimuth_deg = Some(90.0);
+        (img, a)
+    }
+
+    #[test]
+    fn overlay_outlines_regions_above_a_header_and_writes_png() {
+        let (img, a) = analysis_with_one_keloid();
         let out = draw_overlay(&img, &a, "test (1).jpg");
         assert_eq!(out.width(), 400);
         let header = out.height() - 300;
@@ -455,5 +671,99 @@ mod tests {
             sbs.width(),
             800 + 4 * Style::for_size(400, 300 + header).line
         );
+    }
+
+    #[test]
+    fn header_shows_the_legend_in_class_colours_and_is_deterministic() {
+        let (img, a) = analysis_with_one_keloid();
+        let out = draw_overlay(&img, &a, "Photos/Mixed Case.JPG");
+        let header = out.height() - 300;
+        // Every class colour appears in the header: its legend square and its coloured codes.
+        for c in CLASSES {
+            let col = class_colour(c).0;
+            let n = (0..header)
+                .flat_map(|y| (0..out.width()).map(move |x| (x, y)))
+                .filter(|&(x, y)| out.get_pixel(x, y).0 == col)
+                .count();
+            assert!(n > 20, "{c:?}: {n} px of its colour in the header");
+        }
+        // The legend names every subtype code.
+        let text = class_legend()
+            .iter()
+            .map(|i| i.text.clone())
+            .collect::<Vec<_>>()
+            .join(" ");
+        for s in Subtype::ALL {
+            assert!(text.contains(subtype_code(s)), "{s:?} missing in {text}");
+        }
+        assert_eq!(
+            out.as_raw(),
+            draw_overlay(&img, &a, "Photos/Mixed Case.JPG").as_raw()
+        );
+    }
+
+    #[test]
+    fn thumbnails_are_drawn_small_with_their_outlines() {
+        let (img, a) = analysis_with_one_keloid();
+        let big = image::imageops::resize(&img, 1600, 1200, image::imageops::FilterType::Nearest);
+        let mut a4 = a.clone();
+        for r in &mut a4.regions {
+            r.center = [r.center[0] * 4.0, r.center[1] * 4.0];
+            r.diameter_px *= 4.0;
+        }
+        let t = draw_thumbnail(&big, &a4, 256);
+        assert_eq!(t.dimensions(), (256, 192));
+        let magenta = class_colour(RegionClass::Hypertrophic).0;
+        // The keloid at (800, 600) of the big photo is at (128, 96) in the thumbnail; its ring crosses that row.
+        assert!((128..150).any(|x| t.get_pixel(x, 96).0 == magenta));
+        assert_eq!(t.as_raw(), draw_thumbnail(&big, &a4, 256).as_raw());
+    }
+
+    #[test]
+    fn text_grows_with_the_picture() {
+        let small = Style::for_size(400, 300).font;
+        let big = Style::for_size(4000, 3000).font;
+        assert!(big > 5.0 * small, "{small} → {big}");
+        // A tiny picture still gets legible text, and a header that fits its width.
+        let (img, a) = analysis_with_one_keloid();
+        let tiny = image::imageops::thumbnail(&img, 120, 90);
+        let out = draw_overlay(&tiny, &a, "t.jpg");
+        assert_eq!(out.width(), 120);
+        assert!(out.height() > 90);
+    }
+
+    #[test]
+    fn overlay_paths_mirror_the_input_and_never_collide() {
+        let d = Path::new("ov");
+        assert_eq!(
+            overlay_path(d, "photos/Box (13).jpg"),
+            Path::new("ov/photos/Box (13).jpg.png")
+        );
+        // The two names the flat scheme sent to one file.
+        assert_ne!(overlay_path(d, "a/b_c.jpg"), overlay_path(d, "a_b/c.jpg"));
+        assert_eq!(overlay_path(d, "a/b_c.jpg"), Path::new("ov/a/b_c.jpg.png"));
+        // Nothing escapes the folder, and the escapes cannot be forged by a real name.
+        assert_eq!(
+            overlay_path(d, "../x/y.png"),
+            Path::new("ov/%up/x/y.png.png")
+        );
+        assert_eq!(
+            overlay_path(d, "%up/x/y.png"),
+            Path::new("ov/%25up/x/y.png.png")
+        );
+        assert_eq!(
+            overlay_path(d, "/data/p.jpg"),
+            Path::new("ov/%root/data/p.jpg.png")
+        );
+        assert_eq!(overlay_path(d, "./p.jpg"), Path::new("ov/p.jpg.png"));
+        assert_eq!(
+            overlay_path(d, "UPPER/lower.JPG"),
+            Path::new("ov/UPPER/lower.JPG.png")
+        );
+        for p in ["../../etc/passwd", "/abs", "a/../../b"] {
+            let o = overlay_path(d, p);
+            assert!(o.starts_with(d));
+            assert!(!o.components().any(|c| c == Component::ParentDir), "{o:?}");
+        }
     }
 }

@@ -391,25 +391,111 @@ fn schema_is_valid_and_output_validates_against_it() {
     assert!(!validator.is_valid(&broken), "the schema really constrains");
 }
 
+/// Every file under `dir`, as paths relative to it, sorted.
+fn files_under(dir: &Path) -> Vec<PathBuf> {
+    let mut out = Vec::new();
+    let mut stack = vec![dir.to_path_buf()];
+    while let Some(d) = stack.pop() {
+        for e in std::fs::read_dir(&d).expect("read folder").flatten() {
+            let p = e.path();
+            if p.is_dir() {
+                stack.push(p);
+            } else {
+                out.push(p.strip_prefix(dir).expect("under dir").to_path_buf());
+            }
+        }
+    }
+    out.sort();
+    out
+}
+
 #[test]
 fn overlay_writes_one_png_per_analysed_image() {
     let dir = mixed_folder();
     let out_dir = tempfile::tempdir().expect("tempdir");
     let ov = out_dir.path().join("overlays");
+    // Run inside the folder so the inputs' paths, and so the overlays', are relative.
     let out = scarscope()
+        .current_dir(dir.path())
         .args(["analyze", "--quiet", "--format", "jsonl", "--overlay"])
         .arg(&ov)
-        .arg(dir.path())
+        .arg(".")
         .output()
         .expect("run");
     assert_eq!(out.status.code(), Some(1));
-    let pngs: Vec<PathBuf> = std::fs::read_dir(&ov)
-        .expect("overlay folder")
-        .filter_map(|e| e.ok().map(|e| e.path()))
-        .collect();
-    assert_eq!(pngs.len(), 4, "one per image analysed: {pngs:?}");
+    let pngs = files_under(&ov);
+    let mut want: Vec<PathBuf> = [
+        "Box (13).jfif.png",
+        "good.jpg.png",
+        "png_named.jpg.png",
+        "rotated.jpg.png",
+    ]
+    .iter()
+    .map(|n| {
+        if n.starts_with("Box") {
+            Path::new("nested").join(n)
+        } else {
+            PathBuf::from(n)
+        }
+    })
+    .collect();
+    want.sort();
+    assert_eq!(
+        pngs, want,
+        "one per image analysed, at the input's relative path"
+    );
     for p in pngs {
-        let img = image::open(&p).expect("a PNG");
+        let img = image::open(ov.join(&p)).expect("a PNG");
         assert!(img.width() >= 64);
     }
+}
+
+#[test]
+fn overlays_of_similar_names_do_not_overwrite_each_other() {
+    // `a/b_c.jpg` and `a_b/c.jpg` once both became `a_b_c.jpg.png`; one overlay silently replaced the other.
+    let dir = tempfile::tempdir().expect("tempdir");
+    let d = dir.path();
+    std::fs::create_dir_all(d.join("a")).expect("mkdir");
+    std::fs::create_dir_all(d.join("a_b")).expect("mkdir");
+    std::fs::write(
+        d.join("a/b_c.jpg"),
+        encode(&skin(120, 80), ImageFormat::Jpeg),
+    )
+    .expect("write");
+    std::fs::write(
+        d.join("a_b/c.jpg"),
+        encode(&skin(96, 96), ImageFormat::Jpeg),
+    )
+    .expect("write");
+    let out = scarscope()
+        .current_dir(d)
+        .args([
+            "analyze",
+            "--quiet",
+            "--format",
+            "jsonl",
+            "--overlay",
+            "ov",
+            "a/b_c.jpg",
+            "a_b/c.jpg",
+        ])
+        .output()
+        .expect("run");
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(
+        files_under(&d.join("ov")),
+        [
+            PathBuf::from("a/b_c.jpg.png"),
+            PathBuf::from("a_b/c.jpg.png")
+        ]
+    );
+    let first = image::open(d.join("ov/a/b_c.jpg.png")).expect("PNG");
+    let second = image::open(d.join("ov/a_b/c.jpg.png")).expect("PNG");
+    assert_eq!(first.width(), 120, "the overlay of a/b_c.jpg");
+    assert_eq!(second.width(), 96, "the overlay of a_b/c.jpg");
 }

@@ -7,18 +7,18 @@ use anyhow::Context;
 
 use crate::analyze::analyze;
 use crate::batch::{
-    overlay_file_name, progress, run_ordered, thread_pool, RunOptions, UsageError, EXIT_OK,
-    EXIT_SOME_FAILED,
+    progress, run_ordered, thread_pool, RunOptions, UsageError, EXIT_OK, EXIT_SOME_FAILED,
 };
 use crate::load::load_image;
-use crate::output::{write_atomic, AtomicOutput};
+use crate::output::AtomicOutput;
 use crate::report::ImageReport;
 
 use super::output::{batch_summary, document, write_report};
-use super::overlay::{encode_png, render_overlay};
+use super::overlay::{render_panels, with_header};
 use super::pairing::{pair_csv, pair_files, pair_folders, PairInput, Pairing};
 use super::pipeline::{compare_images, failed_pair, CompareOptions};
 use super::report::{CompareSettings, PairReport};
+use crate::html::{compare::write_compare_html, Thumbnail, PAIR_THUMB_MAX_SIDE};
 
 /// Arguments of `scarscope compare`.
 #[derive(Debug, Clone, clap::Args)]
@@ -65,8 +65,13 @@ fn pairing(args: &CompareArgs) -> anyhow::Result<(Pairing, &'static str)> {
     }
 }
 
-/// Loads, compares and (optionally) draws one pair; never fails (failures become an error pair).
-fn compare_input(pair: &PairInput, run: &RunOptions, opts: &CompareOptions) -> PairReport {
+/// Loads, compares and (optionally) draws one pair; never fails (failures become an error pair). The
+/// overlay's thumbnail comes along when the run makes an HTML report.
+fn compare_input(
+    pair: &PairInput,
+    run: &RunOptions,
+    opts: &CompareOptions,
+) -> (PairReport, Option<Thumbnail>) {
     let lb = load_image(&pair.before.path, run.max_megapixels);
     let la = load_image(&pair.after.path, run.max_megapixels);
     let (b, a) = match (lb, la) {
@@ -103,7 +108,7 @@ fn compare_input(pair: &PairInput, run: &RunOptions, opts: &CompareOptions) -> P
                 (Some(e1), Some(e2)) => format!("before photo: {e1}; after photo: {e2}"),
                 (None, None) => "could not load the photos".into(),
             };
-            return failed_pair(pair.id.clone(), rb, ra, msg);
+            return (failed_pair(pair.id.clone(), rb, ra, msg), None);
         }
     };
     // A bug in the comparison must cost one pair, not the batch.
@@ -132,18 +137,21 @@ fn compare_input(pair: &PairInput, run: &RunOptions, opts: &CompareOptions) -> P
                 Some(a.rgb.dimensions()),
                 opts.px_per_mm,
             );
-            return failed_pair(
+            let failed = failed_pair(
                 pair.id.clone(),
                 fb,
                 fa,
                 "internal error while comparing this pair (please report it)".into(),
             );
+            return (failed, None);
         }
     };
-    if let Some(dir) = &run.overlay_dir {
-        let path = dir.join(overlay_file_name(&pair.id));
-        let written = encode_png(&render_overlay(&report, &images))
-            .and_then(|bytes| write_atomic(&path, &bytes));
+    let panels =
+        (run.overlay_dir.is_some() || run.thumbnails).then(|| render_panels(&report, &images));
+    if let (Some(dir), Some(panels)) = (&run.overlay_dir, &panels) {
+        let path = crate::overlay::overlay_path(dir, &pair.id);
+        let written =
+            crate::overlay::write_png_atomic(&with_header(&report, panels.clone()), &path);
         if let Err(e) = written {
             report.reasons.push(format!(
                 "overlay not written: {}",
@@ -151,7 +159,18 @@ fn compare_input(pair: &PairInput, run: &RunOptions, opts: &CompareOptions) -> P
             ));
         }
     }
-    report
+    // The thumbnail shows the panels only: the page gives the header's facts as text.
+    let thumbnail = match panels.filter(|_| run.thumbnails) {
+        Some(p) => match Thumbnail::of(&p, PAIR_THUMB_MAX_SIDE) {
+            Ok(t) => Some(t),
+            Err(e) => {
+                report.reasons.push(format!("thumbnail not made: {e:#}"));
+                None
+            }
+        },
+        None => None,
+    };
+    (report, thumbnail)
 }
 
 /// Runs `scarscope compare`; returns the process exit code (0 all ok, 1 some pairs failed, 2 nothing to compare).
@@ -194,15 +213,18 @@ pub fn run(args: &CompareArgs) -> anyhow::Result<i32> {
     };
     // Open the output before the work: a folder or an unwritable place given to -o is refused at once.
     let mut out = AtomicOutput::create(common.output.as_deref())?;
+    let html_out = crate::html::open(common)?;
     let bar = progress(pairs.pairs.len(), common.quiet);
     let mut reports: Vec<PairReport> = Vec::with_capacity(pairs.pairs.len());
+    let mut thumbs: Vec<Option<Thumbnail>> = Vec::with_capacity(pairs.pairs.len());
     run_ordered(
         &pool,
         &pairs.pairs,
         |p| compare_input(p, &run_opts, &opts),
-        |r: PairReport| -> Result<(), ()> {
+        |(r, t): (PairReport, Option<Thumbnail>)| -> Result<(), ()> {
             bar.inc();
             reports.push(r);
+            thumbs.push(t);
             Ok(())
         },
     )
@@ -224,6 +246,10 @@ pub fn run(args: &CompareArgs) -> anyhow::Result<i32> {
     }
     write_report(&mut out, common.format(), &report).context("cannot write output")?;
     out.commit()?;
+    if let Some(mut h) = html_out {
+        write_compare_html(&mut h, &report, &thumbs).context("cannot write the HTML report")?;
+        h.commit()?;
+    }
     if !common.quiet && failed > 0 {
         eprintln!(
             "scarscope: {failed} of {total} pairs could not be compared ({})",

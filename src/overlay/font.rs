@@ -1,168 +1,72 @@
-//! A built-in 5×7 bitmap font (digits, A–Z, common symbols; lower case is drawn as upper case), because the
-//! machine has no font files and overlays must not depend on any.
+//! The overlays' typeface: DejaVu Sans, embedded in the binary (licence: `assets/fonts/LICENSE-DejaVu.txt`, a
+//! permissive Bitstream Vera licence), drawn with `ab_glyph` through imageproc's text functions.
+//!
+//! Embedding it means an overlay looks the same on every machine and needs no font installed; DejaVu covers
+//! Latin, Greek, Cyrillic and many symbols, so file names in those scripts keep their letters and their case.
 
-/// Glyph width in font pixels.
-pub const GLYPH_W: u32 = 5;
-/// Glyph height in font pixels.
-pub const GLYPH_H: u32 = 7;
-/// Advance from one glyph to the next, in font pixels (one column of spacing).
-pub const ADVANCE: u32 = 6;
+use std::sync::LazyLock;
 
-/// The rows of a glyph, top first; bit 4 is the leftmost column. Unknown characters draw as `?`.
-pub fn glyph(c: char) -> [u8; 7] {
-    match c.to_ascii_uppercase() {
-        '0' => [
-            0b01110, 0b10001, 0b10011, 0b10101, 0b11001, 0b10001, 0b01110,
-        ],
-        '1' => [
-            0b00100, 0b01100, 0b00100, 0b00100, 0b00100, 0b00100, 0b01110,
-        ],
-        '2' => [
-            0b01110, 0b10001, 0b00001, 0b00010, 0b00100, 0b01000, 0b11111,
-        ],
-        '3' => [
-            0b11111, 0b00010, 0b00100, 0b00010, 0b00001, 0b10001, 0b01110,
-        ],
-        '4' => [
-            0b00010, 0b00110, 0b01010, 0b10010, 0b11111, 0b00010, 0b00010,
-        ],
-        '5' => [
-            0b11111, 0b10000, 0b11110, 0b00001, 0b00001, 0b10001, 0b01110,
-        ],
-        '6' => [
-            0b00110, 0b01000, 0b10000, 0b11110, 0b10001, 0b10001, 0b01110,
-        ],
-        '7' => [
-            0b11111, 0b00001, 0b00010, 0b00100, 0b01000, 0b01000, 0b01000,
-        ],
-        '8' => [
-            0b01110, 0b10001, 0b10001, 0b01110, 0b10001, 0b10001, 0b01110,
-        ],
-        '9' => [
-            0b01110, 0b10001, 0b10001, 0b01111, 0b00001, 0b00010, 0b01100,
-        ],
-        'A' => [
-            0b01110, 0b10001, 0b10001, 0b11111, 0b10001, 0b10001, 0b10001,
-        ],
-        'B' => [
-            0b11110, 0b10001, 0b10001, 0b11110, 0b10001, 0b10001, 0b11110,
-        ],
-        'C' => [
-            0b01110, 0b10001, 0b10000, 0b10000, 0b10000, 0b10001, 0b01110,
-        ],
-        'D' => [
-            0b11100, 0b10010, 0b10001, 0b10001, 0b10001, 0b10010, 0b11100,
-        ],
-        'E' => [
-            0b11111, 0b10000, 0b10000, 0b11110, 0b10000, 0b10000, 0b11111,
-        ],
-        'F' => [
-            0b11111, 0b10000, 0b10000, 0b11110, 0b10000, 0b10000, 0b10000,
-        ],
-        'G' => [
-            0b01110, 0b10001, 0b10000, 0b10111, 0b10001, 0b10001, 0b01111,
-        ],
-        'H' => [
-            0b10001, 0b10001, 0b10001, 0b11111, 0b10001, 0b10001, 0b10001,
-        ],
-        'I' => [
-            0b01110, 0b00100, 0b00100, 0b00100, 0b00100, 0b00100, 0b01110,
-        ],
-        'J' => [
-            0b00111, 0b00010, 0b00010, 0b00010, 0b00010, 0b10010, 0b01100,
-        ],
-        'K' => [
-            0b10001, 0b10010, 0b10100, 0b11000, 0b10100, 0b10010, 0b10001,
-        ],
-        'L' => [
-            0b10000, 0b10000, 0b10000, 0b10000, 0b10000, 0b10000, 0b11111,
-        ],
-        'M' => [
-            0b10001, 0b11011, 0b10101, 0b10101, 0b10001, 0b10001, 0b10001,
-        ],
-        'N' => [
-            0b10001, 0b10001, 0b11001, 0b10101, 0b10011, 0b10001, 0b10001,
-        ],
-        'O' => [
-            0b01110, 0b10001, 0b10001, 0b10001, 0b10001, 0b10001, 0b01110,
-        ],
-        'P' => [
-            0b11110, 0b10001, 0b10001, 0b11110, 0b10000, 0b10000, 0b10000,
-        ],
-        'Q' => [
-            0b01110, 0b10001, 0b10001, 0b10001, 0b10101, 0b10010, 0b01101,
-        ],
-        'R' => [
-            0b11110, 0b10001, 0b10001, 0b11110, 0b10100, 0b10010, 0b10001,
-        ],
-        'S' => [
-            0b01111, 0b10000, 0b10000, 0b01110, 0b00001, 0b00001, 0b11110,
-        ],
-        'T' => [
-            0b11111, 0b00100, 0b00100, 0b00100, 0b00100, 0b00100, 0b00100,
-        ],
-        'U' => [
-            0b10001, 0b10001, 0b10001, 0b10001, 0b10001, 0b10001, 0b01110,
-        ],
-        'V' => [
-            0b10001, 0b10001, 0b10001, 0b10001, 0b10001, 0b01010, 0b00100,
-        ],
-        'W' => [
-            0b10001, 0b10001, 0b10001, 0b10101, 0b10101, 0b10101, 0b01010,
-        ],
-        'X' => [
-            0b10001, 0b10001, 0b01010, 0b00100, 0b01010, 0b10001, 0b10001,
-        ],
-        'Y' => [
-            0b10001, 0b10001, 0b10001, 0b01010, 0b00100, 0b00100, 0b00100,
-        ],
-        'Z' => [
-            0b11111, 0b00001, 0b00010, 0b00100, 0b01000, 0b10000, 0b11111,
-        ],
-        ' ' => [0; 7],
-        '-' => [0, 0, 0, 0b11111, 0, 0, 0],
-        '_' => [0, 0, 0, 0, 0, 0, 0b11111],
-        '.' => [0, 0, 0, 0, 0, 0b01100, 0b01100],
-        ',' => [0, 0, 0, 0, 0b01100, 0b00100, 0b01000],
-        ':' => [0, 0b01100, 0b01100, 0, 0b01100, 0b01100, 0],
-        ';' => [0, 0b01100, 0b01100, 0, 0b01100, 0b00100, 0b01000],
-        '/' => [
-            0b00001, 0b00010, 0b00010, 0b00100, 0b01000, 0b01000, 0b10000,
-        ],
-        '(' => [
-            0b00010, 0b00100, 0b01000, 0b01000, 0b01000, 0b00100, 0b00010,
-        ],
-        ')' => [
-            0b01000, 0b00100, 0b00010, 0b00010, 0b00010, 0b00100, 0b01000,
-        ],
-        '[' => [
-            0b01110, 0b01000, 0b01000, 0b01000, 0b01000, 0b01000, 0b01110,
-        ],
-        ']' => [
-            0b01110, 0b00010, 0b00010, 0b00010, 0b00010, 0b00010, 0b01110,
-        ],
-        '%' => [
-            0b11000, 0b11001, 0b00010, 0b00100, 0b01000, 0b10011, 0b00011,
-        ],
-        '+' => [0, 0b00100, 0b00100, 0b11111, 0b00100, 0b00100, 0],
-        '=' => [0, 0, 0b11111, 0, 0b11111, 0, 0],
-        '<' => [
-            0b00010, 0b00100, 0b01000, 0b10000, 0b01000, 0b00100, 0b00010,
-        ],
-        '>' => [
-            0b01000, 0b00100, 0b00010, 0b00001, 0b00010, 0b00100, 0b01000,
-        ],
-        '!' => [0b00100, 0b00100, 0b00100, 0b00100, 0b00100, 0, 0b00100],
-        '#' => [
-            0b01010, 0b01010, 0b11111, 0b01010, 0b11111, 0b01010, 0b01010,
-        ],
-        '*' => [0, 0b00100, 0b10101, 0b01110, 0b10101, 0b00100, 0],
-        '\'' => [0b00100, 0b00100, 0b01000, 0, 0, 0, 0],
-        '"' => [0b01010, 0b01010, 0, 0, 0, 0, 0],
-        '°' => [0b01100, 0b10010, 0b10010, 0b01100, 0, 0, 0],
-        '×' => [0, 0b10001, 0b01010, 0b00100, 0b01010, 0b10001, 0],
-        _ => [0b01110, 0b10001, 0b00001, 0b00010, 0b00100, 0, 0b00100],
+use ab_glyph::{Font, FontRef, PxScale, ScaleFont};
+use image::{Rgb, RgbImage};
+
+/// The TTF file, embedded.
+const DEJAVU_SANS: &[u8] = include_bytes!("../../assets/fonts/DejaVuSans.ttf");
+
+/// The parsed font. The bytes are our own and a unit test parses them, so a failure here is a build defect,
+/// never a user's input.
+static FONT: LazyLock<FontRef<'static>> = LazyLock::new(|| {
+    FontRef::try_from_slice(DEJAVU_SANS).expect("the embedded DejaVu Sans parses (tested)")
+});
+
+/// The embedded font.
+pub fn font() -> &'static FontRef<'static> {
+    &FONT
+}
+
+/// Height of a line of text at pixel size `px` (ascent to descent), rounded up.
+pub fn line_height(px: f32) -> u32 {
+    FONT.as_scaled(PxScale::from(px)).height().ceil().max(1.0) as u32
+}
+
+/// Width in px of `text` at pixel size `px`.
+pub fn text_width(text: &str, px: f32) -> u32 {
+    if text.is_empty() {
+        return 0;
     }
+    imageproc::drawing::text_size(PxScale::from(px), font(), text).0
+}
+
+/// Draws `text` with the top of its line box at (x, y), anti-aliased over the image, in colour `c`.
+pub fn draw_text(img: &mut RgbImage, x: i64, y: i64, text: &str, px: f32, c: Rgb<u8>) {
+    // Control characters have no glyph and would show as boxes; a file name with a newline stays one line.
+    let clean: String = text
+        .chars()
+        .map(|ch| if ch.is_control() { ' ' } else { ch })
+        .collect();
+    if clean.is_empty() {
+        return;
+    }
+    let x = x.clamp(i32::MIN as i64, i32::MAX as i64) as i32;
+    let y = y.clamp(i32::MIN as i64, i32::MAX as i64) as i32;
+    imageproc::drawing::draw_text_mut(img, c, x, y, PxScale::from(px), font(), &clean);
+}
+
+/// `text` shortened to fit `max_w` px at size `px`: characters are dropped from the *start* and replaced by
+/// `…`, because the end of a path (the file name) is what tells pictures apart.
+pub fn fit_start(text: &str, px: f32, max_w: u32) -> String {
+    if text_width(text, px) <= max_w {
+        return text.to_string();
+    }
+    let chars: Vec<char> = text.chars().collect();
+    for skip in 1..chars.len() {
+        let t: String = std::iter::once('…')
+            .chain(chars[skip..].iter().copied())
+            .collect();
+        if text_width(&t, px) <= max_w {
+            return t;
+        }
+    }
+    "…".to_string()
 }
 
 #[cfg(test)]
@@ -170,17 +74,41 @@ mod tests {
     use super::*;
 
     #[test]
-    fn glyphs_fit_five_columns_and_are_distinct() {
-        let chars: Vec<char> = ('0'..='9').chain('A'..='Z').collect();
-        for &c in &chars {
-            assert!(glyph(c).iter().all(|r| *r < 32), "{c}");
-            assert!(glyph(c).iter().any(|r| *r != 0), "{c}");
-        }
-        for (i, &a) in chars.iter().enumerate() {
-            for &b in &chars[i + 1..] {
-                assert_ne!(glyph(a), glyph(b), "{a} and {b} look the same");
+    fn embedded_font_parses_and_keeps_lower_case() {
+        assert!(FontRef::try_from_slice(DEJAVU_SANS).is_ok());
+        // Lower and upper case are different glyphs (the old bitmap font drew both as upper case).
+        assert_ne!(font().glyph_id('a'), font().glyph_id('A'));
+        assert_ne!(font().glyph_id('a').0, 0, "a glyph for 'a'");
+        assert!(text_width("abc", 20.0) > text_width("ab", 20.0));
+        assert!(text_width("abc", 40.0) > text_width("abc", 20.0));
+        assert!(line_height(20.0) >= 20);
+    }
+
+    #[test]
+    fn text_is_drawn_inside_its_box() {
+        let mut img = RgbImage::from_pixel(200, 40, Rgb([0, 0, 0]));
+        draw_text(&mut img, 10, 5, "photo a.jpg", 20.0, Rgb([255, 255, 255]));
+        let w = text_width("photo a.jpg", 20.0) as i64;
+        let h = line_height(20.0) as i64;
+        let mut lit = 0;
+        for (x, y, p) in img.enumerate_pixels() {
+            if p[0] > 0 {
+                lit += 1;
+                let (x, y) = (x as i64, y as i64);
+                assert!(
+                    x >= 9 && x <= 10 + w && y >= 5 && y <= 5 + h,
+                    "ink at {x},{y}"
+                );
             }
         }
-        assert_eq!(glyph('a'), glyph('A'));
+        assert!(lit > 50, "text drawn: {lit} px");
+    }
+
+    #[test]
+    fn long_paths_keep_their_end() {
+        let t = fit_start("a/very/long/folder/name/photo_12.jpg", 14.0, 120);
+        assert!(t.starts_with('…') && t.ends_with("photo_12.jpg"), "{t}");
+        assert!(text_width(&t, 14.0) <= 120);
+        assert_eq!(fit_start("short.jpg", 14.0, 500), "short.jpg");
     }
 }

@@ -10,6 +10,7 @@
 //! Coordinates follow the report contract: px, origin top-left, y down; `azimuth_deg` is the direction the
 //! light comes FROM, counter-clockwise from +x as a viewer sees it (0 = right, 90 = top).
 
+mod bitmap_font;
 pub mod command;
 pub mod pair;
 mod raster;

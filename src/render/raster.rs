@@ -693,11 +693,11 @@ fn stamp_watermark(img: &mut RgbImage, text: &str) {
     let n = text.chars().count().max(1) as u32;
     // About a tenth of the height, but never wider than 80 % of the frame.
     let s = (h / 70)
-        .min(w * 4 / 5 / (n * crate::overlay::font::ADVANCE))
+        .min(w * 4 / 5 / (n * super::bitmap_font::ADVANCE))
         .max(1);
     let mut mask = RgbImage::new(w, h);
-    let y = h.saturating_sub((crate::overlay::font::GLYPH_H + 4) * s) as i64;
-    crate::overlay::draw_text(
+    let y = h.saturating_sub((super::bitmap_font::GLYPH_H + 4) * s) as i64;
+    super::bitmap_font::draw_text(
         &mut mask,
         (2 * s) as i64,
         y,

@@ -9,6 +9,7 @@ pub mod analysis;
 // The stages keep their short paths (`scarscope::prepare`, ...): they live in `analysis/`, one file each.
 pub use analysis::{analyze, classify, detect, light, measure, prepare, summarise};
 pub mod batch;
+pub mod bench;
 pub mod blur;
 pub mod calibrate;
 pub mod cli;

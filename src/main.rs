@@ -33,6 +33,9 @@ enum Command {
     Evaluate(scarscope::evaluate::EvaluateArgs),
     /// Fit the image-level scoring table to labelled photos and write a profile.
     Calibrate(scarscope::calibrate::CalibrateArgs),
+    /// Time decoding against the whole analysis on one core (rendered 12 MP and 640×640 JPEGs), peak memory
+    /// and --jobs 2 throughput.
+    Bench(scarscope::bench::BenchArgs),
     /// Print the effective rule profile (the built-in one, or --profile FILE checked and completed) as TOML.
     Profile {
         /// Rule profile (TOML) replacing the built-in one.
@@ -67,6 +70,7 @@ fn main() -> ExitCode {
         Command::Render(a) => scarscope::render::command::run(&a).map(|()| 0),
         Command::Evaluate(a) => run_printing(|out| scarscope::evaluate::run(&a, out)),
         Command::Calibrate(a) => run_printing(|out| scarscope::calibrate::run(&a, out)),
+        Command::Bench(a) => run_printing(|out| scarscope::bench::run(&a, out)),
         Command::Profile { profile } => run_printing(|out| {
             let p = match &profile {
                 Some(path) => scarscope::profile::Profile::from_file(path)?,
@@ -85,6 +89,7 @@ fn main() -> ExitCode {
             Ok(())
         }),
     };
+    scarscope::bench::report_peak_rss_if_asked();
     match result {
         Ok(code) => ExitCode::from(code as u8),
         Err(e) => {

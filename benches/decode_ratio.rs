@@ -9,7 +9,7 @@ use std::sync::Arc;
 
 use criterion::{criterion_group, criterion_main, Criterion};
 use scarscope::analyze::AnalysisOptions;
-use scarscope::bench::{bench_photos, decode_full, whole_analysis};
+use scarscope::bench::{bench_photos, decode_full, load_for_analysis, whole_analysis};
 use scarscope::profile::Profile;
 
 fn bench(c: &mut Criterion) {
@@ -25,11 +25,7 @@ fn bench(c: &mut Criterion) {
             b.iter(|| black_box(decode_full(black_box(&p.jpeg)).expect("decodes")))
         });
         g.bench_function("load", |b| {
-            b.iter(|| {
-                black_box(
-                    scarscope::load::load_image_bytes(black_box(&p.jpeg), 100.0).expect("loads"),
-                )
-            })
+            b.iter(|| black_box(load_for_analysis(black_box(&p.jpeg), &opts).expect("loads")))
         });
         g.bench_function("whole_analysis", |b| {
             b.iter(|| black_box(whole_analysis(black_box(&p.jpeg), &opts).expect("analyses")))

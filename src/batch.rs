@@ -13,9 +13,9 @@ use std::sync::{Arc, Mutex};
 use anyhow::Context;
 use rayon::iter::{ParallelBridge, ParallelIterator};
 
-use crate::analyze::{analyze, AnalysisOptions};
+use crate::analyze::AnalysisOptions;
 use crate::cli::CommonArgs;
-use crate::load::{discover, load_image, Input};
+use crate::load::{discover, open_image, Input};
 use crate::output::{AtomicOutput, ReportWriter};
 use crate::profile::Profile;
 use crate::report::{BatchSummary, ImageReport, Settings};
@@ -236,29 +236,51 @@ pub fn analyze_input(input: &Input, opts: &RunOptions) -> ImageReport {
             opts.analysis.px_per_mm,
         );
     }
-    let loaded = match load_image(&input.path, opts.max_megapixels) {
+    let size = std::cell::Cell::new(None);
+    analyze_input_unguarded(input, opts, &size)
+}
+
+/// How much the analysis will shrink a photo of upright size `full`: the factor its working resolution
+/// divides by, which lets the loader decode a large JPEG at a reduced DCT scale.
+pub fn working_reduction(full: (u32, u32), opts: &AnalysisOptions) -> f64 {
+    crate::prepare::working_factor(full.0, full.1, opts.px_per_mm, &opts.profile.prepare)
+}
+
+fn analyze_input_unguarded(
+    input: &Input,
+    opts: &RunOptions,
+    size: &std::cell::Cell<Option<(u32, u32)>>,
+) -> ImageReport {
+    let fail = |e: crate::load::LoadError| {
+        ImageReport::failed(
+            input.display.clone(),
+            e.message,
+            e.size,
+            opts.analysis.px_per_mm,
+        )
+    };
+    let opened = match open_image(&input.path, opts.max_megapixels) {
+        Ok(o) => o,
+        Err(e) => return fail(e),
+    };
+    let full = opened.upright_size();
+    size.set(Some(full));
+    let reduce = working_reduction(full, &opts.analysis);
+    let loaded = match opened.decode(reduce) {
         Ok(l) => l,
-        Err(e) => {
-            return ImageReport::failed(
-                input.display.clone(),
-                e.message,
-                e.size,
-                opts.analysis.px_per_mm,
-            )
-        }
+        Err(e) => return fail(e),
     };
     // A bug in the analysis must cost one image, not the batch.
     let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-        analyze(&loaded.rgb, &opts.analysis)
+        crate::analyze::analyze_at(&loaded.rgb, loaded.full_size, &opts.analysis)
     }));
     let analysis = match result {
         Ok(a) => a,
         Err(_) => {
-            let size = Some(loaded.rgb.dimensions());
             return ImageReport::failed(
                 input.display.clone(),
                 "internal error while analysing this image (please report it)".into(),
-                size,
+                Some(loaded.full_size),
                 opts.analysis.px_per_mm,
             );
         }
@@ -266,7 +288,19 @@ pub fn analyze_input(input: &Input, opts: &RunOptions) -> ImageReport {
     // Draw before the analysis is consumed by the report; a failed overlay must not lose the analysis,
     // so it becomes a note on the image.
     let overlay_failure = opts.overlay_dir.as_ref().and_then(|dir| {
-        let img = crate::overlay::draw_overlay(&loaded.rgb, &analysis, &input.display);
+        // The overlay is drawn at the photo's own size: a reduced decode is enlarged back to it (the
+        // analysis must not depend on whether an overlay was asked for, so it is not decoded whole).
+        let backdrop = if loaded.rgb.dimensions() == loaded.full_size {
+            std::borrow::Cow::Borrowed(&loaded.rgb)
+        } else {
+            std::borrow::Cow::Owned(image::imageops::resize(
+                &loaded.rgb,
+                loaded.full_size.0,
+                loaded.full_size.1,
+                image::imageops::FilterType::Triangle,
+            ))
+        };
+        let img = crate::overlay::draw_overlay(&backdrop, &analysis, &input.display);
         crate::overlay::write_png_atomic(&img, &dir.join(overlay_file_name(&input.display)))
             .err()
             .map(|e| format!("overlay not written: {e:#}"))

@@ -20,7 +20,7 @@ use std::time::{Duration, Instant};
 use anyhow::Context;
 use image::RgbImage;
 
-use crate::analyze::{analyze, AnalysisOptions};
+use crate::analyze::{analyze_at, AnalysisOptions};
 use crate::profile::Profile;
 use crate::render::{encode_jpeg, random_scene, render_raw, Mix, SceneParams};
 
@@ -81,13 +81,24 @@ pub fn decode_full(jpeg: &[u8]) -> anyhow::Result<RgbImage> {
     Ok(image::load_from_memory_with_format(jpeg, image::ImageFormat::Jpeg)?.into_rgb8())
 }
 
+/// What `analyze` does to load a photo's bytes: check them, read the header, decode at the scale the
+/// analysis needs.
+pub fn load_for_analysis(
+    jpeg: &[u8],
+    opts: &AnalysisOptions,
+) -> anyhow::Result<crate::load::LoadedImage> {
+    let opened = crate::load::open_bytes(std::borrow::Cow::Borrowed(jpeg), 100.0)?;
+    let reduce = crate::batch::working_reduction(opened.upright_size(), opts);
+    Ok(opened.decode(reduce)?)
+}
+
 /// What `analyze` does with one photo's bytes: load it, then run every stage (no output written).
 pub fn whole_analysis(
     jpeg: &[u8],
     opts: &AnalysisOptions,
 ) -> anyhow::Result<crate::analyze::Analysis> {
-    let loaded = crate::load::load_image_bytes(jpeg, 100.0)?;
-    Ok(analyze(&loaded.rgb, opts))
+    let loaded = load_for_analysis(jpeg, opts)?;
+    Ok(analyze_at(&loaded.rgb, loaded.full_size, opts))
 }
 
 /// In-process figures for one photo, in milliseconds (medians).
@@ -136,7 +147,7 @@ pub fn time_in_process(photos: &[BenchPhoto], repeat: usize) -> anyhow::Result<V
             Ok(())
         })?;
         let load_ms = median_ms(runs, || {
-            std::hint::black_box(crate::load::load_image_bytes(&p.jpeg, 100.0)?);
+            std::hint::black_box(load_for_analysis(&p.jpeg, &opts)?);
             Ok(())
         })?;
         let whole_ms = median_ms(repeat, || {

@@ -16,6 +16,7 @@ use rayon::iter::{ParallelBridge, ParallelIterator};
 use crate::analyze::AnalysisOptions;
 use crate::cli::CommonArgs;
 use crate::load::{discover, open_image, Input};
+use crate::memory::{default_budget, MemoryBudget};
 use crate::output::{AtomicOutput, ReportWriter};
 use crate::profile::Profile;
 use crate::report::{BatchSummary, ImageReport, Settings};
@@ -174,6 +175,8 @@ pub struct RunOptions {
     pub max_megapixels: f64,
     /// Where overlays go, if requested.
     pub overlay_dir: Option<PathBuf>,
+    /// The memory budget images are admitted against (`--max-memory`).
+    pub memory: Arc<MemoryBudget>,
 }
 
 impl RunOptions {
@@ -212,6 +215,9 @@ impl RunOptions {
             },
             max_megapixels: common.max_megapixels,
             overlay_dir: common.overlay.clone(),
+            memory: Arc::new(MemoryBudget::new(
+                common.max_memory.unwrap_or_else(|| default_budget().0),
+            )),
         })
     }
 
@@ -226,7 +232,16 @@ impl RunOptions {
     }
 }
 
+/// Bytes the analysis holds per working pixel at its peak (planes of the prepare and detect stages, masks,
+/// blur buffers): about 60 measured on the 12 MP benchmark photo (heaptrack: 115 MB at 1600×1200), with room
+/// for the allocator's slack.
+pub const ANALYSIS_BYTES_PER_WORKING_PX: u64 = 100;
+
 /// Loads and analyses one photo; any failure becomes an error report for that photo.
+///
+/// Everything after discovery runs inside one panic guard, loading included: a bug or a refused allocation
+/// that panics in a decoder costs this image, not the batch. Decoding waits for the image's share of the
+/// memory budget, known from its header ([`crate::memory`]).
 pub fn analyze_input(input: &Input, opts: &RunOptions) -> ImageReport {
     if let Some(problem) = &input.problem {
         return ImageReport::failed(
@@ -236,8 +251,30 @@ pub fn analyze_input(input: &Input, opts: &RunOptions) -> ImageReport {
             opts.analysis.px_per_mm,
         );
     }
+    // The size, once the header is read, for the error entry of a panic.
     let size = std::cell::Cell::new(None);
-    analyze_input_unguarded(input, opts, &size)
+    let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        analyze_input_unguarded(input, opts, &size)
+    }));
+    result.unwrap_or_else(|_| {
+        ImageReport::failed(
+            input.display.clone(),
+            "internal error while reading or analysing this image (please report it)".into(),
+            size.get(),
+            opts.analysis.px_per_mm,
+        )
+    })
+}
+
+/// The memory an opened photo takes while it is decoded at `reduce` and analysed: the decoding's peak and the
+/// analysis' planes at the working size.
+pub fn memory_cost(opened: &crate::load::Opened<'_>, reduce: f64) -> u64 {
+    let (w, h) = opened.upright_size();
+    let r = reduce.max(1.0);
+    let working_px = ((w as f64 / r).round() * (h as f64 / r).round()) as u64;
+    opened
+        .decode_bytes(reduce)
+        .saturating_add(working_px.saturating_mul(ANALYSIS_BYTES_PER_WORKING_PX))
 }
 
 /// How much the analysis will shrink a photo of upright size `full`: the factor its working resolution
@@ -245,6 +282,11 @@ pub fn analyze_input(input: &Input, opts: &RunOptions) -> ImageReport {
 pub fn working_reduction(full: (u32, u32), opts: &AnalysisOptions) -> f64 {
     crate::prepare::working_factor(full.0, full.1, opts.px_per_mm, &opts.profile.prepare)
 }
+
+/// Environment variable (debug builds only) naming a file whose loading panics on purpose, so that tests can
+/// check that a panic while loading becomes that image's error entry.
+#[cfg(debug_assertions)]
+pub const TEST_PANIC_ENV: &str = "SCARSCOPE_TEST_PANIC_WHILE_LOADING";
 
 fn analyze_input_unguarded(
     input: &Input,
@@ -266,25 +308,19 @@ fn analyze_input_unguarded(
     let full = opened.upright_size();
     size.set(Some(full));
     let reduce = working_reduction(full, &opts.analysis);
+    let cost = memory_cost(&opened, reduce);
+    let _held = opts.memory.admit(cost);
+    #[cfg(debug_assertions)]
+    if std::env::var_os(TEST_PANIC_ENV)
+        .is_some_and(|v| input.display.contains(&*v.to_string_lossy()))
+    {
+        panic!("test hook: panic while loading {}", input.display);
+    }
     let loaded = match opened.decode(reduce) {
         Ok(l) => l,
         Err(e) => return fail(e),
     };
-    // A bug in the analysis must cost one image, not the batch.
-    let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-        crate::analyze::analyze_at(&loaded.rgb, loaded.full_size, &opts.analysis)
-    }));
-    let analysis = match result {
-        Ok(a) => a,
-        Err(_) => {
-            return ImageReport::failed(
-                input.display.clone(),
-                "internal error while analysing this image (please report it)".into(),
-                Some(loaded.full_size),
-                opts.analysis.px_per_mm,
-            );
-        }
-    };
+    let analysis = crate::analyze::analyze_at(&loaded.rgb, loaded.full_size, &opts.analysis);
     // Draw before the analysis is consumed by the report; a failed overlay must not lose the analysis,
     // so it becomes a note on the image.
     let overlay_failure = opts.overlay_dir.as_ref().and_then(|dir| {

@@ -18,6 +18,7 @@ pub mod compare;
 pub mod evaluate;
 pub mod jpeg_scan;
 pub mod load;
+pub mod memory;
 pub mod output;
 pub mod overlay;
 pub mod plane;

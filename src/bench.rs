@@ -194,6 +194,8 @@ fn pin_to_one_core() -> bool {
 pub struct ChildRun {
     /// Wall time in seconds.
     pub seconds: f64,
+    /// CPU time (user + system) in seconds, when the platform reports it (Unix).
+    pub cpu_seconds: Option<f64>,
     /// Peak resident set in MB, when the platform reports it (Linux).
     pub peak_rss_mb: Option<f64>,
 }
@@ -228,6 +230,7 @@ pub fn report_peak_rss_if_asked() {
 
 /// Runs `exe analyze <path> --jobs N` into `out` and measures its wall time and peak memory.
 fn run_child(exe: &Path, path: &Path, jobs: usize, out: &Path) -> anyhow::Result<ChildRun> {
+    let cpu_before = children_cpu_seconds();
     let start = Instant::now();
     let done = Command::new(exe)
         .arg("analyze")
@@ -247,6 +250,7 @@ fn run_child(exe: &Path, path: &Path, jobs: usize, out: &Path) -> anyhow::Result
         .output()
         .context("cannot run scarscope analyze")?;
     let seconds = start.elapsed().as_secs_f64();
+    let cpu_seconds = cpu_before.zip(children_cpu_seconds()).map(|(a, b)| b - a);
     let stderr = String::from_utf8_lossy(&done.stderr);
     if !done.status.success() {
         anyhow::bail!(
@@ -263,8 +267,28 @@ fn run_child(exe: &Path, path: &Path, jobs: usize, out: &Path) -> anyhow::Result
         .map(|kib| kib / 1024.0);
     Ok(ChildRun {
         seconds,
+        cpu_seconds,
         peak_rss_mb,
     })
+}
+
+/// CPU time (user + system, seconds) of every child process waited for so far. Unlike `ru_maxrss`, the times
+/// are sums, so the difference across one child's run is that child's.
+fn children_cpu_seconds() -> Option<f64> {
+    #[cfg(unix)]
+    {
+        // SAFETY: `rusage` is plain data that getrusage fills in.
+        let mut u: libc::rusage = unsafe { std::mem::zeroed() };
+        if unsafe { libc::getrusage(libc::RUSAGE_CHILDREN, &mut u) } != 0 {
+            return None;
+        }
+        let t = |v: libc::timeval| v.tv_sec as f64 + v.tv_usec as f64 * 1e-6;
+        Some(t(u.ru_utime) + t(u.ru_stime))
+    }
+    #[cfg(not(unix))]
+    {
+        None
+    }
 }
 
 /// Child-process figures for one photo.
@@ -386,21 +410,41 @@ pub fn run(args: &BenchArgs, out: &mut dyn Write) -> anyhow::Result<()> {
     )?;
     writeln!(
         out,
-        "{:<7} {:>15} {:>7} {:>12} {:>12} {:>10} {:>14}",
-        "photo", "peak RSS 1 job", "photos", "--jobs 1 s", "--jobs 2 s", "jobs2/1", "peak RSS -j2"
+        "{:<7} {:>15} {:>7} {:>16} {:>16} {:>8} {:>14} {:>9}",
+        "photo",
+        "peak RSS 1 job",
+        "photos",
+        "--jobs 1 s (cpu)",
+        "--jobs 2 s (cpu)",
+        "jobs2/1",
+        "peak RSS -j2",
+        "cpu 2/1"
     )?;
+    let cpu = |c: &ChildRun| {
+        c.cpu_seconds
+            .map_or_else(|| "?".into(), |v| format!("{v:.1}"))
+    };
     for r in &runs {
         writeln!(
             out,
-            "{:<7} {:>15} {:>7} {:>12.2} {:>12.2} {:>9.2}× {:>14}",
+            "{:<7} {:>15} {:>7} {:>16} {:>16} {:>7.2}× {:>14} {:>9}",
             r.name,
             mb(r.single.peak_rss_mb),
             r.photos,
-            r.jobs1.seconds,
-            r.jobs2.seconds,
+            format!("{:.2} ({})", r.jobs1.seconds, cpu(&r.jobs1)),
+            format!("{:.2} ({})", r.jobs2.seconds, cpu(&r.jobs2)),
             r.jobs1.seconds / r.jobs2.seconds,
-            mb(r.jobs2.peak_rss_mb)
+            mb(r.jobs2.peak_rss_mb),
+            r.jobs2
+                .cpu_seconds
+                .zip(r.jobs1.cpu_seconds)
+                .map_or_else(|| "?".into(), |(a, b)| format!("{:.2}", a / b))
         )?;
     }
+    writeln!(
+        out,
+        "jobs2/1 = throughput ratio (wall); cpu 2/1 = CPU time with 2 jobs over 1 job (1.00 = no parallel overhead; \
+         the wall ratio falls short of 2 by it and by other work on the machine)"
+    )?;
     Ok(())
 }

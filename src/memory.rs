@@ -93,6 +93,8 @@ fn rlimits() -> Vec<u64> {
             };
             // SAFETY: `r` is a valid, writable rlimit; getrlimit only fills it in.
             if unsafe { libc::getrlimit(res, &mut r) } == 0 && r.rlim_cur != libc::RLIM_INFINITY {
+                // rlim_t is u64 on Linux but not on every Unix.
+                #[allow(clippy::unnecessary_cast)]
                 out.push(r.rlim_cur as u64);
             }
         }

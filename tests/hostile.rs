@@ -503,8 +503,8 @@ fn every_shipped_jpeg_still_loads() {
 fn mean_rgb(img: &RgbImage) -> [f64; 3] {
     let mut m = [0.0; 3];
     for p in img.pixels() {
-        for c in 0..3 {
-            m[c] += p.0[c] as f64;
+        for (m, v) in m.iter_mut().zip(p.0) {
+            *m += v as f64;
         }
     }
     m.map(|v| v / (img.width() * img.height()) as f64)

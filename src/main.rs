@@ -61,6 +61,7 @@ struct AnalyzeArgs {
 }
 
 fn main() -> ExitCode {
+    keep_freed_memory_for_reuse();
     let cli = Cli::parse();
     clean_up_on_signals();
     let result = match cli.command {
@@ -124,6 +125,25 @@ fn clean_up_on_signals() {
 
 #[cfg(not(unix))]
 fn clean_up_on_signals() {}
+
+/// Lets glibc's allocator keep freed working planes for the next image instead of returning them to the kernel.
+///
+/// By default glibc gives every freed block above a dynamic threshold (128 KiB, rising to at most 32 MiB) back
+/// to the kernel at once, so each image's planes (0.4–8 MB, hundreds per image) were page-faulted and zeroed
+/// anew. Measured on 20 copies of a 640×640 photo, one job: 1.08 s of 6.9 s CPU was the kernel's; with these
+/// settings 0.01 s, and peak RSS 39 -> 40 MB (what is kept is bounded by one image's peak per worker). Blocks
+/// above 32 MiB (a large photo's decoded pixels) are still mapped and returned on their own.
+#[cfg(all(target_os = "linux", target_env = "gnu"))]
+fn keep_freed_memory_for_reuse() {
+    // SAFETY: mallopt only changes allocator parameters; it is called before any thread is started.
+    unsafe {
+        libc::mallopt(libc::M_MMAP_THRESHOLD, 32 << 20);
+        libc::mallopt(libc::M_TRIM_THRESHOLD, 256 << 20);
+    }
+}
+
+#[cfg(not(all(target_os = "linux", target_env = "gnu")))]
+fn keep_freed_memory_for_reuse() {}
 
 /// Runs a command that prints to stdout, flushing at the end.
 fn run_printing(f: impl FnOnce(&mut dyn Write) -> anyhow::Result<()>) -> anyhow::Result<i32> {

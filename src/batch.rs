@@ -13,10 +13,11 @@ use std::sync::{Arc, Mutex};
 use anyhow::Context;
 use rayon::iter::{ParallelBridge, ParallelIterator};
 
-use crate::analyze::{analyze, AnalysisOptions};
+use crate::analyze::AnalysisOptions;
 use crate::cli::{AnalyzeArgs, CommonArgs, Format};
 use crate::html::{analyze::AnalyzeHtml, Thumbnail};
-use crate::load::{discover_filtered, load_image, Input};
+use crate::load::{discover_filtered, open_image, Input};
+use crate::memory::{default_budget, MemoryBudget};
 use crate::output::ReportWriter;
 use crate::profile::Profile;
 use crate::report::{BatchSummary, ImageReport, Settings};
@@ -186,6 +187,8 @@ pub struct RunOptions {
     pub overlay_dir: Option<PathBuf>,
     /// Whether each image's overlay thumbnail is made, for the HTML report (`--html`).
     pub thumbnails: bool,
+    /// The memory budget images are admitted against (`--max-memory`).
+    pub memory: Arc<MemoryBudget>,
 }
 
 impl RunOptions {
@@ -228,6 +231,9 @@ impl RunOptions {
             max_megapixels: common.max_megapixels,
             overlay_dir: common.overlay.clone(),
             thumbnails: common.html.is_some(),
+            memory: Arc::new(MemoryBudget::new(
+                common.max_memory.unwrap_or_else(|| default_budget().0),
+            )),
         })
     }
 
@@ -242,8 +248,17 @@ impl RunOptions {
     }
 }
 
+/// Bytes the analysis holds per working pixel at its peak (planes of the prepare and detect stages, masks,
+/// blur buffers): about 60 measured on the 12 MP benchmark photo (heaptrack: 115 MB at 1600×1200), with room
+/// for the allocator's slack.
+pub const ANALYSIS_BYTES_PER_WORKING_PX: u64 = 100;
+
 /// Loads and analyses one photo; any failure becomes an error report for that photo. The overlay thumbnail
 /// comes along when the run makes an HTML report.
+///
+/// Everything after discovery runs inside one panic guard, loading included: a bug or a refused allocation
+/// that panics in a decoder costs this image, not the batch. Decoding waits for the image's share of the
+/// memory budget, known from its header ([`crate::memory`]).
 pub fn analyze_input(input: &Input, opts: &RunOptions) -> (ImageReport, Option<Thumbnail>) {
     if let Some(problem) = &input.problem {
         let r = ImageReport::failed(
@@ -254,39 +269,96 @@ pub fn analyze_input(input: &Input, opts: &RunOptions) -> (ImageReport, Option<T
         );
         return (r, None);
     }
-    let loaded = match load_image(&input.path, opts.max_megapixels) {
-        Ok(l) => l,
-        Err(e) => {
-            let r = ImageReport::failed(
-                input.display.clone(),
-                e.message,
-                e.size,
-                opts.analysis.px_per_mm,
-            );
-            return (r, None);
-        }
-    };
-    // A bug in the analysis must cost one image, not the batch.
+    // The size, once the header is read, for the error entry of a panic.
+    let size = std::cell::Cell::new(None);
     let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-        analyze(&loaded.rgb, &opts.analysis)
+        analyze_input_unguarded(input, opts, &size)
     }));
-    let analysis = match result {
-        Ok(a) => a,
-        Err(_) => {
-            let size = Some(loaded.rgb.dimensions());
-            let r = ImageReport::failed(
-                input.display.clone(),
-                "internal error while analysing this image (please report it)".into(),
-                size,
-                opts.analysis.px_per_mm,
-            );
-            return (r, None);
-        }
+    result.unwrap_or_else(|_| {
+        let r = ImageReport::failed(
+            input.display.clone(),
+            "internal error while reading or analysing this image (please report it)".into(),
+            size.get(),
+            opts.analysis.px_per_mm,
+        );
+        (r, None)
+    })
+}
+
+/// The memory an opened photo takes while it is decoded at `reduce` and analysed: the decoding's peak and the
+/// analysis' planes at the working size.
+pub fn memory_cost(opened: &crate::load::Opened<'_>, reduce: f64) -> u64 {
+    let (w, h) = opened.upright_size();
+    let r = reduce.max(1.0);
+    let working_px = ((w as f64 / r).round() * (h as f64 / r).round()) as u64;
+    opened
+        .decode_bytes(reduce)
+        .saturating_add(working_px.saturating_mul(ANALYSIS_BYTES_PER_WORKING_PX))
+}
+
+/// How much the analysis will shrink a photo of upright size `full`: the factor its working resolution
+/// divides by, which lets the loader decode a large JPEG at a reduced DCT scale.
+pub fn working_reduction(full: (u32, u32), opts: &AnalysisOptions) -> f64 {
+    crate::prepare::working_factor(full.0, full.1, opts.px_per_mm, &opts.profile.prepare)
+}
+
+/// Environment variable (debug builds only) naming a file whose loading panics on purpose, so that tests can
+/// check that a panic while loading becomes that image's error entry.
+#[cfg(debug_assertions)]
+pub const TEST_PANIC_ENV: &str = "SCARSCOPE_TEST_PANIC_WHILE_LOADING";
+
+fn analyze_input_unguarded(
+    input: &Input,
+    opts: &RunOptions,
+    size: &std::cell::Cell<Option<(u32, u32)>>,
+) -> (ImageReport, Option<Thumbnail>) {
+    let fail = |e: crate::load::LoadError| {
+        let r = ImageReport::failed(
+            input.display.clone(),
+            e.message,
+            e.size,
+            opts.analysis.px_per_mm,
+        );
+        (r, None)
     };
+    let opened = match open_image(&input.path, opts.max_megapixels) {
+        Ok(o) => o,
+        Err(e) => return fail(e),
+    };
+    let full = opened.upright_size();
+    size.set(Some(full));
+    let reduce = working_reduction(full, &opts.analysis);
+    let cost = memory_cost(&opened, reduce);
+    let _held = opts.memory.admit(cost);
+    #[cfg(debug_assertions)]
+    if std::env::var_os(TEST_PANIC_ENV)
+        .is_some_and(|v| input.display.contains(&*v.to_string_lossy()))
+    {
+        panic!("test hook: panic while loading {}", input.display);
+    }
+    let loaded = match opened.decode(reduce) {
+        Ok(l) => l,
+        Err(e) => return fail(e),
+    };
+    let analysis = crate::analyze::analyze_at(&loaded.rgb, loaded.full_size, &opts.analysis);
     // Draw before the analysis is consumed by the report; a failed overlay must not lose the analysis,
     // so it becomes a note on the image.
+    // Overlays and thumbnails are drawn at the photo's own size: a reduced decode is enlarged back to it (the
+    // analysis must not depend on whether an overlay was asked for, so it is not decoded whole).
+    let backdrop = if loaded.rgb.dimensions() == loaded.full_size
+        || (opts.overlay_dir.is_none() && !opts.thumbnails)
+    {
+        std::borrow::Cow::Borrowed(&loaded.rgb)
+    } else {
+        std::borrow::Cow::Owned(image::imageops::resize(
+            &loaded.rgb,
+            loaded.full_size.0,
+            loaded.full_size.1,
+            image::imageops::FilterType::Triangle,
+        ))
+    };
     let drawn = crate::overlay::draw_for_run(
-        &loaded.rgb,
+        &backdrop,
         &analysis,
         &input.display,
         opts.overlay_dir.as_deref(),

@@ -71,6 +71,12 @@ pub struct CommonArgs {
     #[arg(long, value_name = "MP", default_value_t = 100.0, allow_negative_numbers = true,
           value_parser = positive_number)]
     pub max_megapixels: f64,
+    /// Memory the images being decoded and analysed may hold together, e.g. 2G or 512M (K, M, G, T are powers
+    /// of 1024). Each image is admitted by its size read from its header, so large images wait for each other
+    /// instead of exhausting memory; one larger than the budget runs alone. Default: half of the memory
+    /// available (or of a lower limit on this process: ulimit -v, the cgroup's memory.max), else 2G.
+    #[arg(long, value_name = "SIZE", value_parser = crate::memory::parse_size)]
+    pub max_memory: Option<u64>,
     /// Rule profile (TOML) replacing the built-in one.
     #[arg(long, value_name = "FILE")]
     pub profile: Option<PathBuf>,

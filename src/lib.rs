@@ -9,6 +9,7 @@ pub mod analysis;
 // The stages keep their short paths (`scarscope::prepare`, ...): they live in `analysis/`, one file each.
 pub use analysis::{analyze, classify, detect, light, measure, prepare, summarise};
 pub mod batch;
+pub mod bench;
 pub mod blur;
 pub mod calibrate;
 pub mod cli;
@@ -19,6 +20,7 @@ pub mod heif;
 pub mod html;
 pub mod jpeg_scan;
 pub mod load;
+pub mod memory;
 pub mod output;
 pub mod overlay;
 pub mod plane;

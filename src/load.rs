@@ -9,6 +9,7 @@
 //!   and palette images to 8-bit RGB (alpha composited over black, which the skin mask treats as background).
 //! - Every failure is a [`LoadError`] with a one-line message; nothing here panics on bad input.
 
+use std::borrow::Cow;
 use std::collections::HashSet;
 use std::fs::File;
 use std::io::Read;
@@ -293,6 +294,9 @@ pub struct LoadedImage {
     pub format: ImageFormat,
     /// Whether an EXIF orientation other than "upright" was applied.
     pub reoriented: bool,
+    /// The photo's upright width and height. `rgb` is smaller when it was decoded at a reduced scale
+    /// ([`Opened::decode`]); every coordinate reported refers to this size.
+    pub full_size: (u32, u32),
 }
 
 /// Why a photo could not be loaded, with its upright size when it was read before the failure.
@@ -322,8 +326,15 @@ fn fail(message: impl Into<String>) -> LoadError {
 /// Decodes the photo at `path` (standard input for [`STDIN_PATH`]), refusing images whose declared size
 /// exceeds `max_megapixels`.
 pub fn load_image(path: &Path, max_megapixels: f64) -> Result<LoadedImage, LoadError> {
+    open_image(path, max_megapixels)?.decode(1.0)
+}
+
+/// Reads the photo at `path` (standard input for [`STDIN_PATH`]) and checks its header (format, completeness,
+/// declared size) without decoding its pixels: the caller can weigh its memory ([`Opened::decode_bytes`])
+/// before [`Opened::decode`].
+pub fn open_image(path: &Path, max_megapixels: f64) -> Result<Opened<'static>, LoadError> {
     if is_stdin(path) {
-        return load_stdin(max_megapixels);
+        return open_stdin(max_megapixels);
     }
     let meta = std::fs::metadata(path).map_err(|e| fail(format!("cannot read file: {e}")))?;
     if meta.is_dir() {
@@ -350,11 +361,7 @@ pub fn load_image(path: &Path, max_megapixels: f64) -> Result<LoadedImage, LoadE
         let file = File::open(path).map_err(|e| fail(format!("cannot read file: {e}")))?;
         read_stream(file, max_megapixels)?
     };
-    load_read_bytes(
-        &bytes,
-        max_megapixels,
-        crate::heif::has_heif_extension(path),
-    )
+    open_read_bytes(bytes, max_megapixels, crate::heif::has_heif_extension(path))
 }
 
 /// The path that names standard input on the command line (`scarscope analyze -`). A file called `-` is still
@@ -370,8 +377,8 @@ pub fn is_stdin(path: &Path) -> bool {
     path.as_os_str() == STDIN_PATH
 }
 
-/// Decodes one photo read from standard input, under the same size cap as a file.
-pub fn load_stdin(max_megapixels: f64) -> Result<LoadedImage, LoadError> {
+/// Reads one photo from standard input and checks its header, under the same size cap as a file.
+pub fn open_stdin(max_megapixels: f64) -> Result<Opened<'static>, LoadError> {
     use std::io::IsTerminal;
     let stdin = std::io::stdin();
     // Waiting for a photo to be typed would look like a hang.
@@ -381,7 +388,7 @@ pub fn load_stdin(max_megapixels: f64) -> Result<LoadedImage, LoadError> {
         ));
     }
     let bytes = read_stream(stdin.lock(), max_megapixels)?;
-    load_read_bytes(&bytes, max_megapixels, false)
+    open_read_bytes(bytes, max_megapixels, false)
 }
 
 /// Reads a stream of unknown length, refusing it past [`file_size_cap`] (read one byte further to tell).
@@ -403,21 +410,21 @@ fn read_stream(r: impl Read, max_megapixels: f64) -> Result<Vec<u8>, LoadError> 
     Ok(bytes)
 }
 
-/// Decodes bytes read from a file or stream, saying what they are when they are no image at all.
+/// Checks bytes read from a file or stream, saying what they are when they are no image at all.
 /// `heif_name`: the file is named like a HEIF photo, which makes content no decoder knows a HEIF one.
-fn load_read_bytes(
-    bytes: &[u8],
+fn open_read_bytes(
+    bytes: Vec<u8>,
     max_megapixels: f64,
     heif_name: bool,
-) -> Result<LoadedImage, LoadError> {
-    let known = image::guess_format(bytes).is_ok();
-    if crate::heif::is_heif(bytes) || (heif_name && !known) {
+) -> Result<Opened<'static>, LoadError> {
+    let known = image::guess_format(&bytes).is_ok();
+    if crate::heif::is_heif(&bytes) || (heif_name && !known) {
         return Err(fail(crate::heif::UNSUPPORTED));
     }
     if !known {
-        return Err(fail(describe_unknown(bytes)));
+        return Err(fail(describe_unknown(&bytes)));
     }
-    load_image_bytes(bytes, max_megapixels)
+    open_bytes(Cow::Owned(bytes), max_megapixels)
 }
 
 /// The largest file accepted under a pixel limit: no valid image within `max_megapixels` needs more bytes than
@@ -434,10 +441,30 @@ pub fn file_size_cap(max_megapixels: f64) -> u64 {
 
 /// Decodes an in-memory image (used by tests and by callers that already hold the bytes).
 pub fn load_image_bytes(bytes: &[u8], max_megapixels: f64) -> Result<LoadedImage, LoadError> {
+    open_bytes(Cow::Borrowed(bytes), max_megapixels)?.decode(1.0)
+}
+
+/// A photo read and checked, not yet decoded: its format, its declared size and orientation.
+#[derive(Debug, Clone)]
+pub struct Opened<'a> {
+    bytes: Cow<'a, [u8]>,
+    format: ImageFormat,
+    max_megapixels: f64,
+    /// Width and height as stored (before the EXIF orientation).
+    stored: (u32, u32),
+    orientation: image::metadata::Orientation,
+    /// Bytes of the decoder's own output (its native pixel type, e.g. 16-bit RGBA).
+    native_bytes: u64,
+    /// Whether the decoder's output is already 8-bit RGB (no conversion buffer).
+    native_rgb8: bool,
+}
+
+/// Checks an in-memory image's format, completeness and declared size; see [`open_image`].
+pub fn open_bytes(bytes: Cow<'_, [u8]>, max_megapixels: f64) -> Result<Opened<'_>, LoadError> {
     if bytes.is_empty() {
         return Err(fail("empty file (0 bytes)"));
     }
-    let reader = ImageReader::new(std::io::Cursor::new(bytes))
+    let reader = ImageReader::new(std::io::Cursor::new(&bytes[..]))
         .with_guessed_format()
         .map_err(|e| fail(format!("cannot read data: {e}")))?;
     let format = match reader.format() {
@@ -458,23 +485,206 @@ pub fn load_image_bytes(bytes: &[u8], max_megapixels: f64) -> Result<LoadedImage
         // The decoder fills blocks whose data is missing instead of failing: walk the scans to see that the
         // data covers the picture (see `jpeg_scan` for why this and not a byte count or the pixels).
         if let crate::jpeg_scan::Completeness::Incomplete { rows_done, rows } =
-            crate::jpeg_scan::completeness(bytes, max_megapixels * 1e6)
+            crate::jpeg_scan::completeness(&bytes, max_megapixels * 1e6)
         {
             return Err(LoadError {
                 message: format!("incomplete JPEG: data ends at row {rows_done} of {rows}"),
-                size: jpeg_size_hint(bytes),
+                size: jpeg_size_hint(&bytes),
             });
         }
     }
-    if format == ImageFormat::Jpeg && !jpeg_is_complete(bytes) {
+    if format == ImageFormat::Jpeg && !jpeg_is_complete(&bytes) {
         // The JPEG decoder fills a missing tail with grey rather than failing; a half photo must not be
         // analysed as if it were whole.
         return Err(LoadError {
             message: "truncated JPEG: the data ends before the end-of-image marker".into(),
-            size: jpeg_size_hint(bytes),
+            size: jpeg_size_hint(&bytes),
         });
     }
-    decode(reader, format, max_megapixels)
+    let (w, h, native_bytes, native_rgb8, orientation) = {
+        let mut decoder = header_decoder(&bytes, format, max_megapixels)?;
+        let (w, h) = decoder.dimensions();
+        // A broken EXIF block must not lose the photo: fall back to "as stored".
+        let orientation = decoder
+            .orientation()
+            .unwrap_or(image::metadata::Orientation::NoTransforms);
+        (
+            w,
+            h,
+            decoder.total_bytes(),
+            decoder.color_type() == image::ColorType::Rgb8,
+            orientation,
+        )
+    };
+    let name = format_name(format);
+    let upright = if swaps_axes(orientation) {
+        (h, w)
+    } else {
+        (w, h)
+    };
+    let mp = w as f64 * h as f64 / 1e6;
+    if w == 0 || h == 0 {
+        return Err(LoadError {
+            message: format!("{name} declares an empty image ({w}×{h})"),
+            size: Some(upright),
+        });
+    }
+    if mp > max_megapixels {
+        return Err(LoadError {
+            message: format!(
+                "image is {}×{} = {mp:.1} MP, above the limit of {max_megapixels} MP (raise it with --max-megapixels)",
+                upright.0, upright.1
+            ),
+            size: Some(upright),
+        });
+    }
+    Ok(Opened {
+        bytes,
+        format,
+        max_megapixels,
+        stored: (w, h),
+        orientation,
+        native_bytes,
+        native_rgb8,
+    })
+}
+
+/// The `image` crate's decoder for `bytes`, its header read, with the allocation limit set.
+fn header_decoder<'b>(
+    bytes: &'b [u8],
+    format: ImageFormat,
+    max_megapixels: f64,
+) -> Result<Box<dyn ImageDecoder + 'b>, LoadError> {
+    let mut reader = ImageReader::with_format(std::io::Cursor::new(bytes), format);
+    // The pixel limit is checked on the declared size; the allocation limit is a second guard for decoders
+    // that allocate more than the final image (16-bit RGBA is 8 bytes a pixel).
+    let mut limits = image::Limits::default();
+    limits.max_alloc = Some(file_size_cap(max_megapixels).saturating_add(48 << 20));
+    reader.limits(limits);
+    reader
+        .into_decoder()
+        .map(|d| Box::new(d) as Box<dyn ImageDecoder>)
+        .map_err(|e| {
+            fail(format!(
+                "cannot decode {}: {}",
+                format_name(format),
+                error_text(&e)
+            ))
+        })
+}
+
+/// The DCT scale denominator (1, 2, 4 or 8) for a JPEG that its consumer will shrink by `reduce`: the
+/// coarsest one that still leaves at least the consumer's resolution, so its own downsampling has the last
+/// word and the JPEG decoder skips only detail that would be averaged away.
+pub fn dct_denominator(reduce: f64) -> u32 {
+    [8, 4, 2]
+        .into_iter()
+        .find(|&d| reduce.is_finite() && reduce >= d as f64)
+        .unwrap_or(1)
+}
+
+impl Opened<'_> {
+    /// The upright width and height (EXIF orientation applied), as the report gives them.
+    pub fn upright_size(&self) -> (u32, u32) {
+        if swaps_axes(self.orientation) {
+            (self.stored.1, self.stored.0)
+        } else {
+            self.stored
+        }
+    }
+
+    /// The format found in the content.
+    pub fn format(&self) -> ImageFormat {
+        self.format
+    }
+
+    /// Bytes that decoding holds at its peak, for a consumer that shrinks the photo by `reduce` (see
+    /// [`Opened::decode`]): the file, the decoder's output and the 8-bit RGB copy when one is needed.
+    pub fn decode_bytes(&self, reduce: f64) -> u64 {
+        let file = self.bytes.len() as u64;
+        let d = self.denominator(reduce) as u64;
+        if d > 1 {
+            let (w, h) = (self.stored.0 as u64, self.stored.1 as u64);
+            return file + w.div_ceil(d) * h.div_ceil(d) * 3;
+        }
+        let rgb = self.stored.0 as u64 * self.stored.1 as u64 * 3;
+        file + self.native_bytes + if self.native_rgb8 { 0 } else { rgb }
+    }
+
+    fn denominator(&self, reduce: f64) -> u32 {
+        if self.format == ImageFormat::Jpeg {
+            dct_denominator(reduce)
+        } else {
+            1
+        }
+    }
+
+    /// Decodes the pixels, upright, as 8-bit RGB. `reduce` (>= 1) is how much the consumer will shrink the
+    /// photo: a JPEG is then decoded at the coarsest DCT scale (1/2, 1/4, 1/8) that keeps at least that
+    /// resolution, which saves most of the decoding time and memory of a large photo; 1.0 decodes everything.
+    pub fn decode(self, reduce: f64) -> Result<LoadedImage, LoadError> {
+        let upright = self.upright_size();
+        let name = format_name(self.format);
+        let d = self.denominator(reduce);
+        let scaled = if d > 1 {
+            decode_jpeg_scaled(&self.bytes, self.stored, d)
+        } else {
+            None
+        };
+        let img = match scaled {
+            Some(rgb) => DynamicImage::ImageRgb8(rgb),
+            None => {
+                let decoder = header_decoder(&self.bytes, self.format, self.max_megapixels)?;
+                DynamicImage::from_decoder(decoder).map_err(|e| LoadError {
+                    message: format!(
+                        "cannot decode {name} (truncated or corrupt?): {}",
+                        error_text(&e)
+                    ),
+                    size: Some(upright),
+                })?
+            }
+        };
+        let mut img = img;
+        let reoriented = self.orientation != image::metadata::Orientation::NoTransforms;
+        img.apply_orientation(self.orientation);
+        Ok(LoadedImage {
+            rgb: to_rgb8_over_black(img),
+            format: self.format,
+            reoriented,
+            full_size: upright,
+        })
+    }
+}
+
+/// A JPEG decoded at 1/`denom` of its size with `jpeg-decoder`'s DCT scaling, or `None` when that decoder
+/// cannot give 8-bit RGB or grey at exactly the expected size (CMYK, 12-bit, a file it refuses): the caller
+/// then decodes everything with the `image` crate, whose errors are the ones reported.
+///
+/// Why a second JPEG decoder: the `image` crate's (zune-jpeg) has no scaled decoding, and decoding a 12 MP
+/// photo whole to average it down 2.5× costs more than the DCT-scaled decode and holds 4× the memory.
+fn decode_jpeg_scaled(bytes: &[u8], stored: (u32, u32), denom: u32) -> Option<RgbImage> {
+    let want = (stored.0.div_ceil(denom), stored.1.div_ceil(denom));
+    let mut d = jpeg_decoder::Decoder::new(bytes);
+    d.read_info().ok()?;
+    let info = d.info()?;
+    if (info.width as u32, info.height as u32) != stored {
+        return None;
+    }
+    let got = d
+        .scale(u16::try_from(want.0).ok()?, u16::try_from(want.1).ok()?)
+        .ok()?;
+    if (got.0 as u32, got.1 as u32) != want {
+        return None;
+    }
+    let px = d.decode().ok()?;
+    match d.info()?.pixel_format {
+        jpeg_decoder::PixelFormat::RGB24 => RgbImage::from_raw(want.0, want.1, px),
+        jpeg_decoder::PixelFormat::L8 => {
+            let grey = image::GrayImage::from_raw(want.0, want.1, px)?;
+            Some(DynamicImage::ImageLuma8(grey).into_rgb8())
+        }
+        _ => None,
+    }
 }
 
 /// Whether a JPEG stream has an end-of-image marker (FF D9) after its first start-of-scan (FF DA).
@@ -524,62 +734,6 @@ fn jpeg_size_hint(bytes: &[u8]) -> Option<(u32, u32)> {
         .orientation()
         .unwrap_or(image::metadata::Orientation::NoTransforms);
     Some(if swaps_axes(o) { (h, w) } else { (w, h) })
-}
-
-fn decode<R: std::io::BufRead + std::io::Seek>(
-    mut reader: ImageReader<R>,
-    format: ImageFormat,
-    max_megapixels: f64,
-) -> Result<LoadedImage, LoadError> {
-    let name = format_name(format);
-    // The pixel limit is checked on the declared size below; the allocation limit is a second guard for
-    // decoders that allocate more than the final image (16-bit RGBA is 8 bytes a pixel).
-    let mut limits = image::Limits::default();
-    limits.max_alloc = Some(file_size_cap(max_megapixels).saturating_add(48 << 20));
-    reader.limits(limits);
-    let mut decoder = reader
-        .into_decoder()
-        .map_err(|e| fail(format!("cannot decode {name}: {}", error_text(&e))))?;
-    let (w, h) = decoder.dimensions();
-    // A broken EXIF block must not lose the photo: fall back to "as stored".
-    let orientation = decoder
-        .orientation()
-        .unwrap_or(image::metadata::Orientation::NoTransforms);
-    let upright = if swaps_axes(orientation) {
-        (h, w)
-    } else {
-        (w, h)
-    };
-    let mp = w as f64 * h as f64 / 1e6;
-    if w == 0 || h == 0 {
-        return Err(LoadError {
-            message: format!("{name} declares an empty image ({w}×{h})"),
-            size: Some(upright),
-        });
-    }
-    if mp > max_megapixels {
-        return Err(LoadError {
-            message: format!(
-                "image is {}×{} = {mp:.1} MP, above the limit of {max_megapixels} MP (raise it with --max-megapixels)",
-                upright.0, upright.1
-            ),
-            size: Some(upright),
-        });
-    }
-    let mut img = DynamicImage::from_decoder(decoder).map_err(|e| LoadError {
-        message: format!(
-            "cannot decode {name} (truncated or corrupt?): {}",
-            error_text(&e)
-        ),
-        size: Some(upright),
-    })?;
-    let reoriented = orientation != image::metadata::Orientation::NoTransforms;
-    img.apply_orientation(orientation);
-    Ok(LoadedImage {
-        rgb: to_rgb8_over_black(img),
-        format,
-        reoriented,
-    })
 }
 
 fn swaps_axes(o: image::metadata::Orientation) -> bool {
@@ -682,6 +836,43 @@ mod tests {
             [0, 0, 0],
             "transparent pixels become background"
         );
+    }
+
+    #[test]
+    fn large_jpegs_decode_at_the_coarsest_dct_scale_the_consumer_allows() {
+        assert_eq!(dct_denominator(1.0), 1);
+        assert_eq!(dct_denominator(1.99), 1);
+        assert_eq!(dct_denominator(2.5), 2);
+        assert_eq!(dct_denominator(7.9), 4);
+        assert_eq!(dct_denominator(40.0), 8);
+        assert_eq!(dct_denominator(f64::NAN), 1);
+        let img = DynamicImage::ImageRgb8(RgbImage::from_fn(130, 66, |x, y| {
+            image::Rgb([(x * 255 / 129) as u8, (y * 3) as u8, 120])
+        }));
+        let jpeg = encode(&img, ImageFormat::Jpeg);
+        for (reduce, size) in [
+            (1.0, (130, 66)),
+            (2.5, (65, 33)),
+            (4.0, (33, 17)),
+            (9.0, (17, 9)),
+        ] {
+            let l = open_bytes(Cow::Borrowed(&jpeg), 100.0)
+                .expect("opens")
+                .decode(reduce)
+                .expect("decodes");
+            assert_eq!(l.rgb.dimensions(), size, "reduce {reduce}");
+            assert_eq!(l.full_size, (130, 66));
+            // The reduced decode averages the same picture: the colour ramp survives.
+            let p = l.rgb.get_pixel(size.0 - 1, 0).0;
+            assert!(p[0] > 200 && p[2].abs_diff(120) < 12, "{p:?}");
+        }
+        // Other formats are always decoded whole.
+        let png = encode(&img, ImageFormat::Png);
+        let l = open_bytes(Cow::Borrowed(&png), 100.0)
+            .expect("opens")
+            .decode(4.0)
+            .expect("decodes");
+        assert_eq!(l.rgb.dimensions(), (130, 66));
     }
 
     #[test]

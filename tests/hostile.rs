@@ -393,6 +393,76 @@ fn a_huge_pixel_limit_does_not_wrap_the_file_size_cap() {
     }
 }
 
+// ---- big images in parallel: memory admission and the panic guard ----
+
+#[test]
+fn large_images_under_a_small_memory_budget_are_all_reported() {
+    // 16-bit RGBA decodes to 8 bytes a pixel: each of these costs more than the whole 1 MiB budget, so they
+    // are admitted one at a time, and every one is still analysed and reported in order.
+    let dir = tempfile::tempdir().expect("tempdir");
+    let png = encode(
+        &DynamicImage::ImageRgba16(skin(320, 240).to_rgba16()),
+        ImageFormat::Png,
+    );
+    for i in 0..4 {
+        write(&dir.path().join(format!("big{i}.png")), &png);
+    }
+    let out = scarscope()
+        .arg("analyze")
+        .arg(dir.path())
+        .args(["--jobs", "2", "--max-memory", "1M", "--json"])
+        .output()
+        .expect("runs");
+    assert_eq!(out.status.code(), Some(0), "{}", stderr_of(&out));
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).expect("JSON");
+    let images = v["images"].as_array().expect("images");
+    assert_eq!(images.len(), 4);
+    for (i, img) in images.iter().enumerate() {
+        assert_eq!(img["status"], "ok", "{img}");
+        assert!(img["path"]
+            .as_str()
+            .is_some_and(|p| p.ends_with(&format!("big{i}.png"))));
+    }
+    for bad in ["0", "-1G", "lots"] {
+        let out = scarscope()
+            .arg("analyze")
+            .arg(dir.path())
+            .args(["--max-memory", bad])
+            .output()
+            .expect("runs");
+        assert_eq!(out.status.code(), Some(2), "--max-memory {bad}");
+    }
+}
+
+#[test]
+fn a_panic_while_loading_becomes_that_images_error() {
+    // The hook exists in debug builds only (the tests' binary): loading b.png panics.
+    let dir = tempfile::tempdir().expect("tempdir");
+    let png = encode(&skin(96, 64), ImageFormat::Png);
+    for name in ["a.png", "b.png", "c.png"] {
+        write(&dir.path().join(name), &png);
+    }
+    let out = scarscope()
+        .arg("analyze")
+        .arg(dir.path())
+        .args(["--jobs", "2", "--json"])
+        .env("SCARSCOPE_TEST_PANIC_WHILE_LOADING", "b.png")
+        .output()
+        .expect("runs");
+    assert_eq!(out.status.code(), Some(1), "{}", stderr_of(&out));
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).expect("JSON");
+    let images = v["images"].as_array().expect("images");
+    let status: Vec<_> = images.iter().map(|i| i["status"].clone()).collect();
+    assert_eq!(status, ["ok", "error", "ok"]);
+    let err = images[1]["error"].as_str().unwrap_or_default();
+    assert!(err.contains("internal error while reading"), "{err}");
+    assert_eq!(
+        images[1]["width"], 96,
+        "the header was read before the panic"
+    );
+    assert_eq!(v["batch"]["failed"], 1);
+}
+
 // ---- 2. incomplete JPEGs ----
 
 /// Every JPEG the project ships: the photos in fixtures/ and the encoder variants in tests/fixtures/jpeg/
@@ -426,6 +496,51 @@ fn every_shipped_jpeg_still_loads() {
     for p in shipped_jpegs() {
         let got = scarscope::load::load_image(&p, 100.0);
         assert!(got.is_ok(), "{}: {:?}", p.display(), got.err());
+    }
+}
+
+/// The mean of each channel.
+fn mean_rgb(img: &RgbImage) -> [f64; 3] {
+    let mut m = [0.0; 3];
+    for p in img.pixels() {
+        for (m, v) in m.iter_mut().zip(p.0) {
+            *m += v as f64;
+        }
+    }
+    m.map(|v| v / (img.width() * img.height()) as f64)
+}
+
+#[test]
+fn every_shipped_jpeg_decodes_at_every_dct_scale() {
+    // Baseline, progressive, greyscale, restart intervals, several scans: the reduced decode (jpeg-decoder)
+    // gives the expected size and the same picture as the whole decode (zune-jpeg), on average.
+    for p in shipped_jpegs() {
+        let opened = scarscope::load::open_image(&p, 100.0).expect("opens");
+        let whole = opened.clone().decode(1.0).expect("whole decode");
+        let (w, h) = whole.full_size;
+        for d in [2u32, 4, 8] {
+            let got = opened.clone().decode(d as f64).expect("reduced decode");
+            assert_eq!(got.full_size, (w, h), "{}", p.display());
+            assert_eq!(
+                got.rgb.dimensions(),
+                (w.div_ceil(d), h.div_ceil(d)),
+                "{} at 1/{d}",
+                p.display()
+            );
+            let (mut a, b) = (mean_rgb(&whole.rgb), mean_rgb(&got.rgb));
+            if p.ends_with("sequential_3scans.jpg") {
+                // zune-jpeg 0.5.15 (the whole decode) gets this non-interleaved file wrong: channel means
+                // (0, 196, 0). libjpeg-turbo's djpeg gives these, and so does the reduced decode.
+                a = [199.12, 155.43, 138.46];
+            }
+            for c in 0..3 {
+                assert!(
+                    (a[c] - b[c]).abs() < 2.0,
+                    "{} at 1/{d}: {a:?} vs {b:?}",
+                    p.display()
+                );
+            }
+        }
     }
 }
 

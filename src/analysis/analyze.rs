@@ -115,6 +115,13 @@ fn region_features(m: &Measured, scale: f64) -> Features {
 
 /// Analyses one upright RGB image.
 pub fn analyze(rgb: &RgbImage, opts: &AnalysisOptions) -> Analysis {
+    analyze_at(rgb, rgb.dimensions(), opts)
+}
+
+/// Analyses `rgb`, the upright photo of size `full` or a reduced decode of it no smaller than the working size
+/// (the analysis works at a reduced size anyway; see [`crate::load::Opened::decode`]). Sizes and coordinates
+/// in the result refer to `full`.
+pub fn analyze_at(rgb: &RgbImage, full: (u32, u32), opts: &AnalysisOptions) -> Analysis {
     let prof = &opts.profile;
     let ppm = opts.px_per_mm.filter(|s| s.is_finite() && *s > 0.0);
     let scale_source = if ppm.is_some() {
@@ -122,10 +129,10 @@ pub fn analyze(rgb: &RgbImage, opts: &AnalysisOptions) -> Analysis {
     } else {
         ScaleSource::None
     };
-    if rgb.width() == 0 || rgb.height() == 0 {
-        return empty(rgb, ppm, scale_source, "the image has no pixels");
+    if rgb.width() == 0 || rgb.height() == 0 || full.0 == 0 || full.1 == 0 {
+        return empty(full, ppm, scale_source, "the image has no pixels");
     }
-    let p = crate::prepare::prepare(rgb, ppm, &prof.prepare);
+    let p = crate::prepare::prepare_at(rgb, full, ppm, &prof.prepare);
     let plain_segments = crate::detect::segments(&p, None, &prof.detect);
     let light = crate::light::estimate(&p, &prof.light, &plain_segments);
     drop(plain_segments);
@@ -212,10 +219,10 @@ pub fn analyze(rgb: &RgbImage, opts: &AnalysisOptions) -> Analysis {
             None => m.bbox,
         };
         let to_in = |v: f64| ((v * s).round().max(0.0)) as u32;
-        let bx0 = to_in(bbox[0]).min(rgb.width().saturating_sub(1));
-        let by0 = to_in(bbox[1]).min(rgb.height().saturating_sub(1));
-        let bx1 = to_in(bbox[2]).clamp(bx0 + 1, rgb.width());
-        let by1 = to_in(bbox[3]).clamp(by0 + 1, rgb.height());
+        let bx0 = to_in(bbox[0]).min(full.0.saturating_sub(1));
+        let by0 = to_in(bbox[1]).min(full.1.saturating_sub(1));
+        let bx1 = to_in(bbox[2]).clamp(bx0 + 1, full.0);
+        let by1 = to_in(bbox[3]).clamp(by0 + 1, full.1);
         let depth = if k.relief == crate::report::Relief::Unknown {
             0.0
         } else {
@@ -288,8 +295,8 @@ pub fn analyze(rgb: &RgbImage, opts: &AnalysisOptions) -> Analysis {
     crate::summarise::apply_decision(&mut summary, &decision, &picture);
     let microneedling = crate::summarise::verdict(&summary, &decision, p.usable, &p.notes);
     Analysis {
-        width: rgb.width(),
-        height: rgb.height(),
+        width: full.0,
+        height: full.1,
         px_per_mm: ppm,
         scale_source,
         quality,
@@ -328,7 +335,7 @@ fn skin_texture(p: &crate::prepare::Prepared) -> Features {
 }
 
 /// The analysis of an image that cannot be analysed at all (no pixels).
-fn empty(rgb: &RgbImage, ppm: Option<f64>, scale_source: ScaleSource, why: &str) -> Analysis {
+fn empty(full: (u32, u32), ppm: Option<f64>, scale_source: ScaleSource, why: &str) -> Analysis {
     let summary = crate::summarise::summarise(&[], ppm, &crate::profile::SummaryRules::default());
     let notes = vec![why.to_string()];
     let decision = crate::analysis::decide::Decision {
@@ -341,8 +348,8 @@ fn empty(rgb: &RgbImage, ppm: Option<f64>, scale_source: ScaleSource, why: &str)
     };
     let microneedling = crate::summarise::verdict(&summary, &decision, false, &notes);
     Analysis {
-        width: rgb.width(),
-        height: rgb.height(),
+        width: full.0,
+        height: full.1,
         px_per_mm: ppm,
         scale_source,
         quality: Quality {

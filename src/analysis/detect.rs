@@ -42,6 +42,40 @@ pub fn radii(p: &Prepared, rules: &DetectRules) -> Vec<f64> {
     v
 }
 
+/// The last few per-scale maps of a multi-scale search, by scale index: a scan compares a scale with its two
+/// neighbours only, so older maps are let go as the search moves up the scales.
+struct ScaleWindow<M> {
+    maps: std::collections::VecDeque<(usize, M)>,
+}
+
+impl<M> Default for ScaleWindow<M> {
+    fn default() -> Self {
+        ScaleWindow {
+            maps: std::collections::VecDeque::new(),
+        }
+    }
+}
+
+impl<M> ScaleWindow<M> {
+    fn push(&mut self, k: usize, m: M) {
+        self.maps.push_back((k, m));
+    }
+
+    /// The map of scale `k`, which must still be held (a logic error otherwise, caught by the batch's guard).
+    fn get(&self, k: usize) -> &M {
+        let first = self.maps.front().map_or(0, |(i, _)| *i);
+        let (i, m) = &self.maps[k - first];
+        debug_assert_eq!(*i, k);
+        m
+    }
+
+    fn forget_before(&mut self, k: usize) {
+        while self.maps.front().is_some_and(|(i, _)| *i < k) {
+            self.maps.pop_front();
+        }
+    }
+}
+
 /// Runs the detect stage.
 pub fn detect(
     p: &Prepared,
@@ -60,10 +94,77 @@ pub fn detect(
         h,
         data: p.mask.iter().map(|&m| m as u8 as f32).collect(),
     };
-    let mut energy: Vec<Plane> = Vec::with_capacity(rs.len());
-    let mut coverage: Vec<Plane> = Vec::with_capacity(rs.len());
+    // Each scale's energy map is compared with its neighbours' only, so the maps are made in scale order and
+    // each scale is scanned as soon as the next one exists: three maps are held at a time instead of all of
+    // them (a 12 MP photo's working planes are 7.7 MB each). The candidates come out in the same order.
+    let mut window: ScaleWindow<Plane> = ScaleWindow::default();
     let mut noise: Vec<f64> = Vec::with_capacity(rs.len());
-    for &r in &rs {
+    let mut cands = Vec::new();
+    let min_resp = rules.min_response as f32;
+    let scan =
+        |k: usize, window: &ScaleWindow<Plane>, noise: &[f64], cands: &mut Vec<Candidate>| {
+            let e = window.get(k);
+            let s = (rs[k] / rules.radius_per_sigma) as f32;
+            let coverage = gaussian_blur(&mask_plane, s);
+            let thr = (min_resp / noise[k] as f32).max(rules.min_z as f32);
+            for y in 1..h.saturating_sub(1) {
+                for x in 1..w - 1 {
+                    let i = y * w + x;
+                    let v = e.data[i];
+                    if v < thr || !p.mask[i] || coverage.data[i] < 0.7 {
+                        continue;
+                    }
+                    let mut is_max = true;
+                    'n: for kk in k.saturating_sub(1)..=(k + 1).min(rs.len() - 1) {
+                        let ek = window.get(kk);
+                        for dy in 0..3 {
+                            for dx in 0..3 {
+                                let j = (y + dy - 1) * w + x + dx - 1;
+                                if j == i && kk == k {
+                                    continue;
+                                }
+                                // Ties are broken by index so exactly one pixel of a plateau survives.
+                                let o = ek.data[j];
+                                if o > v || (o == v && (kk, j) < (k, i)) {
+                                    is_max = false;
+                                    break 'n;
+                                }
+                            }
+                        }
+                    }
+                    if !is_max {
+                        continue;
+                    }
+                    // Parabolic interpolation of the peak in log-radius.
+                    let mut lr = rs[k].ln();
+                    if k > 0 && k + 1 < rs.len() {
+                        let (a, b, c) = (
+                            window.get(k - 1).data[i] as f64,
+                            v as f64,
+                            window.get(k + 1).data[i] as f64,
+                        );
+                        let den = a - 2.0 * b + c;
+                        if den < 0.0 {
+                            let off = (0.5 * (a - c) / den).clamp(-0.5, 0.5);
+                            lr += off * rules.scale_step.ln();
+                        }
+                    }
+                    let r = lr.exp();
+                    cands.push(Candidate {
+                        x: x as f64,
+                        y: y as f64,
+                        sigma: r / rules.radius_per_sigma,
+                        radius: r,
+                        response: v as f64 * noise[k],
+                        z: v as f64,
+                        pixels: None,
+                        soft: true,
+                        depression_z: None,
+                    });
+                }
+            }
+        };
+    for (k_new, &r) in rs.iter().enumerate() {
         let s = (r / rules.radius_per_sigma) as f32;
         let g = gaussian_blur(&p.resid, s);
         let ga = gaussian_blur(&p.red_resid, s);
@@ -89,6 +190,7 @@ pub fn detect(
                 e.data[i] = (blob * blob + rel * rel + red * red).sqrt();
             }
         }
+        drop((g, ga));
         let mut vals: Vec<f32> = Vec::new();
         let stride = ((w * h) / 100_000).max(1);
         for i in (0..w * h).step_by(stride) {
@@ -109,71 +211,14 @@ pub fn detect(
         // pore texture there).
         let inv = (1.0 / nz) as f32;
         e.data.iter_mut().for_each(|v| *v *= inv);
-        energy.push(e);
-        coverage.push(gaussian_blur(&mask_plane, s));
-    }
-    let mut cands = Vec::new();
-    let min_resp = rules.min_response as f32;
-    for k in 0..rs.len() {
-        let e = &energy[k];
-        let thr = (min_resp / noise[k] as f32).max(rules.min_z as f32);
-        for y in 1..h.saturating_sub(1) {
-            for x in 1..w - 1 {
-                let i = y * w + x;
-                let v = e.data[i];
-                if v < thr || !p.mask[i] || coverage[k].data[i] < 0.7 {
-                    continue;
-                }
-                let mut is_max = true;
-                'n: for kk in k.saturating_sub(1)..=(k + 1).min(rs.len() - 1) {
-                    let ek = &energy[kk];
-                    for dy in 0..3 {
-                        for dx in 0..3 {
-                            let j = (y + dy - 1) * w + x + dx - 1;
-                            if j == i && kk == k {
-                                continue;
-                            }
-                            // Ties are broken by index so exactly one pixel of a plateau survives.
-                            let o = ek.data[j];
-                            if o > v || (o == v && (kk, j) < (k, i)) {
-                                is_max = false;
-                                break 'n;
-                            }
-                        }
-                    }
-                }
-                if !is_max {
-                    continue;
-                }
-                // Parabolic interpolation of the peak in log-radius.
-                let mut lr = rs[k].ln();
-                if k > 0 && k + 1 < rs.len() {
-                    let (a, b, c) = (
-                        energy[k - 1].data[i] as f64,
-                        v as f64,
-                        energy[k + 1].data[i] as f64,
-                    );
-                    let den = a - 2.0 * b + c;
-                    if den < 0.0 {
-                        let off = (0.5 * (a - c) / den).clamp(-0.5, 0.5);
-                        lr += off * rules.scale_step.ln();
-                    }
-                }
-                let r = lr.exp();
-                cands.push(Candidate {
-                    x: x as f64,
-                    y: y as f64,
-                    sigma: r / rules.radius_per_sigma,
-                    radius: r,
-                    response: v as f64 * noise[k],
-                    z: v as f64,
-                    pixels: None,
-                    soft: true,
-                    depression_z: None,
-                });
-            }
+        window.push(k_new, e);
+        if k_new >= 1 {
+            scan(k_new - 1, &window, &noise, &mut cands);
+            window.forget_before(k_new - 1);
         }
     }
+    scan(rs.len() - 1, &window, &noise, &mut cands);
+    drop(window);
     // Strongest first; ties by position so the order is reproducible.
     cands.sort_by(|a, b| {
         b.response
@@ -292,39 +337,16 @@ pub fn depressions(p: &Prepared, toward: [f64; 2], rules: &DetectRules) -> Vec<C
         h,
         data: p.mask.iter().map(|&m| m as u8 as f32).collect(),
     };
-    // Per scale: the z map and the skin coverage (a derivative across the skin's edge is not a lesion).
-    let mut maps: Vec<(Plane, Plane)> = Vec::with_capacity(rs.len());
-    for &r in &rs {
-        let s = (r * rules.relief_sigma_per_radius).max(0.7) as f32;
-        let g = gaussian_blur(&p.resid, s);
-        let mut d = Plane::filled(w, h, 0.0);
-        for y in 1..h - 1 {
-            for x in 1..w - 1 {
-                let i = y * w + x;
-                let gx = 0.5 * (g.data[i + 1] - g.data[i - 1]);
-                let gy = 0.5 * (g.data[i + w] - g.data[i - w]);
-                // Falling towards the light = dark near, bright far = depressed: positive.
-                d.data[i] = -s * (gx * ux + gy * uy);
-            }
-        }
-        let stride = ((w * h) / 100_000).max(1);
-        let mut vals: Vec<f32> = (0..w * h)
-            .step_by(stride)
-            .filter(|&i| p.mask[i])
-            .map(|i| d.data[i].abs())
-            .collect();
-        if vals.len() < 16 {
-            return Vec::new();
-        }
-        let m = vals.len() / 2;
-        let spread = (*vals.select_nth_unstable_by(m, |a, b| a.total_cmp(b)).1 * 1.4826).max(1e-6);
-        d.data.iter_mut().for_each(|v| *v /= spread);
-        maps.push((d, gaussian_blur(&mask_plane, s.max(0.5 * r as f32))));
-    }
+    // Per scale: the z map and the skin coverage (a derivative across the skin's edge is not a lesion). As in
+    // `detect`, a scale is scanned once its upper neighbour exists, and at most three maps are held.
+    let mut window: ScaleWindow<Plane> = ScaleWindow::default();
     let thr = rules.relief_min_z as f32;
     let mut found: Vec<Candidate> = Vec::new();
     let lobe = rules.relief_max_side_lobe as f32;
-    for (k, (d, cov)) in maps.iter().enumerate() {
+    let scan = |k: usize, window: &ScaleWindow<Plane>, found: &mut Vec<Candidate>| {
+        let d = window.get(k);
+        let s = (rs[k] * rules.relief_sigma_per_radius).max(0.7) as f32;
+        let cov = gaussian_blur(&mask_plane, s.max(0.5 * rs[k] as f32));
         for y in 1..h - 1 {
             for x in 1..w - 1 {
                 let i = y * w + x;
@@ -333,8 +355,8 @@ pub fn depressions(p: &Prepared, toward: [f64; 2], rules: &DetectRules) -> Vec<C
                     continue;
                 }
                 let mut is_max = true;
-                'n: for kk in k.saturating_sub(1)..=(k + 1).min(maps.len() - 1) {
-                    let dk = &maps[kk].0;
+                'n: for kk in k.saturating_sub(1)..=(k + 1).min(rs.len() - 1) {
+                    let dk = window.get(kk);
                     for dy in 0..3 {
                         for dx in 0..3 {
                             let j = (y + dy - 1) * w + x + dx - 1;
@@ -371,7 +393,42 @@ pub fn depressions(p: &Prepared, toward: [f64; 2], rules: &DetectRules) -> Vec<C
                 }
             }
         }
+    };
+    for (k_new, &r) in rs.iter().enumerate() {
+        let s = (r * rules.relief_sigma_per_radius).max(0.7) as f32;
+        let g = gaussian_blur(&p.resid, s);
+        let mut d = Plane::filled(w, h, 0.0);
+        for y in 1..h - 1 {
+            for x in 1..w - 1 {
+                let i = y * w + x;
+                let gx = 0.5 * (g.data[i + 1] - g.data[i - 1]);
+                let gy = 0.5 * (g.data[i + w] - g.data[i - w]);
+                // Falling towards the light = dark near, bright far = depressed: positive.
+                d.data[i] = -s * (gx * ux + gy * uy);
+            }
+        }
+        drop(g);
+        let stride = ((w * h) / 100_000).max(1);
+        let mut vals: Vec<f32> = (0..w * h)
+            .step_by(stride)
+            .filter(|&i| p.mask[i])
+            .map(|i| d.data[i].abs())
+            .collect();
+        // The count is the same at every scale (the mask's), so this returns at the first scale or never.
+        if vals.len() < 16 {
+            return Vec::new();
+        }
+        let m = vals.len() / 2;
+        let spread = (*vals.select_nth_unstable_by(m, |a, b| a.total_cmp(b)).1 * 1.4826).max(1e-6);
+        d.data.iter_mut().for_each(|v| *v /= spread);
+        window.push(k_new, d);
+        if k_new >= 1 {
+            scan(k_new - 1, &window, &mut found);
+            window.forget_before(k_new - 1);
+        }
     }
+    scan(rs.len() - 1, &window, &mut found);
+    drop(window);
     // Strongest first; one lesion per disc.
     found.sort_by(|a, b| {
         b.z.total_cmp(&a.z)

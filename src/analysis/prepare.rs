@@ -106,12 +106,15 @@ pub fn working_factor(w: u32, h: u32, px_per_mm: Option<f64>, rules: &PrepareRul
     f.max(1.0)
 }
 
-/// Area-averages linear-light planes of `rgb` by `factor` (>= 1).
-fn downsample(rgb: &RgbImage, factor: f64) -> [Plane; 3] {
+/// Area-averages linear-light planes of `rgb` to the working size of a `full`-sized photo shrunk by `factor`
+/// (>= 1). `rgb` is the photo itself or a reduced decode of it no smaller than the working size: the working
+/// size comes from `full`, so it is the same whichever was decoded.
+fn downsample(rgb: &RgbImage, full: (u32, u32), factor: f64) -> [Plane; 3] {
     let lut = srgb_lut();
     let (iw, ih) = (rgb.width() as usize, rgb.height() as usize);
-    let ow = ((iw as f64 / factor).round() as usize).clamp(1, iw.max(1));
-    let oh = ((ih as f64 / factor).round() as usize).clamp(1, ih.max(1));
+    let (fw, fh) = (full.0 as usize, full.1 as usize);
+    let ow = ((fw as f64 / factor).round() as usize).clamp(1, iw.max(1));
+    let oh = ((fh as f64 / factor).round() as usize).clamp(1, ih.max(1));
     let fx = iw as f64 / ow as f64;
     let fy = ih as f64 / oh as f64;
     let spans = |n_out: usize, f: f64, n_in: usize| -> Vec<Vec<(usize, f32)>> {
@@ -710,10 +713,21 @@ pub fn skin_white_balance(
     ])
 }
 
-/// Runs the prepare stage.
+/// Runs the prepare stage on a whole photo.
 pub fn prepare(rgb: &RgbImage, px_per_mm: Option<f64>, rules: &PrepareRules) -> Prepared {
-    let factor = working_factor(rgb.width(), rgb.height(), px_per_mm, rules);
-    let mut planes = downsample(rgb, factor);
+    prepare_at(rgb, rgb.dimensions(), px_per_mm, rules)
+}
+
+/// Runs the prepare stage on `rgb`, the photo of upright size `full` or a reduced decode of it (see
+/// [`crate::load::Opened::decode`]); the working size and scale are those of `full`.
+pub fn prepare_at(
+    rgb: &RgbImage,
+    full: (u32, u32),
+    px_per_mm: Option<f64>,
+    rules: &PrepareRules,
+) -> Prepared {
+    let factor = working_factor(full.0, full.1, px_per_mm, rules);
+    let mut planes = downsample(rgb, full, factor);
     let (w, h) = (planes[0].w, planes[0].h);
     let n = w * h;
     let to_lab = |planes: &[Plane; 3]| {
@@ -876,11 +890,7 @@ pub fn prepare(rgb: &RgbImage, px_per_mm: Option<f64>, rules: &PrepareRules) -> 
     Prepared {
         w,
         h,
-        scale: if w > 0 {
-            rgb.width() as f64 / w as f64
-        } else {
-            1.0
-        },
+        scale: if w > 0 { full.0 as f64 / w as f64 } else { 1.0 },
         px_per_mm: wppm,
         rgb: planes,
         lab,

@@ -9,7 +9,7 @@ use crate::analyze::analyze;
 use crate::batch::{
     progress, run_ordered, thread_pool, RunOptions, UsageError, EXIT_OK, EXIT_SOME_FAILED,
 };
-use crate::load::load_image;
+use crate::load::open_image;
 use crate::output::AtomicOutput;
 use crate::report::ImageReport;
 
@@ -72,8 +72,17 @@ fn compare_input(
     run: &RunOptions,
     opts: &CompareOptions,
 ) -> (PairReport, Option<Thumbnail>) {
-    let lb = load_image(&pair.before.path, run.max_megapixels);
-    let la = load_image(&pair.after.path, run.max_megapixels);
+    // Both photos are held at once: the pair is admitted into the memory budget by their sizes together.
+    let ob = open_image(&pair.before.path, run.max_megapixels);
+    let oa = open_image(&pair.after.path, run.max_megapixels);
+    let cost = [&ob, &oa]
+        .into_iter()
+        .filter_map(|o| o.as_ref().ok())
+        .map(|o| crate::batch::memory_cost(o, 1.0))
+        .fold(0u64, u64::saturating_add);
+    let _held = run.memory.admit(cost);
+    let lb = ob.and_then(|o| o.decode(1.0));
+    let la = oa.and_then(|o| o.decode(1.0));
     let (b, a) = match (lb, la) {
         (Ok(b), Ok(a)) => (b, a),
         (lb, la) => {
@@ -220,7 +229,29 @@ pub fn run(args: &CompareArgs) -> anyhow::Result<i32> {
     run_ordered(
         &pool,
         &pairs.pairs,
-        |p| compare_input(p, &run_opts, &opts),
+        |p| {
+            // Loading included, a panic costs this pair, not the batch.
+            std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+                compare_input(p, &run_opts, &opts)
+            }))
+            .unwrap_or_else(|_| {
+                let side = |d: &str| {
+                    ImageReport::failed(
+                        d.to_string(),
+                        "internal error while reading this pair".into(),
+                        None,
+                        run_opts.analysis.px_per_mm,
+                    )
+                };
+                let r = failed_pair(
+                    p.id.clone(),
+                    side(&p.before.display),
+                    side(&p.after.display),
+                    "internal error while reading or comparing this pair (please report it)".into(),
+                );
+                (r, None)
+            })
+        },
         |(r, t): (PairReport, Option<Thumbnail>)| -> Result<(), ()> {
             bar.inc();
             reports.push(r);

@@ -37,6 +37,7 @@ enum Command {
     Calibrate(scarscope::calibrate::CalibrateArgs),
     /// Time decoding against the whole analysis on one core (rendered 12 MP and 640×640 JPEGs), peak memory
     /// and --jobs 2 throughput.
+    #[command(after_help = BENCH_EXIT, after_long_help = BENCH_HELP)]
     Bench(scarscope::bench::BenchArgs),
     /// Print the effective rule profile (the built-in one, or --profile FILE checked and completed) as TOML.
     #[command(after_help = PROFILE_EXIT, after_long_help = PROFILE_HELP)]
@@ -171,11 +172,25 @@ subcommand_help!(
     CALIBRATE_HELP,
     "  scarscope calibrate --labels clinic/labels.csv -o clinic.toml
   scarscope calibrate --labels labels.csv --images photos/ --folds 10 --cache features.jsonl -o clinic.toml
+  scarscope calibrate --labels labels.csv --augment thumb,half --check jpeg60,exposure --held-out held.csv -o t.toml
   scarscope analyze photos/ --profile clinic.toml
 ",
     [
         "0    profile written",
         "2    usage error (bad labels file, missing photo, unwritable output)",
+    ]
+);
+
+subcommand_help!(
+    BENCH_EXIT,
+    BENCH_HELP,
+    "  scarscope bench
+  scarscope bench --repeat 9 --big-photos 4 --small-photos 24
+  scarscope bench --no-children
+",
+    [
+        "0    figures printed",
+        "2    usage error, or the benchmark photos cannot be made"
     ]
 );
 

@@ -340,7 +340,10 @@ fn analyse_all(
         &pool,
         &items,
         |(path, row)| {
-            let loaded = load_image(path, 100.0).ok()?;
+            // A panic while decoding (as while analysing) loses this photo's example, not the fit.
+            let loaded = std::panic::catch_unwind(|| load_image(path, 100.0))
+                .ok()?
+                .ok()?;
             if change.is_some_and(|c| !c.alters(loaded.rgb.width(), loaded.rgb.height())) {
                 return None;
             }

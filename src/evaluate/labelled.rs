@@ -116,10 +116,20 @@ fn analyse_one(
     stability: bool,
 ) -> (ImageReport, Option<[Option<Answer>; 5]>) {
     let display = path.display().to_string();
-    let loaded = match load_image(path, max_mp) {
-        Ok(l) => l,
-        Err(e) => {
+    // Loading is guarded too: a panic in a decoder costs this photo, not the evaluation.
+    let loaded = match std::panic::catch_unwind(|| load_image(path, max_mp)) {
+        Ok(Ok(l)) => l,
+        Ok(Err(e)) => {
             let r = ImageReport::failed(display, e.message, e.size, opts.px_per_mm);
+            return (r, stability.then_some([None; 5]));
+        }
+        Err(_) => {
+            let r = ImageReport::failed(
+                display,
+                "internal error while reading this image (please report it)".into(),
+                None,
+                opts.px_per_mm,
+            );
             return (r, stability.then_some([None; 5]));
         }
     };

@@ -343,22 +343,8 @@ fn analyze_input_unguarded(
     let analysis = crate::analyze::analyze_at(&loaded.rgb, loaded.full_size, &opts.analysis);
     // Draw before the analysis is consumed by the report; a failed overlay must not lose the analysis,
     // so it becomes a note on the image.
-    // Overlays and thumbnails are drawn at the photo's own size: a reduced decode is enlarged back to it (the
-    // analysis must not depend on whether an overlay was asked for, so it is not decoded whole).
-    let backdrop = if loaded.rgb.dimensions() == loaded.full_size
-        || (opts.overlay_dir.is_none() && !opts.thumbnails)
-    {
-        std::borrow::Cow::Borrowed(&loaded.rgb)
-    } else {
-        std::borrow::Cow::Owned(image::imageops::resize(
-            &loaded.rgb,
-            loaded.full_size.0,
-            loaded.full_size.1,
-            image::imageops::FilterType::Triangle,
-        ))
-    };
     let drawn = crate::overlay::draw_for_run(
-        &backdrop,
+        &loaded.rgb,
         &analysis,
         &input.display,
         opts.overlay_dir.as_deref(),

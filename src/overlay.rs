@@ -355,20 +355,9 @@ fn draw_regions(img: &mut RgbImage, regions: &[crate::report::Region], f: f64, s
 /// HTML report's thumbnail): outlines and labels sized for the small picture, so they stay legible, and no
 /// full-size drawing (it cost 0.5 s on a 12-megapixel photo).
 pub fn draw_thumbnail(rgb: &RgbImage, analysis: &Analysis, max_side: u32) -> RgbImage {
-    let (w, h) = rgb.dimensions();
-    let long = w.max(h).max(1);
-    let mut small = if long > max_side {
-        let f = max_side as f64 / long as f64;
-        let (tw, th) = (
-            ((w as f64 * f).round() as u32).max(1),
-            ((h as f64 * f).round() as u32).max(1),
-        );
-        // Whole-pixel averaging: fast, and exact integer maths, so the same bytes on every machine.
-        image::imageops::thumbnail(rgb, tw, th)
-    } else {
-        rgb.clone()
-    };
-    let f = small.width() as f64 / w.max(1) as f64;
+    let mut small = crate::html::shrink_to_fit(rgb, max_side);
+    // Region coordinates are in the photo's own pixels, which a reduced decode has fewer of.
+    let f = small.width() as f64 / analysis.width.max(1) as f64;
     let st = Style::for_size(small.width(), small.height());
     draw_regions(&mut small, &analysis.regions, f, st);
     small
@@ -551,7 +540,20 @@ pub fn draw_for_run(
 ) -> Drawn {
     let mut notes = Vec::new();
     if let Some(dir) = dir {
-        let img = draw_overlay(rgb, analysis, display);
+        // The overlay is drawn at the photo's own size: a reduced decode is enlarged back to it (the
+        // analysis must not depend on whether an overlay was asked for, so it is not decoded whole).
+        let full = (analysis.width, analysis.height);
+        let backdrop = if rgb.dimensions() == full {
+            std::borrow::Cow::Borrowed(rgb)
+        } else {
+            std::borrow::Cow::Owned(image::imageops::resize(
+                rgb,
+                full.0,
+                full.1,
+                image::imageops::FilterType::Triangle,
+            ))
+        };
+        let img = draw_overlay(&backdrop, analysis, display);
         if let Err(e) = write_png_atomic(&img, &overlay_path(dir, display)) {
             notes.push(format!("overlay not written: {e:#}"));
         }

@@ -214,27 +214,10 @@ impl<W: Write> AnalyzeHtml<W> {
             sort: if ok { total.to_string() } else { String::new() },
         };
         let cells = [
-            Cell {
-                html: self.index.to_string(),
-                sort: self.index.to_string(),
-            },
+            Cell::index(self.index),
             Cell::text(&r.path),
-            Cell {
-                html: if ok {
-                    "ok".into()
-                } else {
-                    "<span class=\"err\">error</span>".into()
-                },
-                sort: status.into(),
-            },
-            Cell {
-                html: format!(
-                    "<span class=\"v-{}\">{}</span>",
-                    esc(verdict),
-                    esc(&verdict.replace('_', " "))
-                ),
-                sort: verdict.into(),
-            },
+            Cell::status(ok, status),
+            Cell::verdict(verdict),
             Cell::text(family_name),
             Cell::text(&dominant),
             lesions,

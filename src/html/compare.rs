@@ -128,27 +128,10 @@ pub fn write_compare_html(
         let count = |s: &str| p.regions.iter().filter(|m| m.status.as_str() == s).count();
         let (improved, worse, new) = (count("improved"), count("worse"), count("new"));
         let cells = [
-            Cell {
-                html: index.to_string(),
-                sort: index.to_string(),
-            },
+            Cell::index(index),
             Cell::text(&p.id),
-            Cell {
-                html: if ok {
-                    "ok".into()
-                } else {
-                    "<span class=\"err\">error</span>".into()
-                },
-                sort: status.into(),
-            },
-            Cell {
-                html: format!(
-                    "<span class=\"v-{}\">{}</span>",
-                    esc(verdict),
-                    esc(&verdict.replace('_', " "))
-                ),
-                sort: verdict.into(),
-            },
+            Cell::status(ok, status),
+            Cell::verdict(verdict),
             Cell::number(p.verdict_confidence, 2),
             Cell {
                 html: format!("{} → {}", num(sb, 0), num(sa, 0)),

@@ -87,20 +87,7 @@ pub struct Thumbnail {
 impl Thumbnail {
     /// Shrinks `img` to at most `max_side` px on its longest side (never enlarges) and encodes it as JPEG.
     pub fn of(img: &RgbImage, max_side: u32) -> anyhow::Result<Thumbnail> {
-        let (w, h) = img.dimensions();
-        let long = w.max(h).max(1);
-        let small = if long > max_side {
-            let f = max_side as f64 / long as f64;
-            let (tw, th) = (
-                ((w as f64 * f).round() as u32).max(1),
-                ((h as f64 * f).round() as u32).max(1),
-            );
-            // `thumbnail` averages whole source pixels: fast on 12-megapixel photos, and exact integer maths,
-            // so the bytes are the same on every machine.
-            image::imageops::thumbnail(img, tw, th)
-        } else {
-            img.clone()
-        };
+        let small = shrink_to_fit(img, max_side);
         let mut jpeg = Vec::new();
         image::codecs::jpeg::JpegEncoder::new_with_quality(&mut jpeg, THUMB_QUALITY)
             .encode_image(&small)
@@ -169,6 +156,23 @@ pub struct Facet {
     pub values: Vec<String>,
 }
 
+/// `img` shrunk to at most `max_side` px on its longest side (never enlarged). `thumbnail` averages whole
+/// source pixels: fast on 12-megapixel photos, and exact integer maths, so the bytes are the same on every
+/// machine.
+pub fn shrink_to_fit(img: &RgbImage, max_side: u32) -> RgbImage {
+    let (w, h) = img.dimensions();
+    let long = w.max(h).max(1);
+    if long <= max_side {
+        return img.clone();
+    }
+    let f = max_side as f64 / long as f64;
+    image::imageops::thumbnail(
+        img,
+        ((w as f64 * f).round() as u32).max(1),
+        ((h as f64 * f).round() as u32).max(1),
+    )
+}
+
 /// One table cell: what it shows (HTML, already escaped) and what it sorts by.
 pub struct Cell {
     /// Escaped HTML shown.
@@ -183,6 +187,38 @@ impl Cell {
         Cell {
             html: esc(s),
             sort: s.to_lowercase(),
+        }
+    }
+
+    /// The index cell: the row's number, sorted by it.
+    pub fn index(i: usize) -> Cell {
+        Cell {
+            html: i.to_string(),
+            sort: i.to_string(),
+        }
+    }
+
+    /// The status cell: `ok`, or `error` marked for the eye; sorted by `status`.
+    pub fn status(ok: bool, status: &str) -> Cell {
+        Cell {
+            html: if ok {
+                "ok".into()
+            } else {
+                "<span class=\"err\">error</span>".into()
+            },
+            sort: status.into(),
+        }
+    }
+
+    /// The verdict cell, coloured by its class (`v-typical`, ...) and written with spaces.
+    pub fn verdict(verdict: &str) -> Cell {
+        Cell {
+            html: format!(
+                "<span class=\"v-{}\">{}</span>",
+                esc(verdict),
+                esc(&verdict.replace('_', " "))
+            ),
+            sort: verdict.into(),
         }
     }
 

@@ -708,7 +708,9 @@ mod tests {
     fn thumbnails_are_drawn_small_with_their_outlines() {
         let (img, a) = analysis_with_one_keloid();
         let big = image::imageops::resize(&img, 1600, 1200, image::imageops::FilterType::Nearest);
+        // The analysis of the big photo: its size and its regions' coordinates four times the small one's.
         let mut a4 = a.clone();
+        (a4.width, a4.height) = (1600, 1200);
         for r in &mut a4.regions {
             r.center = [r.center[0] * 4.0, r.center[1] * 4.0];
             r.diameter_px *= 4.0;

@@ -86,6 +86,67 @@ pub fn masked_blur(p: &Plane, mask: &[bool], sigma: f32) -> Plane {
     n
 }
 
+/// How far the blur of [`gaussian_blur`] reaches along each axis, in px: an output sample depends on the
+/// input samples within this many px of it (clamped into the image), and on no other.
+///
+/// ```
+/// use scarscope::blur::{gaussian_blur, reach};
+/// use scarscope::prepare::Plane;
+/// let mut p = Plane::filled(41, 1, 0.0);
+/// p.data[20] = 1.0;
+/// for sigma in [0.5f32, 2.0, 6.0] {
+///     let b = gaussian_blur(&p, sigma);
+///     let r = reach(sigma);
+///     // Non-zero exactly within `reach` of the impulse.
+///     assert!(b.data[20 - r] > 0.0 && b.data[20 + r] > 0.0);
+///     assert_eq!((b.data[19 - r], b.data[21 + r]), (0.0, 0.0));
+/// }
+/// ```
+pub fn reach(sigma: f32) -> usize {
+    if sigma < 0.25 {
+        0
+    } else if sigma <= 4.0 {
+        (3.0 * sigma).ceil() as usize
+    } else {
+        box_sizes(sigma, 3).iter().map(|s| s / 2).sum()
+    }
+}
+
+/// Where a blurred skin mask is certainly full: a summed-area table of the mask tells whether every pixel
+/// within a blur's [`reach`] of a point is in the mask, in which case the blurred mask there is the blur
+/// of ones (1 up to rounding) and need not be computed. Stages that test "enough skin around" at a few
+/// candidate points blur the mask only when some point lies near the mask's edge.
+pub struct MaskCover {
+    w: usize,
+    h: usize,
+    /// `(w + 1) × (h + 1)` prefix counts: `sums[y * (w + 1) + x]` = mask pixels above and left of (x, y).
+    sums: Vec<u32>,
+}
+
+impl MaskCover {
+    /// The summed-area table of `mask` (`w × h`, row-major).
+    pub fn new(mask: &[bool], w: usize, h: usize) -> Self {
+        let mut sums = vec![0u32; (w + 1) * (h + 1)];
+        for y in 0..h {
+            let mut row = 0u32;
+            for x in 0..w {
+                row += mask[y * w + x] as u32;
+                sums[(y + 1) * (w + 1) + x + 1] = sums[y * (w + 1) + x + 1] + row;
+            }
+        }
+        MaskCover { w, h, sums }
+    }
+
+    /// Whether every pixel within `r` px of (x, y) (in both axes, clipped to the image) is in the mask.
+    pub fn full(&self, x: usize, y: usize, r: usize) -> bool {
+        let (x0, y0) = (x.saturating_sub(r), y.saturating_sub(r));
+        let (x1, y1) = ((x + r + 1).min(self.w), (y + r + 1).min(self.h));
+        let s = |x: usize, y: usize| self.sums[y * (self.w + 1) + x] as usize;
+        let count = s(x1, y1) + s(x0, y0) - s(x0, y1) - s(x1, y0);
+        count == (x1 - x0) * (y1 - y0)
+    }
+}
+
 /// Widths of `n` box filters whose succession approximates a Gaussian of `sigma` (Kovesi 2010).
 fn box_sizes(sigma: f32, n: usize) -> Vec<usize> {
     let w_ideal = ((12.0 * sigma * sigma / n as f32) + 1.0).sqrt();
@@ -232,6 +293,39 @@ fn box_cols(src: &[f32], dst: &mut [f32], w: usize, h: usize, r: usize) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn mask_cover_is_full_exactly_where_the_blurred_mask_is_the_blur_of_ones() {
+        // A 12×9 mask with one hole at (8, 4).
+        let (w, h) = (12, 9);
+        let mut mask = vec![true; w * h];
+        mask[4 * w + 8] = false;
+        let cover = MaskCover::new(&mask, w, h);
+        let ones = gaussian_blur(&Plane::filled(w, h, 1.0), 0.5);
+        let blurred = gaussian_blur(
+            &Plane {
+                w,
+                h,
+                data: mask.iter().map(|&m| m as u8 as f32).collect(),
+            },
+            0.5,
+        );
+        let r = reach(0.5);
+        for y in 0..h {
+            for x in 0..w {
+                let near_hole = x.abs_diff(8) <= r && y.abs_diff(4) <= r;
+                assert_eq!(cover.full(x, y, r), !near_hole, "({x}, {y})");
+                if cover.full(x, y, r) {
+                    assert_eq!(blurred.data[y * w + x], ones.data[y * w + x]);
+                } else {
+                    assert!(blurred.data[y * w + x] < ones.data[y * w + x]);
+                }
+            }
+        }
+        // Clipped at the image's edges: the corner's box holds only in-image pixels.
+        assert!(cover.full(0, 0, 3));
+        assert!(!cover.full(11, 8, 4));
+    }
 
     /// Direct 2-D clamped convolution with the separable kernel: the definition, without tricks.
     fn reference(p: &Plane, k: &[f32], r: isize) -> Plane {

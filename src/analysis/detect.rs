@@ -15,6 +15,7 @@
 // Pixel loops index several planes (and the mask) with the same index; iterator zips would hide that.
 #![allow(clippy::needless_range_loop)]
 
+use crate::blur::{self, MaskCover};
 use crate::light::LightEstimate;
 use crate::prepare::{gaussian_blur, Plane, Prepared};
 use crate::profile::DetectRules;
@@ -94,6 +95,7 @@ pub fn detect(
         h,
         data: p.mask.iter().map(|&m| m as u8 as f32).collect(),
     };
+    let cover = MaskCover::new(&p.mask, w, h);
     // Each scale's energy map is compared with its neighbours' only, so the maps are made in scale order and
     // each scale is scanned as soon as the next one exists: three maps are held at a time instead of all of
     // them (a 12 MP photo's working planes are 7.7 MB each). The candidates come out in the same order.
@@ -105,13 +107,14 @@ pub fn detect(
         |k: usize, window: &ScaleWindow<Plane>, noise: &[f64], cands: &mut Vec<Candidate>| {
             let e = window.get(k);
             let s = (rs[k] / rules.radius_per_sigma) as f32;
-            let coverage = gaussian_blur(&mask_plane, s);
+            // The mask's blur is needed only at maxima near the mask's edge (see MaskCover).
+            let (reach, mut coverage) = (blur::reach(s), None);
             let thr = (min_resp / noise[k] as f32).max(rules.min_z as f32);
             for y in 1..h.saturating_sub(1) {
                 for x in 1..w - 1 {
                     let i = y * w + x;
                     let v = e.data[i];
-                    if v < thr || !p.mask[i] || coverage.data[i] < 0.7 {
+                    if v < thr || !p.mask[i] {
                         continue;
                     }
                     let mut is_max = true;
@@ -132,7 +135,15 @@ pub fn detect(
                             }
                         }
                     }
-                    if !is_max {
+                    // Tested after the maximum, the rarer condition: the mask is blurred for a scale only
+                    // when one of its maxima lies near the mask's edge.
+                    if !is_max
+                        || (!cover.full(x, y, reach)
+                            && coverage
+                                .get_or_insert_with(|| gaussian_blur(&mask_plane, s))
+                                .data[i]
+                                < 0.7)
+                    {
                         continue;
                     }
                     // Parabolic interpolation of the peak in log-radius.
@@ -337,6 +348,7 @@ pub fn depressions(p: &Prepared, toward: [f64; 2], rules: &DetectRules) -> Vec<C
         h,
         data: p.mask.iter().map(|&m| m as u8 as f32).collect(),
     };
+    let cover = MaskCover::new(&p.mask, w, h);
     // Per scale: the z map and the skin coverage (a derivative across the skin's edge is not a lesion). As in
     // `detect`, a scale is scanned once its upper neighbour exists, and at most three maps are held.
     let mut window: ScaleWindow<Plane> = ScaleWindow::default();
@@ -346,12 +358,13 @@ pub fn depressions(p: &Prepared, toward: [f64; 2], rules: &DetectRules) -> Vec<C
     let scan = |k: usize, window: &ScaleWindow<Plane>, found: &mut Vec<Candidate>| {
         let d = window.get(k);
         let s = (rs[k] * rules.relief_sigma_per_radius).max(0.7) as f32;
-        let cov = gaussian_blur(&mask_plane, s.max(0.5 * rs[k] as f32));
+        let cs = s.max(0.5 * rs[k] as f32);
+        let (reach, mut cov) = (blur::reach(cs), None);
         for y in 1..h - 1 {
             for x in 1..w - 1 {
                 let i = y * w + x;
                 let v = d.data[i];
-                if v < thr || !p.mask[i] || cov.data[i] < 0.9 {
+                if v < thr || !p.mask[i] {
                     continue;
                 }
                 let mut is_max = true;
@@ -375,6 +388,16 @@ pub fn depressions(p: &Prepared, toward: [f64; 2], rules: &DetectRules) -> Vec<C
                 // flanks along the light peak with the depression's sign at about half that strength. A peak
                 // with a much stronger opposite peak within two radii is such a flank.
                 if is_max && bump_flank(d, x, y, 2.0 * rs[k], lobe * v) {
+                    is_max = false;
+                }
+                // Enough skin around, tested last: the mask is blurred only for maxima near its edge.
+                if is_max
+                    && !cover.full(x, y, reach)
+                    && cov
+                        .get_or_insert_with(|| gaussian_blur(&mask_plane, cs))
+                        .data[i]
+                        < 0.9
+                {
                     is_max = false;
                 }
                 if is_max {

@@ -4,7 +4,7 @@
 //! With the cargo feature `heic`, they are decoded by libheif (through `libheif-rs`, with the libheif sources
 //! that `libheif-sys` vendors built by cmake, and the system's libde265 as the HEVC decoder): the primary
 //! image only, with its transformations (rotation, mirror, crop) applied as libheif applies them by default,
-//! its size checked from the header before any pixel is decoded (see [`read_header`] and [`decode`]). Without
+//! its size checked from the header before any pixel is decoded (see `read_header` and `decode`). Without
 //! the feature, each such file is an error entry with [`UNSUPPORTED`].
 
 use std::path::Path;

@@ -1,16 +1,17 @@
 //! HEIC/HEIF photos (what iPhones save): recognised by content and by name, so that a folder of phone photos
-//! reports each one with what to do instead of skipping it as a non-image.
+//! reports each one instead of skipping it as a non-image.
 //!
-//! This build cannot decode them: the maintained binding (libheif-rs) needs libheif 1.17 or newer, and the
-//! Debian release the project builds on ships 1.15. Each such file is an error entry with
-//! [`UNSUPPORTED`].
+//! With the cargo feature `heic`, they are decoded by libheif (through `libheif-rs`, with the libheif sources
+//! that `libheif-sys` vendors built by cmake, and the system's libde265 as the HEVC decoder): the primary
+//! image only, with its transformations (rotation, mirror, crop) applied as libheif applies them by default,
+//! its size checked from the header before any pixel is decoded (see `read_header` and `decode`). Without
+//! the feature, each such file is an error entry with [`UNSUPPORTED`].
 
 use std::path::Path;
 
-/// The error of a HEIC/HEIF photo in a build that cannot decode it.
-/// (No `heic` feature exists yet, so the message does not suggest one.)
+/// The error of a HEIC/HEIF photo in a build without the `heic` feature.
 pub const UNSUPPORTED: &str =
-    "HEIC/HEIF photo: this build cannot read it; convert it to JPEG first (e.g. heif-convert photo.heic photo.jpg)";
+    "HEIC/HEIF photo: this build cannot read it; build with --features heic or convert to JPEG";
 
 /// File extensions of HEIF photos (any case).
 pub const EXTENSIONS: &[&str] = &["heic", "heif", "hif", "heics", "heifs"];
@@ -48,6 +49,126 @@ pub fn has_heif_extension(path: &Path) -> bool {
     path.extension()
         .and_then(|e| e.to_str())
         .is_some_and(|e| EXTENSIONS.iter().any(|x| x.eq_ignore_ascii_case(e)))
+}
+
+/// What a HEIF photo's header declares about its primary image (feature `heic`).
+#[cfg(feature = "heic")]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Header {
+    /// Width and height as displayed: after libheif's transformations (a quarter turn swaps them).
+    pub size: (u32, u32),
+    /// Width and height as coded (the `ispe` property), before the transformations.
+    pub coded: (u32, u32),
+    /// Bits per luma sample (8 for most phone photos, 10 for some HDR ones).
+    pub luma_bits: u8,
+    /// Whether the image has an alpha channel.
+    pub alpha: bool,
+}
+
+#[cfg(feature = "heic")]
+impl Header {
+    /// Bytes that libheif's decoding holds at its peak, beside the file: the coded planes (at most 4:4:4, 1 or
+    /// 2 bytes a sample) and the interleaved RGB(A) it converts them to; with alpha, also the RGBA copy
+    /// [`decode`] makes before compositing. An estimate for the memory admission, not an exact figure.
+    pub fn decode_bytes(&self) -> u64 {
+        let coded = self.coded.0 as u64 * self.coded.1 as u64;
+        let px = self.size.0 as u64 * self.size.1 as u64;
+        let sample = if self.luma_bits > 8 { 2 } else { 1 };
+        let channels = if self.alpha { 4 } else { 3 };
+        let copy = if self.alpha { px * 4 } else { 0 };
+        coded.max(px) * channels * sample + px * channels + copy
+    }
+}
+
+/// libheif's global state, initialised once for the whole run (`heif_init` is reference-counted and
+/// thread-safe; it is never released, which is what a process that may decode HEIF at any time wants).
+#[cfg(feature = "heic")]
+fn libheif() -> &'static libheif_rs::LibHeif {
+    static LIB: std::sync::OnceLock<libheif_rs::LibHeif> = std::sync::OnceLock::new();
+    LIB.get_or_init(libheif_rs::LibHeif::new)
+}
+
+/// A libheif error as one line: its message, or its code when the message is empty.
+#[cfg(feature = "heic")]
+fn error_text(e: &libheif_rs::HeifError) -> String {
+    let text = if e.message.trim().is_empty() {
+        format!("{:?} ({:?})", e.code, e.sub_code)
+    } else {
+        e.message.clone()
+    };
+    crate::report::one_line(&text)
+}
+
+/// Reads the header of the HEIF photo in `bytes`: its primary image's size, depth and alpha, without decoding
+/// any pixel. An error is libheif's message (a file it cannot parse, no primary image, ...).
+#[cfg(feature = "heic")]
+pub fn read_header(bytes: &[u8]) -> Result<Header, String> {
+    let _lib = libheif();
+    let ctx = libheif_rs::HeifContext::read_from_bytes(bytes).map_err(|e| error_text(&e))?;
+    let handle = ctx.primary_image_handle().map_err(|e| error_text(&e))?;
+    let coded = (
+        u32::try_from(handle.ispe_width()).unwrap_or(0),
+        u32::try_from(handle.ispe_height()).unwrap_or(0),
+    );
+    Ok(Header {
+        size: (handle.width(), handle.height()),
+        coded,
+        luma_bits: handle.luma_bits_per_pixel(),
+        alpha: handle.has_alpha_channel(),
+    })
+}
+
+/// Decodes the primary image of the HEIF photo in `bytes`, whose header is `header`, with its transformations
+/// applied, as 8-bit RGB (or RGBA when it has alpha). An error is libheif's message, or says how the decoded
+/// image differs from what the header declared.
+#[cfg(feature = "heic")]
+pub fn decode(bytes: &[u8], header: &Header) -> Result<image::DynamicImage, String> {
+    use libheif_rs::{ColorSpace, HeifContext, RgbChroma};
+    let lib = libheif();
+    let ctx = HeifContext::read_from_bytes(bytes).map_err(|e| error_text(&e))?;
+    let handle = ctx.primary_image_handle().map_err(|e| error_text(&e))?;
+    let (chroma, channels) = if header.alpha {
+        (RgbChroma::Rgba, 4usize)
+    } else {
+        (RgbChroma::Rgb, 3usize)
+    };
+    let img = lib
+        .decode(&handle, ColorSpace::Rgb(chroma), None)
+        .map_err(|e| error_text(&e))?;
+    let (w, h) = (img.width(), img.height());
+    if (w, h) != header.size {
+        return Err(format!(
+            "decoded image is {w}×{h}, not the {}×{} its header declares",
+            header.size.0, header.size.1
+        ));
+    }
+    let planes = img.planes();
+    let plane = planes
+        .interleaved
+        .ok_or("libheif gave no interleaved RGB plane")?;
+    if plane.storage_bits_per_pixel != 8 * channels as u8 {
+        return Err(format!(
+            "libheif gave {} bits a pixel, not 8-bit RGB",
+            plane.storage_bits_per_pixel
+        ));
+    }
+    // Rows are `stride` bytes apart; copy the `w × channels` bytes of each.
+    let row = w as usize * channels;
+    let mut px = Vec::with_capacity(row * h as usize);
+    for y in 0..h as usize {
+        let start = y * plane.stride;
+        let line = plane
+            .data
+            .get(start..start + row)
+            .ok_or("libheif's pixel plane is shorter than the image")?;
+        px.extend_from_slice(line);
+    }
+    let short = || "libheif's pixel plane does not match the image size".to_string();
+    Ok(if header.alpha {
+        image::DynamicImage::ImageRgba8(image::RgbaImage::from_raw(w, h, px).ok_or_else(short)?)
+    } else {
+        image::DynamicImage::ImageRgb8(image::RgbImage::from_raw(w, h, px).ok_or_else(short)?)
+    })
 }
 
 #[cfg(test)]

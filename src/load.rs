@@ -285,14 +285,36 @@ fn read_up_to(r: &mut impl Read, buf: &mut [u8]) -> std::io::Result<usize> {
     Ok(n)
 }
 
+/// The format of a photo, found in its content: one the `image` crate decodes, or HEIF (decoded with the
+/// `heic` feature only, see [`crate::heif`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PhotoFormat {
+    /// A format of the `image` crate ([`SUPPORTED`] ones are decoded).
+    Image(ImageFormat),
+    /// HEIC/HEIF.
+    Heif,
+}
+
+impl PhotoFormat {
+    /// A short, stable name for the format.
+    pub fn name(self) -> &'static str {
+        match self {
+            PhotoFormat::Image(f) => format_name(f),
+            PhotoFormat::Heif => "HEIF",
+        }
+    }
+}
+
 /// A decoded photo, upright, as 8-bit RGB.
 #[derive(Debug, Clone)]
 pub struct LoadedImage {
     /// The pixels, upright (EXIF orientation applied).
     pub rgb: RgbImage,
     /// The format found in the content.
-    pub format: ImageFormat,
-    /// Whether an EXIF orientation other than "upright" was applied.
+    pub format: PhotoFormat,
+    /// Whether an EXIF orientation other than "upright" was applied. For HEIF, whose own transformations
+    /// libheif applies (its EXIF orientation is ignored, as the format requires): whether they changed the
+    /// coded size (a quarter turn or a crop; a half turn or a mirror alone is applied but not flagged).
     pub reoriented: bool,
     /// The photo's upright width and height. `rgb` is smaller when it was decoded at a reduced scale
     /// ([`Opened::decode`]); every coordinate reported refers to this size.
@@ -419,7 +441,7 @@ fn open_read_bytes(
 ) -> Result<Opened<'static>, LoadError> {
     let known = image::guess_format(&bytes).is_ok();
     if crate::heif::is_heif(&bytes) || (heif_name && !known) {
-        return Err(fail(crate::heif::UNSUPPORTED));
+        return open_heif(Cow::Owned(bytes), max_megapixels);
     }
     if !known {
         return Err(fail(describe_unknown(&bytes)));
@@ -448,9 +470,9 @@ pub fn load_image_bytes(bytes: &[u8], max_megapixels: f64) -> Result<LoadedImage
 #[derive(Debug, Clone)]
 pub struct Opened<'a> {
     bytes: Cow<'a, [u8]>,
-    format: ImageFormat,
+    format: PhotoFormat,
     max_megapixels: f64,
-    /// Width and height as stored (before the EXIF orientation).
+    /// Width and height as stored (before the EXIF orientation); for HEIF, as libheif gives them upright.
     stored: (u32, u32),
     orientation: image::metadata::Orientation,
     /// Bytes of the decoder's own output (its native pixel type, e.g. 16-bit RGBA).
@@ -463,6 +485,9 @@ pub struct Opened<'a> {
 pub fn open_bytes(bytes: Cow<'_, [u8]>, max_megapixels: f64) -> Result<Opened<'_>, LoadError> {
     if bytes.is_empty() {
         return Err(fail("empty file (0 bytes)"));
+    }
+    if crate::heif::is_heif(&bytes) {
+        return open_heif(bytes, max_megapixels);
     }
     let reader = ImageReader::new(std::io::Cursor::new(&bytes[..]))
         .with_guessed_format()
@@ -516,12 +541,30 @@ pub fn open_bytes(bytes: Cow<'_, [u8]>, max_megapixels: f64) -> Result<Opened<'_
             orientation,
         )
     };
-    let name = format_name(format);
     let upright = if swaps_axes(orientation) {
         (h, w)
     } else {
         (w, h)
     };
+    check_declared_size(format_name(format), upright, max_megapixels)?;
+    Ok(Opened {
+        bytes,
+        format: PhotoFormat::Image(format),
+        max_megapixels,
+        stored: (w, h),
+        orientation,
+        native_bytes,
+        native_rgb8,
+    })
+}
+
+/// Refuses a declared size (`upright`, of a `name` image) that is empty or above `max_megapixels`.
+fn check_declared_size(
+    name: &str,
+    upright: (u32, u32),
+    max_megapixels: f64,
+) -> Result<(), LoadError> {
+    let (w, h) = upright;
     let mp = w as f64 * h as f64 / 1e6;
     if w == 0 || h == 0 {
         return Err(LoadError {
@@ -532,21 +575,35 @@ pub fn open_bytes(bytes: Cow<'_, [u8]>, max_megapixels: f64) -> Result<Opened<'_
     if mp > max_megapixels {
         return Err(LoadError {
             message: format!(
-                "image is {}×{} = {mp:.1} MP, above the limit of {max_megapixels} MP (raise it with --max-megapixels)",
-                upright.0, upright.1
+                "image is {w}×{h} = {mp:.1} MP, above the limit of {max_megapixels} MP (raise it with --max-megapixels)"
             ),
             size: Some(upright),
         });
     }
+    Ok(())
+}
+
+/// Checks a HEIF photo's header and declared size, before any pixel is decoded (feature `heic`).
+#[cfg(feature = "heic")]
+fn open_heif(bytes: Cow<'_, [u8]>, max_megapixels: f64) -> Result<Opened<'_>, LoadError> {
+    let header =
+        crate::heif::read_header(&bytes).map_err(|e| fail(format!("cannot decode HEIF: {e}")))?;
+    check_declared_size("HEIF", header.size, max_megapixels)?;
     Ok(Opened {
         bytes,
-        format,
+        format: PhotoFormat::Heif,
         max_megapixels,
-        stored: (w, h),
-        orientation,
-        native_bytes,
-        native_rgb8,
+        stored: header.size,
+        orientation: image::metadata::Orientation::NoTransforms,
+        native_bytes: header.decode_bytes(),
+        native_rgb8: false,
     })
+}
+
+/// A HEIF photo in a build without the `heic` feature: the error that says what to do.
+#[cfg(not(feature = "heic"))]
+fn open_heif(_bytes: Cow<'_, [u8]>, _max_megapixels: f64) -> Result<Opened<'_>, LoadError> {
+    Err(fail(crate::heif::UNSUPPORTED))
 }
 
 /// The `image` crate's decoder for `bytes`, its header read, with the allocation limit set.
@@ -594,7 +651,7 @@ impl Opened<'_> {
     }
 
     /// The format found in the content.
-    pub fn format(&self) -> ImageFormat {
+    pub fn format(&self) -> PhotoFormat {
         self.format
     }
 
@@ -612,7 +669,7 @@ impl Opened<'_> {
     }
 
     fn denominator(&self, reduce: f64) -> u32 {
-        if self.format == ImageFormat::Jpeg {
+        if self.format == PhotoFormat::Image(ImageFormat::Jpeg) {
             dct_denominator(reduce)
         } else {
             1
@@ -623,8 +680,12 @@ impl Opened<'_> {
     /// photo: a JPEG is then decoded at the coarsest DCT scale (1/2, 1/4, 1/8) that keeps at least that
     /// resolution, which saves most of the decoding time and memory of a large photo; 1.0 decodes everything.
     pub fn decode(self, reduce: f64) -> Result<LoadedImage, LoadError> {
+        let format = match self.format {
+            PhotoFormat::Image(f) => f,
+            PhotoFormat::Heif => return self.decode_heif(),
+        };
         let upright = self.upright_size();
-        let name = format_name(self.format);
+        let name = format_name(format);
         let d = self.denominator(reduce);
         let scaled = if d > 1 {
             decode_jpeg_scaled(&self.bytes, self.stored, d)
@@ -634,7 +695,7 @@ impl Opened<'_> {
         let img = match scaled {
             Some(rgb) => DynamicImage::ImageRgb8(rgb),
             None => {
-                let decoder = header_decoder(&self.bytes, self.format, self.max_megapixels)?;
+                let decoder = header_decoder(&self.bytes, format, self.max_megapixels)?;
                 DynamicImage::from_decoder(decoder).map_err(|e| LoadError {
                     message: format!(
                         "cannot decode {name} (truncated or corrupt?): {}",
@@ -653,6 +714,37 @@ impl Opened<'_> {
             reoriented,
             full_size: upright,
         })
+    }
+
+    /// Decodes a HEIF photo whole (libheif has no reduced decoding), its transformations applied.
+    #[cfg(feature = "heic")]
+    fn decode_heif(self) -> Result<LoadedImage, LoadError> {
+        let upright = self.upright_size();
+        let failed = |e: String| LoadError {
+            message: format!("cannot decode HEIF (truncated or corrupt?): {e}"),
+            size: Some(upright),
+        };
+        // The header is read again: `Opened` holds the bytes only, not libheif's parsed file.
+        let header = crate::heif::read_header(&self.bytes).map_err(failed)?;
+        if header.size != upright {
+            return Err(failed(format!(
+                "its header now declares {}×{}",
+                header.size.0, header.size.1
+            )));
+        }
+        let img = crate::heif::decode(&self.bytes, &header).map_err(failed)?;
+        Ok(LoadedImage {
+            rgb: to_rgb8_over_black(img),
+            format: PhotoFormat::Heif,
+            reoriented: header.coded != header.size,
+            full_size: upright,
+        })
+    }
+
+    /// Never reached: without the `heic` feature, opening a HEIF photo fails.
+    #[cfg(not(feature = "heic"))]
+    fn decode_heif(self) -> Result<LoadedImage, LoadError> {
+        Err(fail(crate::heif::UNSUPPORTED))
     }
 }
 
@@ -816,7 +908,7 @@ mod tests {
             let bytes = encode(&rgb, *f);
             let got = load_image_bytes(&bytes, 100.0).expect("loads");
             assert_eq!(got.rgb.dimensions(), (7, 5), "{f:?}");
-            assert_eq!(got.format, *f);
+            assert_eq!(got.format, PhotoFormat::Image(*f));
         }
         let grey16 = DynamicImage::ImageLuma16(image::ImageBuffer::from_pixel(
             4,

@@ -243,34 +243,35 @@ pub fn classify(m: &Measured, ctx: &ClassifyContext, rules: &ClassifyRules) -> C
             Subtype::Rolling
         }
         Relief::Raised => {
+            let w = &rules.raised_score;
             let mut inflam = 0.0;
             let mut hyper = 0.0;
             if head {
-                inflam += 2.0;
+                inflam += w.active_head;
             }
             if red && halo {
-                inflam += 1.0;
+                inflam += w.active_red_halo;
             }
             if small_active {
-                inflam += 1.0;
+                inflam += w.active_small;
             } else {
-                hyper += 1.5;
+                hyper += w.scar_large;
             }
             // A papule is a dome (shading spread over the whole radius); a raised scar a plateau with a
             // steep edge (shading at the rim).
             if m.rim_fraction >= rules.plateau_rim_fraction {
-                hyper += 2.0;
+                hyper += w.scar_plateau;
             } else {
-                inflam += 1.0;
+                inflam += w.active_dome;
             }
             if glossy {
-                hyper += 1.0;
+                hyper += w.scar_glossy;
             }
             if elongated {
-                hyper += 1.0;
+                hyper += w.scar_elongated;
             }
             if !red {
-                hyper += 0.5;
+                hyper += w.scar_not_red;
             }
             // domain.md §1: active acne shows strong redness; a raised bump without it is not active acne.
             if inflam > hyper && (red || head) {

@@ -350,6 +350,33 @@ pub struct ClassifyRules {
     pub soft_pit_min_level: f64,
     /// Red also when Δln(R/G) reaches this with Δln(G/B) <= 0 (haemoglobin, not melanin).
     pub red_ln_rg: f64,
+    /// Weights of the score that tells active acne from a raised scar.
+    pub raised_score: RaisedScoreWeights,
+}
+
+/// Weights of the raised-lesion score: each sign a raised region shows adds its weight to active acne or to a
+/// raised scar, and the larger sum wins (active acne only when the region is red or has a head).
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct RaisedScoreWeights {
+    /// For active acne: a pale head on a red spot (pustule).
+    pub active_head: f64,
+    /// For active acne: red with a red halo around it.
+    pub active_red_halo: f64,
+    /// For active acne: no wider than active acne grows (`papule_max_mm`).
+    pub active_small: f64,
+    /// For active acne: a dome (shading spread over the whole radius).
+    pub active_dome: f64,
+    /// For a raised scar: wider than active acne grows.
+    pub scar_large: f64,
+    /// For a raised scar: a plateau (shading at the rim, `plateau_rim_fraction`).
+    pub scar_plateau: f64,
+    /// For a raised scar: glossy.
+    pub scar_glossy: f64,
+    /// For a raised scar: elongated.
+    pub scar_elongated: f64,
+    /// For a raised scar: not red.
+    pub scar_not_red: f64,
 }
 
 impl Default for ClassifyRules {

@@ -7,7 +7,7 @@
 
 use std::collections::BTreeMap;
 use std::io::IsTerminal;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 
 use anyhow::Context;
@@ -17,7 +17,7 @@ use crate::analyze::AnalysisOptions;
 use crate::cli::{AnalyzeArgs, CommonArgs, Format};
 use crate::html::{analyze::AnalyzeHtml, Thumbnail};
 use crate::load::{discover_filtered, open_image, Input};
-use crate::memory::{default_budget, MemoryBudget};
+use crate::memory::{Admission, MemoryBudget};
 use crate::output::ReportWriter;
 use crate::profile::Profile;
 use crate::report::{BatchSummary, ImageReport, Settings};
@@ -231,9 +231,7 @@ impl RunOptions {
             max_megapixels: common.max_megapixels,
             overlay_dir: common.overlay.clone(),
             thumbnails: common.html.is_some(),
-            memory: Arc::new(MemoryBudget::new(
-                common.max_memory.unwrap_or_else(|| default_budget().0),
-            )),
+            memory: Arc::new(MemoryBudget::for_run(common.max_memory)),
         })
     }
 
@@ -288,12 +286,38 @@ pub fn analyze_input(input: &Input, opts: &RunOptions) -> (ImageReport, Option<T
 /// The memory an opened photo takes while it is decoded at `reduce` and analysed: the decoding's peak and the
 /// analysis' planes at the working size.
 pub fn memory_cost(opened: &crate::load::Opened<'_>, reduce: f64) -> u64 {
-    let (w, h) = opened.upright_size();
-    let r = reduce.max(1.0);
-    let working_px = ((w as f64 / r).round() * (h as f64 / r).round()) as u64;
     opened
         .decode_bytes(reduce)
-        .saturating_add(working_px.saturating_mul(ANALYSIS_BYTES_PER_WORKING_PX))
+        .saturating_add(analysis_bytes(opened.upright_size(), reduce))
+}
+
+/// The analysis' planes for a photo of upright size `(w, h)` analysed at 1/`reduce` of it.
+fn analysis_bytes((w, h): (u32, u32), reduce: f64) -> u64 {
+    let r = reduce.max(1.0);
+    let working_px = ((w as f64 / r).round() * (h as f64 / r).round()) as u64;
+    working_px.saturating_mul(ANALYSIS_BYTES_PER_WORKING_PX)
+}
+
+/// Loads the photo at `path` whole, as [`crate::load::load_image`] does, once its memory is admitted into
+/// `budget`: the decoding, `copies` more full-size 8-bit RGB images the caller makes of it (a changed copy)
+/// and the analysis at its working size. For the commands that analyse the whole decode (`evaluate --labels`,
+/// `calibrate`); the admission comes back with the image, to be held until its analysis is done.
+pub fn load_whole_admitted<'b>(
+    path: &Path,
+    max_megapixels: f64,
+    analysis: &AnalysisOptions,
+    copies: u64,
+    budget: &'b MemoryBudget,
+) -> Result<(crate::load::LoadedImage, Admission<'b>), crate::load::LoadError> {
+    let opened = open_image(path, max_megapixels)?;
+    let full = opened.upright_size();
+    let rgb = full.0 as u64 * full.1 as u64 * 3;
+    let cost = opened
+        .decode_bytes(1.0)
+        .saturating_add(rgb.saturating_mul(copies))
+        .saturating_add(analysis_bytes(full, working_reduction(full, analysis)));
+    let held = budget.admit(cost);
+    Ok((opened.decode(1.0)?, held))
 }
 
 /// How much the analysis will shrink a photo of upright size `full`: the factor its working resolution
@@ -448,6 +472,51 @@ pub fn where_errors_are(format: crate::cli::Format) -> &'static str {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_whole_load_holds_its_cost_until_dropped_and_a_tiny_budget_runs_one_at_a_time() {
+        let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/boxcar_light_from_top.jpg");
+        let opts = AnalysisOptions {
+            px_per_mm: None,
+            profile: Arc::new(Profile::builtin()),
+        };
+        let roomy = MemoryBudget::new(1 << 40);
+        let opened = open_image(&path, 100.0).expect("opens");
+        let full = opened.upright_size();
+        let rgb = full.0 as u64 * full.1 as u64 * 3;
+        let expected =
+            opened.decode_bytes(1.0) + rgb + analysis_bytes(full, working_reduction(full, &opts));
+        let (img, held) = load_whole_admitted(&path, 100.0, &opts, 1, &roomy).expect("loads");
+        assert_eq!(img.rgb.dimensions(), full);
+        assert_eq!(
+            roomy.in_use(),
+            expected,
+            "the decode, one changed copy and the analysis"
+        );
+        drop(held);
+        assert_eq!(roomy.in_use(), 0);
+
+        // Under a budget smaller than one photo, a photo holds all of it: the next one waits until it is done.
+        let tiny = MemoryBudget::new(1 << 20);
+        let (_img, held) = load_whole_admitted(&path, 100.0, &opts, 0, &tiny).expect("loads");
+        assert_eq!(tiny.in_use(), 1 << 20);
+        let entered = std::sync::atomic::AtomicBool::new(false);
+        std::thread::scope(|s| {
+            let next = s.spawn(|| {
+                let got = load_whole_admitted(&path, 100.0, &opts, 0, &tiny).expect("loads");
+                entered.store(true, std::sync::atomic::Ordering::SeqCst);
+                got.0.rgb.dimensions()
+            });
+            std::thread::sleep(std::time::Duration::from_millis(200));
+            assert!(
+                !entered.load(std::sync::atomic::Ordering::SeqCst),
+                "waited for the first photo"
+            );
+            drop(held);
+            assert_eq!(next.join().expect("second load"), full);
+        });
+        assert_eq!(tiny.in_use(), 0);
+    }
 
     #[test]
     fn ordered_output_whatever_the_thread_count() {

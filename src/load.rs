@@ -429,6 +429,8 @@ fn read_stream(r: impl Read, max_megapixels: f64) -> Result<Vec<u8>, LoadError> 
     if bytes.is_empty() {
         return Err(fail("empty stream (0 bytes)"));
     }
+    // Reading in growing steps leaves up to twice the length allocated; the photo is held until analysed.
+    bytes.shrink_to_fit();
     Ok(bytes)
 }
 
@@ -656,16 +658,37 @@ impl Opened<'_> {
     }
 
     /// Bytes that decoding holds at its peak, for a consumer that shrinks the photo by `reduce` (see
-    /// [`Opened::decode`]): the file, the decoder's output and the 8-bit RGB copy when one is needed.
+    /// [`Opened::decode`]): the file as held in memory (a buffer read from a stream counts by its capacity),
+    /// the decoder's own copy of it and its scratch frame where it makes them, the decoder's output and the
+    /// 8-bit RGB copy when one is needed.
     pub fn decode_bytes(&self, reduce: f64) -> u64 {
-        let file = self.bytes.len() as u64;
+        let file = self.held_bytes();
+        let (w, h) = (self.stored.0 as u64, self.stored.1 as u64);
         let d = self.denominator(reduce) as u64;
         if d > 1 {
-            let (w, h) = (self.stored.0 as u64, self.stored.1 as u64);
+            // jpeg-decoder reads the slice in place.
             return file + w.div_ceil(d) * h.div_ceil(d) * 3;
         }
-        let rgb = self.stored.0 as u64 * self.stored.1 as u64 * 3;
-        file + self.native_bytes + if self.native_rgb8 { 0 } else { rgb }
+        let rgb = w * h * 3;
+        let decoder_own = match self.format {
+            // The image crate's JPEG decoder reads the whole file into a buffer of its own first.
+            ImageFormat::Jpeg => self.bytes.len() as u64,
+            // image-webp reads a lossy frame's partitions (about the whole file) into buffers and decodes
+            // into a YUV frame; a lossless image without alpha is decoded into an RGBA scratch frame: at
+            // most the file and 4 bytes a pixel.
+            ImageFormat::WebP => self.bytes.len() as u64 + w * h * 4,
+            _ => 0,
+        };
+        file + decoder_own + self.native_bytes + if self.native_rgb8 { 0 } else { rgb }
+    }
+
+    /// Bytes the file takes in memory: a buffer of its own by its capacity (a stream is read in growing
+    /// steps), bytes lent by the caller by their length.
+    fn held_bytes(&self) -> u64 {
+        match &self.bytes {
+            Cow::Owned(v) => v.capacity() as u64,
+            Cow::Borrowed(b) => b.len() as u64,
+        }
     }
 
     fn denominator(&self, reduce: f64) -> u32 {
@@ -897,6 +920,51 @@ mod tests {
         let mut buf = std::io::Cursor::new(Vec::new());
         img.write_to(&mut buf, f).expect("encode");
         buf.into_inner()
+    }
+
+    #[test]
+    fn the_decode_cost_counts_the_file_as_held_and_the_decoders_copy_of_it() {
+        let img = DynamicImage::ImageRgb8(RgbImage::from_fn(40, 30, |x, y| {
+            image::Rgb([x as u8 * 6, y as u8 * 8, 90])
+        }));
+        let px = 40 * 30;
+        let cost = |bytes: &[u8]| {
+            open_bytes(Cow::Borrowed(bytes), 100.0)
+                .expect("opens")
+                .decode_bytes(1.0)
+        };
+        // PNG decodes from the bytes in place: the file once, the decoder's 8-bit RGB output.
+        let png = encode(&img, ImageFormat::Png);
+        assert_eq!(cost(&png), png.len() as u64 + px * 3);
+        // The image crate's JPEG decoder copies the whole file first: it counts twice.
+        let jpeg = encode(&img, ImageFormat::Jpeg);
+        assert_eq!(cost(&jpeg), 2 * jpeg.len() as u64 + px * 3);
+        // WebP: the decoder's copy of the data and its scratch frame (4 bytes a pixel).
+        let webp = encode(&img, ImageFormat::WebP);
+        assert_eq!(cost(&webp), 2 * webp.len() as u64 + px * 4 + px * 3);
+        // A JPEG decoded at a DCT scale is read in place.
+        let opened = open_bytes(Cow::Borrowed(&jpeg[..]), 100.0).expect("opens");
+        assert_eq!(opened.decode_bytes(2.0), jpeg.len() as u64 + 20 * 15 * 3);
+
+        // A buffer of its own counts by its capacity, not its length.
+        let mut roomy = Vec::with_capacity(png.len() * 4);
+        roomy.extend_from_slice(&png);
+        let opened = open_bytes(Cow::Owned(roomy), 100.0).expect("opens");
+        assert_eq!(opened.decode_bytes(1.0), png.len() as u64 * 4 + px * 3);
+        // A stream (standard input, a FIFO) is read in growing steps, then trimmed to its length: the bytes
+        // held are the photo's.
+        struct Trickle(std::io::Cursor<Vec<u8>>);
+        impl Read for Trickle {
+            fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+                let n = buf.len().min(100);
+                self.0.read(&mut buf[..n])
+            }
+        }
+        let read = read_stream(Trickle(std::io::Cursor::new(png.clone())), 100.0).expect("reads");
+        assert_eq!(read, png);
+        assert_eq!(read.capacity(), png.len());
+        let opened = open_read_bytes(read, 100.0, false).expect("opens");
+        assert_eq!(opened.decode_bytes(1.0), png.len() as u64 + px * 3);
     }
 
     #[test]

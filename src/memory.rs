@@ -131,6 +131,11 @@ impl MemoryBudget {
         }
     }
 
+    /// The budget of a run: `max_memory` bytes (`--max-memory`) when given, else [`default_budget`].
+    pub fn for_run(max_memory: Option<u64>) -> Self {
+        Self::new(max_memory.unwrap_or_else(|| default_budget().0))
+    }
+
     /// The budget in bytes.
     pub fn total(&self) -> u64 {
         self.total

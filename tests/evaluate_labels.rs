@@ -315,3 +315,60 @@ fn calibrate_fits_on_changed_copies_and_reports_their_held_out_stability() {
         .assert()
         .code(2);
 }
+
+/// `evaluate --labels` and `calibrate` admit each photo into a memory budget as `analyze` does: under a budget
+/// smaller than one photo (`--max-memory 1M`) they run one photo at a time and give the same output.
+#[test]
+fn a_tiny_memory_budget_runs_photo_by_photo_with_the_same_output() {
+    let tmp = tempfile::tempdir().expect("tmp");
+    let labels = write(tmp.path(), "labels.csv", LABELS);
+    let tiny: [&std::ffi::OsStr; 4] = [
+        "--max-memory".as_ref(),
+        "1M".as_ref(),
+        "-j".as_ref(),
+        "3".as_ref(),
+    ];
+    let stable = ["--stability".as_ref()];
+    let with_tiny: Vec<&std::ffi::OsStr> = stable.iter().chain(&tiny).copied().collect();
+    assert_eq!(
+        evaluate_json(&labels, &stable),
+        evaluate_json(&labels, &with_tiny)
+    );
+
+    let calibrate = |name: &str, extra: &[&std::ffi::OsStr]| -> Vec<u8> {
+        let p = tmp.path().join(name);
+        scarscope()
+            .args([
+                "calibrate",
+                "-q",
+                "--folds",
+                "2",
+                "--augment",
+                "mirror",
+                "--labels",
+            ])
+            .arg(&labels)
+            .arg("--images")
+            .arg(fixtures())
+            .arg("-o")
+            .arg(&p)
+            .args(extra)
+            .assert()
+            .success();
+        std::fs::read(&p).expect("profile written")
+    };
+    assert_eq!(calibrate("a.toml", &[]), calibrate("b.toml", &tiny));
+
+    // A size that is no size is a usage error, as for analyze.
+    for cmd in [&["evaluate"][..], &["calibrate", "-o", "x.toml"]] {
+        let out = scarscope()
+            .args(cmd)
+            .arg("--labels")
+            .arg(&labels)
+            .args(["--max-memory", "0"])
+            .output()
+            .expect("run");
+        assert_eq!(out.status.code(), Some(2), "{cmd:?}");
+        assert!(String::from_utf8_lossy(&out.stderr).contains("memory size must be positive"));
+    }
+}

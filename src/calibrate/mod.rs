@@ -17,12 +17,12 @@ use anyhow::{bail, Context};
 use crate::analysis::decide::{DecisionRules, FAMILIES};
 use crate::analysis::picture::{FEATURES, N_FEATURES};
 use crate::analyze::{analyze, AnalysisOptions};
-use crate::batch::{progress, run_ordered, thread_pool, UsageError};
+use crate::batch::{load_whole_admitted, progress, run_ordered, thread_pool, UsageError};
 use crate::evaluate::labelled::{images_dir, labelled_paths};
 use crate::evaluate::labels::{read_labels, LabelRow};
 use crate::evaluate::real::{score, Figures, Outcome};
 use crate::evaluate::stability::{fnv1a, fnv1a_bytes, Answer, Change};
-use crate::load::load_image;
+use crate::memory::MemoryBudget;
 use crate::profile::Profile;
 use crate::report::{ImageReport, Microneedling, ScaleSource, Status, Summary};
 use fit::{fit, Example};
@@ -69,6 +69,10 @@ pub struct CalibrateArgs {
     /// Photos analysed in parallel (default: all cores). The profile does not depend on it.
     #[arg(short = 'j', long, value_name = "N", allow_negative_numbers = true, value_parser = crate::cli::positive_count)]
     pub jobs: Option<usize>,
+    /// Memory budget for the photos in flight, as `analyze --max-memory`: each photo waits for its share,
+    /// read from its header; one larger than the budget runs alone. The profile does not depend on it.
+    #[arg(long, value_name = "SIZE", value_parser = crate::memory::parse_size)]
+    pub max_memory: Option<u64>,
     /// No progress bar and no figures on stderr.
     #[arg(short, long)]
     pub quiet: bool,
@@ -336,14 +340,19 @@ fn analyse_all(
     let bar = progress(paths.len(), args.quiet);
     let mut kept = Vec::with_capacity(paths.len());
     let items: Vec<(&PathBuf, &LabelRow)> = paths.iter().zip(rows).collect();
+    let budget = MemoryBudget::for_run(args.max_memory);
     run_ordered(
         &pool,
         &items,
         |(path, row)| {
-            // A panic while decoding (as while analysing) loses this photo's example, not the fit.
-            let loaded = std::panic::catch_unwind(|| load_image(path, 100.0))
-                .ok()?
-                .ok()?;
+            // A panic while decoding (as while analysing) loses this photo's example, not the fit. The photo
+            // waits for its memory (and a changed copy's) and holds it until analysed.
+            let copies = u64::from(change.is_some());
+            let (loaded, _held) = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+                load_whole_admitted(path, 100.0, opts, copies, &budget)
+            }))
+            .ok()?
+            .ok()?;
             if change.is_some_and(|c| !c.alters(loaded.rgb.width(), loaded.rgb.height())) {
                 return None;
             }

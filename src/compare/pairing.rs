@@ -200,6 +200,11 @@ pub fn pair_csv(csv: &Path) -> anyhow::Result<Pairing> {
     use anyhow::Context;
     let text = std::fs::read_to_string(csv)
         .with_context(|| format!("cannot read pairs file {}", csv.display()))?;
+    pair_csv_text(&text, csv)
+}
+
+/// As [`pair_csv`], for the text of the pairs file `csv` already read (the fuzz target's entry point).
+pub fn pair_csv_text(text: &str, csv: &Path) -> anyhow::Result<Pairing> {
     let base = csv.parent().map(Path::to_path_buf).unwrap_or_default();
     let mut out = Pairing::default();
     let mut first = true;

@@ -12,8 +12,8 @@ use super::real::{score, Outcome};
 use super::stability::{Answer, Change, Stability};
 use super::EvalFormat;
 use crate::analyze::{analyze, AnalysisOptions};
-use crate::batch::{progress, run_ordered, thread_pool, UsageError};
-use crate::load::load_image;
+use crate::batch::{load_whole_admitted, progress, run_ordered, thread_pool, UsageError};
+use crate::memory::MemoryBudget;
 use crate::profile::Profile;
 use crate::report::ImageReport;
 
@@ -38,6 +38,8 @@ pub struct LabelledRun {
     pub px_per_mm: Option<f64>,
     /// Largest image accepted, megapixels.
     pub max_megapixels: f64,
+    /// Memory budget the photos are admitted against (`--max-memory`; default from the machine's memory).
+    pub max_memory: Option<u64>,
     /// No progress bar.
     pub quiet: bool,
 }
@@ -90,10 +92,11 @@ pub fn analyse_labelled(
     let items: Vec<(&LabelRow, &PathBuf)> = rows.iter().zip(paths).collect();
     let mut reports = Vec::with_capacity(rows.len());
     let mut stability = run.stability.then(Stability::default);
+    let budget = MemoryBudget::for_run(run.max_memory);
     run_ordered(
         &pool,
         &items,
-        |(row, path)| analyse_one(row, path, opts, run.max_megapixels, run.stability),
+        |(row, path)| analyse_one(row, path, opts, run, &budget),
         |(report, changed): (ImageReport, Option<[Option<Answer>; 5]>)| -> anyhow::Result<()> {
             bar.inc();
             if let (Some(s), Some(c)) = (stability.as_mut(), changed) {
@@ -108,16 +111,22 @@ pub fn analyse_labelled(
 }
 
 /// Analyses one photo (and its changed copies), turning a load failure or a panic into an error report.
+/// The photo is admitted into `budget` before it is decoded and held there until its analyses are done.
 fn analyse_one(
     row: &LabelRow,
     path: &Path,
     opts: &AnalysisOptions,
-    max_mp: f64,
-    stability: bool,
+    run: &LabelledRun,
+    budget: &MemoryBudget,
 ) -> (ImageReport, Option<[Option<Answer>; 5]>) {
+    let (max_mp, stability) = (run.max_megapixels, run.stability);
     let display = path.display().to_string();
-    // Loading is guarded too: a panic in a decoder costs this photo, not the evaluation.
-    let loaded = match std::panic::catch_unwind(|| load_image(path, max_mp)) {
+    // Loading is guarded too: a panic in a decoder costs this photo, not the evaluation. A changed copy
+    // (`--stability`) is held beside the photo, one at a time.
+    let admitted = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        load_whole_admitted(path, max_mp, opts, u64::from(stability), budget)
+    }));
+    let (loaded, _held) = match admitted {
         Ok(Ok(l)) => l,
         Ok(Err(e)) => {
             let r = ImageReport::failed(display, e.message, e.size, opts.px_per_mm);

@@ -783,6 +783,15 @@ pub struct EvaluateArgs {
         value_parser = crate::cli::positive_number
     )]
     pub max_megapixels: f64,
+    /// Memory budget for the photos in flight (with --labels), as `analyze --max-memory`: each photo waits
+    /// for its share, read from its header; one larger than the budget runs alone. Scores do not depend on it.
+    #[arg(
+        long,
+        value_name = "SIZE",
+        help_heading = "Real photos",
+        value_parser = crate::memory::parse_size
+    )]
+    pub max_memory: Option<u64>,
     /// No progress bar and no timing line on stderr.
     #[arg(short, long)]
     pub quiet: bool,
@@ -807,6 +816,7 @@ pub fn run(args: &EvaluateArgs, out: &mut dyn Write) -> anyhow::Result<()> {
             profile: args.profile.clone(),
             px_per_mm: args.px_per_mm,
             max_megapixels: args.max_megapixels,
+            max_memory: args.max_memory,
             quiet: args.quiet,
         };
         return labelled::run(&run, out);

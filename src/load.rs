@@ -672,11 +672,11 @@ impl Opened<'_> {
         let rgb = w * h * 3;
         let decoder_own = match self.format {
             // The image crate's JPEG decoder reads the whole file into a buffer of its own first.
-            ImageFormat::Jpeg => self.bytes.len() as u64,
+            PhotoFormat::Image(ImageFormat::Jpeg) => self.bytes.len() as u64,
             // image-webp reads a lossy frame's partitions (about the whole file) into buffers and decodes
             // into a YUV frame; a lossless image without alpha is decoded into an RGBA scratch frame: at
             // most the file and 4 bytes a pixel.
-            ImageFormat::WebP => self.bytes.len() as u64 + w * h * 4,
+            PhotoFormat::Image(ImageFormat::WebP) => self.bytes.len() as u64 + w * h * 4,
             _ => 0,
         };
         file + decoder_own + self.native_bytes + if self.native_rgb8 { 0 } else { rgb }

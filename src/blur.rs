@@ -112,19 +112,19 @@ pub fn reach(sigma: f32) -> usize {
     }
 }
 
-/// Where a blurred skin mask is certainly full: a summed-area table of the mask tells whether every pixel
-/// within a blur's [`reach`] of a point is in the mask, in which case the blurred mask there is the blur
-/// of ones (1 up to rounding) and need not be computed. Stages that test "enough skin around" at a few
-/// candidate points blur the mask only when some point lies near the mask's edge.
+/// The share of skin around a point, blurred at a scale: a stage that tests "enough skin around" at a few
+/// candidate points asks [`MaskCover::at_least`], which blurs the mask only when some point lies near the
+/// mask's edge. Elsewhere a summed-area table of the mask shows that every pixel within the blur's [`reach`]
+/// is skin, so the blurred mask there is the blur of ones (1 up to rounding).
 pub struct MaskCover {
-    w: usize,
-    h: usize,
+    /// The mask as 0/1 samples, blurred on demand.
+    plane: Plane,
     /// `(w + 1) × (h + 1)` prefix counts: `sums[y * (w + 1) + x]` = mask pixels above and left of (x, y).
     sums: Vec<u32>,
 }
 
 impl MaskCover {
-    /// The summed-area table of `mask` (`w × h`, row-major).
+    /// The summed-area table and the 0/1 plane of `mask` (`w × h`, row-major).
     pub fn new(mask: &[bool], w: usize, h: usize) -> Self {
         let mut sums = vec![0u32; (w + 1) * (h + 1)];
         for y in 0..h {
@@ -134,16 +134,39 @@ impl MaskCover {
                 sums[(y + 1) * (w + 1) + x + 1] = sums[y * (w + 1) + x + 1] + row;
             }
         }
-        MaskCover { w, h, sums }
+        let plane = Plane {
+            w,
+            h,
+            data: mask.iter().map(|&m| m as u8 as f32).collect(),
+        };
+        MaskCover { plane, sums }
     }
 
     /// Whether every pixel within `r` px of (x, y) (in both axes, clipped to the image) is in the mask.
     pub fn full(&self, x: usize, y: usize, r: usize) -> bool {
+        let (w, h) = (self.plane.w, self.plane.h);
         let (x0, y0) = (x.saturating_sub(r), y.saturating_sub(r));
-        let (x1, y1) = ((x + r + 1).min(self.w), (y + r + 1).min(self.h));
-        let s = |x: usize, y: usize| self.sums[y * (self.w + 1) + x] as usize;
+        let (x1, y1) = ((x + r + 1).min(w), (y + r + 1).min(h));
+        let s = |x: usize, y: usize| self.sums[y * (w + 1) + x] as usize;
         let count = s(x1, y1) + s(x0, y0) - s(x0, y1) - s(x1, y0);
         count == (x1 - x0) * (y1 - y0)
+    }
+
+    /// Whether the mask blurred at `sigma` is at least `min` at (x, y). `blurred` caches that blur for one
+    /// `sigma` (start each scale with `None`); it is made only for a point near the mask's edge.
+    pub fn at_least(
+        &self,
+        x: usize,
+        y: usize,
+        sigma: f32,
+        min: f32,
+        blurred: &mut Option<Plane>,
+    ) -> bool {
+        self.full(x, y, reach(sigma))
+            || blurred
+                .get_or_insert_with(|| gaussian_blur(&self.plane, sigma))
+                .data[y * self.plane.w + x]
+                >= min
     }
 }
 

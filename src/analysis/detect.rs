@@ -15,7 +15,7 @@
 // Pixel loops index several planes (and the mask) with the same index; iterator zips would hide that.
 #![allow(clippy::needless_range_loop)]
 
-use crate::blur::{self, MaskCover};
+use crate::blur::MaskCover;
 use crate::light::LightEstimate;
 use crate::prepare::{gaussian_blur, Plane, Prepared};
 use crate::profile::DetectRules;
@@ -90,11 +90,6 @@ pub fn detect(
     }
     let (w, h) = (p.w, p.h);
     let u = light.toward;
-    let mask_plane = Plane {
-        w,
-        h,
-        data: p.mask.iter().map(|&m| m as u8 as f32).collect(),
-    };
     let cover = MaskCover::new(&p.mask, w, h);
     // Each scale's energy map is compared with its neighbours' only, so the maps are made in scale order and
     // each scale is scanned as soon as the next one exists: three maps are held at a time instead of all of
@@ -108,7 +103,7 @@ pub fn detect(
             let e = window.get(k);
             let s = (rs[k] / rules.radius_per_sigma) as f32;
             // The mask's blur is needed only at maxima near the mask's edge (see MaskCover).
-            let (reach, mut coverage) = (blur::reach(s), None);
+            let mut coverage = None;
             let thr = (min_resp / noise[k] as f32).max(rules.min_z as f32);
             for y in 1..h.saturating_sub(1) {
                 for x in 1..w - 1 {
@@ -137,13 +132,7 @@ pub fn detect(
                     }
                     // Tested after the maximum, the rarer condition: the mask is blurred for a scale only
                     // when one of its maxima lies near the mask's edge.
-                    if !is_max
-                        || (!cover.full(x, y, reach)
-                            && coverage
-                                .get_or_insert_with(|| gaussian_blur(&mask_plane, s))
-                                .data[i]
-                                < 0.7)
-                    {
+                    if !is_max || !cover.at_least(x, y, s, 0.7, &mut coverage) {
                         continue;
                     }
                     // Parabolic interpolation of the peak in log-radius.
@@ -245,7 +234,7 @@ pub fn detect(
     // before the coarse pass: a coarse segment of the same scar often holds only its bright far slope, whose
     // off-centre disc reads as a bump or a flat patch.
     if use_relief {
-        for c in depressions(p, light.toward, rules) {
+        for c in depressions(p, light.toward, &cover, rules) {
             let inside = kept.iter().any(|k| {
                 let d = ((k.x - c.x).powi(2) + (k.y - c.y).powi(2)).sqrt();
                 d < k.radius + 0.5 * c.radius
@@ -336,19 +325,18 @@ fn relief_radii(p: &Prepared, rules: &DetectRules) -> Vec<f64> {
 /// at a depression's centre with one sign, at a bump's with the other, and stays near zero on a symmetric
 /// colour mark. Peaks of the depression sign, in robust deviations of the same map over the skin, are
 /// searched in (x, y, scale); the skin's smooth mottling rarely reaches the threshold.
-pub fn depressions(p: &Prepared, toward: [f64; 2], rules: &DetectRules) -> Vec<Candidate> {
+pub fn depressions(
+    p: &Prepared,
+    toward: [f64; 2],
+    cover: &MaskCover,
+    rules: &DetectRules,
+) -> Vec<Candidate> {
     let (w, h) = (p.w, p.h);
     let rs = relief_radii(p, rules);
     if rs.is_empty() || w < 8 || h < 8 {
         return Vec::new();
     }
     let (ux, uy) = (toward[0] as f32, toward[1] as f32);
-    let mask_plane = Plane {
-        w,
-        h,
-        data: p.mask.iter().map(|&m| m as u8 as f32).collect(),
-    };
-    let cover = MaskCover::new(&p.mask, w, h);
     // Per scale: the z map and the skin coverage (a derivative across the skin's edge is not a lesion). As in
     // `detect`, a scale is scanned once its upper neighbour exists, and at most three maps are held.
     let mut window: ScaleWindow<Plane> = ScaleWindow::default();
@@ -359,7 +347,7 @@ pub fn depressions(p: &Prepared, toward: [f64; 2], rules: &DetectRules) -> Vec<C
         let d = window.get(k);
         let s = (rs[k] * rules.relief_sigma_per_radius).max(0.7) as f32;
         let cs = s.max(0.5 * rs[k] as f32);
-        let (reach, mut cov) = (blur::reach(cs), None);
+        let mut cov = None;
         for y in 1..h - 1 {
             for x in 1..w - 1 {
                 let i = y * w + x;
@@ -391,13 +379,7 @@ pub fn depressions(p: &Prepared, toward: [f64; 2], rules: &DetectRules) -> Vec<C
                     is_max = false;
                 }
                 // Enough skin around, tested last: the mask is blurred only for maxima near its edge.
-                if is_max
-                    && !cover.full(x, y, reach)
-                    && cov
-                        .get_or_insert_with(|| gaussian_blur(&mask_plane, cs))
-                        .data[i]
-                        < 0.9
-                {
+                if is_max && !cover.at_least(x, y, cs, 0.9, &mut cov) {
                     is_max = false;
                 }
                 if is_max {

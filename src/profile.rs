@@ -352,6 +352,15 @@ pub struct ClassifyRules {
     pub red_ln_rg: f64,
     /// Weights of the score that tells active acne from a raised scar.
     pub raised_score: RaisedScoreWeights,
+    /// A picture the scoring table reads as raised scars at least this surely has its shadows of unreadable
+    /// relief read as raised lesions' (the reconcile stage).
+    #[serde(default = "default_picture_relief_min_confidence")]
+    pub picture_relief_min_confidence: f64,
+}
+
+/// The built-in `picture_relief_min_confidence`, for profiles written before it existed.
+fn default_picture_relief_min_confidence() -> f64 {
+    0.9
 }
 
 /// Weights of the raised-lesion score: each sign a raised region shows adds its weight to active acne or to a

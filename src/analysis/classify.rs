@@ -71,6 +71,61 @@ pub fn classify(m: &Measured, ctx: &ClassifyContext, rules: &ClassifyRules) -> C
     }
 }
 
+/// Re-reads a region whose relief could not be read and whose darkening was taken for a pit's shadow, in a
+/// picture the scoring table reads as raised scars with `family_confidence`: a raised lesion is shadowed on
+/// its far slope too (domain.md §4), so the picture's reading decides which relief cast the shadow. `None`
+/// when the region is not such a shadow.
+pub fn shadow_in_raised_picture(
+    m: &Measured,
+    ctx: &ClassifyContext,
+    rules: &ClassifyRules,
+    family_confidence: f64,
+) -> Option<Classified> {
+    let first = classify(m, ctx, rules);
+    if first.relief != Relief::Unknown
+        || first.subtype.class() != crate::report::RegionClass::Atrophic
+    {
+        return None;
+    }
+    let r = Region { m, ctx, rules };
+    let mut v = Verdict {
+        confidence: r.detection_confidence(),
+        reasons: vec![relief_reason(&r, Relief::Unknown, false)],
+        reportable: true,
+    };
+    v.scale(rules.unknown_relief_confidence * family_confidence);
+    if m.diameter_mm.is_none() {
+        v.scale(rules.unscaled_confidence);
+    }
+    v.because(format!(
+        "darker with the skin's own chromaticity, a shadow: the picture as a whole reads as raised scars \
+         (confidence {family_confidence:.2}), and a raised lesion is shadowed on its far slope, so read as raised"
+    ));
+    let keloid = r.keloid();
+    let subtype = if keloid {
+        Subtype::Keloid
+    } else {
+        Subtype::Hypertrophic
+    };
+    v.because(format!(
+        "{}{}: raised scar ({})",
+        r.size_words(),
+        if keloid {
+            ", large/irregular/dusky"
+        } else {
+            ""
+        },
+        subtype.as_str()
+    ));
+    Some(Classified {
+        subtype,
+        relief: Relief::Unknown,
+        confidence: v.confidence.clamp(0.05, 0.99),
+        reasons: v.reasons,
+        reportable: v.reportable,
+    })
+}
+
 /// The answer as the rules build it: confidence, reasons in the order given, whether it is reported.
 struct Verdict {
     /// Confidence so far, before clamping.

@@ -7,7 +7,8 @@
 //! 5. [`classify`]: each region's relief, family and subtype, with reasons;
 //! 6. [`picture`]: what the whole picture shows, as named features at one fixed resolution;
 //! 7. [`decide`]: the scoring table (fitted by `calibrate`) that gives the image's family and the flag;
-//! 8. [`summarise`]: counts, grading estimates and the microneedling verdict.
+//! 8. [`reconcile`]: regions whose relief the light could not tell take it from the picture's reading;
+//! 9. [`summarise`]: counts, grading estimates and the microneedling verdict.
 //!
 //! [`analyze`] runs them in order; [`candidate`] holds the type detect hands to light and measure.
 
@@ -20,4 +21,5 @@ pub mod light;
 pub mod measure;
 pub mod picture;
 pub mod prepare;
+pub mod reconcile;
 pub mod summarise;

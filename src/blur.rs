@@ -65,25 +65,54 @@ pub fn gaussian_blur(p: &Plane, sigma: f32) -> Plane {
 /// Mask-normalised Gaussian blur: the mean of `p` over the masked neighbourhood (so non-skin does not
 /// bleed into skin); pixels with no masked neighbour get the masked global mean.
 pub fn masked_blur(p: &Plane, mask: &[bool], sigma: f32) -> Plane {
-    let mut num = p.clone();
-    let mut den = Plane::filled(p.w, p.h, 0.0);
-    let (mut gs, mut gn) = (0.0f64, 0usize);
-    for ((n, d), &m) in num.data.iter_mut().zip(den.data.iter_mut()).zip(mask) {
-        if m {
-            *d = 1.0;
-            gs += *n as f64;
-            gn += 1;
-        } else {
-            *n = 0.0;
+    MaskedBlur::new(mask, p.w, p.h, sigma).apply(p)
+}
+
+/// [`masked_blur`] of several planes under one mask and sigma: the blurred mask, its denominator, is made
+/// once (each plane then costs one blur instead of two).
+pub struct MaskedBlur<'a> {
+    /// The mask, `w × h` row-major.
+    mask: &'a [bool],
+    /// The mask's own blur.
+    den: Plane,
+    /// The blur's sigma, px.
+    sigma: f32,
+}
+
+impl<'a> MaskedBlur<'a> {
+    /// Blurs the mask (`w × h`, row-major) at `sigma`.
+    pub fn new(mask: &'a [bool], w: usize, h: usize, sigma: f32) -> Self {
+        let ones = Plane {
+            w,
+            h,
+            data: mask.iter().map(|&m| m as u8 as f32).collect(),
+        };
+        MaskedBlur {
+            mask,
+            den: gaussian_blur(&ones, sigma),
+            sigma,
         }
     }
-    let global = if gn > 0 { (gs / gn as f64) as f32 } else { 0.0 };
-    let mut n = gaussian_blur(&num, sigma);
-    let d = gaussian_blur(&den, sigma);
-    for (a, &b) in n.data.iter_mut().zip(&d.data) {
-        *a = if b > 1e-3 { *a / b } else { global };
+
+    /// The mask-normalised blur of `p` (the mask's size).
+    pub fn apply(&self, p: &Plane) -> Plane {
+        let mut num = p.clone();
+        let (mut gs, mut gn) = (0.0f64, 0usize);
+        for (n, &m) in num.data.iter_mut().zip(self.mask) {
+            if m {
+                gs += *n as f64;
+                gn += 1;
+            } else {
+                *n = 0.0;
+            }
+        }
+        let global = if gn > 0 { (gs / gn as f64) as f32 } else { 0.0 };
+        let mut n = gaussian_blur(&num, self.sigma);
+        for (a, &b) in n.data.iter_mut().zip(&self.den.data) {
+            *a = if b > 1e-3 { *a / b } else { global };
+        }
+        n
     }
-    n
 }
 
 /// How far the blur of [`gaussian_blur`] reaches along each axis, in px: an output sample depends on the

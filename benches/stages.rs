@@ -63,11 +63,13 @@ fn bench(c: &mut Criterion) {
         });
         g.bench_function("detect", |b| {
             b.iter(|| {
+                // Without the plain segments handed in: detect's whole work, its own segment pass too.
                 black_box(scarscope::detect::detect(
                     black_box(&prep),
                     &light,
                     relief_ok,
                     &prof.detect,
+                    None,
                 ))
             })
         });

@@ -77,12 +77,14 @@ impl<M> ScaleWindow<M> {
     }
 }
 
-/// Runs the detect stage.
+/// Runs the detect stage. `plain` is [`segments`] without a light (`segments(p, None, rules)`), when the
+/// caller has it already (the light stage reads it): without relief, detect's own segment pass is that one.
 pub fn detect(
     p: &Prepared,
     light: &LightEstimate,
     use_relief: bool,
     rules: &DetectRules,
+    plain: Option<Vec<Candidate>>,
 ) -> Vec<Candidate> {
     let rs = radii(p, rules);
     if rs.len() < 3 {
@@ -228,7 +230,10 @@ pub fn detect(
     });
     // Segmented lesions come first: their extent is measured, not inferred from a scale.
     let lit = if use_relief { Some(light.toward) } else { None };
-    let mut kept: Vec<Candidate> = segments(p, lit, rules);
+    let mut kept: Vec<Candidate> = match (lit, plain) {
+        (None, Some(plain)) => plain,
+        _ => segments(p, lit, rules),
+    };
     let n_fine = kept.len();
     // Wide shallow depressions seen only by their shading pair along the light (rolling scars). They come
     // before the coarse pass: a coarse segment of the same scar often holds only its bright far slope, whose

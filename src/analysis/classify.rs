@@ -65,7 +65,7 @@ pub fn classify(m: &Measured, ctx: &ClassifyContext, rules: &ClassifyRules) -> C
     Classified {
         subtype,
         relief,
-        confidence: v.confidence.clamp(0.05, 0.99),
+        confidence: rules.bounded_confidence(v.confidence),
         reasons: v.reasons,
         reportable: v.reportable,
     }
@@ -120,7 +120,7 @@ pub fn shadow_in_raised_picture(
     Some(Classified {
         subtype,
         relief: Relief::Unknown,
-        confidence: v.confidence.clamp(0.05, 0.99),
+        confidence: rules.bounded_confidence(v.confidence),
         reasons: v.reasons,
         reportable: v.reportable,
     })
@@ -161,9 +161,13 @@ struct Region<'a> {
 }
 
 impl Region<'_> {
-    /// Confidence from the detection's strength: 0.55, rising to 0.85 as z exceeds the threshold by its size.
+    /// Confidence from the detection's strength: `base_confidence`, rising by `detection_confidence_gain` as
+    /// z exceeds the threshold by its size.
     fn detection_confidence(&self) -> f64 {
-        0.55 + 0.3 * ((self.m.z - self.ctx.min_z) / self.ctx.min_z.max(1.0)).clamp(0.0, 1.0)
+        let rules = self.rules;
+        rules.base_confidence
+            + rules.detection_confidence_gain
+                * ((self.m.z - self.ctx.min_z) / self.ctx.min_z.max(1.0)).clamp(0.0, 1.0)
     }
 
     /// The light is directional enough to read shading.
@@ -266,7 +270,7 @@ impl Region<'_> {
     /// A pustule's head: a pale, not bluer centre on a red spot (domain.md §1: a white-yellow head).
     fn pustule_head(&self) -> bool {
         self.m.head_delta_l >= self.rules.pustule_head_delta_l
-            && self.m.head_delta_b >= -1.0
+            && self.m.head_delta_b >= self.rules.pustule_head_min_delta_b
             && self.red()
     }
 
@@ -302,7 +306,7 @@ impl Region<'_> {
     fn large_keloid(&self) -> bool {
         match self.m.diameter_mm {
             Some(d) => d >= self.rules.keloid_min_mm,
-            None => self.relative_diameter() >= 2.0 * self.rules.unscaled_rolling_fraction,
+            None => self.relative_diameter() >= self.rules.unscaled_keloid_fraction,
         }
     }
 
@@ -345,7 +349,7 @@ impl Region<'_> {
 
     /// Red, with its redness outweighing its darkening: an erythematous mark rather than a pigmented one.
     fn erythema(&self) -> bool {
-        self.red() && self.m.delta_a >= -self.m.delta_l * 0.5
+        self.red() && self.m.delta_a >= -self.m.delta_l * self.rules.erythema_redness_per_darkening
     }
 
     /// The region's width in words, in mm or relative to the picture without a scale.
@@ -436,14 +440,17 @@ fn atrophic_subtype(r: &Region, v: &mut Verdict) -> Subtype {
         Some(d) if d < rules.boxcar_min_mm => Subtype::IcePick,
         Some(d) if d < rules.ice_pick_max_mm => {
             // domain.md §1: in the overlap zone size cannot separate them, the wall profile does.
-            v.scale(0.85);
+            v.scale(rules.overlap_zone_confidence);
             if v_shaped {
                 Subtype::IcePick
             } else {
                 Subtype::Boxcar
             }
         }
-        Some(d) if d <= rules.rolling_min_mm || (steep && d <= rules.rolling_min_mm + 1.0) => {
+        Some(d)
+            if d <= rules.rolling_min_mm
+                || (steep && d <= rules.rolling_min_mm + rules.steep_boxcar_extra_mm) =>
+        {
             Subtype::Boxcar
         }
         Some(_) => Subtype::Rolling,

@@ -354,31 +354,22 @@ pub struct ClassifyRules {
     pub raised_score: RaisedScoreWeights,
     /// A picture the scoring table reads as raised scars at least this surely has its shadows of unreadable
     /// relief read as raised lesions' (the reconcile stage).
-    #[serde(default = "default_picture_relief_min_confidence")]
     pub picture_relief_min_confidence: f64,
     /// A region's confidence before its rules apply, at the detection threshold.
-    #[serde(default = "default_base_confidence")]
     pub base_confidence: f64,
     /// What the detection's strength adds to `base_confidence`, in full once z is twice the threshold.
-    #[serde(default = "default_detection_confidence_gain")]
     pub detection_confidence_gain: f64,
     /// The lowest and highest confidence a region is given.
-    #[serde(default = "default_confidence_range")]
     pub confidence_range: [f64; 2],
     /// Confidence multiplier of an atrophic region in the ice pick / boxcar overlap of widths.
-    #[serde(default = "default_overlap_zone_confidence")]
     pub overlap_zone_confidence: f64,
     /// A pustule head may be this much bluer (Δb*) than the spot around it, and no more.
-    #[serde(default = "default_pustule_head_min_delta_b")]
     pub pustule_head_min_delta_b: f64,
     /// A steep-walled pit up to this much wider than `rolling_min_mm` is still a boxcar, mm.
-    #[serde(default = "default_steep_boxcar_extra_mm")]
     pub steep_boxcar_extra_mm: f64,
     /// Without a scale, a raised lesion at least this share of the picture's shorter side leans keloid.
-    #[serde(default = "default_unscaled_keloid_fraction")]
     pub unscaled_keloid_fraction: f64,
     /// A red mark is erythematous when its Δa* reaches this times its darkening (−ΔL*), else pigmented.
-    #[serde(default = "default_erythema_redness_per_darkening")]
     pub erythema_redness_per_darkening: f64,
 }
 
@@ -393,54 +384,6 @@ impl ClassifyRules {
             confidence
         }
     }
-}
-
-// The built-in values of the classify settings added after profiles were first written, so that an older
-// profile file still loads; `profiles/default.toml` lists each with its source.
-
-/// The built-in `picture_relief_min_confidence`.
-fn default_picture_relief_min_confidence() -> f64 {
-    0.9
-}
-
-/// The built-in `base_confidence`.
-fn default_base_confidence() -> f64 {
-    0.55
-}
-
-/// The built-in `detection_confidence_gain`.
-fn default_detection_confidence_gain() -> f64 {
-    0.3
-}
-
-/// The built-in `confidence_range`.
-fn default_confidence_range() -> [f64; 2] {
-    [0.05, 0.99]
-}
-
-/// The built-in `overlap_zone_confidence`.
-fn default_overlap_zone_confidence() -> f64 {
-    0.85
-}
-
-/// The built-in `pustule_head_min_delta_b`.
-fn default_pustule_head_min_delta_b() -> f64 {
-    -1.0
-}
-
-/// The built-in `steep_boxcar_extra_mm`.
-fn default_steep_boxcar_extra_mm() -> f64 {
-    1.0
-}
-
-/// The built-in `unscaled_keloid_fraction`.
-fn default_unscaled_keloid_fraction() -> f64 {
-    0.16
-}
-
-/// The built-in `erythema_redness_per_darkening`.
-fn default_erythema_redness_per_darkening() -> f64 {
-    0.5
 }
 
 /// Weights of the raised-lesion score: each sign a raised region shows adds its weight to active acne or to a

@@ -284,21 +284,23 @@ pub fn analyze_at(rgb: &RgbImage, full: (u32, u32), opts: &AnalysisOptions) -> A
     // With the scale given, the lesion rules size every region in mm (domain.md §1) and the image's family
     // follows from the regions found; without it (web and phone photos, photos.md), the picture's scoring
     // table decides, since region sizes are then guesses.
+    let mut summary = crate::summarise::summarise(&regions, ppm, &prof.summary);
     let decision = if ppm.is_some() {
-        let by_regions = crate::summarise::summarise(&regions, ppm, &prof.summary);
-        crate::analysis::decide::from_regions(&by_regions, &regions, &prof.summary)
+        crate::analysis::decide::from_regions(&summary, &regions, &prof.summary)
     } else {
         crate::analysis::decide::decide(&picture, &prof.decision)
     };
     let decision = crate::analysis::decide::for_photo(decision, p.usable);
-    crate::analysis::reconcile::reconcile(
+    let reread = crate::analysis::reconcile::reconcile(
         &mut regions,
         &measured,
         &decision,
         &cctx,
         &prof.classify,
     );
-    let mut summary = crate::summarise::summarise(&regions, ppm, &prof.summary);
+    if reread > 0 {
+        summary = crate::summarise::summarise(&regions, ppm, &prof.summary);
+    }
     crate::summarise::apply_decision(&mut summary, &decision, &picture);
     let microneedling = crate::summarise::verdict(&summary, &decision, p.usable, &p.notes);
     Analysis {

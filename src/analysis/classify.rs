@@ -71,22 +71,16 @@ pub fn classify(m: &Measured, ctx: &ClassifyContext, rules: &ClassifyRules) -> C
     }
 }
 
-/// Re-reads a region whose relief could not be read and whose darkening was taken for a pit's shadow, in a
-/// picture the scoring table reads as raised scars with `family_confidence`: a raised lesion is shadowed on
-/// its far slope too (domain.md §4), so the picture's reading decides which relief cast the shadow. `None`
-/// when the region is not such a shadow.
+/// Re-reads a region whose relief could not be read and whose darkening was taken for a pit's shadow (its
+/// classification gave relief `unknown` and an atrophic kind), in a picture the scoring table reads as raised
+/// scars with `family_confidence`: a raised lesion is shadowed on its far slope too (domain.md §4), so the
+/// picture's reading decides which relief cast the shadow.
 pub fn shadow_in_raised_picture(
     m: &Measured,
     ctx: &ClassifyContext,
     rules: &ClassifyRules,
     family_confidence: f64,
-) -> Option<Classified> {
-    let first = classify(m, ctx, rules);
-    if first.relief != Relief::Unknown
-        || first.subtype.class() != crate::report::RegionClass::Atrophic
-    {
-        return None;
-    }
+) -> Classified {
     let r = Region { m, ctx, rules };
     let mut v = Verdict {
         confidence: r.detection_confidence(),
@@ -101,29 +95,24 @@ pub fn shadow_in_raised_picture(
         "darker with the skin's own chromaticity, a shadow: the picture as a whole reads as raised scars \
          (confidence {family_confidence:.2}), and a raised lesion is shadowed on its far slope, so read as raised"
     ));
-    let keloid = r.keloid();
-    let subtype = if keloid {
-        Subtype::Keloid
-    } else {
-        Subtype::Hypertrophic
-    };
+    let subtype = raised_scar_kind(&r);
     v.because(format!(
         "{}{}: raised scar ({})",
         r.size_words(),
-        if keloid {
+        if subtype == Subtype::Keloid {
             ", large/irregular/dusky"
         } else {
             ""
         },
         subtype.as_str()
     ));
-    Some(Classified {
+    Classified {
         subtype,
         relief: Relief::Unknown,
         confidence: rules.bounded_confidence(v.confidence),
         reasons: v.reasons,
         reportable: v.reportable,
-    })
+    }
 }
 
 /// The answer as the rules build it: confidence, reasons in the order given, whether it is reported.
@@ -549,12 +538,8 @@ fn active_acne_subtype(r: &Region, v: &mut Verdict) -> Subtype {
 /// A raised scar: keloid when large, irregular or dusky, else hypertrophic; one that is not red is weak
 /// evidence and not reported.
 fn raised_scar_subtype(r: &Region, v: &mut Verdict) -> Subtype {
-    let keloid = r.keloid();
-    let st = if keloid {
-        Subtype::Keloid
-    } else {
-        Subtype::Hypertrophic
-    };
+    let st = raised_scar_kind(r);
+    let keloid = st == Subtype::Keloid;
     if !r.red() {
         // domain.md §1: raised scars are pink/red; a skin-coloured bump is weak evidence.
         v.scale(r.rules.uncoloured_raised_confidence);
@@ -574,6 +559,15 @@ fn raised_scar_subtype(r: &Region, v: &mut Verdict) -> Subtype {
         st.as_str()
     ));
     st
+}
+
+/// The kind of a raised scar: keloid when large, irregular or dusky, else hypertrophic (domain.md §1).
+fn raised_scar_kind(r: &Region) -> Subtype {
+    if r.keloid() {
+        Subtype::Keloid
+    } else {
+        Subtype::Hypertrophic
+    }
 }
 
 /// Flat subtype: a pale head on a red spot is a pustule; flat regions are otherwise erythematous or

@@ -33,45 +33,11 @@ fn srgb_lut() -> [f32; 256] {
     t
 }
 
-/// Linear RGB (0..1, sRGB primaries) to CIELAB under D65: colour.rs's XYZ→Lab, with its cube root taken by
-/// [`cbrt_fast`].
+/// Linear RGB (0..1, sRGB primaries) to CIELAB under D65: colour.rs's conversion, with its cube root taken
+/// by [`crate::colour::cbrt_fast`].
 pub fn linear_to_lab(r: f32, g: f32, b: f32) -> [f32; 3] {
-    let (r, g, b) = (r as f64, g as f64, b as f64);
-    // The sRGB (D65) primaries matrix of IEC 61966-2-1.
-    let xyz = [
-        0.4124564 * r + 0.3575761 * g + 0.1804375 * b,
-        0.2126729 * r + 0.7151522 * g + 0.0721750 * b,
-        0.0193339 * r + 0.1191920 * g + 0.9503041 * b,
-    ];
-    // CIELAB's companding f(t), as colour.rs has it.
-    const D: f64 = 6.0 / 29.0;
-    let f = |t: f64| {
-        if t > D * D * D {
-            cbrt_fast(t)
-        } else {
-            t / (3.0 * D * D) + 4.0 / 29.0
-        }
-    };
-    let white = crate::colour::D65_WHITE;
-    let fx = f(xyz[0] / white[0]);
-    let fy = f(xyz[1] / white[1]);
-    let fz = f(xyz[2] / white[2]);
-    [116.0 * fy - 16.0, 500.0 * (fx - fy), 200.0 * (fy - fz)].map(|v| v as f32)
-}
-
-/// Cube root of a positive normal `x`, to within a few f64 ulps: a first guess from the bits (the exponent
-/// divided by three, Kahan's constant) refined by four Newton steps, each squaring the relative error
-/// (5e-2 at most at first, then 3e-3, 8e-6, 6e-11, below 1e-16).
-///
-/// Why not `f64::cbrt`: libm's is exact to the ulp but costs ~15 ns and does not vectorise; three per
-/// pixel were about a quarter of the prepare stage on a 640×640 photo (perf). The Lab values are rounded to
-/// f32 afterwards, where the two agree (see the test against colour.rs).
-fn cbrt_fast(x: f64) -> f64 {
-    let mut y = f64::from_bits(x.to_bits() / 3 + 0x2A9F_7893_782D_A1CE);
-    for _ in 0..4 {
-        y = (2.0 * y + x / (y * y)) * (1.0 / 3.0);
-    }
-    y
+    let xyz = crate::colour::linear_rgb_to_xyz([r as f64, g as f64, b as f64]);
+    crate::colour::xyz_to_lab_with(xyz, crate::colour::cbrt_fast).map(|v| v as f32)
 }
 
 /// ITA° of a skin colour and its band name (domain.md §4), from colour.rs.
@@ -332,8 +298,8 @@ fn rule_skin(r: f32, g: f32, b: f32) -> bool {
 
 /// Linear light (0..1) to 8-bit sRGB units (0..255, not rounded), for the skin rules.
 ///
-/// Above the linear toe the curve is read from a table of 4096 steps, linearly interpolated: within 0.005
-/// of `powf` everywhere (tested), which the skin rules' whole-unit thresholds do not notice, at a fraction
+/// Above the linear toe, colour.rs's curve ([`crate::colour::linear_to_srgb`]) is read from a table of 4096
+/// steps, linearly interpolated: within 0.005 of it everywhere (tested), which the skin rules' whole-unit thresholds do not notice, at a fraction
 /// of its cost (three `powf` per pixel were most of the skin seeding's 15 ms on a 640×640 photo).
 fn to_srgb8(v: f32) -> f32 {
     const STEPS: usize = 4096;
@@ -344,24 +310,13 @@ fn to_srgb8(v: f32) -> f32 {
     }
     let t = TABLE.get_or_init(|| {
         (0..=STEPS)
-            .map(|i| to_srgb8_exact(i as f32 / STEPS as f32))
+            .map(|i| (255.0 * crate::colour::linear_to_srgb(i as f64 / STEPS as f64)) as f32)
             .collect()
     });
     let x = v * STEPS as f32;
     let i = (x as usize).min(STEPS - 1);
     let f = x - i as f32;
     t[i] + f * (t[i + 1] - t[i])
-}
-
-/// [`to_srgb8`] by the IEC 61966-2-1 formula itself.
-fn to_srgb8_exact(v: f32) -> f32 {
-    let v = v.clamp(0.0, 1.0);
-    255.0
-        * if v <= 0.0031308 {
-            12.92 * v
-        } else {
-            1.055 * v.powf(1.0 / 2.4) - 0.055
-        }
 }
 
 fn median(v: &mut [f32]) -> f32 {
@@ -970,7 +925,8 @@ mod tests {
         let mut worst = 0.0f32;
         for i in 0..=100_000 {
             let v = i as f32 / 100_000.0;
-            worst = worst.max((to_srgb8(v) - to_srgb8_exact(v)).abs());
+            let exact = 255.0 * crate::colour::linear_to_srgb(v as f64);
+            worst = worst.max((to_srgb8(v) as f64 - exact).abs() as f32);
         }
         assert!(worst < 0.005, "largest difference {worst} (0..255 units)");
         // Whole sRGB levels come back as themselves to well within a level.
@@ -992,12 +948,7 @@ mod tests {
                     let lin =
                         [r, g, b].map(|v| crate::colour::srgb_to_linear(v as f64 / 255.0) as f32);
                     let fast = linear_to_lab(lin[0], lin[1], lin[2]);
-                    let (r, g, b) = (lin[0] as f64, lin[1] as f64, lin[2] as f64);
-                    let xyz = [
-                        0.4124564 * r + 0.3575761 * g + 0.1804375 * b,
-                        0.2126729 * r + 0.7151522 * g + 0.0721750 * b,
-                        0.0193339 * r + 0.1191920 * g + 0.9503041 * b,
-                    ];
+                    let xyz = crate::colour::linear_rgb_to_xyz(lin.map(|v| v as f64));
                     let exact = crate::colour::xyz_to_lab(xyz).map(|v| v as f32);
                     for c in 0..3 {
                         worst = worst.max((fast[c] - exact[c]).abs() as f64);

@@ -11,7 +11,7 @@ use crate::analysis::decide::Decision;
 use crate::classify::{shadow_in_raised_picture, ClassifyContext};
 use crate::measure::Measured;
 use crate::profile::ClassifyRules;
-use crate::report::{num, Family, Region};
+use crate::report::{num, Family, Region, RegionClass, Relief};
 
 /// Re-reads the shadows of a picture read as raised scars (see the module docs); returns how many regions
 /// changed. `measured` is in the order of `regions`. Nothing changes when the scale is given (the family then
@@ -32,14 +32,17 @@ pub fn reconcile(
     }
     let mut changed = 0;
     for (region, m) in regions.iter_mut().zip(measured) {
-        if let Some(k) = shadow_in_raised_picture(m, ctx, rules, decision.confidence) {
-            region.subtype = k.subtype;
-            region.class = k.subtype.class();
-            region.relief = k.relief;
-            region.confidence = num(k.confidence).unwrap_or(0.0);
-            region.reasons = k.reasons;
-            changed += 1;
+        // A shadow read as a pit: relief unknown, an atrophic kind (classify's unknown-relief rules).
+        if region.relief != Relief::Unknown || region.class != RegionClass::Atrophic {
+            continue;
         }
+        let k = shadow_in_raised_picture(m, ctx, rules, decision.confidence);
+        region.subtype = k.subtype;
+        region.class = k.subtype.class();
+        region.relief = k.relief;
+        region.confidence = num(k.confidence).unwrap_or(0.0);
+        region.reasons = k.reasons;
+        changed += 1;
     }
     changed
 }

@@ -2,8 +2,11 @@
 //!
 //! Definition: `out(x, y) = Σ_i Σ_j k(i) k(j) · p(clamp(x + i), clamp(y + j))`, a separable Gaussian kernel.
 //! - `sigma ≤ 4`: the exact kernel `k(i) ∝ exp(−i² / 2σ²)` for `|i| ≤ ⌈3σ⌉`, normalised to sum 1.
-//! - `sigma > 4`: three successive box filters whose widths follow Kovesi's choice for a Gaussian of that
-//!   sigma ("Fast almost-Gaussian filtering", 2010), so the cost does not grow with sigma.
+//! - `sigma > 4`: the blur of the plane's `f × f` block means (f a power of two, see [`level`]) on that coarse
+//!   grid, enlarged back by bilinear interpolation, each step's own spread taken off the sigma, so the cost
+//!   falls with sigma instead of growing (a pyramid level, as in Burt & Adelson's Laplacian pyramid).
+//!   On planes too small to coarsen: three successive box filters whose widths follow Kovesi's choice for a
+//!   Gaussian of that sigma ("Fast almost-Gaussian filtering", 2010).
 //!
 //! Every stage blurs (detection at up to ten scales, the light's pore band, the illumination background), so
 //! this is the hottest loop of the analysis. Both passes run along rows only: the horizontal pass reads a
@@ -33,33 +36,239 @@ pub fn gaussian_blur(p: &Plane, sigma: f32) -> Plane {
     if sigma < 0.25 || p.w == 0 || p.h == 0 {
         return p.clone();
     }
-    let (w, h) = (p.w, p.h);
-    if sigma <= 4.0 {
-        let r = (3.0 * sigma).ceil() as usize;
-        let mut k: Vec<f32> = (-(r as isize)..=r as isize)
-            .map(|i| (-(i * i) as f32 / (2.0 * sigma * sigma)).exp())
-            .collect();
-        let s: f32 = k.iter().sum();
-        k.iter_mut().for_each(|v| *v /= s);
-        let mut tmp = vec![0f32; w * h];
-        convolve_rows(&p.data, &mut tmp, w, &k, r);
-        let mut out = vec![0f32; w * h];
-        convolve_cols(&tmp, &mut out, w, h, &k, r);
-        Plane { w, h, data: out }
-    } else {
-        let sizes = box_sizes(sigma, 3);
-        let mut a = p.data.clone();
-        let mut b = vec![0f32; w * h];
-        for &s in &sizes {
-            box_rows(&a, &mut b, w, s / 2);
-            std::mem::swap(&mut a, &mut b);
-        }
-        for &s in &sizes {
-            box_cols(&a, &mut b, w, h, s / 2);
-            std::mem::swap(&mut a, &mut b);
-        }
-        Plane { w, h, data: a }
+    let f = level(sigma, p.w, p.h);
+    if f > 1 {
+        // The bilinear enlargement adds its own spread (a tent f px wide each side), taken off here.
+        let inner = (sigma * sigma - (f * f) as f32 / 6.0).sqrt();
+        return coarse_blur_at(p, inner, f).enlarge();
     }
+    if sigma <= 4.0 {
+        exact_blur(p, sigma)
+    } else {
+        box_blur(p, sigma)
+    }
+}
+
+/// [`gaussian_blur`] without the coarse grid: the exact kernel up to sigma 4, three boxes above.
+///
+/// The masked background blur (the illumination estimate of prepare) keeps this one. With the coarse grid
+/// (a closer Gaussian, with longer tails than the boxes' compact support) the drawn papule face of
+/// `tests/real_failures.rs` lost 6 of its 33 papules found; the background's scale and the rules after it were
+/// set with the three boxes, and re-deriving them was not worth ~3 ms per blur at 640 px (the
+/// three-box blur of a 640×640 plane, timed alone).
+pub fn full_resolution_blur(p: &Plane, sigma: f32) -> Plane {
+    if sigma < 0.25 || p.w == 0 || p.h == 0 {
+        p.clone()
+    } else if sigma <= 4.0 {
+        exact_blur(p, sigma)
+    } else {
+        box_blur(p, sigma)
+    }
+}
+
+/// The exact-kernel blur (sigma ≤ 4).
+fn exact_blur(p: &Plane, sigma: f32) -> Plane {
+    let (w, h) = (p.w, p.h);
+    let (k, r) = exact_kernel(sigma);
+    let mut out = vec![0f32; w * h];
+    // The row pass's plane is scratch: kept per thread, so that each blur allocates (and the kernel zeroes)
+    // one fresh plane instead of two (measured: page faults and zeroing were a third of a small blur).
+    SCRATCH.with_borrow_mut(|tmp| {
+        tmp.resize(w * h, 0.0);
+        convolve_rows(&p.data, tmp, w, &k, r);
+        convolve_cols(tmp, &mut out, w, h, &k, r);
+        if tmp.capacity() > MAX_SCRATCH {
+            *tmp = Vec::new();
+        }
+    });
+    Plane { w, h, data: out }
+}
+
+thread_local! {
+    /// The row pass's plane of [`exact_blur`], reused by the thread's next blur.
+    static SCRATCH: std::cell::RefCell<Vec<f32>> = const { std::cell::RefCell::new(Vec::new()) };
+}
+
+/// The largest scratch plane kept between blurs (16 MB): a working image is at most 3 MP.
+const MAX_SCRATCH: usize = 4 << 20;
+
+/// The exact kernel of `sigma` (normalised to sum 1) and its radius.
+fn exact_kernel(sigma: f32) -> (Vec<f32>, usize) {
+    let r = (3.0 * sigma).ceil() as usize;
+    let mut k: Vec<f32> = (-(r as isize)..=r as isize)
+        .map(|i| (-(i * i) as f32 / (2.0 * sigma * sigma)).exp())
+        .collect();
+    let s: f32 = k.iter().sum();
+    k.iter_mut().for_each(|v| *v /= s);
+    (k, r)
+}
+
+/// One sample of [`exact_blur`], summed in the same order as the two passes (so the same value to the bit).
+fn exact_blur_at(p: &Plane, sigma: f32, x: usize, y: usize) -> f32 {
+    let (k, r) = exact_kernel(sigma);
+    let (w, h) = (p.w as isize, p.h as isize);
+    let mut out = 0.0f32;
+    for (j, &kj) in k.iter().enumerate() {
+        let sy = (y as isize + j as isize - r as isize).clamp(0, h - 1) as usize;
+        let row = &p.data[sy * p.w..(sy + 1) * p.w];
+        let mut t = 0.0f32;
+        for (i, &ki) in k.iter().enumerate() {
+            t += ki * row[(x as isize + i as isize - r as isize).clamp(0, w - 1) as usize];
+        }
+        out += kj * t;
+    }
+    out
+}
+
+/// Three box passes (Kovesi), for a large sigma on a plane too small to coarsen.
+fn box_blur(p: &Plane, sigma: f32) -> Plane {
+    let (w, h) = (p.w, p.h);
+    let sizes = box_sizes(sigma, 3);
+    let mut a = p.data.clone();
+    let mut b = vec![0f32; w * h];
+    for &s in &sizes {
+        box_rows(&a, &mut b, w, s / 2);
+        std::mem::swap(&mut a, &mut b);
+    }
+    for &s in &sizes {
+        box_cols(&a, &mut b, w, h, s / 2);
+        std::mem::swap(&mut a, &mut b);
+    }
+    Plane { w, h, data: a }
+}
+
+/// The coarsening factor of a blur at `sigma` on a `w × h` plane: 1 up to sigma 4 (the exact kernel), then
+/// the largest power of two at most `sigma / 2.5`, so that the blur left to do on the coarse grid still spans
+/// about 2.5 of its px (its sampling then aliases little: on white noise the result stays within twice the
+/// three-box blur's distance from the exact Gaussian, tested below), and at most an eighth of the shorter
+/// side. 1 means "blur at full resolution".
+pub fn level(sigma: f32, w: usize, h: usize) -> usize {
+    let mut f = 1usize;
+    while sigma > 4.0 && (2 * f) as f32 <= sigma / 2.5 && 2 * f * 8 <= w.min(h) {
+        f *= 2;
+    }
+    f
+}
+
+/// A blur computed on a grid `f` times coarser than its plane: sample `(i, j)` is the blur at the centre of
+/// the `f × f` block `(i, j)` of the original plane.
+pub struct Coarse {
+    /// The blurred samples, one per block.
+    pub plane: Plane,
+    /// Original px per coarse px.
+    pub f: usize,
+    /// The original plane's width, px.
+    pub w: usize,
+    /// The original plane's height, px.
+    pub h: usize,
+}
+
+/// Blurs `p` at `sigma` (original px) on the grid of [`level`]: the mean of each `f × f` block (edges
+/// repeated past the plane), blurred with the rest of the spread. A derivative of a blur is best taken on
+/// this grid and enlarged after: an enlarged plane is piecewise linear, and its second differences spike on
+/// the grid's lines.
+pub fn coarse_blur(p: &Plane, sigma: f32) -> Coarse {
+    coarse_blur_at(p, sigma, level(sigma, p.w, p.h))
+}
+
+fn coarse_blur_at(p: &Plane, sigma: f32, f: usize) -> Coarse {
+    let (w, h) = (p.w, p.h);
+    if f <= 1 {
+        return Coarse {
+            plane: gaussian_blur(p, sigma),
+            f: 1,
+            w,
+            h,
+        };
+    }
+    let (cw, ch) = (w.div_ceil(f), h.div_ceil(f));
+    let small = block_means(p, f, cw, ch);
+    // A block mean spreads a sample by (f² − 1) / 12 px² along each axis.
+    let var = sigma * sigma - (f * f - 1) as f32 / 12.0;
+    let rest = var.max(0.0).sqrt() / f as f32;
+    Coarse {
+        plane: gaussian_blur(&small, rest),
+        f,
+        w,
+        h,
+    }
+}
+
+/// The means of the `f × f` blocks of `p` (rows and columns past its edges repeat the last one).
+fn block_means(p: &Plane, f: usize, cw: usize, ch: usize) -> Plane {
+    let (w, h) = (p.w, p.h);
+    let mut small = Plane::filled(cw, ch, 0.0);
+    // Sums along x of one row, then of f rows; the whole blocks first, the cut one at the right edge after.
+    let full = w / f;
+    let mut acc = vec![0f32; cw];
+    let inv = 1.0 / (f * f) as f32;
+    for by in 0..ch {
+        acc.fill(0.0);
+        for dy in 0..f {
+            let y = (by * f + dy).min(h - 1);
+            let row = &p.data[y * w..(y + 1) * w];
+            for (a, block) in acc.iter_mut().zip(row.chunks_exact(f)) {
+                *a += block.iter().sum::<f32>();
+            }
+            if full < cw {
+                let tail = &row[full * f..];
+                let last = row[w - 1];
+                acc[full] += tail.iter().sum::<f32>() + last * (f - tail.len()) as f32;
+            }
+        }
+        for (o, &a) in small.data[by * cw..(by + 1) * cw].iter_mut().zip(&acc) {
+            *o = a * inv;
+        }
+    }
+    small
+}
+
+impl Coarse {
+    /// The coarse plane enlarged back to the original size by bilinear interpolation between block centres.
+    pub fn enlarge(&self) -> Plane {
+        if self.f == 1 {
+            return self.plane.clone();
+        }
+        enlarge(&self.plane, self.f, self.w, self.h)
+    }
+}
+
+/// Bilinear enlargement of a plane of block samples (block size `f`) to `w × h`.
+fn enlarge(c: &Plane, f: usize, w: usize, h: usize) -> Plane {
+    let taps = |n: usize, nc: usize| -> Vec<(usize, usize, f32)> {
+        (0..n)
+            .map(|x| {
+                let u = ((x as f32 + 0.5) / f as f32 - 0.5).clamp(0.0, (nc - 1) as f32);
+                let i0 = u as usize;
+                (i0, (i0 + 1).min(nc - 1), u - i0 as f32)
+            })
+            .collect()
+    };
+    let (xs, ys) = (taps(w, c.w), taps(h, c.h));
+    let row_x = |j: usize, out: &mut [f32]| {
+        let row = &c.data[j * c.w..(j + 1) * c.w];
+        for (o, &(a, b, t)) in out.iter_mut().zip(&xs) {
+            *o = row[a] + t * (row[b] - row[a]);
+        }
+    };
+    let mut out = Plane::filled(w, h, 0.0);
+    let (mut r0, mut r1) = (vec![0f32; w], vec![0f32; w]);
+    let mut held = (usize::MAX, usize::MAX);
+    for (y, &(a, b, t)) in ys.iter().enumerate() {
+        if held != (a, b) {
+            if held.1 == a {
+                std::mem::swap(&mut r0, &mut r1);
+            } else {
+                row_x(a, &mut r0);
+            }
+            row_x(b, &mut r1);
+            held = (a, b);
+        }
+        for ((o, &v0), &v1) in out.data[y * w..(y + 1) * w].iter_mut().zip(&r0).zip(&r1) {
+            *o = v0 + t * (v1 - v0);
+        }
+    }
+    out
 }
 
 /// Mask-normalised Gaussian blur: the mean of `p` over the masked neighbourhood (so non-skin does not
@@ -89,7 +298,7 @@ impl<'a> MaskedBlur<'a> {
         };
         MaskedBlur {
             mask,
-            den: gaussian_blur(&ones, sigma),
+            den: full_resolution_blur(&ones, sigma),
             sigma,
         }
     }
@@ -107,7 +316,7 @@ impl<'a> MaskedBlur<'a> {
             }
         }
         let global = if gn > 0 { (gs / gn as f64) as f32 } else { 0.0 };
-        let mut n = gaussian_blur(&num, self.sigma);
+        let mut n = full_resolution_blur(&num, self.sigma);
         for (a, &b) in n.data.iter_mut().zip(&self.den.data) {
             *a = if b > 1e-3 { *a / b } else { global };
         }
@@ -115,8 +324,9 @@ impl<'a> MaskedBlur<'a> {
     }
 }
 
-/// How far the blur of [`gaussian_blur`] reaches along each axis, in px: an output sample depends on the
-/// input samples within this many px of it (clamped into the image), and on no other.
+/// How far the blur of [`gaussian_blur`] on a `w × h` plane reaches along each axis, in px: an output sample
+/// depends on the input samples within this many px of it (clamped into the image), and on no other. On a
+/// coarse grid (see [`level`]) the bound is a conservative one.
 ///
 /// ```
 /// use scarscope::blur::{gaussian_blur, reach};
@@ -125,15 +335,21 @@ impl<'a> MaskedBlur<'a> {
 /// p.data[20] = 1.0;
 /// for sigma in [0.5f32, 2.0, 6.0] {
 ///     let b = gaussian_blur(&p, sigma);
-///     let r = reach(sigma);
+///     let r = reach(sigma, 41, 1);
 ///     // Non-zero exactly within `reach` of the impulse.
 ///     assert!(b.data[20 - r] > 0.0 && b.data[20 + r] > 0.0);
 ///     assert_eq!((b.data[19 - r], b.data[21 + r]), (0.0, 0.0));
 /// }
 /// ```
-pub fn reach(sigma: f32) -> usize {
+pub fn reach(sigma: f32, w: usize, h: usize) -> usize {
+    let f = level(sigma, w, h);
     if sigma < 0.25 {
         0
+    } else if f > 1 {
+        let inner = (sigma * sigma - (f * f) as f32 / 6.0).sqrt();
+        let var = inner * inner - (f * f - 1) as f32 / 12.0;
+        let rest = var.max(0.0).sqrt() / f as f32;
+        f * (reach(rest, w.div_ceil(f), h.div_ceil(f)) + 2)
     } else if sigma <= 4.0 {
         (3.0 * sigma).ceil() as usize
     } else {
@@ -191,11 +407,19 @@ impl MaskCover {
         min: f32,
         blurred: &mut Option<Plane>,
     ) -> bool {
-        self.full(x, y, reach(sigma))
-            || blurred
-                .get_or_insert_with(|| gaussian_blur(&self.plane, sigma))
-                .data[y * self.plane.w + x]
-                >= min
+        let (w, h) = (self.plane.w, self.plane.h);
+        if self.full(x, y, reach(sigma, w, h)) {
+            return true;
+        }
+        // A small exact kernel costs less at the point than the whole plane's blur (a few points per scale
+        // lie near the mask's edge); a coarse-grid blur is cheap as a whole.
+        if (0.25..=4.0).contains(&sigma) {
+            return exact_blur_at(&self.plane, sigma, x, y) >= min;
+        }
+        blurred
+            .get_or_insert_with(|| gaussian_blur(&self.plane, sigma))
+            .data[y * w + x]
+            >= min
     }
 }
 
@@ -235,6 +459,25 @@ fn pad_row(row: &[f32], pad: &mut Vec<f32>, left: usize, right: usize) {
 
 /// Horizontal convolution with the odd kernel `k` of radius `r`, clamped edges.
 fn convolve_rows(src: &[f32], dst: &mut [f32], w: usize, k: &[f32], r: usize) {
+    #[cfg(target_arch = "x86_64")]
+    if std::arch::is_x86_feature_detected!("avx2") {
+        // SAFETY: the CPU supports AVX2 (checked above). AVX2 only widens the vectors of the same IEEE
+        // operations (no FMA contraction), so results are bit-identical on every CPU.
+        unsafe { convolve_rows_avx2(src, dst, w, k, r) };
+        return;
+    }
+    convolve_rows_impl(src, dst, w, k, r)
+}
+
+/// [`convolve_rows`] compiled with AVX2 enabled (runtime-dispatched).
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx2")]
+fn convolve_rows_avx2(src: &[f32], dst: &mut [f32], w: usize, k: &[f32], r: usize) {
+    convolve_rows_impl(src, dst, w, k, r)
+}
+
+#[inline(always)]
+fn convolve_rows_impl(src: &[f32], dst: &mut [f32], w: usize, k: &[f32], r: usize) {
     let mut pad = Vec::with_capacity(w + 2 * r);
     for (row, orow) in src.chunks_exact(w).zip(dst.chunks_exact_mut(w)) {
         pad_row(row, &mut pad, r, r);
@@ -252,6 +495,24 @@ fn convolve_rows(src: &[f32], dst: &mut [f32], w: usize, k: &[f32], r: usize) {
 /// Vertical convolution with the odd kernel `k` of radius `r`, clamped edges: whole rows are scaled and
 /// added, in the same order of terms as [`convolve_rows`] uses along a row.
 fn convolve_cols(src: &[f32], dst: &mut [f32], w: usize, h: usize, k: &[f32], r: usize) {
+    #[cfg(target_arch = "x86_64")]
+    if std::arch::is_x86_feature_detected!("avx2") {
+        // SAFETY: as in `convolve_rows`.
+        unsafe { convolve_cols_avx2(src, dst, w, h, k, r) };
+        return;
+    }
+    convolve_cols_impl(src, dst, w, h, k, r)
+}
+
+/// [`convolve_cols`] compiled with AVX2 enabled (runtime-dispatched).
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx2")]
+fn convolve_cols_avx2(src: &[f32], dst: &mut [f32], w: usize, h: usize, k: &[f32], r: usize) {
+    convolve_cols_impl(src, dst, w, h, k, r)
+}
+
+#[inline(always)]
+fn convolve_cols_impl(src: &[f32], dst: &mut [f32], w: usize, h: usize, k: &[f32], r: usize) {
     for (y, orow) in dst.chunks_exact_mut(w).enumerate() {
         orow.fill(0.0);
         for (j, &kv) in k.iter().enumerate() {
@@ -362,7 +623,7 @@ mod tests {
             },
             0.5,
         );
-        let r = reach(0.5);
+        let r = reach(0.5, w, h);
         for y in 0..h {
             for x in 0..w {
                 let near_hole = x.abs_diff(8) <= r && y.abs_diff(4) <= r;
@@ -429,6 +690,21 @@ mod tests {
     }
 
     #[test]
+    fn one_sample_of_the_exact_blur_is_the_blurred_plane_to_the_bit() {
+        let p = test_plane(23, 17);
+        for sigma in [0.6f32, 1.3, 4.0] {
+            let b = gaussian_blur(&p, sigma);
+            for (x, y) in [(0, 0), (22, 16), (11, 8), (3, 15)] {
+                assert_eq!(
+                    exact_blur_at(&p, sigma, x, y),
+                    b.at(x, y),
+                    "sigma {sigma} ({x}, {y})"
+                );
+            }
+        }
+    }
+
+    #[test]
     fn box_passes_match_the_direct_box_convolution() {
         // Three box passes of the chosen widths equal the direct convolution with the three boxes.
         let p = test_plane(40, 31);
@@ -447,13 +723,47 @@ mod tests {
         let r = (k.len() / 2) as isize;
         // The clamp of each pass differs from the clamp of the combined kernel only near the edges.
         let want = reference(&p, &k, r);
-        let got = gaussian_blur(&p, sigma);
+        let got = box_blur(&p, sigma);
         let m = (r + 1) as usize;
         for y in m..p.h - m {
             for x in m..p.w - m {
                 let (a, b) = (got.at(x, y), want.at(x, y));
                 assert!((a - b).abs() < 1e-5, "({x},{y}): {a} vs {b}");
             }
+        }
+    }
+
+    /// Root-mean-square difference from the exact Gaussian away from the edges.
+    fn rms_from_exact(p: &Plane, got: &Plane, sigma: f32) -> f64 {
+        let r = (3.0 * sigma).ceil() as isize;
+        let mut k: Vec<f32> = (-r..=r)
+            .map(|i| (-(i * i) as f32 / (2.0 * sigma * sigma)).exp())
+            .collect();
+        let s: f32 = k.iter().sum();
+        k.iter_mut().for_each(|v| *v /= s);
+        let want = reference(p, &k, r);
+        let m = r as usize;
+        let (mut e2, mut n) = (0.0f64, 0usize);
+        for y in m..p.h - m {
+            for x in m..p.w - m {
+                e2 += ((got.at(x, y) - want.at(x, y)) as f64).powi(2);
+                n += 1;
+            }
+        }
+        (e2 / n as f64).sqrt()
+    }
+
+    #[test]
+    fn coarse_grid_blur_is_as_close_to_the_gaussian_as_three_boxes() {
+        // White noise is the hardest input for a coarse grid (its aliasing is largest), yet the coarse blur
+        // must stay about as close to the exact Gaussian as the three-box blur it replaced.
+        let p = test_plane(200, 180);
+        for sigma in [5.5f32, 9.0, 13.0, 18.0] {
+            assert!(level(sigma, p.w, p.h) > 1, "sigma {sigma} is coarsened");
+            let coarse = rms_from_exact(&p, &gaussian_blur(&p, sigma), sigma);
+            let boxes = rms_from_exact(&p, &box_blur(&p, sigma), sigma);
+            eprintln!("sigma {sigma}: coarse {coarse:.2e} boxes {boxes:.2e}");
+            assert!(coarse < 2.0 * boxes, "sigma {sigma}: {coarse} vs {boxes}");
         }
     }
 

@@ -15,7 +15,7 @@
 // Pixel loops index several planes (and the mask) with the same index; iterator zips would hide that.
 #![allow(clippy::needless_range_loop)]
 
-use crate::blur::MaskCover;
+use crate::blur::{coarse_blur, Coarse, MaskCover};
 use crate::light::LightEstimate;
 use crate::prepare::{gaussian_blur, Plane, Prepared};
 use crate::profile::DetectRules;
@@ -168,31 +168,7 @@ pub fn detect(
         };
     for (k_new, &r) in rs.iter().enumerate() {
         let s = (r / rules.radius_per_sigma) as f32;
-        let g = gaussian_blur(&p.resid, s);
-        let ga = gaussian_blur(&p.red_resid, s);
-        let mut e = Plane::filled(w, h, 0.0);
-        let s2 = s * s;
-        let rw = rules.redness_weight as f32;
-        for y in 1..h.saturating_sub(1) {
-            for x in 1..w - 1 {
-                let i = y * w + x;
-                let lap =
-                    g.data[i - 1] + g.data[i + 1] + g.data[i - w] + g.data[i + w] - 4.0 * g.data[i];
-                let lap_a = ga.data[i - 1] + ga.data[i + 1] + ga.data[i - w] + ga.data[i + w]
-                    - 4.0 * ga.data[i];
-                let blob = -s2 * lap;
-                let red = (-s2 * lap_a * rw).max(0.0);
-                let rel = if use_relief {
-                    let gx = 0.5 * (g.data[i + 1] - g.data[i - 1]);
-                    let gy = 0.5 * (g.data[i + w] - g.data[i - w]);
-                    s * (gx * u[0] as f32 + gy * u[1] as f32)
-                } else {
-                    0.0
-                };
-                e.data[i] = (blob * blob + rel * rel + red * red).sqrt();
-            }
-        }
-        drop((g, ga));
+        let mut e = energy(p, s, if use_relief { Some(u) } else { None }, rules);
         let mut vals: Vec<f32> = Vec::new();
         let stride = ((w * h) / 100_000).max(1);
         for i in (0..w * h).step_by(stride) {
@@ -296,6 +272,49 @@ pub fn detect(
         }
     }
     kept
+}
+
+/// The blob energy at sigma `s` (see the module docs): the root-sum-square of the scale-normalised LoG of the
+/// flattened luminance, its derivative along the light (`toward`, when the relief is used) and the weighted
+/// positive LoG of the a* residual. Computed on the blur's coarse grid ([`coarse_blur`]; the scale-normalised
+/// derivatives are the same in either grid's px) and enlarged to the working size.
+fn energy(p: &Prepared, s: f32, toward: Option<[f64; 2]>, rules: &DetectRules) -> Plane {
+    let (g, ga) = (coarse_blur(&p.resid, s), coarse_blur(&p.red_resid, s));
+    let (w, h, f) = (g.plane.w, g.plane.h, g.f);
+    let (g, ga) = (&g.plane.data, &ga.plane.data);
+    let sc = s / f as f32;
+    let s2 = sc * sc;
+    let rw = rules.redness_weight as f32;
+    let [ux, uy] = toward.map_or([0.0; 2], |u| [u[0] as f32, u[1] as f32]);
+    let mut e = Plane::filled(w, h, 0.0);
+    for y in 1..h.saturating_sub(1) {
+        for x in 1..w - 1 {
+            let i = y * w + x;
+            let lap = g[i - 1] + g[i + 1] + g[i - w] + g[i + w] - 4.0 * g[i];
+            let lap_a = ga[i - 1] + ga[i + 1] + ga[i - w] + ga[i + w] - 4.0 * ga[i];
+            let blob = -s2 * lap;
+            let red = (-s2 * lap_a * rw).max(0.0);
+            let rel = if toward.is_some() {
+                let gx = 0.5 * (g[i + 1] - g[i - 1]);
+                let gy = 0.5 * (g[i + w] - g[i - w]);
+                sc * (gx * ux + gy * uy)
+            } else {
+                0.0
+            };
+            e.data[i] = (blob * blob + rel * rel + red * red).sqrt();
+        }
+    }
+    if f == 1 {
+        e
+    } else {
+        Coarse {
+            plane: e,
+            f,
+            w: p.w,
+            h: p.h,
+        }
+        .enlarge()
+    }
 }
 
 /// The radii of the depression pass, in working px.
@@ -406,18 +425,24 @@ pub fn depressions(
     };
     for (k_new, &r) in rs.iter().enumerate() {
         let s = (r * rules.relief_sigma_per_radius).max(0.7) as f32;
-        let g = gaussian_blur(&p.resid, s);
-        let mut d = Plane::filled(w, h, 0.0);
-        for y in 1..h - 1 {
-            for x in 1..w - 1 {
-                let i = y * w + x;
-                let gx = 0.5 * (g.data[i + 1] - g.data[i - 1]);
-                let gy = 0.5 * (g.data[i + w] - g.data[i - w]);
+        // On the blur's coarse grid, enlarged after (see `energy`).
+        let g = coarse_blur(&p.resid, s);
+        let (cw, ch, f) = (g.plane.w, g.plane.h, g.f);
+        let sc = s / f as f32;
+        let mut d = Plane::filled(cw, ch, 0.0);
+        for y in 1..ch.saturating_sub(1) {
+            for x in 1..cw.saturating_sub(1) {
+                let i = y * cw + x;
+                let gx = 0.5 * (g.plane.data[i + 1] - g.plane.data[i - 1]);
+                let gy = 0.5 * (g.plane.data[i + cw] - g.plane.data[i - cw]);
                 // Falling towards the light = dark near, bright far = depressed: positive.
-                d.data[i] = -s * (gx * ux + gy * uy);
+                d.data[i] = -sc * (gx * ux + gy * uy);
             }
         }
         drop(g);
+        if f > 1 {
+            d = Coarse { plane: d, f, w, h }.enlarge();
+        }
         let stride = ((w * h) / 100_000).max(1);
         let mut vals: Vec<f32> = (0..w * h)
             .step_by(stride)

@@ -52,7 +52,7 @@ pub fn linear_to_srgb(l: f64) -> f64 {
 }
 
 /// CIELAB companding function f(t), with the cube root given.
-#[inline]
+#[inline(always)]
 fn lab_f(t: f64, cbrt: impl Fn(f64) -> f64) -> f64 {
     const D: f64 = 6.0 / 29.0;
     if t > D * D * D {
@@ -68,7 +68,7 @@ pub fn xyz_to_lab(xyz: [f64; 3]) -> [f64; 3] {
 }
 
 /// [`xyz_to_lab`] with its cube root taken by `cbrt` (the analysis passes [`cbrt_fast`]).
-#[inline]
+#[inline(always)]
 pub fn xyz_to_lab_with(xyz: [f64; 3], cbrt: impl Fn(f64) -> f64 + Copy) -> [f64; 3] {
     let fx = lab_f(xyz[0] / D65_WHITE[0], cbrt);
     let fy = lab_f(xyz[1] / D65_WHITE[1], cbrt);
@@ -76,24 +76,68 @@ pub fn xyz_to_lab_with(xyz: [f64; 3], cbrt: impl Fn(f64) -> f64 + Copy) -> [f64;
     [116.0 * fy - 16.0, 500.0 * (fx - fy), 200.0 * (fy - fz)]
 }
 
-/// Cube root of a positive normal `x`, to within a few f64 ulps: a first guess from the bits (the exponent
-/// divided by three, Kahan's constant) refined by four Newton steps, each squaring the relative error
-/// (5e-2 at most at first, then 3e-3, 8e-6, 6e-11, below 1e-16).
+/// CIELAB (D65, f32) of linear-light RGB rows, the analysis's colour conversion: [`linear_rgb_to_xyz`],
+/// then [`xyz_to_lab_with`] by [`cbrt_fast`], eight pixels at a time with no branch (the cube root of a
+/// dark value is computed and then not taken), so that the compiler vectorises it.
+#[inline(always)]
+pub fn linear_rgb_to_lab_rows(rgb: [&[f32]; 3], lab: [&mut [f32]; 3]) {
+    const N: usize = 8;
+    const D: f64 = 6.0 / 29.0;
+    let [lo, ao, bo] = lab;
+    let n = rgb[0]
+        .len()
+        .min(rgb[1].len())
+        .min(rgb[2].len())
+        .min(lo.len());
+    let mut i = 0;
+    while i < n {
+        let m = N.min(n - i);
+        let mut t = [[0.0f64; N]; 3];
+        for k in 0..m {
+            let xyz = linear_rgb_to_xyz([0, 1, 2].map(|c| rgb[c][i + k] as f64));
+            for c in 0..3 {
+                t[c][k] = xyz[c] / D65_WHITE[c];
+            }
+        }
+        let mut f = [[0.0f64; N]; 3];
+        for c in 0..3 {
+            for k in 0..N {
+                let x = t[c][k].max(1e-12);
+                let root = cbrt_fast(x);
+                let linear = x / (3.0 * D * D) + 4.0 / 29.0;
+                f[c][k] = if x > D * D * D { root } else { linear };
+            }
+        }
+        for k in 0..m {
+            lo[i + k] = (116.0 * f[1][k] - 16.0) as f32;
+            ao[i + k] = (500.0 * (f[0][k] - f[1][k])) as f32;
+            bo[i + k] = (200.0 * (f[1][k] - f[2][k])) as f32;
+        }
+        i += m;
+    }
+}
+
+/// Cube root of a positive normal `x`, to a relative error below 1e-10: a first guess from the bits (the
+/// exponent divided by three, Kahan's constant) refined by three Newton steps, each squaring the relative
+/// error (5e-2 at most at first, then 3e-3, 8e-6, 6e-11). The analysis rounds to f32 (relative step 6e-8),
+/// so a fourth step would change almost nothing it keeps.
 ///
 /// Why not `f64::cbrt`: libm's is exact to the ulp but costs ~15 ns and does not vectorise; three per
 /// pixel were about a quarter of the prepare stage on a 640×640 photo (perf). The analysis rounds its Lab
 /// values to f32, where the two agree (tested in `analysis::prepare`).
-#[inline]
+#[inline(always)]
 pub fn cbrt_fast(x: f64) -> f64 {
-    let mut y = f64::from_bits(x.to_bits() / 3 + 0x2A9F_7893_782D_A1CE);
-    for _ in 0..4 {
+    // The guess from the f32 bits (Kahan's constant for f32): a u32 division by three vectorises, a u64 one
+    // does not (no 64-bit multiply-high in AVX2). Inputs here are colour values far inside f32's range.
+    let mut y = f32::from_bits((x as f32).to_bits() / 3 + 0x2A51_37A0) as f64;
+    for _ in 0..3 {
         y = (2.0 * y + x / (y * y)) * (1.0 / 3.0);
     }
     y
 }
 
 /// Linear sRGB (0..1) to XYZ (D65) by the IEC 61966-2-1 matrix.
-#[inline]
+#[inline(always)]
 pub fn linear_rgb_to_xyz(lin: [f64; 3]) -> [f64; 3] {
     let m = RGB_TO_XYZ;
     [0, 1, 2].map(|r| m[r][0] * lin[0] + m[r][1] * lin[1] + m[r][2] * lin[2])

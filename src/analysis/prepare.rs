@@ -33,11 +33,47 @@ fn srgb_lut() -> [f32; 256] {
     t
 }
 
-/// Linear RGB (0..1, sRGB primaries) to CIELAB under D65: colour.rs's conversion, with its cube root taken
-/// by [`crate::colour::cbrt_fast`].
+/// Linear RGB (0..1, sRGB primaries) to CIELAB under D65 for one pixel, as [`lab_planes`] converts each:
+/// colour.rs's conversion with its cube root taken by [`crate::colour::cbrt_fast`].
 pub fn linear_to_lab(r: f32, g: f32, b: f32) -> [f32; 3] {
-    let xyz = crate::colour::linear_rgb_to_xyz([r as f64, g as f64, b as f64]);
-    crate::colour::xyz_to_lab_with(xyz, crate::colour::cbrt_fast).map(|v| v as f32)
+    let (mut l, mut a, mut bb) = ([0f32], [0f32], [0f32]);
+    crate::colour::linear_rgb_to_lab_rows([&[r], &[g], &[b]], [&mut l, &mut a, &mut bb]);
+    [l[0], a[0], bb[0]]
+}
+
+/// CIELAB planes of linear-light RGB planes (each pixel as by [`linear_to_lab`]).
+fn lab_planes(rgb: &[Plane; 3]) -> [Plane; 3] {
+    let (w, h) = (rgb[0].w, rgb[0].h);
+    let mut lab = [
+        Plane::filled(w, h, 0.0),
+        Plane::filled(w, h, 0.0),
+        Plane::filled(w, h, 0.0),
+    ];
+    #[cfg(target_arch = "x86_64")]
+    if std::arch::is_x86_feature_detected!("avx2") {
+        // SAFETY: the CPU supports AVX2 (checked above). AVX2 only widens the vectors of the same IEEE
+        // operations (no FMA contraction), so results are bit-identical on every CPU.
+        unsafe { lab_planes_avx2(rgb, &mut lab) };
+        return lab;
+    }
+    lab_planes_impl(rgb, &mut lab);
+    lab
+}
+
+/// [`lab_planes`] compiled with AVX2 enabled (runtime-dispatched): the cube roots of eight pixels at once.
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx2")]
+fn lab_planes_avx2(rgb: &[Plane; 3], lab: &mut [Plane; 3]) {
+    lab_planes_impl(rgb, lab)
+}
+
+#[inline(always)]
+fn lab_planes_impl(rgb: &[Plane; 3], lab: &mut [Plane; 3]) {
+    let [l, a, b] = lab;
+    crate::colour::linear_rgb_to_lab_rows(
+        [&rgb[0].data, &rgb[1].data, &rgb[2].data],
+        [&mut l.data, &mut a.data, &mut b.data],
+    );
 }
 
 /// ITA° of a skin colour and its band name (domain.md §4), from colour.rs.
@@ -738,20 +774,7 @@ pub fn prepare_at(
     let mut planes = downsample(rgb, full, factor);
     let (w, h) = (planes[0].w, planes[0].h);
     let n = w * h;
-    let to_lab = |planes: &[Plane; 3]| {
-        let mut lab = [
-            Plane::filled(w, h, 0.0),
-            Plane::filled(w, h, 0.0),
-            Plane::filled(w, h, 0.0),
-        ];
-        for i in 0..n {
-            let v = linear_to_lab(planes[0].data[i], planes[1].data[i], planes[2].data[i]);
-            for c in 0..3 {
-                lab[c].data[i] = v[c];
-            }
-        }
-        lab
-    };
+    let to_lab = lab_planes;
     let find_skin = |lab: &[Plane; 3], planes: &[Plane; 3]| {
         if n >= 4 {
             skin_mask(lab, planes, rules)

@@ -529,6 +529,24 @@ fn convolve_cols_impl(src: &[f32], dst: &mut [f32], w: usize, h: usize, k: &[f32
 /// not drift). Four rows run side by side: each running sum is a chain of dependent additions, and four
 /// independent chains keep the core busy.
 fn box_rows(src: &[f32], dst: &mut [f32], w: usize, r: usize) {
+    #[cfg(target_arch = "x86_64")]
+    if std::arch::is_x86_feature_detected!("avx2") {
+        // SAFETY: as in `convolve_rows`.
+        unsafe { box_rows_avx2(src, dst, w, r) };
+        return;
+    }
+    box_rows_impl(src, dst, w, r)
+}
+
+/// [`box_rows`] compiled with AVX2 enabled (runtime-dispatched).
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx2")]
+fn box_rows_avx2(src: &[f32], dst: &mut [f32], w: usize, r: usize) {
+    box_rows_impl(src, dst, w, r)
+}
+
+#[inline(always)]
+fn box_rows_impl(src: &[f32], dst: &mut [f32], w: usize, r: usize) {
     if r == 0 {
         dst.copy_from_slice(src);
         return;
@@ -577,6 +595,24 @@ fn box_rows(src: &[f32], dst: &mut [f32], w: usize, r: usize) {
 /// Box filter of half-width `r` down the columns, clamped edges: a row of f64 running sums slides down the
 /// image, with the same order of terms as [`box_rows`] uses along a row.
 fn box_cols(src: &[f32], dst: &mut [f32], w: usize, h: usize, r: usize) {
+    #[cfg(target_arch = "x86_64")]
+    if std::arch::is_x86_feature_detected!("avx2") {
+        // SAFETY: as in `convolve_rows`.
+        unsafe { box_cols_avx2(src, dst, w, h, r) };
+        return;
+    }
+    box_cols_impl(src, dst, w, h, r)
+}
+
+/// [`box_cols`] compiled with AVX2 enabled (runtime-dispatched).
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx2")]
+fn box_cols_avx2(src: &[f32], dst: &mut [f32], w: usize, h: usize, r: usize) {
+    box_cols_impl(src, dst, w, h, r)
+}
+
+#[inline(always)]
+fn box_cols_impl(src: &[f32], dst: &mut [f32], w: usize, h: usize, r: usize) {
     if r == 0 {
         dst.copy_from_slice(src);
         return;

@@ -28,6 +28,7 @@ pub mod profile;
 pub mod profile_check;
 pub mod render;
 pub mod report;
+pub mod select;
 pub mod shard;
 pub mod texture;
 pub mod walk_filter;

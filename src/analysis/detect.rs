@@ -180,8 +180,8 @@ pub fn detect(
             f64::INFINITY
         } else {
             let m = vals.len() / 2;
-            let (_, med, _) = vals.select_nth_unstable_by(m, |a, b| a.total_cmp(b));
-            (*med as f64 * 1.4826).max(1e-4)
+            let med = crate::select::nth_smallest(&mut vals, m);
+            (med as f64 * 1.4826).max(1e-4)
         };
         noise.push(nz);
         // Stored in z units: comparing significance across scales favours the scale that matches the whole
@@ -454,7 +454,7 @@ pub fn depressions(
             return Vec::new();
         }
         let m = vals.len() / 2;
-        let spread = (*vals.select_nth_unstable_by(m, |a, b| a.total_cmp(b)).1 * 1.4826).max(1e-6);
+        let spread = (crate::select::nth_smallest(&mut vals, m) * 1.4826).max(1e-6);
         d.data.iter_mut().for_each(|v| *v /= spread);
         window.push(k_new, d);
         if k_new >= 1 {
@@ -587,9 +587,9 @@ pub fn segments_at(
         return Vec::new();
     }
     let m = vals.len() / 2;
-    let med = *vals.select_nth_unstable_by(m, |a, b| a.total_cmp(b)).1;
+    let med = crate::select::nth_smallest(&mut vals, m);
     let mut dev: Vec<f32> = vals.iter().map(|v| (v - med).abs()).collect();
-    let mad = *dev.select_nth_unstable_by(m, |a, b| a.total_cmp(b)).1 * 1.4826;
+    let mad = crate::select::nth_smallest(&mut dev, m) * 1.4826;
     let hi = (med + pass.high_z as f32 * mad).max(pass.min_contrast as f32);
     let lo = med + 0.5 * (hi - med);
     let weak: Vec<bool> = (0..w * h).map(|i| p.mask[i] && c[i] >= lo).collect();

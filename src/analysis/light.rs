@@ -276,8 +276,8 @@ fn estimate_pores(p: &Prepared, rules: &LightRules) -> (LightEstimate, Vec<[f64;
         return (none, Vec::new(), 0.0);
     }
     let m = vals.len() / 2;
-    let (_, med, _) = vals.select_nth_unstable_by(m, |a, b| a.total_cmp(b));
-    let spread = (*med * 1.4826).max(1e-6);
+    let med = crate::select::nth_smallest(&mut vals, m);
+    let spread = (med * 1.4826).max(1e-6);
     let thr = -(rules.blob_z as f32) * spread;
     let win = (2.5 * sigma).ceil().max(2.0) as isize;
     let mut cands: Vec<usize> = Vec::new();

@@ -171,7 +171,7 @@ fn nth(v: &mut [f32], k: usize) -> f32 {
         return 0.0;
     }
     let k = k.min(v.len() - 1);
-    *v.select_nth_unstable_by(k, |a, b| a.total_cmp(b)).1
+    crate::select::nth_smallest(v, k)
 }
 
 /// The upper median (element `len / 2` in order).

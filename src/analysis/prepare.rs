@@ -360,8 +360,7 @@ fn median(v: &mut [f32]) -> f32 {
         return f32::NAN;
     }
     let m = v.len() / 2;
-    let (_, x, _) = v.select_nth_unstable_by(m, |a, b| a.total_cmp(b));
-    *x
+    crate::select::nth_smallest(v, m)
 }
 
 /// Skin mask and the median skin colour.

@@ -36,17 +36,25 @@ pub fn gaussian_blur(p: &Plane, sigma: f32) -> Plane {
     if sigma < 0.25 || p.w == 0 || p.h == 0 {
         return p.clone();
     }
-    let f = level(sigma, p.w, p.h);
-    if f > 1 {
-        // The bilinear enlargement adds its own spread (a tent f px wide each side), taken off here.
-        let inner = (sigma * sigma - (f * f) as f32 / 6.0).sqrt();
-        return coarse_blur_at(p, inner, f).enlarge();
+    match level(sigma, p.w, p.h) {
+        1 => full_resolution_blur(p, sigma),
+        f => coarse_blur_at(p, before_enlarging(sigma, f), f).enlarge(),
     }
-    if sigma <= 4.0 {
-        exact_blur(p, sigma)
-    } else {
-        box_blur(p, sigma)
-    }
+}
+
+/// The largest sigma blurred with the exact kernel; above it a blur is coarsened or made of three boxes.
+const EXACT_MAX_SIGMA: f32 = 4.0;
+
+/// The sigma to blur to before a bilinear enlargement by `f`, which adds its own spread (a tent `f` px wide
+/// each side, variance f² / 6), so that the enlarged blur has `sigma`.
+fn before_enlarging(sigma: f32, f: usize) -> f32 {
+    (sigma * sigma - (f * f) as f32 / 6.0).sqrt()
+}
+
+/// The sigma (in coarse px) left to blur on the grid of `f × f` block means, whose averaging already spread
+/// each sample by (f² − 1) / 12 px² along each axis, for a blur of `sigma` original px.
+fn coarse_rest(sigma: f32, f: usize) -> f32 {
+    (sigma * sigma - (f * f - 1) as f32 / 12.0).max(0.0).sqrt() / f as f32
 }
 
 /// [`gaussian_blur`] without the coarse grid: the exact kernel up to sigma 4, three boxes above.
@@ -59,14 +67,14 @@ pub fn gaussian_blur(p: &Plane, sigma: f32) -> Plane {
 pub fn full_resolution_blur(p: &Plane, sigma: f32) -> Plane {
     if sigma < 0.25 || p.w == 0 || p.h == 0 {
         p.clone()
-    } else if sigma <= 4.0 {
+    } else if sigma <= EXACT_MAX_SIGMA {
         exact_blur(p, sigma)
     } else {
         box_blur(p, sigma)
     }
 }
 
-/// The exact-kernel blur (sigma ≤ 4).
+/// The exact-kernel blur (sigma ≤ [`EXACT_MAX_SIGMA`]).
 fn exact_blur(p: &Plane, sigma: f32) -> Plane {
     let (w, h) = (p.w, p.h);
     let (k, r) = exact_kernel(sigma);
@@ -120,7 +128,8 @@ fn exact_blur_at(p: &Plane, sigma: f32, x: usize, y: usize) -> f32 {
     out
 }
 
-/// Three box passes (Kovesi), for a large sigma on a plane too small to coarsen.
+/// Three box passes (Kovesi), for a large sigma at full resolution (the masked background, and planes too
+/// small to coarsen).
 fn box_blur(p: &Plane, sigma: f32) -> Plane {
     let (w, h) = (p.w, p.h);
     let sizes = box_sizes(sigma, 3);
@@ -144,7 +153,7 @@ fn box_blur(p: &Plane, sigma: f32) -> Plane {
 /// side. 1 means "blur at full resolution".
 pub fn level(sigma: f32, w: usize, h: usize) -> usize {
     let mut f = 1usize;
-    while sigma > 4.0 && (2 * f) as f32 <= sigma / 2.5 && 2 * f * 8 <= w.min(h) {
+    while sigma > EXACT_MAX_SIGMA && (2 * f) as f32 <= sigma / 2.5 && 2 * f * 8 <= w.min(h) {
         f *= 2;
     }
     f
@@ -183,11 +192,8 @@ fn coarse_blur_at(p: &Plane, sigma: f32, f: usize) -> Coarse {
     }
     let (cw, ch) = (w.div_ceil(f), h.div_ceil(f));
     let small = block_means(p, f, cw, ch);
-    // A block mean spreads a sample by (f² − 1) / 12 px² along each axis.
-    let var = sigma * sigma - (f * f - 1) as f32 / 12.0;
-    let rest = var.max(0.0).sqrt() / f as f32;
     Coarse {
-        plane: gaussian_blur(&small, rest),
+        plane: gaussian_blur(&small, coarse_rest(sigma, f)),
         f,
         w,
         h,
@@ -225,16 +231,17 @@ fn block_means(p: &Plane, f: usize, cw: usize, ch: usize) -> Plane {
 
 impl Coarse {
     /// The coarse plane enlarged back to the original size by bilinear interpolation between block centres.
-    pub fn enlarge(&self) -> Plane {
-        if self.f == 1 {
-            return self.plane.clone();
-        }
-        enlarge(&self.plane, self.f, self.w, self.h)
+    pub fn enlarge(self) -> Plane {
+        enlarge(self.plane, self.f, self.w, self.h)
     }
 }
 
-/// Bilinear enlargement of a plane of block samples (block size `f`) to `w × h`.
-fn enlarge(c: &Plane, f: usize, w: usize, h: usize) -> Plane {
+/// Bilinear enlargement of a plane of block samples (block size `f`, as [`Coarse::plane`] or a map computed
+/// from it) to `w × h`; with `f` 1 the plane itself.
+pub fn enlarge(c: Plane, f: usize, w: usize, h: usize) -> Plane {
+    if f == 1 {
+        return c;
+    }
     let taps = |n: usize, nc: usize| -> Vec<(usize, usize, f32)> {
         (0..n)
             .map(|x| {
@@ -346,11 +353,9 @@ pub fn reach(sigma: f32, w: usize, h: usize) -> usize {
     if sigma < 0.25 {
         0
     } else if f > 1 {
-        let inner = (sigma * sigma - (f * f) as f32 / 6.0).sqrt();
-        let var = inner * inner - (f * f - 1) as f32 / 12.0;
-        let rest = var.max(0.0).sqrt() / f as f32;
+        let rest = coarse_rest(before_enlarging(sigma, f), f);
         f * (reach(rest, w.div_ceil(f), h.div_ceil(f)) + 2)
-    } else if sigma <= 4.0 {
+    } else if sigma <= EXACT_MAX_SIGMA {
         (3.0 * sigma).ceil() as usize
     } else {
         box_sizes(sigma, 3).iter().map(|s| s / 2).sum()
@@ -413,7 +418,7 @@ impl MaskCover {
         }
         // A small exact kernel costs less at the point than the whole plane's blur (a few points per scale
         // lie near the mask's edge); a coarse-grid blur is cheap as a whole.
-        if (0.25..=4.0).contains(&sigma) {
+        if (0.25..=EXACT_MAX_SIGMA).contains(&sigma) {
             return exact_blur_at(&self.plane, sigma, x, y) >= min;
         }
         blurred
@@ -457,27 +462,9 @@ fn pad_row(row: &[f32], pad: &mut Vec<f32>, left: usize, right: usize) {
     pad.extend(std::iter::repeat_n(last, right));
 }
 
+crate::simd::avx2_dispatch! {
 /// Horizontal convolution with the odd kernel `k` of radius `r`, clamped edges.
 fn convolve_rows(src: &[f32], dst: &mut [f32], w: usize, k: &[f32], r: usize) {
-    #[cfg(target_arch = "x86_64")]
-    if std::arch::is_x86_feature_detected!("avx2") {
-        // SAFETY: the CPU supports AVX2 (checked above). AVX2 only widens the vectors of the same IEEE
-        // operations (no FMA contraction), so results are bit-identical on every CPU.
-        unsafe { convolve_rows_avx2(src, dst, w, k, r) };
-        return;
-    }
-    convolve_rows_impl(src, dst, w, k, r)
-}
-
-/// [`convolve_rows`] compiled with AVX2 enabled (runtime-dispatched).
-#[cfg(target_arch = "x86_64")]
-#[target_feature(enable = "avx2")]
-fn convolve_rows_avx2(src: &[f32], dst: &mut [f32], w: usize, k: &[f32], r: usize) {
-    convolve_rows_impl(src, dst, w, k, r)
-}
-
-#[inline(always)]
-fn convolve_rows_impl(src: &[f32], dst: &mut [f32], w: usize, k: &[f32], r: usize) {
     let mut pad = Vec::with_capacity(w + 2 * r);
     for (row, orow) in src.chunks_exact(w).zip(dst.chunks_exact_mut(w)) {
         pad_row(row, &mut pad, r, r);
@@ -491,28 +478,12 @@ fn convolve_rows_impl(src: &[f32], dst: &mut [f32], w: usize, k: &[f32], r: usiz
         }
     }
 }
+}
 
+crate::simd::avx2_dispatch! {
 /// Vertical convolution with the odd kernel `k` of radius `r`, clamped edges: whole rows are scaled and
 /// added, in the same order of terms as [`convolve_rows`] uses along a row.
 fn convolve_cols(src: &[f32], dst: &mut [f32], w: usize, h: usize, k: &[f32], r: usize) {
-    #[cfg(target_arch = "x86_64")]
-    if std::arch::is_x86_feature_detected!("avx2") {
-        // SAFETY: as in `convolve_rows`.
-        unsafe { convolve_cols_avx2(src, dst, w, h, k, r) };
-        return;
-    }
-    convolve_cols_impl(src, dst, w, h, k, r)
-}
-
-/// [`convolve_cols`] compiled with AVX2 enabled (runtime-dispatched).
-#[cfg(target_arch = "x86_64")]
-#[target_feature(enable = "avx2")]
-fn convolve_cols_avx2(src: &[f32], dst: &mut [f32], w: usize, h: usize, k: &[f32], r: usize) {
-    convolve_cols_impl(src, dst, w, h, k, r)
-}
-
-#[inline(always)]
-fn convolve_cols_impl(src: &[f32], dst: &mut [f32], w: usize, h: usize, k: &[f32], r: usize) {
     for (y, orow) in dst.chunks_exact_mut(w).enumerate() {
         orow.fill(0.0);
         for (j, &kv) in k.iter().enumerate() {
@@ -524,29 +495,13 @@ fn convolve_cols_impl(src: &[f32], dst: &mut [f32], w: usize, h: usize, k: &[f32
         }
     }
 }
+}
 
+crate::simd::avx2_dispatch! {
 /// Box filter of half-width `r` along rows, clamped edges, with a running sum in f64 (so a long row does
 /// not drift). Four rows run side by side: each running sum is a chain of dependent additions, and four
 /// independent chains keep the core busy.
 fn box_rows(src: &[f32], dst: &mut [f32], w: usize, r: usize) {
-    #[cfg(target_arch = "x86_64")]
-    if std::arch::is_x86_feature_detected!("avx2") {
-        // SAFETY: as in `convolve_rows`.
-        unsafe { box_rows_avx2(src, dst, w, r) };
-        return;
-    }
-    box_rows_impl(src, dst, w, r)
-}
-
-/// [`box_rows`] compiled with AVX2 enabled (runtime-dispatched).
-#[cfg(target_arch = "x86_64")]
-#[target_feature(enable = "avx2")]
-fn box_rows_avx2(src: &[f32], dst: &mut [f32], w: usize, r: usize) {
-    box_rows_impl(src, dst, w, r)
-}
-
-#[inline(always)]
-fn box_rows_impl(src: &[f32], dst: &mut [f32], w: usize, r: usize) {
     if r == 0 {
         dst.copy_from_slice(src);
         return;
@@ -591,28 +546,12 @@ fn box_rows_impl(src: &[f32], dst: &mut [f32], w: usize, r: usize) {
         }
     }
 }
+}
 
+crate::simd::avx2_dispatch! {
 /// Box filter of half-width `r` down the columns, clamped edges: a row of f64 running sums slides down the
 /// image, with the same order of terms as [`box_rows`] uses along a row.
 fn box_cols(src: &[f32], dst: &mut [f32], w: usize, h: usize, r: usize) {
-    #[cfg(target_arch = "x86_64")]
-    if std::arch::is_x86_feature_detected!("avx2") {
-        // SAFETY: as in `convolve_rows`.
-        unsafe { box_cols_avx2(src, dst, w, h, r) };
-        return;
-    }
-    box_cols_impl(src, dst, w, h, r)
-}
-
-/// [`box_cols`] compiled with AVX2 enabled (runtime-dispatched).
-#[cfg(target_arch = "x86_64")]
-#[target_feature(enable = "avx2")]
-fn box_cols_avx2(src: &[f32], dst: &mut [f32], w: usize, h: usize, r: usize) {
-    box_cols_impl(src, dst, w, h, r)
-}
-
-#[inline(always)]
-fn box_cols_impl(src: &[f32], dst: &mut [f32], w: usize, h: usize, r: usize) {
     if r == 0 {
         dst.copy_from_slice(src);
         return;
@@ -637,6 +576,7 @@ fn box_cols_impl(src: &[f32], dst: &mut [f32], w: usize, h: usize, r: usize) {
             *a += p as f64 - m as f64;
         }
     }
+}
 }
 
 #[cfg(test)]

@@ -51,38 +51,37 @@ pub fn linear_to_srgb(l: f64) -> f64 {
     }
 }
 
-/// CIELAB companding function f(t), with the cube root given.
+/// CIELAB companding function f(t), with the cube root given. Both sides are computed and one is taken, with
+/// no branch, so that a loop over pixels vectorises (the cube root of a dark value is simply not used).
 #[inline(always)]
 fn lab_f(t: f64, cbrt: impl Fn(f64) -> f64) -> f64 {
     const D: f64 = 6.0 / 29.0;
+    let root = cbrt(t);
+    let linear = t / (3.0 * D * D) + 4.0 / 29.0;
     if t > D * D * D {
-        cbrt(t)
+        root
     } else {
-        t / (3.0 * D * D) + 4.0 / 29.0
+        linear
     }
+}
+
+/// CIELAB from the companded `f(X/Xn), f(Y/Yn), f(Z/Zn)`.
+#[inline(always)]
+fn lab_from_f([fx, fy, fz]: [f64; 3]) -> [f64; 3] {
+    [116.0 * fy - 16.0, 500.0 * (fx - fy), 200.0 * (fy - fz)]
 }
 
 /// Converts linear-light XYZ (Y of white = 1) to CIELAB under D65.
 pub fn xyz_to_lab(xyz: [f64; 3]) -> [f64; 3] {
-    xyz_to_lab_with(xyz, f64::cbrt)
+    lab_from_f([0, 1, 2].map(|c| lab_f(xyz[c] / D65_WHITE[c], f64::cbrt)))
 }
 
-/// [`xyz_to_lab`] with its cube root taken by `cbrt` (the analysis passes [`cbrt_fast`]).
-#[inline(always)]
-pub fn xyz_to_lab_with(xyz: [f64; 3], cbrt: impl Fn(f64) -> f64 + Copy) -> [f64; 3] {
-    let fx = lab_f(xyz[0] / D65_WHITE[0], cbrt);
-    let fy = lab_f(xyz[1] / D65_WHITE[1], cbrt);
-    let fz = lab_f(xyz[2] / D65_WHITE[2], cbrt);
-    [116.0 * fy - 16.0, 500.0 * (fx - fy), 200.0 * (fy - fz)]
-}
-
-/// CIELAB (D65, f32) of linear-light RGB rows, the analysis's colour conversion: [`linear_rgb_to_xyz`],
-/// then [`xyz_to_lab_with`] by [`cbrt_fast`], eight pixels at a time with no branch (the cube root of a
-/// dark value is computed and then not taken), so that the compiler vectorises it.
-#[inline(always)]
+crate::simd::avx2_dispatch! {
+/// CIELAB (D65, f32) of linear-light RGB rows, the analysis's colour conversion: [`linear_rgb_to_xyz`], then
+/// [`xyz_to_lab`]'s companding with its cube root taken by [`cbrt_fast`], eight pixels at a time so that the
+/// compiler vectorises the cube roots.
 pub fn linear_rgb_to_lab_rows(rgb: [&[f32]; 3], lab: [&mut [f32]; 3]) {
     const N: usize = 8;
-    const D: f64 = 6.0 / 29.0;
     let [lo, ao, bo] = lab;
     let n = rgb[0]
         .len()
@@ -102,19 +101,17 @@ pub fn linear_rgb_to_lab_rows(rgb: [&[f32]; 3], lab: [&mut [f32]; 3]) {
         let mut f = [[0.0f64; N]; 3];
         for c in 0..3 {
             for k in 0..N {
-                let x = t[c][k].max(1e-12);
-                let root = cbrt_fast(x);
-                let linear = x / (3.0 * D * D) + 4.0 / 29.0;
-                f[c][k] = if x > D * D * D { root } else { linear };
+                // `cbrt_fast` wants a positive normal input; a black pixel's 0 is not one.
+                f[c][k] = lab_f(t[c][k].max(1e-12), cbrt_fast);
             }
         }
         for k in 0..m {
-            lo[i + k] = (116.0 * f[1][k] - 16.0) as f32;
-            ao[i + k] = (500.0 * (f[0][k] - f[1][k])) as f32;
-            bo[i + k] = (200.0 * (f[1][k] - f[2][k])) as f32;
+            let v = lab_from_f([f[0][k], f[1][k], f[2][k]]);
+            (lo[i + k], ao[i + k], bo[i + k]) = (v[0] as f32, v[1] as f32, v[2] as f32);
         }
         i += m;
     }
+}
 }
 
 /// Cube root of a positive normal `x`, to a relative error below 1e-10: a first guess from the bits (the

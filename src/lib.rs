@@ -30,5 +30,6 @@ pub mod render;
 pub mod report;
 pub mod select;
 pub mod shard;
+mod simd;
 pub mod texture;
 pub mod walk_filter;

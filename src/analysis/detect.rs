@@ -15,7 +15,7 @@
 // Pixel loops index several planes (and the mask) with the same index; iterator zips would hide that.
 #![allow(clippy::needless_range_loop)]
 
-use crate::blur::{coarse_blur, Coarse, MaskCover};
+use crate::blur::{coarse_blur, enlarge, MaskCover};
 use crate::light::LightEstimate;
 use crate::prepare::{gaussian_blur, Plane, Prepared};
 use crate::profile::DetectRules;
@@ -304,17 +304,7 @@ fn energy(p: &Prepared, s: f32, toward: Option<[f64; 2]>, rules: &DetectRules) -
             e.data[i] = (blob * blob + rel * rel + red * red).sqrt();
         }
     }
-    if f == 1 {
-        e
-    } else {
-        Coarse {
-            plane: e,
-            f,
-            w: p.w,
-            h: p.h,
-        }
-        .enlarge()
-    }
+    enlarge(e, f, p.w, p.h)
 }
 
 /// The radii of the depression pass, in working px.
@@ -440,9 +430,7 @@ pub fn depressions(
             }
         }
         drop(g);
-        if f > 1 {
-            d = Coarse { plane: d, f, w, h }.enlarge();
-        }
+        let mut d = enlarge(d, f, w, h);
         let stride = ((w * h) / 100_000).max(1);
         let mut vals: Vec<f32> = (0..w * h)
             .step_by(stride)

@@ -33,47 +33,16 @@ fn srgb_lut() -> [f32; 256] {
     t
 }
 
-/// Linear RGB (0..1, sRGB primaries) to CIELAB under D65 for one pixel, as [`lab_planes`] converts each:
-/// colour.rs's conversion with its cube root taken by [`crate::colour::cbrt_fast`].
-pub fn linear_to_lab(r: f32, g: f32, b: f32) -> [f32; 3] {
-    let (mut l, mut a, mut bb) = ([0f32], [0f32], [0f32]);
-    crate::colour::linear_rgb_to_lab_rows([&[r], &[g], &[b]], [&mut l, &mut a, &mut bb]);
-    [l[0], a[0], bb[0]]
-}
-
-/// CIELAB planes of linear-light RGB planes (each pixel as by [`linear_to_lab`]).
+/// CIELAB planes of linear-light RGB planes (sRGB primaries, D65), by
+/// [`crate::colour::linear_rgb_to_lab_rows`].
 fn lab_planes(rgb: &[Plane; 3]) -> [Plane; 3] {
     let (w, h) = (rgb[0].w, rgb[0].h);
-    let mut lab = [
-        Plane::filled(w, h, 0.0),
-        Plane::filled(w, h, 0.0),
-        Plane::filled(w, h, 0.0),
-    ];
-    #[cfg(target_arch = "x86_64")]
-    if std::arch::is_x86_feature_detected!("avx2") {
-        // SAFETY: the CPU supports AVX2 (checked above). AVX2 only widens the vectors of the same IEEE
-        // operations (no FMA contraction), so results are bit-identical on every CPU.
-        unsafe { lab_planes_avx2(rgb, &mut lab) };
-        return lab;
-    }
-    lab_planes_impl(rgb, &mut lab);
-    lab
-}
-
-/// [`lab_planes`] compiled with AVX2 enabled (runtime-dispatched): the cube roots of eight pixels at once.
-#[cfg(target_arch = "x86_64")]
-#[target_feature(enable = "avx2")]
-fn lab_planes_avx2(rgb: &[Plane; 3], lab: &mut [Plane; 3]) {
-    lab_planes_impl(rgb, lab)
-}
-
-#[inline(always)]
-fn lab_planes_impl(rgb: &[Plane; 3], lab: &mut [Plane; 3]) {
-    let [l, a, b] = lab;
+    let [mut l, mut a, mut b] = [0, 1, 2].map(|_| Plane::filled(w, h, 0.0));
     crate::colour::linear_rgb_to_lab_rows(
         [&rgb[0].data, &rgb[1].data, &rgb[2].data],
         [&mut l.data, &mut a.data, &mut b.data],
     );
+    [l, a, b]
 }
 
 /// ITA° of a skin colour and its band name (domain.md §4), from colour.rs.
@@ -773,7 +742,6 @@ pub fn prepare_at(
     let mut planes = downsample(rgb, full, factor);
     let (w, h) = (planes[0].w, planes[0].h);
     let n = w * h;
-    let to_lab = lab_planes;
     let find_skin = |lab: &[Plane; 3], planes: &[Plane; 3]| {
         if n >= 4 {
             skin_mask(lab, planes, rules)
@@ -781,7 +749,7 @@ pub fn prepare_at(
             (vec![false; n], None, vec![])
         }
     };
-    let mut lab = to_lab(&planes);
+    let mut lab = lab_planes(&planes);
     let (mut mask, mut skin_lab, mut notes) = find_skin(&lab, &planes);
     // Skin-referenced white balance: a cast that puts the skin outside every skin's chromaticity is corrected
     // as far as the nearest skin chromaticity, and the skin found again in the corrected colours. Lesion
@@ -808,7 +776,7 @@ pub fn prepare_at(
         for (plane, g) in planes.iter_mut().zip(gains) {
             plane.data.iter_mut().for_each(|v| *v = (*v * g).min(1.0));
         }
-        lab = to_lab(&planes);
+        lab = lab_planes(&planes);
         let again = find_skin(&lab, &planes);
         (mask, skin_lab) = (again.0, again.1);
         notes = again.2;
@@ -964,19 +932,30 @@ mod tests {
         let mut worst = 0.0f64;
         let mut differ = 0;
         let steps: Vec<u8> = (0..=255).step_by(5).collect();
+        let mut colours: Vec<[f32; 3]> = Vec::new();
         for &r in &steps {
             for &g in &steps {
                 for &b in &steps {
-                    let lin =
-                        [r, g, b].map(|v| crate::colour::srgb_to_linear(v as f64 / 255.0) as f32);
-                    let fast = linear_to_lab(lin[0], lin[1], lin[2]);
-                    let xyz = crate::colour::linear_rgb_to_xyz(lin.map(|v| v as f64));
-                    let exact = crate::colour::xyz_to_lab(xyz).map(|v| v as f32);
-                    for c in 0..3 {
-                        worst = worst.max((fast[c] - exact[c]).abs() as f64);
-                        differ += (fast[c] != exact[c]) as usize;
-                    }
+                    colours.push(
+                        [r, g, b].map(|v| crate::colour::srgb_to_linear(v as f64 / 255.0) as f32),
+                    );
                 }
+            }
+        }
+        // One row of pixels through the analysis's own conversion.
+        let rgb = [0, 1, 2].map(|c| Plane {
+            w: colours.len(),
+            h: 1,
+            data: colours.iter().map(|p| p[c]).collect(),
+        });
+        let lab = lab_planes(&rgb);
+        for (i, lin) in colours.iter().enumerate() {
+            let xyz = crate::colour::linear_rgb_to_xyz(lin.map(|v| v as f64));
+            let exact = crate::colour::xyz_to_lab(xyz).map(|v| v as f32);
+            for c in 0..3 {
+                let fast = lab[c].data[i];
+                worst = worst.max((fast - exact[c]).abs() as f64);
+                differ += (fast != exact[c]) as usize;
             }
         }
         // Equal in f32 but for a rounding step now and then (2 of the 421 875 values when written).

@@ -97,7 +97,15 @@ pub fn detect(
     // each scale is scanned as soon as the next one exists: three maps are held at a time instead of all of
     // them (a 12 MP photo's working planes are 7.7 MB each). The candidates come out in the same order.
     let mut window: ScaleWindow<Plane> = ScaleWindow::default();
-    let mut noise: Vec<f64> = Vec::with_capacity(rs.len());
+    let mut noise: Vec<f64> = vec![f64::INFINITY; rs.len()];
+    // The blob search adds only soft lesions of at least `soft_min` radius (below), so the scales that
+    // cannot yield one are not searched, and of those only the largest is made, as the next one's neighbour:
+    // the small scales are the exact, costly blurs, and skipping them changes no candidate that is kept.
+    let soft_min = p
+        .px_per_mm
+        .map(|s| rules.soft_min_radius_mm * s)
+        .unwrap_or(rules.soft_min_radius_px);
+    let first = first_useful_scale(&rs, soft_min, rules.scale_step);
     let mut cands = Vec::new();
     let min_resp = rules.min_response as f32;
     let scan =
@@ -166,7 +174,12 @@ pub fn detect(
                 }
             }
         };
-    for (k_new, &r) in rs.iter().enumerate() {
+    let made = if first < rs.len() {
+        first.saturating_sub(1)
+    } else {
+        rs.len()
+    };
+    for (k_new, &r) in rs.iter().enumerate().skip(made) {
         let s = (r / rules.radius_per_sigma) as f32;
         let mut e = energy(p, s, if use_relief { Some(u) } else { None }, rules);
         let mut vals: Vec<f32> = Vec::new();
@@ -183,19 +196,21 @@ pub fn detect(
             let med = crate::select::nth_smallest(&mut vals, m);
             (med as f64 * 1.4826).max(1e-4)
         };
-        noise.push(nz);
+        noise[k_new] = nz;
         // Stored in z units: comparing significance across scales favours the scale that matches the whole
         // lesion over a thin part of it (a boxcar's rim crescent is strong at small scales, but so is the
         // pore texture there).
         let inv = (1.0 / nz) as f32;
         e.data.iter_mut().for_each(|v| *v *= inv);
         window.push(k_new, e);
-        if k_new >= 1 {
+        if k_new > first {
             scan(k_new - 1, &window, &noise, &mut cands);
             window.forget_before(k_new - 1);
         }
     }
-    scan(rs.len() - 1, &window, &noise, &mut cands);
+    if first < rs.len() {
+        scan(rs.len() - 1, &window, &noise, &mut cands);
+    }
     drop(window);
     // Strongest first; ties by position so the order is reproducible.
     cands.sort_by(|a, b| {
@@ -246,10 +261,6 @@ pub fn detect(
     for c in cands {
         // Small sharp lesions are segmented; the blob search adds only soft, wide ones (rolling scars) that do
         // not stand out pixel by pixel.
-        let soft_min = p
-            .px_per_mm
-            .map(|s| rules.soft_min_radius_mm * s)
-            .unwrap_or(rules.soft_min_radius_px);
         if c.radius < soft_min {
             continue;
         }
@@ -272,6 +283,17 @@ pub fn detect(
         }
     }
     kept
+}
+
+/// The first index of `rs` whose candidates can reach `soft_min`: a peak's radius is interpolated at most
+/// half a scale step (`scale_step`) above its scale's radius (the parabola's offset is clamped to ±0.5), so
+/// a scale below `soft_min` by more than that yields only candidates [`detect`] drops. `rs.len()` when none
+/// can. A hair of margin keeps rounding from ever skipping a scale that could reach it.
+fn first_useful_scale(rs: &[f64], soft_min: f64, scale_step: f64) -> usize {
+    let reach = (0.5 * scale_step.ln().abs()).exp() * (1.0 + 1e-9);
+    rs.iter()
+        .position(|&r| r * reach >= soft_min)
+        .unwrap_or(rs.len())
 }
 
 /// The blob energy at sigma `s` (see the module docs): the root-sum-square of the scale-normalised LoG of the

@@ -160,7 +160,9 @@ fn median_ms(runs: usize, mut f: impl FnMut() -> anyhow::Result<()>) -> anyhow::
     Ok(t[t.len() / 2].as_secs_f64() * 1e3)
 }
 
-/// Times decode, loading and the whole analysis of each photo on the calling thread.
+/// Times decode, loading and the whole analysis of each photo on the calling thread. Call it on a one-thread
+/// rayon pool (as [`run`] does): the JPEG decoder's tasks go to the current pool, and there they run on the
+/// calling thread, inside its measured CPU time.
 pub fn time_in_process(photos: &[BenchPhoto], repeat: usize) -> anyhow::Result<Vec<Timing>> {
     let opts = AnalysisOptions {
         px_per_mm: None,
@@ -381,13 +383,20 @@ pub fn run(args: &BenchArgs, out: &mut dyn Write) -> anyhow::Result<()> {
     eprintln!("scarscope: timing decode and analysis on one core…");
     let timed = {
         let photos = photos.clone();
-        // A thread of its own so that pinning it leaves the child processes free to use every core.
-        std::thread::spawn(move || {
-            let pinned = pin_to_one_core();
-            time_in_process(&photos, repeat).map(|t| (t, pinned))
-        })
-        .join()
-        .map_err(|_| anyhow::anyhow!("the timing thread panicked"))??
+        // A one-thread rayon pool of its own: pinning its thread leaves the child processes free to use every
+        // core, and the decoder's rayon tasks (jpeg-decoder's components) run on that same thread, inside the
+        // thread CPU time that is measured.
+        let pinned = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+        let flag = pinned.clone();
+        let pool = rayon::ThreadPoolBuilder::new()
+            .num_threads(1)
+            .thread_name(|_| "scarscope-bench".into())
+            .start_handler(move |_| {
+                flag.store(pin_to_one_core(), std::sync::atomic::Ordering::SeqCst)
+            })
+            .build()?;
+        let t = pool.install(|| time_in_process(&photos, repeat))?;
+        (t, pinned.load(std::sync::atomic::Ordering::SeqCst))
     };
     let (timings, pinned) = timed;
     writeln!(

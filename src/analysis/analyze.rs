@@ -133,10 +133,11 @@ pub fn analyze_at(rgb: &RgbImage, full: (u32, u32), opts: &AnalysisOptions) -> A
         return empty(full, ppm, scale_source, "the image has no pixels");
     }
     let p = crate::prepare::prepare_at(rgb, full, ppm, &prof.prepare);
-    let plain_segments = crate::detect::segments(&p, None, &prof.detect);
+    let fine = crate::detect::fine_segmentation(&p, &prof.detect);
+    let plain_segments = fine.candidates(None, &prof.detect);
     let light = crate::light::estimate(&p, &prof.light, &plain_segments);
     let relief_ok = light.confidence >= prof.classify.min_light_confidence;
-    let cands = crate::detect::detect(&p, &light, relief_ok, &prof.detect, Some(plain_segments));
+    let cands = crate::detect::detect(&p, &light, relief_ok, &prof.detect, Some(&fine));
     let mctx = MeasureContext::new(&p);
     let cctx = ClassifyContext {
         light_confidence: light.confidence,

@@ -77,14 +77,15 @@ impl<M> ScaleWindow<M> {
     }
 }
 
-/// Runs the detect stage. `plain` is [`segments`] without a light (`segments(p, None, rules)`), when the
-/// caller has it already (the light stage reads it): without relief, detect's own segment pass is that one.
+/// Runs the detect stage. `fine` is [`fine_segmentation`] of `p`, when the caller has it already (the light
+/// stage reads its candidates): the segmentation does not depend on the light, only the joining of its
+/// pieces does, so it is made once.
 pub fn detect(
     p: &Prepared,
     light: &LightEstimate,
     use_relief: bool,
     rules: &DetectRules,
-    plain: Option<Vec<Candidate>>,
+    fine: Option<&Segmented>,
 ) -> Vec<Candidate> {
     let rs = radii(p, rules);
     if rs.len() < 3 {
@@ -221,9 +222,9 @@ pub fn detect(
     });
     // Segmented lesions come first: their extent is measured, not inferred from a scale.
     let lit = if use_relief { Some(light.toward) } else { None };
-    let mut kept: Vec<Candidate> = match (lit, plain) {
-        (None, Some(plain)) => plain,
-        _ => segments(p, lit, rules),
+    let mut kept: Vec<Candidate> = match fine {
+        Some(fine) => fine.candidates(lit, rules),
+        None => segments(p, lit, rules),
     };
     let n_fine = kept.len();
     // Wide shallow depressions seen only by their shading pair along the light (rolling scars). They come
@@ -513,6 +514,11 @@ fn bump_flank(d: &Plane, x: usize, y: usize, reach: f64, limit: f32) -> bool {
 /// residual), closed over gaps narrower than a pore so the bright and dark crescents of one pit and its flat
 /// floor join, holes filled; components smaller than the smallest lesion (pores) are dropped.
 pub fn segments(p: &Prepared, light: Option<[f64; 2]>, rules: &DetectRules) -> Vec<Candidate> {
+    fine_segmentation(p, rules).candidates(light, rules)
+}
+
+/// The fine pass of [`segments`] up to its pieces, before any are joined along the light.
+pub fn fine_segmentation(p: &Prepared, rules: &DetectRules) -> Segmented {
     let pass = Pass {
         smooth_mm: rules.segment_smooth_mm,
         smooth_px: 1.0,
@@ -521,7 +527,7 @@ pub fn segments(p: &Prepared, light: Option<[f64; 2]>, rules: &DetectRules) -> V
         high_z: rules.segment_high_z,
         min_contrast: rules.segment_min_contrast,
     };
-    segments_at(p, light, rules, &pass)
+    segmentation(p, rules, &pass)
 }
 
 /// Settings of one segmentation pass.
@@ -568,11 +574,44 @@ pub fn segments_at(
     rules: &DetectRules,
     pass: &Pass,
 ) -> Vec<Candidate> {
+    segmentation(p, rules, pass).candidates(light, rules)
+}
+
+/// One segmented piece: its pixels, centroid, equivalent radius, polarity and peak contrast.
+struct Seg {
+    px: Vec<u32>,
+    x: f64,
+    y: f64,
+    r: f64,
+    sign: f64,
+    peak: f32,
+}
+
+/// A segmentation pass's pieces before they are joined along the light ([`Segmented::candidates`]).
+pub struct Segmented {
+    segs: Vec<Seg>,
+    /// Working width, px.
+    w: usize,
+    px_per_mm: Option<f64>,
+    /// Median and robust deviation of the contrast over the skin (a candidate's z is its peak's).
+    med: f32,
+    mad: f32,
+}
+
+/// The pieces of one segmentation pass (see [`segments`]): everything that does not depend on the light.
+fn segmentation(p: &Prepared, rules: &DetectRules, pass: &Pass) -> Segmented {
     let (w, h) = (p.w, p.h);
-    if w < 8 || h < 8 {
-        return Vec::new();
-    }
     let ppm = p.px_per_mm;
+    let none = Segmented {
+        segs: Vec::new(),
+        w,
+        px_per_mm: ppm,
+        med: 0.0,
+        mad: 0.0,
+    };
+    if w < 8 || h < 8 {
+        return none;
+    }
     let smooth_sigma = ppm
         .map(|s| pass.smooth_mm * s)
         .unwrap_or(pass.smooth_px)
@@ -594,7 +633,7 @@ pub fn segments_at(
         }
     }
     if vals.len() < 16 {
-        return Vec::new();
+        return none;
     }
     let m = vals.len() / 2;
     let med = crate::select::nth_smallest(&mut vals, m);
@@ -662,15 +701,7 @@ pub fn segments_at(
             }
         }
     }
-    // One record per kept component: pixels, centroid, equivalent radius, polarity, peak.
-    struct Seg {
-        px: Vec<u32>,
-        x: f64,
-        y: f64,
-        r: f64,
-        sign: f64,
-        peak: f32,
-    }
+    // One record per kept component.
     let mut segs: Vec<Seg> = Vec::new();
     for (l, px) in pix.into_iter().enumerate() {
         if !keep[l] || px.is_empty() {
@@ -692,93 +723,108 @@ pub fn segments_at(
             px,
         });
     }
-    // Under side light a pit's dark near wall and bright far wall (or a bump's bright near and dark far
-    // slope) may be segmented apart: pairs of opposite polarity lying along the light, no farther apart than
-    // a lesion's width, are joined (union-find, deterministic order).
-    let mut parent: Vec<usize> = (0..segs.len()).collect();
-    fn root(parent: &mut [usize], mut i: usize) -> usize {
-        while parent[i] != i {
-            parent[i] = parent[parent[i]];
-            i = parent[i];
-        }
-        i
+    Segmented {
+        segs,
+        w,
+        px_per_mm: ppm,
+        med,
+        mad,
     }
-    if let Some(u) = light {
-        for a in 0..segs.len() {
-            for b in a + 1..segs.len() {
-                if segs[a].sign == segs[b].sign {
-                    continue;
-                }
-                let (dx, dy) = (segs[b].x - segs[a].x, segs[b].y - segs[a].y);
-                let d = (dx * dx + dy * dy).sqrt();
-                if d <= 0.0 || d > rules.pair_distance * (segs[a].r + segs[b].r) {
-                    continue;
-                }
-                if ((dx * u[0] + dy * u[1]) / d).abs() < rules.pair_alignment {
-                    continue;
-                }
-                let (ra, rb) = (root(&mut parent, a), root(&mut parent, b));
-                if ra != rb {
-                    parent[ra.max(rb)] = ra.min(rb);
+}
+
+impl Segmented {
+    /// The pass's candidates: its pieces, joined along the light `light` when given, strongest first.
+    pub fn candidates(&self, light: Option<[f64; 2]>, rules: &DetectRules) -> Vec<Candidate> {
+        let (segs, w, ppm) = (&self.segs, self.w, self.px_per_mm);
+        let (med, mad) = (self.med, self.mad);
+        // Under side light a pit's dark near wall and bright far wall (or a bump's bright near and dark far
+        // slope) may be segmented apart: pairs of opposite polarity lying along the light, no farther apart than
+        // a lesion's width, are joined (union-find, deterministic order).
+        let mut parent: Vec<usize> = (0..segs.len()).collect();
+        fn root(parent: &mut [usize], mut i: usize) -> usize {
+            while parent[i] != i {
+                parent[i] = parent[parent[i]];
+                i = parent[i];
+            }
+            i
+        }
+        if let Some(u) = light {
+            for a in 0..segs.len() {
+                for b in a + 1..segs.len() {
+                    if segs[a].sign == segs[b].sign {
+                        continue;
+                    }
+                    let (dx, dy) = (segs[b].x - segs[a].x, segs[b].y - segs[a].y);
+                    let d = (dx * dx + dy * dy).sqrt();
+                    if d <= 0.0 || d > rules.pair_distance * (segs[a].r + segs[b].r) {
+                        continue;
+                    }
+                    if ((dx * u[0] + dy * u[1]) / d).abs() < rules.pair_alignment {
+                        continue;
+                    }
+                    let (ra, rb) = (root(&mut parent, a), root(&mut parent, b));
+                    if ra != rb {
+                        parent[ra.max(rb)] = ra.min(rb);
+                    }
                 }
             }
         }
-    }
-    let mut groups: Vec<Vec<usize>> = vec![Vec::new(); segs.len()];
-    for i in 0..segs.len() {
-        let r = root(&mut parent, i);
-        groups[r].push(i);
-    }
-    let line_width = ppm
-        .map(|s| rules.line_max_width_mm * s)
-        .unwrap_or(rules.line_max_width_px);
-    let mut out = Vec::new();
-    for members in groups.into_iter().filter(|g| !g.is_empty()) {
-        let mut px: Vec<u32> = Vec::new();
-        let mut pk = 0.0f32;
-        for &m in &members {
-            px.extend_from_slice(&segs[m].px);
-            pk = pk.max(segs[m].peak);
+        let mut groups: Vec<Vec<usize>> = vec![Vec::new(); segs.len()];
+        for i in 0..segs.len() {
+            let r = root(&mut parent, i);
+            groups[r].push(i);
         }
-        px.sort_unstable();
-        let n = px.len() as f64;
-        let (sx, sy) = px.iter().fold((0.0, 0.0), |a, &i| {
-            (a.0 + (i as usize % w) as f64, a.1 + (i as usize / w) as f64)
-        });
-        // A stray hair is a thin dark line: its mean width (area per length, the length at least twice the
-        // farthest pixel's distance from the centroid) is below any lesion's, and it is many widths long.
-        // A round lesion's is ~1.6 radii, at most about as long as wide.
-        let far = px
-            .iter()
-            .map(|&i| {
-                let (x, y) = ((i as usize % w) as f64, (i as usize / w) as f64);
-                (x - sx / n).powi(2) + (y - sy / n).powi(2)
-            })
-            .fold(0.0f64, f64::max)
-            .sqrt()
-            + 0.5;
-        let width = n / (2.0 * far);
-        if width < line_width && 2.0 * far >= rules.line_min_elongation * width {
-            continue;
+        let line_width = ppm
+            .map(|s| rules.line_max_width_mm * s)
+            .unwrap_or(rules.line_max_width_px);
+        let mut out = Vec::new();
+        for members in groups.into_iter().filter(|g| !g.is_empty()) {
+            let mut px: Vec<u32> = Vec::new();
+            let mut pk = 0.0f32;
+            for &m in &members {
+                px.extend_from_slice(&segs[m].px);
+                pk = pk.max(segs[m].peak);
+            }
+            px.sort_unstable();
+            let n = px.len() as f64;
+            let (sx, sy) = px.iter().fold((0.0, 0.0), |a, &i| {
+                (a.0 + (i as usize % w) as f64, a.1 + (i as usize / w) as f64)
+            });
+            // A stray hair is a thin dark line: its mean width (area per length, the length at least twice the
+            // farthest pixel's distance from the centroid) is below any lesion's, and it is many widths long.
+            // A round lesion's is ~1.6 radii, at most about as long as wide.
+            let far = px
+                .iter()
+                .map(|&i| {
+                    let (x, y) = ((i as usize % w) as f64, (i as usize / w) as f64);
+                    (x - sx / n).powi(2) + (y - sy / n).powi(2)
+                })
+                .fold(0.0f64, f64::max)
+                .sqrt()
+                + 0.5;
+            let width = n / (2.0 * far);
+            if width < line_width && 2.0 * far >= rules.line_min_elongation * width {
+                continue;
+            }
+            let radius = (n / std::f64::consts::PI).sqrt();
+            let z = ((pk - med) / mad.max(1e-6)) as f64;
+            out.push(Candidate {
+                x: sx / n,
+                y: sy / n,
+                sigma: radius / rules.radius_per_sigma,
+                radius,
+                response: pk as f64,
+                z,
+                pixels: Some(px),
+                soft: false,
+                depression_z: None,
+            });
         }
-        let radius = (n / std::f64::consts::PI).sqrt();
-        let z = ((pk - med) / mad.max(1e-6)) as f64;
-        out.push(Candidate {
-            x: sx / n,
-            y: sy / n,
-            sigma: radius / rules.radius_per_sigma,
-            radius,
-            response: pk as f64,
-            z,
-            pixels: Some(px),
-            soft: false,
-            depression_z: None,
+        out.sort_by(|a, b| {
+            b.z.total_cmp(&a.z)
+                .then(a.y.total_cmp(&b.y))
+                .then(a.x.total_cmp(&b.x))
         });
+        out
     }
-    out.sort_by(|a, b| {
-        b.z.total_cmp(&a.z)
-            .then(a.y.total_cmp(&b.y))
-            .then(a.x.total_cmp(&b.x))
-    });
-    out
 }

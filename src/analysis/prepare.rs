@@ -82,13 +82,16 @@ pub struct Prepared {
     pub sharpness: Option<f64>,
     /// Mean skin luminance (0..1, display-referred).
     pub exposure: Option<f64>,
-    /// Share of skin that is clipped highlight.
+    /// Share of skin that is glare: clipped in all three channels ([`CLIPPED`]).
     pub glare_fraction: Option<f64>,
     /// Notes on what limits the analysis.
     pub notes: Vec<String>,
     /// Whether the photo is good enough for a verdict.
     pub usable: bool,
 }
+
+/// Linear level from which a channel counts as clipped (sRGB 250 of 255).
+pub const CLIPPED: f32 = 0.96;
 
 /// Chooses the working scale factor (input px per working px, >= 1).
 pub fn working_factor(w: u32, h: u32, px_per_mm: Option<f64>, rules: &PrepareRules) -> f64 {
@@ -835,7 +838,7 @@ pub fn prepare_at(
     let (mut sharp, mut exposure, mut glare) = (None, None, None);
     if skin_n > 0 {
         let (mut s1, mut s2, mut cnt) = (0.0f64, 0.0f64, 0usize);
-        let (mut ysum, mut clipped) = (0.0f64, 0usize);
+        let (mut ysum, mut clipped, mut one_clipped) = (0.0f64, 0usize, 0usize);
         for y in 0..h {
             for x in 0..w {
                 let i = y * w + x;
@@ -844,12 +847,13 @@ pub fn prepare_at(
                 }
                 let l8 = |j: usize| lab[0].data[j] as f64 * 2.55;
                 ysum += lab[0].data[i] as f64 / 100.0;
-                let mx = planes[0].data[i]
-                    .max(planes[1].data[i])
-                    .max(planes[2].data[i]);
-                if mx >= 0.96 {
-                    clipped += 1;
-                }
+                // Glare is a specular highlight: the light's own colour, clipped in every channel. Bright
+                // skin clips its red channel first and keeps its colour in the others; counted as glare, a
+                // well-exposed fair face and its copy 15 % brighter fell on opposite sides of the usability
+                // limit (124 of the 186 answers `--stability` saw change under exposure, issue 13).
+                let (r, g, b) = (planes[0].data[i], planes[1].data[i], planes[2].data[i]);
+                clipped += (r.min(g).min(b) >= CLIPPED) as usize;
+                one_clipped += (r.max(g).max(b) >= CLIPPED) as usize;
                 if x > 0 && y > 0 && x + 1 < w && y + 1 < h {
                     let lap = l8(i - 1) + l8(i + 1) + l8(i - w) + l8(i + w) - 4.0 * l8(i);
                     s1 += lap;
@@ -865,6 +869,14 @@ pub fn prepare_at(
         }
         exposure = Some(ysum / skin_n as f64);
         glare = Some(clipped as f64 / skin_n as f64);
+        let share = one_clipped as f64 / skin_n as f64;
+        if share > rules.max_glare_fraction {
+            notes.push(format!(
+                "{:.0} % of the skin is clipped in at least one colour channel (overexposed): its redness \
+                 reads low",
+                share * 100.0
+            ));
+        }
     }
     let mut usable = true;
     if skin_fraction < rules.min_skin_fraction {
@@ -1005,6 +1017,30 @@ mod tests {
         );
         assert!(p.mask[50 * 120 + 10]);
         assert!(!p.mask[50 * 120 + 110]);
+    }
+
+    #[test]
+    fn bright_skin_with_its_red_channel_clipped_is_not_glare() {
+        // Fair skin in bright light: red at 255, green and blue well below (linear 1.0, 0.58, 0.45).
+        let img = RgbImage::from_fn(64, 64, |x, y| {
+            let v = ((x * 7 + y * 13) % 9) as u8;
+            image::Rgb([255, 200 + v, 180 + v])
+        });
+        let p = prepare(&img, None, &crate::profile::Profile::builtin().prepare);
+        assert!(p.skin_fraction > 0.95, "{}", p.skin_fraction);
+        assert_eq!(p.glare_fraction, Some(0.0));
+        assert!(
+            !p.notes.iter().any(|n| n.contains("is glare")),
+            "{:?}",
+            p.notes
+        );
+        assert!(
+            p.notes
+                .iter()
+                .any(|n| n.contains("clipped in at least one colour channel")),
+            "{:?}",
+            p.notes
+        );
     }
 
     #[test]

@@ -828,3 +828,22 @@ impl Segmented {
         out
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::first_useful_scale;
+
+    #[test]
+    fn the_first_useful_scale_is_the_first_that_can_interpolate_up_to_the_soft_minimum() {
+        let step = std::f64::consts::SQRT_2;
+        // The radii of a 640 px photo without a scale: 2, 2.83, 4, … (min_radius_px 2, scale_step √2).
+        let rs: Vec<f64> = (0..11).map(|k| 2.0 * step.powi(k)).collect();
+        // 8 px reaches 8 · 2^(1/4) = 9.51 at most, below 10; 11.3 px reaches 13.5.
+        assert_eq!(first_useful_scale(&rs, 10.0, step), 5);
+        // A scale whose half-step reach lands exactly on the minimum is kept.
+        assert_eq!(first_useful_scale(&rs, 8.0 * step.sqrt(), step), 4);
+        assert_eq!(first_useful_scale(&rs, 0.0, step), 0);
+        assert_eq!(first_useful_scale(&rs, 1e6, step), rs.len());
+        assert_eq!(first_useful_scale(&[], 10.0, step), 0);
+    }
+}

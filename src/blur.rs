@@ -635,14 +635,9 @@ mod tests {
     }
 
     fn test_plane(w: usize, h: usize) -> Plane {
-        let mut s = 12345u64;
+        let mut rng = crate::test_rng::lcg(12345);
         let data = (0..w * h)
-            .map(|_| {
-                s = s
-                    .wrapping_mul(6364136223846793005)
-                    .wrapping_add(1442695040888963407);
-                (s >> 40) as f32 / (1u64 << 24) as f32
-            })
+            .map(|_| (rng() >> 40) as f32 / (1u64 << 24) as f32)
             .collect();
         Plane { w, h, data }
     }
@@ -651,13 +646,8 @@ mod tests {
     fn exact_kernel_matches_the_direct_convolution() {
         let p = test_plane(23, 17);
         for sigma in [0.6f32, 1.3, 4.0] {
-            let r = (3.0 * sigma).ceil() as isize;
-            let mut k: Vec<f32> = (-r..=r)
-                .map(|i| (-(i * i) as f32 / (2.0 * sigma * sigma)).exp())
-                .collect();
-            let s: f32 = k.iter().sum();
-            k.iter_mut().for_each(|v| *v /= s);
-            let want = reference(&p, &k, r);
+            let (k, r) = exact_kernel(sigma);
+            let want = reference(&p, &k, r as isize);
             let got = gaussian_blur(&p, sigma);
             for (a, b) in got.data.iter().zip(&want.data) {
                 assert!((a - b).abs() < 1e-5, "sigma {sigma}: {a} vs {b}");
@@ -711,12 +701,8 @@ mod tests {
 
     /// Root-mean-square difference from the exact Gaussian away from the edges.
     fn rms_from_exact(p: &Plane, got: &Plane, sigma: f32) -> f64 {
-        let r = (3.0 * sigma).ceil() as isize;
-        let mut k: Vec<f32> = (-r..=r)
-            .map(|i| (-(i * i) as f32 / (2.0 * sigma * sigma)).exp())
-            .collect();
-        let s: f32 = k.iter().sum();
-        k.iter_mut().for_each(|v| *v /= s);
+        let (k, r) = exact_kernel(sigma);
+        let r = r as isize;
         let want = reference(p, &k, r);
         let m = r as usize;
         let (mut e2, mut n) = (0.0f64, 0usize);

@@ -15,6 +15,7 @@ pub mod calibrate;
 pub mod cli;
 pub mod colour;
 pub mod compare;
+pub mod disjoint;
 pub mod evaluate;
 pub mod heif;
 pub mod html;
@@ -31,5 +32,7 @@ pub mod report;
 pub mod select;
 pub mod shard;
 mod simd;
+#[cfg(test)]
+mod test_rng;
 pub mod texture;
 pub mod walk_filter;

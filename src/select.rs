@@ -66,13 +66,8 @@ mod tests {
 
     #[test]
     fn the_same_value_as_the_comparison_selection_to_the_bit() {
-        let mut s = 7u64;
-        let mut next = || {
-            s = s
-                .wrapping_mul(6364136223846793005)
-                .wrapping_add(1442695040888963407);
-            (s >> 33) as u32
-        };
+        let mut rng = crate::test_rng::lcg(7);
+        let mut next = || (rng() >> 33) as u32;
         for n in [1usize, 5, 1000, MIN_RADIX, 100_003] {
             // Spread values, repeats, both zeros, infinities and a NaN.
             let v: Vec<f32> = (0..n)

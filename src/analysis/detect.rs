@@ -77,6 +77,33 @@ impl<M> ScaleWindow<M> {
     }
 }
 
+impl ScaleWindow<Plane> {
+    /// Whether pixel (x, y) (not on the border) of scale `k` of `scales` is the maximum of its 3 × 3 × 3
+    /// neighbourhood in position and scale. Ties are broken by (scale, index), so exactly one pixel of a
+    /// plateau survives.
+    fn is_max(&self, k: usize, scales: usize, x: usize, y: usize) -> bool {
+        let w = self.get(k).w;
+        let i = y * w + x;
+        let v = self.get(k).data[i];
+        for kk in k.saturating_sub(1)..=(k + 1).min(scales - 1) {
+            let ek = self.get(kk);
+            for dy in 0..3 {
+                for dx in 0..3 {
+                    let j = (y + dy - 1) * w + x + dx - 1;
+                    if j == i && kk == k {
+                        continue;
+                    }
+                    let o = ek.data[j];
+                    if o > v || (o == v && (kk, j) < (k, i)) {
+                        return false;
+                    }
+                }
+            }
+        }
+        true
+    }
+}
+
 /// Runs the detect stage. `fine` is [`fine_segmentation`] of `p`, when the caller has it already (the light
 /// stage reads its candidates): the segmentation does not depend on the light, only the joining of its
 /// pieces does, so it is made once.
@@ -123,24 +150,7 @@ pub fn detect(
                     if v < thr || !p.mask[i] {
                         continue;
                     }
-                    let mut is_max = true;
-                    'n: for kk in k.saturating_sub(1)..=(k + 1).min(rs.len() - 1) {
-                        let ek = window.get(kk);
-                        for dy in 0..3 {
-                            for dx in 0..3 {
-                                let j = (y + dy - 1) * w + x + dx - 1;
-                                if j == i && kk == k {
-                                    continue;
-                                }
-                                // Ties are broken by index so exactly one pixel of a plateau survives.
-                                let o = ek.data[j];
-                                if o > v || (o == v && (kk, j) < (k, i)) {
-                                    is_max = false;
-                                    break 'n;
-                                }
-                            }
-                        }
-                    }
+                    let is_max = window.is_max(k, rs.len(), x, y);
                     // Tested after the maximum, the rarer condition: the mask is blurred for a scale only
                     // when one of its maxima lies near the mask's edge.
                     if !is_max || !cover.at_least(x, y, s, 0.7, &mut coverage) {
@@ -318,9 +328,7 @@ fn energy(p: &Prepared, s: f32, toward: Option<[f64; 2]>, rules: &DetectRules) -
             let blob = -s2 * lap;
             let red = (-s2 * lap_a * rw).max(0.0);
             let rel = if toward.is_some() {
-                let gx = 0.5 * (g[i + 1] - g[i - 1]);
-                let gy = 0.5 * (g[i + w] - g[i - w]);
-                sc * (gx * ux + gy * uy)
+                sc * slope_along(g, i, w, ux, uy)
             } else {
                 0.0
             };
@@ -328,6 +336,16 @@ fn energy(p: &Prepared, s: f32, toward: Option<[f64; 2]>, rules: &DetectRules) -
         }
     }
     enlarge(e, f, p.w, p.h)
+}
+
+/// The slope of the row-major plane `g` (width `w`) at interior index `i` along the unit direction
+/// `(ux, uy)`, by central differences: the shading derivative that both the blob energy and the depression
+/// pass read along the light.
+#[inline(always)]
+fn slope_along(g: &[f32], i: usize, w: usize, ux: f32, uy: f32) -> f32 {
+    let gx = 0.5 * (g[i + 1] - g[i - 1]);
+    let gy = 0.5 * (g[i + w] - g[i - w]);
+    gx * ux + gy * uy
 }
 
 /// The radii of the depression pass, in working px.
@@ -392,23 +410,7 @@ pub fn depressions(
                 if v < thr || !p.mask[i] {
                     continue;
                 }
-                let mut is_max = true;
-                'n: for kk in k.saturating_sub(1)..=(k + 1).min(rs.len() - 1) {
-                    let dk = window.get(kk);
-                    for dy in 0..3 {
-                        for dx in 0..3 {
-                            let j = (y + dy - 1) * w + x + dx - 1;
-                            if j == i && kk == k {
-                                continue;
-                            }
-                            let o = dk.data[j];
-                            if o > v || (o == v && (kk, j) < (k, i)) {
-                                is_max = false;
-                                break 'n;
-                            }
-                        }
-                    }
-                }
+                let mut is_max = window.is_max(k, rs.len(), x, y);
                 // A bump's shading is a depression's mirrored: its centre peaks with the other sign, and its
                 // flanks along the light peak with the depression's sign at about half that strength. A peak
                 // with a much stronger opposite peak within two radii is such a flank.
@@ -446,10 +448,8 @@ pub fn depressions(
         for y in 1..ch.saturating_sub(1) {
             for x in 1..cw.saturating_sub(1) {
                 let i = y * cw + x;
-                let gx = 0.5 * (g.plane.data[i + 1] - g.plane.data[i - 1]);
-                let gy = 0.5 * (g.plane.data[i + cw] - g.plane.data[i - cw]);
                 // Falling towards the light = dark near, bright far = depressed: positive.
-                d.data[i] = -sc * (gx * ux + gy * uy);
+                d.data[i] = -sc * slope_along(&g.plane.data, i, cw, ux, uy);
             }
         }
         drop(g);
@@ -740,14 +740,7 @@ impl Segmented {
         // Under side light a pit's dark near wall and bright far wall (or a bump's bright near and dark far
         // slope) may be segmented apart: pairs of opposite polarity lying along the light, no farther apart than
         // a lesion's width, are joined (union-find, deterministic order).
-        let mut parent: Vec<usize> = (0..segs.len()).collect();
-        fn root(parent: &mut [usize], mut i: usize) -> usize {
-            while parent[i] != i {
-                parent[i] = parent[parent[i]];
-                i = parent[i];
-            }
-            i
-        }
+        let mut sets = crate::disjoint::Disjoint::new(segs.len());
         if let Some(u) = light {
             for a in 0..segs.len() {
                 for b in a + 1..segs.len() {
@@ -762,16 +755,13 @@ impl Segmented {
                     if ((dx * u[0] + dy * u[1]) / d).abs() < rules.pair_alignment {
                         continue;
                     }
-                    let (ra, rb) = (root(&mut parent, a), root(&mut parent, b));
-                    if ra != rb {
-                        parent[ra.max(rb)] = ra.min(rb);
-                    }
+                    sets.join(a, b);
                 }
             }
         }
         let mut groups: Vec<Vec<usize>> = vec![Vec::new(); segs.len()];
         for i in 0..segs.len() {
-            let r = root(&mut parent, i);
+            let r = sets.root(i);
             groups[r].push(i);
         }
         let line_width = ppm

@@ -261,14 +261,7 @@ pub fn components(
         }
     }
     row_start.push(runs.len());
-    let mut parent: Vec<u32> = (0..runs.len() as u32).collect();
-    fn root(parent: &mut [u32], mut i: u32) -> u32 {
-        while parent[i as usize] != i {
-            parent[i as usize] = parent[parent[i as usize] as usize];
-            i = parent[i as usize];
-        }
-        i
-    }
+    let mut sets = crate::disjoint::Disjoint::new(runs.len());
     for y in 1..h {
         let (above, here) = (
             row_start[y - 1]..row_start[y],
@@ -283,11 +276,8 @@ pub fn components(
             }
             let mut k = a;
             while k < above.end && runs[k].1 < x1 {
-                let (ra, rb) = (root(&mut parent, r as u32), root(&mut parent, k as u32));
-                if ra != rb {
-                    // The root is always the earlier run, so each component's root is its first run.
-                    parent[ra.max(rb) as usize] = ra.min(rb);
-                }
+                // The root is always the earlier run, so each component's root is its first run.
+                sets.join(r, k);
                 k += 1;
             }
         }
@@ -297,7 +287,7 @@ pub fn components(
     let mut border = vec![false];
     let mut id_of_root = vec![0u32; runs.len()];
     for (r, &(y, x0, x1)) in runs.iter().enumerate() {
-        let root = root(&mut parent, r as u32) as usize;
+        let root = sets.root(r);
         if id_of_root[root] == 0 {
             id_of_root[root] = sizes.len() as u32;
             sizes.push(0);
@@ -1024,13 +1014,8 @@ mod tests {
 
     #[test]
     fn components_match_the_flood_fill_on_random_masks() {
-        let mut seed = 11u64;
-        let mut next = || {
-            seed = seed
-                .wrapping_mul(6364136223846793005)
-                .wrapping_add(1442695040888963407);
-            (seed >> 33) as u32
-        };
+        let mut rng = crate::test_rng::lcg(11);
+        let mut next = || (rng() >> 33) as u32;
         for (w, h) in [
             (0, 0),
             (0, 3),

@@ -10,6 +10,7 @@ use image::RgbImage;
 use crate::classify::{classify, ClassifyContext};
 use crate::light::LightEstimate;
 use crate::measure::{measure, MeasureContext, Measured};
+use crate::prepare::Prepared;
 use crate::profile::Profile;
 use crate::report::{
     num, Features, ImageReport, Lighting, Microneedling, Quality, Region, ScaleSource, Status,
@@ -133,12 +134,105 @@ pub fn analyze_at(rgb: &RgbImage, full: (u32, u32), opts: &AnalysisOptions) -> A
         return empty(full, ppm, scale_source, "the image has no pixels");
     }
     let p = crate::prepare::prepare_at(rgb, full, ppm, &prof.prepare);
-    let fine = crate::detect::fine_segmentation(&p, &prof.detect);
+    let Lesions {
+        light,
+        cctx,
+        mut regions,
+        measured,
+    } = lesions(&p, full, ppm, prof);
+    let s = p.scale;
+    let mut notes = p.notes.clone();
+    if light.confidence < prof.classify.min_light_confidence {
+        notes.push(
+            "the light is flat or its direction unclear: relief is judged on colour and size only"
+                .into(),
+        );
+    }
+    let (ita_deg, skin_tone) = match p.skin_lab {
+        Some(lab) => {
+            let (v, band) = crate::prepare::ita(lab[0], lab[2]);
+            (num(v), Some(band.to_string()))
+        }
+        None => (None, None),
+    };
+    let quality = Quality {
+        skin_fraction: num(p.skin_fraction).unwrap_or(0.0),
+        usable: p.usable,
+        notes,
+        sharpness: p.sharpness.and_then(num),
+        exposure: p.exposure.and_then(num),
+        glare_fraction: p.glare_fraction.and_then(num),
+        ita_deg,
+        skin_tone,
+    };
+    let lighting = Lighting {
+        azimuth_deg: if light.confidence >= prof.light.min_confidence {
+            num(light.azimuth_deg)
+        } else {
+            None
+        },
+        confidence: num(light.confidence).unwrap_or(0.0),
+    };
+    let texture = skin_texture(&p);
+    let picture = crate::analysis::picture::picture_features(&p, &regions);
+    // With the scale given, the lesion rules size every region in mm (domain.md §1) and the image's family
+    // follows from the regions found; without it (web and phone photos, photos.md), the picture's scoring
+    // table decides, since region sizes are then guesses.
+    let mut summary = crate::summarise::summarise(&regions, ppm, &prof.summary);
+    let decision = if ppm.is_some() {
+        crate::analysis::decide::from_regions(&summary, &regions, &prof.summary)
+    } else {
+        crate::analysis::decide::decide(&picture, &prof.decision)
+    };
+    let decision = crate::analysis::decide::for_photo(decision, p.usable);
+    let reread = crate::analysis::reconcile::reconcile(
+        &mut regions,
+        &measured,
+        &decision,
+        &cctx,
+        &prof.classify,
+    );
+    if reread > 0 {
+        summary = crate::summarise::summarise(&regions, ppm, &prof.summary);
+    }
+    crate::summarise::apply_decision(&mut summary, &decision, &picture);
+    let microneedling = crate::summarise::verdict(&summary, &decision, p.usable, &p.notes);
+    Analysis {
+        width: full.0,
+        height: full.1,
+        px_per_mm: ppm,
+        scale_source,
+        quality,
+        lighting,
+        texture,
+        regions,
+        summary,
+        microneedling,
+        working_scale: s,
+        working_size: (p.w as u32, p.h as u32),
+        light,
+        measured,
+        picture,
+    }
+}
+
+/// What the lesion stages found in one prepared picture.
+struct Lesions {
+    light: LightEstimate,
+    cctx: ClassifyContext,
+    regions: Vec<Region>,
+    measured: Vec<Measured>,
+}
+
+/// Runs the lesion stages (light → detect → measure → classify) on a prepared picture of the photo of
+/// size `full`, keeping the strongest reading of each lesion; regions are in `full`'s px.
+fn lesions(p: &Prepared, full: (u32, u32), ppm: Option<f64>, prof: &Profile) -> Lesions {
+    let fine = crate::detect::fine_segmentation(p, &prof.detect);
     let plain_segments = fine.candidates(None, &prof.detect);
-    let light = crate::light::estimate(&p, &prof.light, &plain_segments);
+    let light = crate::light::estimate(p, &prof.light, &plain_segments);
     let relief_ok = light.confidence >= prof.classify.min_light_confidence;
-    let cands = crate::detect::detect(&p, &light, relief_ok, &prof.detect, Some(&fine));
-    let mctx = MeasureContext::new(&p);
+    let cands = crate::detect::detect(p, &light, relief_ok, &prof.detect, Some(&fine));
+    let mctx = MeasureContext::new(p);
     let cctx = ClassifyContext {
         light_confidence: light.confidence,
         scaled: p.px_per_mm.is_some(),
@@ -248,84 +342,17 @@ pub fn analyze_at(rgb: &RgbImage, full: (u32, u32), opts: &AnalysisOptions) -> A
         });
         measured.push(m);
     }
-    let mut notes = p.notes.clone();
-    if light.confidence < prof.classify.min_light_confidence {
-        notes.push(
-            "the light is flat or its direction unclear: relief is judged on colour and size only"
-                .into(),
-        );
-    }
-    let (ita_deg, skin_tone) = match p.skin_lab {
-        Some(lab) => {
-            let (v, band) = crate::prepare::ita(lab[0], lab[2]);
-            (num(v), Some(band.to_string()))
-        }
-        None => (None, None),
-    };
-    let quality = Quality {
-        skin_fraction: num(p.skin_fraction).unwrap_or(0.0),
-        usable: p.usable,
-        notes,
-        sharpness: p.sharpness.and_then(num),
-        exposure: p.exposure.and_then(num),
-        glare_fraction: p.glare_fraction.and_then(num),
-        ita_deg,
-        skin_tone,
-    };
-    let lighting = Lighting {
-        azimuth_deg: if light.confidence >= prof.light.min_confidence {
-            num(light.azimuth_deg)
-        } else {
-            None
-        },
-        confidence: num(light.confidence).unwrap_or(0.0),
-    };
-    let texture = skin_texture(&p);
-    let picture = crate::analysis::picture::picture_features(&p, &regions);
-    // With the scale given, the lesion rules size every region in mm (domain.md §1) and the image's family
-    // follows from the regions found; without it (web and phone photos, photos.md), the picture's scoring
-    // table decides, since region sizes are then guesses.
-    let mut summary = crate::summarise::summarise(&regions, ppm, &prof.summary);
-    let decision = if ppm.is_some() {
-        crate::analysis::decide::from_regions(&summary, &regions, &prof.summary)
-    } else {
-        crate::analysis::decide::decide(&picture, &prof.decision)
-    };
-    let decision = crate::analysis::decide::for_photo(decision, p.usable);
-    let reread = crate::analysis::reconcile::reconcile(
-        &mut regions,
-        &measured,
-        &decision,
-        &cctx,
-        &prof.classify,
-    );
-    if reread > 0 {
-        summary = crate::summarise::summarise(&regions, ppm, &prof.summary);
-    }
-    crate::summarise::apply_decision(&mut summary, &decision, &picture);
-    let microneedling = crate::summarise::verdict(&summary, &decision, p.usable, &p.notes);
-    Analysis {
-        width: full.0,
-        height: full.1,
-        px_per_mm: ppm,
-        scale_source,
-        quality,
-        lighting,
-        texture,
-        regions,
-        summary,
-        microneedling,
-        working_scale: s,
-        working_size: (p.w as u32, p.h as u32),
+    Lesions {
         light,
+        cctx,
+        regions,
         measured,
-        picture,
     }
 }
 
 /// Texture numbers (texture.rs: GLCM, LBP, gradient, roughness) of the working-resolution lightness over
 /// the skin mask; every value `null` when there is no skin.
-fn skin_texture(p: &crate::prepare::Prepared) -> Features {
+fn skin_texture(p: &Prepared) -> Features {
     let (w, h) = (p.w as u32, p.h as u32);
     let gray = image::GrayImage::from_fn(w, h, |x, y| {
         let l = p.lab[0].data[y as usize * p.w + x as usize];

@@ -293,9 +293,18 @@ fn calibrate_fits_on_changed_copies_and_reports_their_held_out_stability() {
     let lines: Vec<&str> = rows.lines().collect();
     assert_eq!(
         lines[0],
-        "file,label,source,decided,confidence,active_probability"
+        "file,label,source,decided,confidence,active_probability,dominant,half,mirror"
     );
     assert_eq!(lines.len(), 7);
+    // Each photo's dominant finding, then that of its halved and mirrored copies (names as in the report).
+    let findings = ["none", "atrophic", "hypertrophic"];
+    for l in &lines[1..] {
+        let cells: Vec<&str> = l.split(',').collect();
+        assert_eq!(cells.len(), 9, "{l}");
+        for c in &cells[6..] {
+            assert!(findings.contains(c), "{c:?} in {l}");
+        }
+    }
     let labelled: Vec<&str> = LABELS
         .lines()
         .skip(1)
@@ -306,6 +315,27 @@ fn calibrate_fits_on_changed_copies_and_reports_their_held_out_stability() {
         .map(|l| l.split(',').next().unwrap_or(""))
         .collect();
     assert_eq!(labelled, answered);
+    // The consistency penalty is named in the command it writes; a negative one is a usage error.
+    let steady = tmp.path().join("steady.toml");
+    scarscope()
+        .args(["calibrate", "-q", "--folds", "2", "--consistency", "0.5"])
+        .arg("--labels")
+        .arg(&labels)
+        .arg("--images")
+        .arg(fixtures())
+        .arg("-o")
+        .arg(&steady)
+        .assert()
+        .success();
+    let text = std::fs::read_to_string(&steady).expect("profile written");
+    assert!(text.contains(" --consistency 0.5 "), "{text}");
+    scarscope()
+        .args(["calibrate", "-q", "--consistency=-1", "--labels"])
+        .arg(&labels)
+        .arg("-o")
+        .arg(tmp.path().join("y.toml"))
+        .assert()
+        .code(2);
     // An unknown change is a usage error.
     scarscope()
         .args(["calibrate", "-q", "--augment", "blur", "--labels"])

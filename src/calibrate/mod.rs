@@ -54,6 +54,10 @@ pub struct CalibrateArgs {
     /// Class balance of the fit: 1 weighs every family alike, 0 every photo alike.
     #[arg(long, value_name = "B", default_value_t = 1.0)]
     pub balance: f64,
+    /// Weight of the penalty on copies of one photo (the `--augment` copies and a photograph's own copies in
+    /// the labels) scoring apart; 0 leaves it out.
+    #[arg(long, value_name = "MU", default_value_t = 0.0)]
+    pub consistency: f64,
     /// Below this best-family probability the answer is `uncertain` (written into the profile).
     #[arg(long, value_name = "P", default_value_t = 0.4)]
     pub min_confidence: f64,
@@ -102,7 +106,8 @@ pub struct CalibrateArgs {
     #[arg(long, value_name = "CHANGE,...", value_delimiter = ',')]
     pub check: Vec<Change>,
     /// Write each photo's held-out answer (file, label, source, decided family, confidence, active
-    /// probability) to FILE.csv, to see which photos the cross-validated table misses.
+    /// probability, dominant finding, then the dominant finding of each changed copy) to FILE.csv, to see
+    /// which photos the cross-validated table misses and which change their answer.
     #[arg(long, value_name = "FILE.csv")]
     pub held_out: Option<PathBuf>,
 }
@@ -178,12 +183,24 @@ pub fn fold_of(rows: &[LabelRow], k: usize, seed: u64) -> Vec<usize> {
 /// predictions of `train` itself (three inner grouped folds): in-sample probabilities are overconfident and
 /// would set the threshold too high for new photos.
 fn table(train: &[Example], args: &CalibrateArgs, source: String) -> DecisionRules {
-    let f = fit(train, args.lambda, &args.knots, args.balance);
+    let f = fit(
+        train,
+        args.lambda,
+        &args.knots,
+        args.balance,
+        args.consistency,
+    );
     let active = crate::report::Family::Active.index();
     let mut ps: Vec<f64> = Vec::new();
     for k in 0..3u64 {
         let inner: Vec<Example> = train.iter().filter(|e| e.group % 3 != k).cloned().collect();
-        let g = fit(&inner, args.lambda, &args.knots, args.balance);
+        let g = fit(
+            &inner,
+            args.lambda,
+            &args.knots,
+            args.balance,
+            args.consistency,
+        );
         ps.extend(
             train
                 .iter()
@@ -451,23 +468,40 @@ fn write_held_out(
     path: &std::path::Path,
     rows: &[LabelRow],
     reps: &[ImageReport],
+    changes: &[&str],
+    after: &[Vec<Option<Answer>>],
 ) -> anyhow::Result<()> {
-    let mut text = String::from("file,label,source,decided,confidence,active_probability\n");
-    for (r, rep) in rows.iter().zip(reps) {
+    let mut text = String::from("file,label,source,decided,confidence,active_probability,dominant");
+    for c in changes {
+        text.push_str(&format!(",{c}"));
+    }
+    text.push('\n');
+    // `summary.dominant` as the report writes it.
+    let dominant = |a: Option<Answer>| {
+        a.and_then(|a| serde_json::to_value(a.dominant).ok())
+            .and_then(|v| v.as_str().map(str::to_string))
+            .unwrap_or_default()
+    };
+    for (i, (r, rep)) in rows.iter().zip(reps).enumerate() {
         let s = rep.summary.as_ref();
         let decided = s.map_or("error", |s| s.family.map_or("uncertain", |f| f.as_str()));
         let conf = s.map(|s| s.family_confidence);
         let active = s.and_then(|s| s.family_probabilities.get("active").copied());
         let num = |x: Option<f64>| x.map_or(String::new(), |v| format!("{v:.4}"));
         text.push_str(&format!(
-            "{},{},{},{},{},{}\n",
+            "{},{},{},{},{},{},{}",
             crate::output::csv_field(&r.file),
             r.family.as_str(),
             crate::output::csv_field(&r.source_key().unwrap_or_default()),
             decided,
             num(conf),
-            num(active)
+            num(active),
+            dominant(Answer::of(rep))
         ));
+        for a in after {
+            text.push_str(&format!(",{}", dominant(a[i])));
+        }
+        text.push('\n');
     }
     crate::output::write_atomic(path, text.as_bytes())
         .map_err(|e| UsageError(format!("{e:#}")).into())
@@ -497,6 +531,12 @@ fn summary_line(f: &Figures) -> String {
 pub fn run(args: &CalibrateArgs, out: &mut dyn Write) -> anyhow::Result<()> {
     if args.folds < 2 {
         bail!(UsageError("--folds must be at least 2".into()));
+    }
+    if !(args.consistency.is_finite() && args.consistency >= 0.0) {
+        bail!(UsageError(format!(
+            "--consistency must be a number >= 0, got {}",
+            args.consistency
+        )));
     }
     if !(args.lambda.is_finite() && args.lambda >= 0.0) {
         bail!(UsageError(format!(
@@ -549,25 +589,33 @@ pub fn run(args: &CalibrateArgs, out: &mut dyn Write) -> anyhow::Result<()> {
     let folds = fold_of(&rows, args.folds, args.seed);
     let mut cv_reports: Vec<ImageReport> = vec![report_with(None, &base.decision); rows.len()];
     let mut cv_same = vec![crate::evaluate::stability::Kept::default(); changed.len()];
+    // Each photo's held-out answer after each change (`None`: no copy), for the held-out file.
+    let mut cv_changed: Vec<Vec<Option<Answer>>> = vec![vec![None; rows.len()]; changed.len()];
     for k in 0..args.folds {
         let mut train = fitting(&|i| folds[i] != k);
         train.extend(scenes.iter().cloned());
         let t = table(&train, args, String::new());
         for i in (0..rows.len()).filter(|&i| folds[i] == k) {
             cv_reports[i] = report_with(kept[i].as_ref(), &t);
-            for ((c, _, ck), same) in changed.iter().zip(cv_same.iter_mut()) {
+            for (((c, _, ck), same), answers) in changed
+                .iter()
+                .zip(cv_same.iter_mut())
+                .zip(cv_changed.iter_mut())
+            {
                 // A thumbnail is not shrunk again: no copy, nothing to compare.
                 if ck[i].is_none() && *c == Change::Thumb {
                     continue;
                 }
                 let after = report_with(ck[i].as_ref(), &t);
-                same.add(Answer::of(&cv_reports[i]), Answer::of(&after));
+                answers[i] = Answer::of(&after);
+                same.add(Answer::of(&cv_reports[i]), answers[i]);
             }
         }
     }
     let cv = held_out_figures(&rows, &cv_reports);
     if let Some(path) = &args.held_out {
-        write_held_out(path, &rows, &cv_reports)?;
+        let names: Vec<&str> = changed.iter().map(|(c, _, _)| c.as_str()).collect();
+        write_held_out(path, &rows, &cv_reports, &names, &cv_changed)?;
     }
     let mut family_confusion = String::from("held-out family confusion (label -> decided):\n");
     for f in FAMILIES {
@@ -621,7 +669,7 @@ pub fn run(args: &CalibrateArgs, out: &mut dyn Write) -> anyhow::Result<()> {
         .map_or("labels.csv".into(), |n| n.to_string_lossy().into_owned());
     header.push_str(&format!(
         "# Scoring table written by `scarscope calibrate --labels {labels_name} --folds {} --seed {} --lambda {} \
-         --min-confidence {} --active-recall {} --knots {} --balance {} --rendered {} --rendered-seed {}{}`\n",
+         --min-confidence {} --active-recall {} --knots {} --balance {}{} --rendered {} --rendered-seed {}{}`\n",
         args.folds,
         args.seed,
         args.lambda,
@@ -629,6 +677,11 @@ pub fn run(args: &CalibrateArgs, out: &mut dyn Write) -> anyhow::Result<()> {
         args.active_recall,
         args.knots.iter().map(|k| k.to_string()).collect::<Vec<_>>().join(","),
         args.balance,
+        if args.consistency > 0.0 {
+            format!(" --consistency {}", args.consistency)
+        } else {
+            String::new()
+        },
         args.rendered,
         args.rendered_seed,
         if args.augment.is_empty() {

@@ -306,40 +306,7 @@ fn lesions(p: &Prepared, full: (u32, u32), ppm: Option<f64>, prof: &Profile) -> 
             continue;
         }
         accepted.push((m.x, m.y, m.radius));
-        // A bowl found by its shading pair reports the width its walls give, not the pass's scale.
-        let r_in = m.bowl_radius.unwrap_or(m.radius) * s;
-        let bbox = match m.bowl_radius {
-            Some(r) => [m.x - r, m.y - r, m.x + r, m.y + r],
-            None => m.bbox,
-        };
-        let to_in = |v: f64| ((v * s).round().max(0.0)) as u32;
-        let bx0 = to_in(bbox[0]).min(full.0.saturating_sub(1));
-        let by0 = to_in(bbox[1]).min(full.1.saturating_sub(1));
-        let bx1 = to_in(bbox[2]).clamp(bx0 + 1, full.0);
-        let by1 = to_in(bbox[3]).clamp(by0 + 1, full.1);
-        let depth = if k.relief == crate::report::Relief::Unknown {
-            0.0
-        } else {
-            m.depth_proxy
-        };
-        regions.push(Region {
-            id: regions.len() as u32 + 1,
-            center: [
-                num((m.x + 0.5) * s - 0.5).unwrap_or(0.0),
-                num((m.y + 0.5) * s - 0.5).unwrap_or(0.0),
-            ],
-            bbox: [bx0, by0, bx1 - bx0, by1 - by0],
-            area_px: num(std::f64::consts::PI * r_in * r_in).unwrap_or(0.0),
-            diameter_px: num(2.0 * r_in).unwrap_or(0.0),
-            diameter_mm: ppm.and_then(|v| num(2.0 * r_in / v)),
-            class: k.subtype.class(),
-            subtype: k.subtype,
-            confidence: num(k.confidence).unwrap_or(0.0),
-            relief: k.relief,
-            depth_proxy: num(depth).unwrap_or(0.0),
-            features: region_features(&m, s),
-            reasons: k.reasons,
-        });
+        regions.push(region_of(regions.len() as u32 + 1, &m, k, s, full, ppm));
         measured.push(m);
     }
     Lesions {
@@ -347,6 +314,52 @@ fn lesions(p: &Prepared, full: (u32, u32), ppm: Option<f64>, prof: &Profile) -> 
         cctx,
         regions,
         measured,
+    }
+}
+
+/// The report's region for a measured and classified lesion, mapped to the input's px (`s` input px per
+/// working px, `full` the input's size).
+fn region_of(
+    id: u32,
+    m: &Measured,
+    k: crate::classify::Classified,
+    s: f64,
+    full: (u32, u32),
+    ppm: Option<f64>,
+) -> Region {
+    // A bowl found by its shading pair reports the width its walls give, not the pass's scale.
+    let r_in = m.bowl_radius.unwrap_or(m.radius) * s;
+    let bbox = match m.bowl_radius {
+        Some(r) => [m.x - r, m.y - r, m.x + r, m.y + r],
+        None => m.bbox,
+    };
+    let to_in = |v: f64| ((v * s).round().max(0.0)) as u32;
+    let bx0 = to_in(bbox[0]).min(full.0.saturating_sub(1));
+    let by0 = to_in(bbox[1]).min(full.1.saturating_sub(1));
+    let bx1 = to_in(bbox[2]).clamp(bx0 + 1, full.0);
+    let by1 = to_in(bbox[3]).clamp(by0 + 1, full.1);
+    let depth = if k.relief == crate::report::Relief::Unknown {
+        0.0
+    } else {
+        m.depth_proxy
+    };
+    Region {
+        id,
+        center: [
+            num((m.x + 0.5) * s - 0.5).unwrap_or(0.0),
+            num((m.y + 0.5) * s - 0.5).unwrap_or(0.0),
+        ],
+        bbox: [bx0, by0, bx1 - bx0, by1 - by0],
+        area_px: num(std::f64::consts::PI * r_in * r_in).unwrap_or(0.0),
+        diameter_px: num(2.0 * r_in).unwrap_or(0.0),
+        diameter_mm: ppm.and_then(|v| num(2.0 * r_in / v)),
+        class: k.subtype.class(),
+        subtype: k.subtype,
+        confidence: num(k.confidence).unwrap_or(0.0),
+        relief: k.relief,
+        depth_proxy: num(depth).unwrap_or(0.0),
+        features: region_features(m, s),
+        reasons: k.reasons,
     }
 }
 

@@ -452,7 +452,7 @@ fn write_csv_rows(out: &mut impl Write, img: &ImageReport) -> io::Result<()> {
         opt(img.width),
         opt(img.height),
         opt(img.px_per_mm),
-        opt(summary.map(|s| dominant_name(s.dominant))),
+        opt(summary.map(|s| s.dominant.as_str())),
         opt(summary.and_then(|s| s.dominant_subtype).map(|s| s.as_str())),
         opt(summary.map(|s| s.active_inflammation)),
         opt(img.microneedling.as_ref().map(|m| m.verdict.as_str())),
@@ -495,14 +495,6 @@ fn write_csv_rows(out: &mut impl Write, img: &ImageReport) -> io::Result<()> {
         )?;
     }
     Ok(())
-}
-
-fn dominant_name(d: crate::report::Dominant) -> &'static str {
-    match d {
-        crate::report::Dominant::Atrophic => "atrophic",
-        crate::report::Dominant::Hypertrophic => "hypertrophic",
-        crate::report::Dominant::None => "none",
-    }
 }
 
 /// A text for one line of the table: control characters (a newline in a file name) become escapes (`\n`,
@@ -577,8 +569,8 @@ fn write_table_block(out: &mut impl Write, img: &ImageReport, first: bool) -> io
             counts.join(", ")
         };
         let dom = match s.dominant_subtype {
-            Some(st) => format!("{} ({})", dominant_name(s.dominant), st.as_str()),
-            None => dominant_name(s.dominant).to_string(),
+            Some(st) => format!("{} ({})", s.dominant.as_str(), st.as_str()),
+            None => s.dominant.as_str().to_string(),
         };
         writeln!(
             out,

@@ -433,6 +433,17 @@ pub enum Dominant {
     None,
 }
 
+impl Dominant {
+    /// The contract's name (`atrophic`, `hypertrophic`, `none`).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Dominant::Atrophic => "atrophic",
+            Dominant::Hypertrophic => "hypertrophic",
+            Dominant::None => "none",
+        }
+    }
+}
+
 /// Per-image summary.
 #[derive(Debug, Clone, Serialize, Deserialize, JsonSchema, PartialEq)]
 pub struct Summary {
@@ -531,12 +542,10 @@ impl BatchSummary {
             Status::Error => self.failed += 1,
         }
         if let Some(s) = &img.summary {
-            let key = match s.dominant {
-                Dominant::Atrophic => "atrophic",
-                Dominant::Hypertrophic => "hypertrophic",
-                Dominant::None => "none",
-            };
-            *self.dominant.entry(key.to_string()).or_default() += 1;
+            *self
+                .dominant
+                .entry(s.dominant.as_str().to_string())
+                .or_default() += 1;
             if s.active_inflammation {
                 self.active_inflammation += 1;
             }

@@ -183,24 +183,13 @@ pub fn fold_of(rows: &[LabelRow], k: usize, seed: u64) -> Vec<usize> {
 /// predictions of `train` itself (three inner grouped folds): in-sample probabilities are overconfident and
 /// would set the threshold too high for new photos.
 fn table(train: &[Example], args: &CalibrateArgs, source: String) -> DecisionRules {
-    let f = fit(
-        train,
-        args.lambda,
-        &args.knots,
-        args.balance,
-        args.consistency,
-    );
+    let fit_on = |ex: &[Example]| fit(ex, args.lambda, &args.knots, args.balance, args.consistency);
+    let f = fit_on(train);
     let active = crate::report::Family::Active.index();
     let mut ps: Vec<f64> = Vec::new();
     for k in 0..3u64 {
         let inner: Vec<Example> = train.iter().filter(|e| e.group % 3 != k).cloned().collect();
-        let g = fit(
-            &inner,
-            args.lambda,
-            &args.knots,
-            args.balance,
-            args.consistency,
-        );
+        let g = fit_on(&inner);
         ps.extend(
             train
                 .iter()
@@ -476,12 +465,7 @@ fn write_held_out(
         text.push_str(&format!(",{c}"));
     }
     text.push('\n');
-    // `summary.dominant` as the report writes it.
-    let dominant = |a: Option<Answer>| {
-        a.and_then(|a| serde_json::to_value(a.dominant).ok())
-            .and_then(|v| v.as_str().map(str::to_string))
-            .unwrap_or_default()
-    };
+    let dominant = |a: Option<Answer>| a.map_or("", |a| a.dominant.as_str());
     for (i, (r, rep)) in rows.iter().zip(reps).enumerate() {
         let s = rep.summary.as_ref();
         let decided = s.map_or("error", |s| s.family.map_or("uncertain", |f| f.as_str()));

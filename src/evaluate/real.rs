@@ -18,7 +18,7 @@ use std::fmt::Write as _;
 use serde::Serialize;
 
 use super::labels::{Family, LabelRow};
-use crate::report::{Dominant, ImageReport, Status, Verdict};
+use crate::report::{ImageReport, Status, Verdict};
 
 /// A share with the counts behind it.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Serialize)]
@@ -89,15 +89,6 @@ pub struct Outcome<'a> {
     pub report: Option<&'a ImageReport>,
 }
 
-/// The contract name of a dominant family.
-pub fn dominant_name(d: Dominant) -> &'static str {
-    match d {
-        Dominant::Atrophic => "atrophic",
-        Dominant::Hypertrophic => "hypertrophic",
-        Dominant::None => "none",
-    }
-}
-
 impl Figures {
     /// Adds one image.
     pub fn add(&mut self, o: &Outcome) {
@@ -110,7 +101,7 @@ impl Figures {
         }
         let summary = ok.and_then(|r| r.summary.as_ref());
         let verdict = ok.and_then(|r| r.microneedling.as_ref()).map(|m| m.verdict);
-        let predicted = summary.map_or("error", |s| dominant_name(s.dominant));
+        let predicted = summary.map_or("error", |s| s.dominant.as_str());
         *self
             .confusion
             .entry(o.label.family.as_str().to_string())

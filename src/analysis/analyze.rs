@@ -140,39 +140,8 @@ pub fn analyze_at(rgb: &RgbImage, full: (u32, u32), opts: &AnalysisOptions) -> A
         mut regions,
         measured,
     } = lesions(&p, full, ppm, prof);
-    let s = p.scale;
-    let mut notes = p.notes.clone();
-    if light.confidence < prof.classify.min_light_confidence {
-        notes.push(
-            "the light is flat or its direction unclear: relief is judged on colour and size only"
-                .into(),
-        );
-    }
-    let (ita_deg, skin_tone) = match p.skin_lab {
-        Some(lab) => {
-            let (v, band) = crate::prepare::ita(lab[0], lab[2]);
-            (num(v), Some(band.to_string()))
-        }
-        None => (None, None),
-    };
-    let quality = Quality {
-        skin_fraction: num(p.skin_fraction).unwrap_or(0.0),
-        usable: p.usable,
-        notes,
-        sharpness: p.sharpness.and_then(num),
-        exposure: p.exposure.and_then(num),
-        glare_fraction: p.glare_fraction.and_then(num),
-        ita_deg,
-        skin_tone,
-    };
-    let lighting = Lighting {
-        azimuth_deg: if light.confidence >= prof.light.min_confidence {
-            num(light.azimuth_deg)
-        } else {
-            None
-        },
-        confidence: num(light.confidence).unwrap_or(0.0),
-    };
+    let quality = quality_of(&p, &light, prof);
+    let lighting = lighting_of(&light, prof);
     let texture = skin_texture(&p);
     let picture = crate::analysis::picture::picture_features(&p, &regions);
     // With the scale given, the lesion rules size every region in mm (domain.md §1) and the image's family
@@ -208,11 +177,51 @@ pub fn analyze_at(rgb: &RgbImage, full: (u32, u32), opts: &AnalysisOptions) -> A
         regions,
         summary,
         microneedling,
-        working_scale: s,
+        working_scale: p.scale,
         working_size: (p.w as u32, p.h as u32),
         light,
         measured,
         picture,
+    }
+}
+
+/// The report's photo quality: prepare's numbers and notes, with a note when the light cannot be read.
+fn quality_of(p: &Prepared, light: &LightEstimate, prof: &Profile) -> Quality {
+    let mut notes = p.notes.clone();
+    if light.confidence < prof.classify.min_light_confidence {
+        notes.push(
+            "the light is flat or its direction unclear: relief is judged on colour and size only"
+                .into(),
+        );
+    }
+    let (ita_deg, skin_tone) = match p.skin_lab {
+        Some(lab) => {
+            let (v, band) = crate::prepare::ita(lab[0], lab[2]);
+            (num(v), Some(band.to_string()))
+        }
+        None => (None, None),
+    };
+    Quality {
+        skin_fraction: num(p.skin_fraction).unwrap_or(0.0),
+        usable: p.usable,
+        notes,
+        sharpness: p.sharpness.and_then(num),
+        exposure: p.exposure.and_then(num),
+        glare_fraction: p.glare_fraction.and_then(num),
+        ita_deg,
+        skin_tone,
+    }
+}
+
+/// The report's light direction, withheld when the estimate is not confident.
+fn lighting_of(light: &LightEstimate, prof: &Profile) -> Lighting {
+    Lighting {
+        azimuth_deg: if light.confidence >= prof.light.min_confidence {
+            num(light.azimuth_deg)
+        } else {
+            None
+        },
+        confidence: num(light.confidence).unwrap_or(0.0),
     }
 }
 

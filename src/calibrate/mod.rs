@@ -48,9 +48,10 @@ pub struct CalibrateArgs {
     /// L2 strength of the fit (on the mean loss).
     #[arg(long, value_name = "F", default_value_t = 0.0003)]
     pub lambda: f64,
-    /// Hinge knots of the table, in spreads from the mean (comma-separated; empty for a plain linear table).
-    #[arg(long, value_name = "Z,...", value_delimiter = ',', default_values_t = [-1.0, 0.0, 1.0])]
-    pub knots: Vec<f64>,
+    /// Hinge knots of the table, in spreads from the mean (comma-separated; `--knots=` with nothing for a
+    /// plain linear table).
+    #[arg(long, value_name = "Z,...", default_value = "-1,0,1", value_parser = parse_knots)]
+    pub knots: Knots,
     /// Class balance of the fit: 1 weighs every family alike, 0 every photo alike.
     #[arg(long, value_name = "B", default_value_t = 1.0)]
     pub balance: f64,
@@ -95,8 +96,9 @@ pub struct CalibrateArgs {
     /// feature list, so that trying other fitting options does not analyse the photos again.
     #[arg(long, value_name = "FILE")]
     pub cache: Option<PathBuf>,
-    /// Also fit on each photo after these changes (comma-separated: half, jpeg60, crop10, exposure, mirror;
-    /// the changes of `evaluate --stability`), so that the table learns answers that survive them. Each
+    /// Also fit on each photo after these changes (comma-separated: half, jpeg60, crop10, exposure, mirror,
+    /// the changes of `evaluate --stability`; thumb and zoom, fitting changes only), so that the table
+    /// learns answers that survive them. Each
     /// changed copy sits in its photo's fold; the figures are on the unchanged photos only, and the
     /// held-out stability under each change is reported.
     #[arg(long, value_name = "CHANGE,...", value_delimiter = ',')]
@@ -110,6 +112,26 @@ pub struct CalibrateArgs {
     /// which photos the cross-validated table misses and which change their answer.
     #[arg(long, value_name = "FILE.csv")]
     pub held_out: Option<PathBuf>,
+}
+
+/// The hinge knots of `--knots`, in spreads from the mean; empty for a plain linear table.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Knots(pub Vec<f64>);
+
+/// Parses `--knots`: comma-separated finite numbers, or nothing at all (a plain linear table).
+fn parse_knots(s: &str) -> Result<Knots, String> {
+    if s.trim().is_empty() {
+        return Ok(Knots(Vec::new()));
+    }
+    s.split(',')
+        .map(|v| match v.trim().parse::<f64>() {
+            Ok(k) if k.is_finite() => Ok(k),
+            _ => Err(format!(
+                "`{v}` is not a number (knots are numbers like -1,0,1)"
+            )),
+        })
+        .collect::<Result<Vec<f64>, String>>()
+        .map(Knots)
 }
 
 /// What calibration keeps of one photo's analysis.
@@ -183,7 +205,15 @@ pub fn fold_of(rows: &[LabelRow], k: usize, seed: u64) -> Vec<usize> {
 /// predictions of `train` itself (three inner grouped folds): in-sample probabilities are overconfident and
 /// would set the threshold too high for new photos.
 fn table(train: &[Example], args: &CalibrateArgs, source: String) -> DecisionRules {
-    let fit_on = |ex: &[Example]| fit(ex, args.lambda, &args.knots, args.balance, args.consistency);
+    let fit_on = |ex: &[Example]| {
+        fit(
+            ex,
+            args.lambda,
+            &args.knots.0,
+            args.balance,
+            args.consistency,
+        )
+    };
     let f = fit_on(train);
     let active = crate::report::Family::Active.index();
     let mut ps: Vec<f64> = Vec::new();
@@ -586,8 +616,8 @@ pub fn run(args: &CalibrateArgs, out: &mut dyn Write) -> anyhow::Result<()> {
                 .zip(cv_same.iter_mut())
                 .zip(cv_changed.iter_mut())
             {
-                // A thumbnail is not shrunk again: no copy, nothing to compare.
-                if ck[i].is_none() && *c == Change::Thumb {
+                // A thumbnail is not shrunk again (nor a small photo zoomed into): no copy, nothing to compare.
+                if ck[i].is_none() && c.fitting_only() {
                     continue;
                 }
                 let after = report_with(ck[i].as_ref(), &t);
@@ -653,13 +683,13 @@ pub fn run(args: &CalibrateArgs, out: &mut dyn Write) -> anyhow::Result<()> {
         .map_or("labels.csv".into(), |n| n.to_string_lossy().into_owned());
     header.push_str(&format!(
         "# Scoring table written by `scarscope calibrate --labels {labels_name} --folds {} --seed {} --lambda {} \
-         --min-confidence {} --active-recall {} --knots {} --balance {}{} --rendered {} --rendered-seed {}{}`\n",
+         --min-confidence {} --active-recall {} --knots={} --balance {}{} --rendered {} --rendered-seed {}{}`\n",
         args.folds,
         args.seed,
         args.lambda,
         args.min_confidence,
         args.active_recall,
-        args.knots.iter().map(|k| k.to_string()).collect::<Vec<_>>().join(","),
+        args.knots.0.iter().map(|k| k.to_string()).collect::<Vec<_>>().join(","),
         args.balance,
         if args.consistency > 0.0 {
             format!(" --consistency {}", args.consistency)
@@ -746,4 +776,19 @@ pub fn run(args: &CalibrateArgs, out: &mut dyn Write) -> anyhow::Result<()> {
     writeln!(out, "{family_confusion}")?;
     writeln!(out, "wrote {}", args.output.display())?;
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn knots_parse_as_a_list_or_as_nothing_for_a_linear_table() {
+        assert_eq!(parse_knots("-1,0,1"), Ok(Knots(vec![-1.0, 0.0, 1.0])));
+        assert_eq!(parse_knots(" 0.5 "), Ok(Knots(vec![0.5])));
+        assert_eq!(parse_knots(""), Ok(Knots(vec![])));
+        assert!(parse_knots("1,,2").is_err());
+        assert!(parse_knots("1,x").is_err());
+        assert!(parse_knots("nan").is_err());
+    }
 }

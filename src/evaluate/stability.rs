@@ -36,6 +36,11 @@ pub enum Change {
     /// development set are such thumbnails, the other families' photos are not, and a table fitted on them
     /// alone would read "small and soft" as "raised".
     Thumb,
+    /// The middle 60 % of the width and height kept at its own pixels: the same skin framed as a close-up
+    /// (lesions three fifths of the frame they were); not one of the stability changes, but a fitting change
+    /// for `calibrate --augment`: one source's active acne is whole faces, another's is close-ups of a cheek or
+    /// a back, and a table fitted on faces alone reads the close-ups as something else.
+    Zoom,
 }
 
 impl Change {
@@ -57,6 +62,7 @@ impl Change {
             Change::Exposure => "exposure",
             Change::Mirror => "mirror",
             Change::Thumb => "thumb",
+            Change::Zoom => "zoom",
         }
     }
 
@@ -99,12 +105,27 @@ impl Change {
                 );
                 image::imageops::resize(rgb, tw, th, image::imageops::FilterType::Triangle)
             }
+            Change::Zoom => {
+                let (cw, ch) = ((w * 3 / 5).max(1), (ht * 3 / 5).max(1));
+                image::imageops::crop_imm(rgb, (w - cw) / 2, (ht - ch) / 2, cw, ch).to_image()
+            }
         }
     }
 
-    /// Whether the change alters a photo of this size (a thumbnail is not shrunk again).
+    /// Whether the change alters a photo of this size (a thumbnail is not shrunk again, and a photo whose
+    /// close-up would be under 120 px on its short side is not zoomed into).
     pub fn alters(self, w: u32, h: u32) -> bool {
-        self != Change::Thumb || w.max(h) > 320
+        match self {
+            Change::Thumb => w.max(h) > 320,
+            Change::Zoom => w.min(h) >= 200,
+            _ => true,
+        }
+    }
+
+    /// Whether this is a fitting change only (`calibrate --augment`), with no copy where it does not alter
+    /// the photo.
+    pub fn fitting_only(self) -> bool {
+        matches!(self, Change::Thumb | Change::Zoom)
     }
 }
 
@@ -315,6 +336,17 @@ mod tests {
         assert!(Change::Thumb.alters(640, 480));
         assert!(!Change::Thumb.alters(300, 200));
         assert!(Change::Half.alters(300, 200));
+    }
+
+    #[test]
+    fn a_zoom_keeps_the_middle_three_fifths_at_its_own_pixels() {
+        let img = RgbImage::from_fn(100, 50, |x, y| image::Rgb([x as u8, y as u8, 7]));
+        let z = Change::Zoom.apply(&img, "a");
+        assert_eq!(z.dimensions(), (60, 30));
+        // (100 - 60) / 2 = 20 and (50 - 30) / 2 = 10: the crop's corner is the photo's pixel (20, 10).
+        assert_eq!(z.get_pixel(0, 0).0, [20, 10, 7]);
+        assert!(Change::Zoom.alters(640, 200));
+        assert!(!Change::Zoom.alters(640, 199));
     }
 
     #[test]

@@ -9,7 +9,7 @@ use std::path::{Path, PathBuf};
 
 use crate::cli::Format;
 use crate::report::{
-    BatchSummary, ImageReport, Settings, Status, ToolInfo, NOTICE, SCHEMA_VERSION,
+    BatchSummary, ImageReport, ScaleSource, Settings, Status, ToolInfo, NOTICE, SCHEMA_VERSION,
 };
 
 /// Where `-o` (or any file the tool writes) goes: standard output, a temporary file that
@@ -388,6 +388,7 @@ pub const CSV_COLUMNS: &[&str] = &[
     "width",
     "height",
     "px_per_mm",
+    "scale_source",
     "dominant",
     "dominant_subtype",
     "active_inflammation",
@@ -452,6 +453,7 @@ fn write_csv_rows(out: &mut impl Write, img: &ImageReport) -> io::Result<()> {
         opt(img.width),
         opt(img.height),
         opt(img.px_per_mm),
+        img.scale_source.as_str().to_string(),
         opt(summary.map(|s| s.dominant.as_str())),
         opt(summary.and_then(|s| s.dominant_subtype).map(|s| s.as_str())),
         opt(summary.map(|s| s.active_inflammation)),
@@ -532,9 +534,10 @@ fn write_table_block(out: &mut impl Write, img: &ImageReport, first: bool) -> io
             img.error.as_deref().unwrap_or("failed")
         );
     }
-    let scale = match img.px_per_mm {
-        Some(s) => format!("{s} px/mm"),
-        None => "scale unknown".into(),
+    let scale = match (img.px_per_mm, img.scale_source) {
+        (Some(s), ScaleSource::Estimated) => format!("about {s:.2} px/mm (estimated from the eye)"),
+        (Some(s), _) => format!("{s} px/mm"),
+        (None, _) => "scale unknown".into(),
     };
     writeln!(out, "{}  {size}  {scale}", one_line_text(&img.path))?;
     if let Some(q) = &img.quality {

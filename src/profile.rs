@@ -23,6 +23,8 @@ pub struct Profile {
     pub name: String,
     /// Working resolution, skin mask, photo quality and illumination flattening.
     pub prepare: PrepareRules,
+    /// The scale estimated from a visible iris when none is given.
+    pub scale: ScaleRules,
     /// Light-direction estimate.
     pub light: LightRules,
     /// Candidate detection.
@@ -114,6 +116,35 @@ pub struct PrepareRules {
 impl Default for PrepareRules {
     fn default() -> Self {
         Profile::builtin().prepare
+    }
+}
+
+/// Thresholds of the scale stage ([`crate::analysis::scale`]).
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct ScaleRules {
+    /// Horizontal visible iris diameter of an adult, mm.
+    pub iris_mm: f64,
+    /// Narrowest iris measured, working px (a pixel more or less is then at most this share of the width).
+    pub min_iris_px: f64,
+    /// Two irises whose widths differ by more than this share of the narrower give no scale.
+    pub max_width_disagreement: f64,
+    /// The adult eyes' centres lie this far apart, mm (from, to); two irises that put them elsewhere give no
+    /// scale.
+    pub interpupillary_mm: [f64; 2],
+    /// An iris holds a pupil or dark iris at least this much darker (ΔL*) than the skin's median.
+    pub pupil_below_skin_l: f64,
+    /// The eye's visible white, end to end in the iris's row, spans this many iris widths (from, to).
+    pub eye_to_iris: [f64; 2],
+    /// Rows that show a chord at least half the iris's width, as a share of its width (a disc, not a line).
+    pub min_iris_rows: f64,
+    /// The eye's opening (the white hole's height) spans at most this many iris widths.
+    pub max_opening_to_iris: f64,
+}
+
+impl Default for ScaleRules {
+    fn default() -> Self {
+        Profile::builtin().scale
     }
 }
 

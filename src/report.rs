@@ -115,6 +115,17 @@ pub enum ScaleSource {
     None,
 }
 
+impl ScaleSource {
+    /// The name in reports (`flag`, `estimated`, `none`).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ScaleSource::Flag => "flag",
+            ScaleSource::Estimated => "estimated",
+            ScaleSource::None => "none",
+        }
+    }
+}
+
 /// One analysed (or failed) image.
 #[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
 pub struct ImageReport {

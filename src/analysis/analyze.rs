@@ -140,7 +140,7 @@ pub fn analyze_at(rgb: &RgbImage, full: (u32, u32), opts: &AnalysisOptions) -> A
         mut regions,
         measured,
     } = lesions(&p, full, ppm, prof);
-    let quality = quality_of(&p, &light, prof);
+    let mut quality = quality_of(&p, &light, prof);
     let lighting = lighting_of(&light, prof);
     let texture = skin_texture(&p);
     let picture = crate::analysis::picture::picture_features(&p, &regions);
@@ -166,10 +166,14 @@ pub fn analyze_at(rgb: &RgbImage, full: (u32, u32), opts: &AnalysisOptions) -> A
     }
     crate::summarise::apply_decision(&mut summary, &decision, &picture);
     let microneedling = crate::summarise::verdict(&summary, &decision, p.usable, &p.notes);
+    let (reported_ppm, scale_source) = match ppm {
+        Some(_) => (ppm, scale_source),
+        None => estimated_scale(&p, &mut regions, &mut quality.notes, prof),
+    };
     Analysis {
         width: full.0,
         height: full.1,
-        px_per_mm: ppm,
+        px_per_mm: reported_ppm,
         scale_source,
         quality,
         lighting,
@@ -323,6 +327,32 @@ fn lesions(p: &Prepared, full: (u32, u32), ppm: Option<f64>, prof: &Profile) -> 
         cctx,
         regions,
         measured,
+    }
+}
+
+/// The scale read from a visible iris when none was given ([`crate::analysis::scale`]): the regions get
+/// their sizes in mm and the notes say how the scale was read, or why a measured iris gave none. Returns the
+/// input px per mm to report and where it came from.
+fn estimated_scale(
+    p: &Prepared,
+    regions: &mut [Region],
+    notes: &mut Vec<String>,
+    prof: &Profile,
+) -> (Option<f64>, ScaleSource) {
+    match crate::analysis::scale::estimate(p, &prof.scale, &prof.prepare) {
+        Ok(Some(est)) => {
+            let ppm = est.px_per_mm * p.scale;
+            for r in regions.iter_mut() {
+                r.diameter_mm = num(r.diameter_px / ppm);
+            }
+            notes.push(crate::analysis::scale::note(&est, p.scale, &prof.scale));
+            (num(ppm), ScaleSource::Estimated)
+        }
+        Ok(None) => (None, ScaleSource::None),
+        Err(why) => {
+            notes.push(why);
+            (None, ScaleSource::None)
+        }
     }
 }
 

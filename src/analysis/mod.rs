@@ -8,7 +8,8 @@
 //! 6. [`picture`]: what the whole picture shows, as named features at one fixed resolution;
 //! 7. [`decide`]: the scoring table (fitted by `calibrate`) that gives the image's family and the flag;
 //! 8. [`reconcile`]: regions whose relief the light could not tell take it from the picture's reading;
-//! 9. [`summarise`]: counts, grading estimates and the microneedling verdict.
+//! 9. [`summarise`]: counts, grading estimates and the microneedling verdict;
+//! 10. [`scale`]: without a given scale, px per mm read from a visible iris, for the regions' sizes in mm.
 //!
 //! [`analyze`] runs them in order; [`candidate`] holds the type detect hands to light and measure.
 
@@ -22,4 +23,5 @@ pub mod measure;
 pub mod picture;
 pub mod prepare;
 pub mod reconcile;
+pub mod scale;
 pub mod summarise;

@@ -88,6 +88,17 @@ pub struct Prepared {
     pub notes: Vec<String>,
     /// Whether the photo is good enough for a verdict.
     pub usable: bool,
+    /// Eyes found in the skin mask: bounding boxes (x0, y0, x1, y1, inclusive, working px) of the holes
+    /// enclosed by skin that are at least `hole_max_white_share` sclera-white (see [`crate::scale`]).
+    pub eyes: Vec<[usize; 4]>,
+}
+
+/// What the skin mask found: the mask, the median skin colour, notes and the eyes (see [`Prepared::eyes`]).
+struct Skin {
+    mask: Vec<bool>,
+    lab: Option<[f64; 3]>,
+    notes: Vec<String>,
+    eyes: Vec<[usize; 4]>,
 }
 
 /// Linear level from which a channel counts as clipped (sRGB 250 of 255).
@@ -366,11 +377,7 @@ fn median(v: &mut [f32]) -> f32 {
 }
 
 /// Skin mask and the median skin colour.
-fn skin_mask(
-    lab: &[Plane; 3],
-    rgb: &[Plane; 3],
-    rules: &PrepareRules,
-) -> (Vec<bool>, Option<[f64; 3]>, Vec<String>) {
+fn skin_mask(lab: &[Plane; 3], rgb: &[Plane; 3], rules: &PrepareRules) -> Skin {
     let (w, h) = (lab[0].w, lab[0].h);
     let n = w * h;
     let mut notes = Vec::new();
@@ -432,7 +439,7 @@ fn skin_mask(
     }
     if best.0 == 0 {
         notes.push("no skin-coloured pixels found".to_string());
-        return (vec![false; n], None, notes);
+        return Skin::none(n, notes);
     }
     let (a0, b0) = (best.1 as f32 + LO + 0.5, best.2 as f32 + LO + 0.5);
     let hue = b0.atan2(a0).to_degrees();
@@ -444,7 +451,7 @@ fn skin_mask(
                 "little skin found: the dominant colour is not a skin hue and few pixels pass the skin rules"
                     .to_string(),
             );
-            return (vec![false; n], None, notes);
+            return Skin::none(n, notes);
         }
         notes.push(
             "the dominant colour is not a usual skin hue (colour cast or little skin)".to_string(),
@@ -514,7 +521,7 @@ fn skin_mask(
             mask[i] = true;
         }
     }
-    exclude_face_features(
+    let eyes = exclude_face_features(
         &mut mask,
         w,
         h,
@@ -553,7 +560,24 @@ fn skin_mask(
             median(&mut bs) as f64,
         ])
     };
-    (mask, skin, notes)
+    Skin {
+        mask,
+        lab: skin,
+        notes,
+        eyes,
+    }
+}
+
+impl Skin {
+    /// No skin at all in a picture of `n` px.
+    fn none(n: usize, notes: Vec<String>) -> Skin {
+        Skin {
+            mask: vec![false; n],
+            lab: None,
+            notes,
+            eyes: Vec::new(),
+        }
+    }
 }
 
 /// Takes eyes and, on a face, the lips out of the skin: lids, lashes and the iris (an island of skin-coloured
@@ -581,7 +605,7 @@ fn exclude_face_features(
     holes: (&[u32], &[usize], &[bool], &[usize]),
     (l_star, l0, a_star, a0): (&[f32], f32, &[f32], f32),
     rules: &PrepareRules,
-) {
+) -> Vec<[usize; 4]> {
     let (labels, sizes, border, white) = holes;
     let n = w * h;
     let min_size = ((rules.min_component_fraction / 8.0) * n as f64).max(16.0) as usize;
@@ -594,7 +618,7 @@ fn exclude_face_features(
         })
         .collect();
     if !eyes.iter().any(|&e| e) {
-        return;
+        return Vec::new();
     }
     // Bounding boxes and mean L* and a* of every enclosed hole, in one pass.
     let mut bbox = vec![[usize::MAX, usize::MAX, 0usize, 0usize]; sizes.len()];
@@ -656,7 +680,7 @@ fn exclude_face_features(
         }
     }
     if faces.is_empty() {
-        return;
+        return eye_boxes;
     }
     let within = |v: f64, r: [f64; 2], d: f64| (r[0] * d..=r[1] * d).contains(&v);
     for c in 1..sizes.len() {
@@ -717,6 +741,7 @@ fn exclude_face_features(
             }
         }
     }
+    eye_boxes
 }
 
 /// Gains (R, G, B; G stays 1) that bring the skin's median log chromaticity ln(R/G), ln(G/B) into the range
@@ -783,11 +808,16 @@ pub fn prepare_at(
         if n >= 4 {
             skin_mask(lab, planes, rules)
         } else {
-            (vec![false; n], None, vec![])
+            Skin::none(n, vec![])
         }
     };
     let mut lab = lab_planes(&planes);
-    let (mut mask, mut skin_lab, mut notes) = find_skin(&lab, &planes);
+    let Skin {
+        mut mask,
+        lab: mut skin_lab,
+        mut notes,
+        mut eyes,
+    } = find_skin(&lab, &planes);
     // Skin-referenced white balance: a cast that puts the skin outside every skin's chromaticity is corrected
     // as far as the nearest skin chromaticity, and the skin found again in the corrected colours. Lesion
     // colours are read against their own surround, so a milder cast cancels there anyway.
@@ -815,8 +845,7 @@ pub fn prepare_at(
         }
         lab = lab_planes(&planes);
         let again = find_skin(&lab, &planes);
-        (mask, skin_lab) = (again.0, again.1);
-        notes = again.2;
+        (mask, skin_lab, notes, eyes) = (again.mask, again.lab, again.notes, again.eyes);
         notes.push(format!(
             "colour cast corrected towards skin: red x{:.2}, blue x{:.2}",
             gains[0], gains[2]
@@ -949,6 +978,7 @@ pub fn prepare_at(
         glare_fraction: glare,
         notes,
         usable,
+        eyes,
     }
 }
 

@@ -44,9 +44,9 @@ pub struct IrisScale {
     pub interpupillary_mm: f64,
 }
 
-/// The scale read from the irises of `p`'s eyes: `Ok(None)` where no iris can be measured (no eye, sclera
-/// on one side only, an iris under `min_iris_px`), `Err` with the reason for the report where irises were
-/// measured but disagree. Sclera-white is prepare's white (`white_l_above`, `white_max_chroma`, below
+/// The scale read from the irises of `p`'s eyes: `Ok(None)` where fewer than two irises can be measured (no
+/// eye, white on one side of the iris only, an iris under `min_iris_px`, one eye alone), `Err` with the
+/// reason for the report where irises were measured but disagree. Sclera-white is prepare's white (`white_l_above`, `white_max_chroma`, below
 /// `skin_max_l`, the clipping level).
 pub fn estimate(
     p: &Prepared,

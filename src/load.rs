@@ -289,7 +289,7 @@ fn read_up_to(r: &mut impl Read, buf: &mut [u8]) -> std::io::Result<usize> {
 /// `heic` feature only, see [`crate::heif`]).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum PhotoFormat {
-    /// A format of the `image` crate ([`SUPPORTED`] ones are decoded).
+    /// A format of the `image` crate (the `SUPPORTED` ones are decoded).
     Image(ImageFormat),
     /// HEIC/HEIF.
     Heif,

@@ -184,7 +184,7 @@ impl AtomicOutput {
 /// Temporary output files alive now, removed by [`remove_live_temps`] when the run is interrupted.
 static LIVE_TEMPS: std::sync::Mutex<Vec<PathBuf>> = std::sync::Mutex::new(Vec::new());
 
-/// A temporary file's place in [`LIVE_TEMPS`], given up when dropped (after the rename, or with the file).
+/// A temporary file's place in `LIVE_TEMPS`, given up when dropped (after the rename, or with the file).
 pub struct LiveTemp(PathBuf);
 
 impl LiveTemp {

@@ -89,7 +89,7 @@ pub struct Prepared {
     /// Whether the photo is good enough for a verdict.
     pub usable: bool,
     /// Eyes found in the skin mask: bounding boxes (x0, y0, x1, y1, inclusive, working px) of the holes
-    /// enclosed by skin that are at least `hole_max_white_share` sclera-white (see [`crate::scale`]).
+    /// enclosed by skin that are at least `hole_max_white_share` sclera-white (see [`crate::analysis::scale`]).
     pub eyes: Vec<[usize; 4]>,
 }
 
@@ -376,7 +376,7 @@ fn median(v: &mut [f32]) -> f32 {
     crate::select::nth_smallest(v, m)
 }
 
-/// Skin mask and the median skin colour.
+/// Skin mask, the median skin colour, notes, and the eyes taken out of the mask.
 fn skin_mask(lab: &[Plane; 3], rgb: &[Plane; 3], rules: &PrepareRules) -> Skin {
     let (w, h) = (lab[0].w, lab[0].h);
     let n = w * h;
@@ -597,7 +597,8 @@ impl Skin {
 /// `nostrils_half_width`) are nostrils; they leave the mask with half their size around them, and a brow
 /// also with every dark pixel (the same L* limit) of its box grown by its own size on each side: the hair
 /// strands around it. Specks below `min_component_fraction` / 8 (and 16 px) are left alone. Holes that
-/// touch the image border are never eyes or features, so every box here lies inside the image.
+/// touch the image border are never eyes or features, so every box here lies inside the image. Returns the
+/// eyes' boxes (x0, y0, x1, y1, inclusive).
 fn exclude_face_features(
     mask: &mut [bool],
     w: usize,

@@ -64,7 +64,8 @@ pub struct CommonArgs {
     #[arg(short = 'j', long, visible_alias = "threads", value_name = "N",
           allow_negative_numbers = true, value_parser = positive_count)]
     pub jobs: Option<usize>,
-    /// Scale of the photos in pixels per millimetre, when known; enables sizes in mm.
+    /// Scale of the photos in pixels per millimetre, when known; enables sizes in mm (without it, sizes are in
+    /// mm only where both eyes give an estimate: `scale_source` "estimated").
     #[arg(long, value_name = "F", allow_negative_numbers = true, value_parser = positive_number)]
     pub px_per_mm: Option<f64>,
     /// Refuse images whose declared size exceeds this many megapixels (checked before decoding).

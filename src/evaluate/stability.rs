@@ -36,10 +36,10 @@ pub enum Change {
     /// development set are such thumbnails, the other families' photos are not, and a table fitted on them
     /// alone would read "small and soft" as "raised".
     Thumb,
-    /// The middle 60 % of the width and height kept at its own pixels: the same skin framed as a close-up
-    /// (lesions three fifths of the frame they were); not one of the stability changes, but a fitting change
-    /// for `calibrate --augment`: one source's active acne is whole faces, another's is close-ups of a cheek or
-    /// a back, and a table fitted on faces alone reads the close-ups as something else.
+    /// The middle 60 % of the width and height kept at its own pixels: the same skin framed closer (each
+    /// lesion takes 5/3 as much of the frame's width); not one of the stability changes, but a fitting change
+    /// for `calibrate --augment`, to measure whether a table fitted on more framings reads acne framed unlike
+    /// the development set's sources (docs/method.md: measured and not used).
     Zoom,
 }
 

@@ -142,12 +142,6 @@ pub struct ScaleRules {
     pub max_opening_to_iris: f64,
 }
 
-impl Default for ScaleRules {
-    fn default() -> Self {
-        Profile::builtin().scale
-    }
-}
-
 /// Thresholds of the light stage.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 #[serde(deny_unknown_fields)]

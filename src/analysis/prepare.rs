@@ -101,6 +101,37 @@ struct Skin {
     eyes: Vec<[usize; 4]>,
 }
 
+/// An eye's white as the skin mask reads it: at least `white_l_above` lighter than the skin's median L*,
+/// with chroma at most `white_max_chroma`; sclera when also below the clipping level `skin_max_l` (clipped
+/// white is glare). The scale stage reads the irises between the same whites.
+#[derive(Debug, Clone, Copy)]
+pub struct EyeWhite {
+    l: f32,
+    c2: f32,
+    clipped: f32,
+}
+
+impl EyeWhite {
+    /// The white of a picture whose skin has median lightness `skin_l`.
+    pub fn new(skin_l: f32, rules: &PrepareRules) -> EyeWhite {
+        EyeWhite {
+            l: skin_l + rules.white_l_above as f32,
+            c2: (rules.white_max_chroma * rules.white_max_chroma) as f32,
+            clipped: rules.skin_max_l as f32,
+        }
+    }
+
+    /// Whether a CIELAB colour is white (clipped or not).
+    pub fn is_white(&self, l: f32, a: f32, b: f32) -> bool {
+        l >= self.l && a.powi(2) + b.powi(2) <= self.c2
+    }
+
+    /// Whether a CIELAB colour is white below the clipping level.
+    pub fn is_sclera(&self, l: f32, a: f32, b: f32) -> bool {
+        self.is_white(l, a, b) && l < self.clipped
+    }
+}
+
 /// Linear level from which a channel counts as clipped (sRGB 250 of 255).
 pub const CLIPPED: f32 = 0.96;
 
@@ -491,19 +522,15 @@ fn skin_mask(lab: &[Plane; 3], rgb: &[Plane; 3], rules: &PrepareRules) -> Skin {
     let max_hole = (rules.max_hole_fraction * n as f64) as usize;
     // An eye or a white letter enclosed by skin is a hole too, but not a lesion: count each hole's white
     // pixels (bright and colourless, which skin never is) and leave the whitish ones out.
-    let white_l = l_med + rules.white_l_above as f32;
-    let white_c2 = (rules.white_max_chroma * rules.white_max_chroma) as f32;
-    let clipped_l = rules.skin_max_l as f32;
+    let white = EyeWhite::new(l_med, rules);
     let (mut white_bg, mut sclera_bg) =
         (vec![0usize; sizes_bg.len()], vec![0usize; sizes_bg.len()]);
     for i in 0..n {
         let c = lab_bg[i] as usize;
-        if c != 0
-            && lab[0].data[i] >= white_l
-            && lab[1].data[i].powi(2) + lab[2].data[i].powi(2) <= white_c2
-        {
+        let (l, a, b) = (lab[0].data[i], lab[1].data[i], lab[2].data[i]);
+        if c != 0 && white.is_white(l, a, b) {
             white_bg[c] += 1;
-            if lab[0].data[i] < clipped_l {
+            if white.is_sclera(l, a, b) {
                 sclera_bg[c] += 1;
             }
         }

@@ -115,9 +115,8 @@ fn irises(
 ) -> Vec<(f64, f64, f64)> {
     let (w, h) = (p.w, p.h);
     let (l, a, b) = (&p.lab[0].data, &p.lab[1].data, &p.lab[2].data);
-    let white_l = skin_l + pr.white_l_above as f32;
-    let (c2, clipped) = ((pr.white_max_chroma as f32).powi(2), pr.skin_max_l as f32);
-    let white = |i: usize| l[i] >= white_l && l[i] < clipped && a[i] * a[i] + b[i] * b[i] <= c2;
+    let eye_white = crate::prepare::EyeWhite::new(skin_l, pr);
+    let white = |i: usize| eye_white.is_sclera(l[i], a[i], b[i]);
     let mut found: Vec<(f64, f64, f64)> = Vec::new();
     let mut row = Vec::new();
     for bx in &p.eyes {

@@ -79,6 +79,16 @@ pub struct PrepareRules {
     pub white_max_chroma: f64,
     /// A white pixel is at least this much lighter than the skin's median L*.
     pub white_l_above: f64,
+    /// A hole is also an eye when at least `eye_pale_share` of it is a greyish white (chroma at most
+    /// `white_max_chroma`, no more than `eye_pale_below` under the skin's median L*, below clipping) and at
+    /// least `eye_dark_share` of it is iris or pupil (`eye_dark_below` or more under the skin's L*).
+    pub eye_pale_share: f64,
+    /// See `eye_pale_share`.
+    pub eye_pale_below: f64,
+    /// See `eye_pale_share`.
+    pub eye_dark_share: f64,
+    /// See `eye_pale_share`.
+    pub eye_dark_below: f64,
     /// On a face (two eyes found), a hole at least this much redder (Δa*) than the skin, where the mouth is,
     /// is the lips.
     pub lips_min_delta_a: f64,

@@ -231,11 +231,15 @@ fn eyes_brows_nostrils_and_lips_enclosed_by_skin_are_not_skin_nor_lesions() {
     // A crop that shows two eyes (sclera, iris, pupil), the eyebrows, the nostrils and the lips inside the
     // skin, as a whole-face photo does: the hole filling that keeps lesions in the mask must not take them
     // in, and nothing there is a lesion (the eyes had been read as rolling scars and pigmented marks, the
-    // lips as a red raised scar, the brows and nostrils were filled back into the skin as dark holes).
-    for (mix, tone, seed) in [
-        (Mix::Boxcar, SkinTone::Light, 21),
-        (Mix::IcePick, SkinTone::Intermediate, 22),
-        (Mix::Boxcar, SkinTone::Brown, 23),
+    // lips as a red raised scar, the brows and nostrils were filled back into the skin as dark holes). The
+    // last case draws the eyes' whites greyish and darker than the skin, as a real sclera often is in a
+    // photo: the iris beside it still makes the hole an eye.
+    const WHITE: Rgb<u8> = Rgb([232, 230, 226]);
+    for (mix, tone, seed, sclera) in [
+        (Mix::Boxcar, SkinTone::Light, 21, WHITE),
+        (Mix::IcePick, SkinTone::Intermediate, 22, WHITE),
+        (Mix::Boxcar, SkinTone::Brown, 23, WHITE),
+        (Mix::Boxcar, SkinTone::Light, 24, Rgb([150, 148, 146])),
     ] {
         let scene = skin_scene(mix, tone, seed);
         let side = 640u32;
@@ -244,7 +248,7 @@ fn eyes_brows_nostrils_and_lips_enclosed_by_skin_are_not_skin_nor_lesions() {
         let eyes = [(0.3 * s, 0.3 * s), (0.7 * s, 0.3 * s)];
         let (ax, ay) = (0.08 * s, 0.03 * s);
         for &(ex, ey) in &eyes {
-            ellipse(&mut img, ex, ey, ax, ay, Rgb([232, 230, 226]));
+            ellipse(&mut img, ex, ey, ax, ay, sclera);
             ellipse(&mut img, ex, ey, 0.026 * s, 0.026 * s, Rgb([70, 45, 30]));
             ellipse(&mut img, ex, ey, 0.01 * s, 0.01 * s, Rgb([12, 10, 10]));
         }
@@ -264,7 +268,7 @@ fn eyes_brows_nostrils_and_lips_enclosed_by_skin_are_not_skin_nor_lesions() {
         let (lips, lx, ly) = ((0.5 * s, 0.78 * s), 0.11 * s, 0.035 * s);
         ellipse(&mut img, lips.0, lips.1, lx, ly, Rgb([172, 82, 90]));
         let img = jpeg_roundtrip(&img, 80);
-        let what = format!("{mix:?} {tone:?}");
+        let what = format!("{mix:?} {tone:?} sclera {:?}", sclera.0);
         // Each feature, and how many of its working pixels may stay skin: none of an eye, a nostril or the
         // lips; for a brow, 1 % (skin shows between the hair strands where the brow tapers off).
         let features = [

@@ -523,24 +523,55 @@ fn skin_mask(lab: &[Plane; 3], rgb: &[Plane; 3], rules: &PrepareRules) -> Skin {
     // An eye or a white letter enclosed by skin is a hole too, but not a lesion: count each hole's white
     // pixels (bright and colourless, which skin never is) and leave the whitish ones out.
     let white = EyeWhite::new(l_med, rules);
-    let (mut white_bg, mut sclera_bg) =
-        (vec![0usize; sizes_bg.len()], vec![0usize; sizes_bg.len()]);
+    let nb = sizes_bg.len();
+    // Per hole: white px, sclera px, greyish-white px and iris-dark px (see `eye_pale_share`).
+    let (mut white_bg, mut sclera_bg, mut pale_bg, mut dark_bg) = (
+        vec![0usize; nb],
+        vec![0usize; nb],
+        vec![0usize; nb],
+        vec![0usize; nb],
+    );
+    let pale_l = l_med - rules.eye_pale_below as f32;
+    let dark_l = l_med - rules.eye_dark_below as f32;
+    let c2 = (rules.white_max_chroma * rules.white_max_chroma) as f32;
     for i in 0..n {
         let c = lab_bg[i] as usize;
+        if c == 0 {
+            continue;
+        }
         let (l, a, b) = (lab[0].data[i], lab[1].data[i], lab[2].data[i]);
-        if c != 0 && white.is_white(l, a, b) {
+        if white.is_white(l, a, b) {
             white_bg[c] += 1;
             if white.is_sclera(l, a, b) {
                 sclera_bg[c] += 1;
             }
         }
+        if l >= pale_l && l < rules.skin_max_l as f32 && a * a + b * b <= c2 {
+            pale_bg[c] += 1;
+        } else if l <= dark_l {
+            dark_bg[c] += 1;
+        }
     }
-    let fill: Vec<bool> = (0..sizes_bg.len())
+    let share = |count: &[usize], c: usize, s: f64| count[c] as f64 >= s * sizes_bg[c] as f64;
+    // An eye: mostly sclera-white, or (no speck: a pit beside a sheen is filled as before) a greyish white
+    // around a dark iris.
+    let speck = speck_size(n, rules);
+    let eye_like: Vec<bool> = (0..nb)
+        .map(|c| {
+            c != 0
+                && (share(&sclera_bg, c, rules.hole_max_white_share)
+                    || (sizes_bg[c] >= speck
+                        && share(&pale_bg, c, rules.eye_pale_share)
+                        && share(&dark_bg, c, rules.eye_dark_share)))
+        })
+        .collect();
+    let fill: Vec<bool> = (0..nb)
         .map(|c| {
             c != 0
                 && !border_bg[c]
                 && sizes_bg[c] <= max_hole
-                && (white_bg[c] as f64) < rules.hole_max_white_share * sizes_bg[c] as f64
+                && !share(&white_bg, c, rules.hole_max_white_share)
+                && !eye_like[c]
         })
         .collect();
     for i in 0..n {
@@ -552,7 +583,7 @@ fn skin_mask(lab: &[Plane; 3], rgb: &[Plane; 3], rules: &PrepareRules) -> Skin {
         &mut mask,
         w,
         h,
-        (&lab_bg, &sizes_bg, &border_bg, &sclera_bg),
+        (&lab_bg, &sizes_bg, &border_bg, &eye_like),
         (&lab[0].data, l_med, &lab[1].data, a0),
         rules,
     );
@@ -607,14 +638,21 @@ impl Skin {
     }
 }
 
+/// Holes smaller than this (px, of a picture of `n` px) are specks: never an eye or a face's feature.
+fn speck_size(n: usize, rules: &PrepareRules) -> usize {
+    ((rules.min_component_fraction / 8.0) * n as f64).max(16.0) as usize
+}
+
 /// Takes eyes and, on a face, the lips out of the skin: lids, lashes and the iris (an island of skin-coloured
 /// brown inside the sclera) would otherwise read as dark or pigmented lesions, and the lips as a red raised
 /// scar.
 ///
-/// `holes` are the background components (labels, sizes, touching the border, white pixels below the
-/// clipping level per component). A hole counts as an eye when such white makes up at least
-/// `hole_max_white_share` of it (clipped white is glare: a gloss spot on a raised scar, and cutting around
-/// it would cut the scar away); its bounding box, widened by half its size on each side, leaves the mask.
+/// `holes` are the background components (labels, sizes, touching the border, whether each is eye-like). A
+/// hole is eye-like when white below the clipping level makes up at least `hole_max_white_share` of it
+/// (clipped white is glare: a gloss spot on a raised scar, and cutting around it would cut the scar away),
+/// or a greyish white and a dark iris each at least `eye_pale_share` and `eye_dark_share` of it. An
+/// eye-like hole enclosed by skin and no speck is an eye; its bounding box, widened by half its size on each
+/// side, leaves the mask.
 /// When two eyes sit side by side (level within an eye's height, 1.5–6 eye widths apart), the picture is a
 /// face and a red hole (mean a* at least `lips_min_delta_a` above the skin's `a0`) centred where the mouth
 /// is (`mouth_below_eyes` interocular distances below the eyes, within `mouth_half_width` of their middle)
@@ -630,20 +668,15 @@ fn exclude_face_features(
     mask: &mut [bool],
     w: usize,
     h: usize,
-    holes: (&[u32], &[usize], &[bool], &[usize]),
+    holes: (&[u32], &[usize], &[bool], &[bool]),
     (l_star, l0, a_star, a0): (&[f32], f32, &[f32], f32),
     rules: &PrepareRules,
 ) -> Vec<[usize; 4]> {
-    let (labels, sizes, border, white) = holes;
+    let (labels, sizes, border, eye_like) = holes;
     let n = w * h;
-    let min_size = ((rules.min_component_fraction / 8.0) * n as f64).max(16.0) as usize;
+    let min_size = speck_size(n, rules);
     let eyes: Vec<bool> = (0..sizes.len())
-        .map(|c| {
-            c != 0
-                && !border[c]
-                && sizes[c] >= min_size
-                && white[c] as f64 >= rules.hole_max_white_share * sizes[c] as f64
-        })
+        .map(|c| c != 0 && !border[c] && sizes[c] >= min_size && eye_like[c])
         .collect();
     if !eyes.iter().any(|&e| e) {
         return Vec::new();
@@ -1262,11 +1295,13 @@ mod tests {
             l_star[y * w + x] = dark;
         }
         let (labels, sizes, border) = components(&skin, w, h, false);
-        let white: Vec<usize> = (0..sizes.len())
+        // The eyes are the holes that are mostly white.
+        let eye_like: Vec<bool> = (0..sizes.len())
             .map(|c| {
-                (0..w * h)
+                let white = (0..w * h)
                     .filter(|&i| labels[i] as usize == c && l_star[i] > 90.0)
-                    .count()
+                    .count();
+                c != 0 && white as f64 >= rules.hole_max_white_share * sizes[c] as f64
             })
             .collect();
         let mut mask = skin.clone();
@@ -1274,7 +1309,7 @@ mod tests {
             &mut mask,
             w,
             h,
-            (&labels, &sizes, &border, &white),
+            (&labels, &sizes, &border, &eye_like),
             (&l_star, l0, &a_star, 15.0),
             &rules,
         );

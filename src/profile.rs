@@ -390,6 +390,9 @@ pub struct ClassifyRules {
     /// A picture the scoring table reads as raised scars at least this surely has its shadows of unreadable
     /// relief read as raised lesions' (the reconcile stage).
     pub picture_relief_min_confidence: f64,
+    /// A picture the scoring table reads as clear skin at least this surely keeps its scar and acne regions
+    /// listed, at the lowest confidence and uncounted (the reconcile stage).
+    pub clear_picture_min_confidence: f64,
     /// A region's confidence before its rules apply, at the detection threshold.
     pub base_confidence: f64,
     /// What the detection's strength adds to `base_confidence`, in full once z is twice the threshold.

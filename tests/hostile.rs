@@ -434,6 +434,9 @@ fn large_images_under_a_small_memory_budget_are_all_reported() {
     }
 }
 
+// The panic hook (`SCARSCOPE_TEST_PANIC_WHILE_LOADING`) exists in debug builds only: `cargo test --release`
+// has nothing to trigger.
+#[cfg(debug_assertions)]
 #[test]
 fn a_panic_while_loading_becomes_that_images_error() {
     // The hook exists in debug builds only (the tests' binary): loading b.png panics.

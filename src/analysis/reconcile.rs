@@ -6,6 +6,10 @@
 //! the picture as a whole: when it reads raised scars with enough confidence, such shadows are read as the
 //! raised lesions' (see [`crate::classify::shadow_in_raised_picture`]). The picture's family, the flag and
 //! the verdict do not change here; the regions and their counts then agree with them.
+//!
+//! Likewise a picture the table reads as clear skin with enough confidence contradicts the scars and acne
+//! found in it one by one (on real faces: eyes, nostrils, lips, hair and pores): they stay listed, at the
+//! lowest confidence and with the reason, and are no longer counted or graded ([`clear_picture`]).
 
 use crate::analysis::decide::Decision;
 use crate::classify::{shadow_in_raised_picture, ClassifyContext};
@@ -13,8 +17,8 @@ use crate::measure::Measured;
 use crate::profile::ClassifyRules;
 use crate::report::{num, Family, Region, RegionClass, Relief};
 
-/// Re-reads the shadows of a picture read as raised scars (see the module docs); returns how many regions
-/// changed. `measured` is in the order of `regions`. Nothing changes when the scale is given (the family then
+/// Re-reads the shadows of a picture read as raised scars and the scars and acne of a picture read as clear
+/// skin (see the module docs); returns how many regions changed. `measured` is in the order of `regions`. Nothing changes when the scale is given (the family then
 /// comes from the regions themselves) or the picture's confidence is below the profile's
 /// `picture_relief_min_confidence`.
 pub fn reconcile(
@@ -24,6 +28,12 @@ pub fn reconcile(
     ctx: &ClassifyContext,
     rules: &ClassifyRules,
 ) -> usize {
+    if decision.family == Some(Family::Clear)
+        && !decision.from_regions
+        && decision.confidence >= rules.clear_picture_min_confidence
+    {
+        return clear_picture(regions, decision.confidence, rules);
+    }
     let raised = decision.family == Some(Family::Raised)
         && !decision.from_regions
         && decision.confidence >= rules.picture_relief_min_confidence;
@@ -45,4 +55,71 @@ pub fn reconcile(
         changed += 1;
     }
     changed
+}
+
+/// In a picture read as clear skin with confidence `confidence`, every scar or acne region (flat marks can be
+/// on clear skin: freckles, moles) drops to the floor of `confidence_range`, below the summary's count
+/// threshold, with a reason saying why; returns how many changed.
+pub fn clear_picture(regions: &mut [Region], confidence: f64, rules: &ClassifyRules) -> usize {
+    let floor = rules.confidence_range[0];
+    let mut changed = 0;
+    for r in regions.iter_mut().filter(|r| r.class != RegionClass::Flat) {
+        r.confidence = num(r.confidence.min(floor)).unwrap_or(0.0);
+        r.reasons.push(format!(
+            "the picture as a whole reads as clear skin ({:.0} % by the scoring table): found alone, this is \
+             more likely a pore, a hair or a part of the face than a scar or acne, so it is not counted",
+            100.0 * confidence
+        ));
+        changed += 1;
+    }
+    changed
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::profile::Profile;
+    use crate::report::{Features, Subtype};
+
+    fn region(subtype: Subtype, confidence: f64) -> Region {
+        Region {
+            id: 1,
+            center: [10.0, 10.0],
+            bbox: [0, 0, 20, 20],
+            area_px: 300.0,
+            diameter_px: 20.0,
+            diameter_mm: None,
+            class: subtype.class(),
+            subtype,
+            confidence,
+            relief: Relief::Unknown,
+            depth_proxy: 0.0,
+            features: Features::new(),
+            reasons: vec!["found".to_string()],
+        }
+    }
+
+    #[test]
+    fn a_clear_picture_keeps_its_scars_and_acne_listed_but_uncounted_and_its_flat_marks_as_they_are(
+    ) {
+        let p = Profile::builtin();
+        let mut regions = vec![
+            region(Subtype::IcePick, 0.6),
+            region(Subtype::Papule, 0.5),
+            region(Subtype::Keloid, 0.7),
+            region(Subtype::Pigmented, 0.5),
+        ];
+        assert_eq!(clear_picture(&mut regions, 0.97, &p.classify), 3);
+        let floor = p.classify.confidence_range[0];
+        for r in &regions[..3] {
+            assert_eq!(r.confidence, floor);
+            assert!(r.reasons[1].contains("clear skin (97 %"), "{:?}", r.reasons);
+        }
+        assert_eq!(regions[3].confidence, 0.5);
+        assert_eq!(regions[3].reasons.len(), 1);
+        // Uncounted: below the summary's threshold, so the counts and the grade see the flat mark only.
+        assert!(floor < p.summary.min_confidence);
+        let s = crate::summarise::summarise(&regions, None, &p.summary);
+        assert_eq!(s.counts.values().sum::<u32>(), 1);
+    }
 }

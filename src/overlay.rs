@@ -616,7 +616,7 @@ mod tests {
 
     fn analysis_with_one_keloid() -> (RgbImage, Analysis) {
         use crate::analyze::{analyze, AnalysisOptions};
-        use crate::report::{Features, Region, Relief};
+        use crate::report::{Region, Relief};
         let img = RgbImage::from_pixel(400, 300, Rgb([190, 150, 130]));
         let opts = AnalysisOptions {
             px_per_mm: None,
@@ -624,19 +624,13 @@ mod tests {
         };
         let mut a = analyze(&img, &opts);
         a.regions.push(Region {
-            id: 1,
             center: [200.0, 150.0],
             bbox: [190, 140, 20, 20],
             area_px: 314.0,
-            diameter_px: 20.0,
-            diameter_mm: None,
-            class: RegionClass::Hypertrophic,
-            subtype: Subtype::Keloid,
-            confidence: 0.9,
             relief: Relief::Raised,
             depth_proxy: 0.5,
-            features: Features::new(),
             reasons: Vec::new(),
+            ..Region::example(Subtype::Keloid, 0.9)
         });
         a.lighting.azimuth_deg = Some(90.0);
         (img, a)

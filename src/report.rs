@@ -382,6 +382,29 @@ pub struct Region {
     pub reasons: Vec<String>,
 }
 
+#[cfg(test)]
+impl Region {
+    /// A region for unit tests: number 1, `subtype` at `confidence`, 20 px across centred at (10, 10), relief
+    /// unknown, one reason ("test").
+    pub(crate) fn example(subtype: Subtype, confidence: f64) -> Region {
+        Region {
+            id: 1,
+            center: [10.0, 10.0],
+            bbox: [0, 0, 20, 20],
+            area_px: 300.0,
+            diameter_px: 20.0,
+            diameter_mm: None,
+            class: subtype.class(),
+            subtype,
+            confidence,
+            relief: Relief::Unknown,
+            depth_proxy: 0.0,
+            features: Features::new(),
+            reasons: vec!["test".to_string()],
+        }
+    }
+}
+
 /// What a picture shows as its main finding (image-level family; also the families of a labels file).
 #[derive(
     Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, JsonSchema,

@@ -103,10 +103,12 @@ struct Skin {
 
 /// An eye's white as the skin mask reads it: at least `white_l_above` lighter than the skin's median L*,
 /// with chroma at most `white_max_chroma`; sclera when also below the clipping level `skin_max_l` (clipped
-/// white is glare). The scale stage reads the irises between the same whites.
+/// white is glare); greyish (pale) when as colourless and below clipping but only no more than
+/// `eye_pale_below` darker than the skin. The scale stage reads the irises between the same whites.
 #[derive(Debug, Clone, Copy)]
 pub struct EyeWhite {
     l: f32,
+    pale_l: f32,
     c2: f32,
     clipped: f32,
 }
@@ -116,9 +118,15 @@ impl EyeWhite {
     pub fn new(skin_l: f32, rules: &PrepareRules) -> EyeWhite {
         EyeWhite {
             l: skin_l + rules.white_l_above as f32,
+            pale_l: skin_l - rules.eye_pale_below as f32,
             c2: (rules.white_max_chroma * rules.white_max_chroma) as f32,
             clipped: rules.skin_max_l as f32,
         }
+    }
+
+    /// Whether a CIELAB colour is a greyish white below the clipping level (a sclera in shade included).
+    pub fn is_pale(&self, l: f32, a: f32, b: f32) -> bool {
+        l >= self.pale_l && l < self.clipped && a.powi(2) + b.powi(2) <= self.c2
     }
 
     /// Whether a CIELAB colour is white (clipped or not).
@@ -531,9 +539,7 @@ fn skin_mask(lab: &[Plane; 3], rgb: &[Plane; 3], rules: &PrepareRules) -> Skin {
         vec![0usize; nb],
         vec![0usize; nb],
     );
-    let pale_l = l_med - rules.eye_pale_below as f32;
     let dark_l = l_med - rules.eye_dark_below as f32;
-    let c2 = (rules.white_max_chroma * rules.white_max_chroma) as f32;
     for i in 0..n {
         let c = lab_bg[i] as usize;
         if c == 0 {
@@ -546,7 +552,7 @@ fn skin_mask(lab: &[Plane; 3], rgb: &[Plane; 3], rules: &PrepareRules) -> Skin {
                 sclera_bg[c] += 1;
             }
         }
-        if l >= pale_l && l < rules.skin_max_l as f32 && a * a + b * b <= c2 {
+        if white.is_pale(l, a, b) {
             pale_bg[c] += 1;
         } else if l <= dark_l {
             dark_bg[c] += 1;

@@ -18,9 +18,10 @@ use crate::profile::ClassifyRules;
 use crate::report::{num, Family, Region, RegionClass, Relief};
 
 /// Re-reads the shadows of a picture read as raised scars and the scars and acne of a picture read as clear
-/// skin (see the module docs); returns how many regions changed. `measured` is in the order of `regions`. Nothing changes when the scale is given (the family then
-/// comes from the regions themselves) or the picture's confidence is below the profile's
-/// `picture_relief_min_confidence`.
+/// skin (see the module docs); returns how many regions changed. `measured` is in the order of `regions`.
+/// Nothing changes when the scale is given (the family then comes from the regions themselves) or the
+/// picture's confidence is below the profile's `picture_relief_min_confidence` (raised) or
+/// `clear_picture_min_confidence` (clear).
 pub fn reconcile(
     regions: &mut [Region],
     measured: &[Measured],
@@ -28,16 +29,14 @@ pub fn reconcile(
     ctx: &ClassifyContext,
     rules: &ClassifyRules,
 ) -> usize {
-    if decision.family == Some(Family::Clear)
-        && !decision.from_regions
-        && decision.confidence >= rules.clear_picture_min_confidence
-    {
+    // The table's reading of the picture, when it is the table's and at least `min` sure.
+    let reads = |family: Family, min: f64| {
+        decision.family == Some(family) && !decision.from_regions && decision.confidence >= min
+    };
+    if reads(Family::Clear, rules.clear_picture_min_confidence) {
         return clear_picture(regions, decision.confidence, rules);
     }
-    let raised = decision.family == Some(Family::Raised)
-        && !decision.from_regions
-        && decision.confidence >= rules.picture_relief_min_confidence;
-    if !raised {
+    if !reads(Family::Raised, rules.picture_relief_min_confidence) {
         return 0;
     }
     let mut changed = 0;
@@ -79,35 +78,17 @@ pub fn clear_picture(regions: &mut [Region], confidence: f64, rules: &ClassifyRu
 mod tests {
     use super::*;
     use crate::profile::Profile;
-    use crate::report::{Features, Subtype};
-
-    fn region(subtype: Subtype, confidence: f64) -> Region {
-        Region {
-            id: 1,
-            center: [10.0, 10.0],
-            bbox: [0, 0, 20, 20],
-            area_px: 300.0,
-            diameter_px: 20.0,
-            diameter_mm: None,
-            class: subtype.class(),
-            subtype,
-            confidence,
-            relief: Relief::Unknown,
-            depth_proxy: 0.0,
-            features: Features::new(),
-            reasons: vec!["found".to_string()],
-        }
-    }
+    use crate::report::Subtype;
 
     #[test]
     fn a_clear_picture_keeps_its_scars_and_acne_listed_but_uncounted_and_its_flat_marks_as_they_are(
     ) {
         let p = Profile::builtin();
         let mut regions = vec![
-            region(Subtype::IcePick, 0.6),
-            region(Subtype::Papule, 0.5),
-            region(Subtype::Keloid, 0.7),
-            region(Subtype::Pigmented, 0.5),
+            Region::example(Subtype::IcePick, 0.6),
+            Region::example(Subtype::Papule, 0.5),
+            Region::example(Subtype::Keloid, 0.7),
+            Region::example(Subtype::Pigmented, 0.5),
         ];
         assert_eq!(clear_picture(&mut regions, 0.97, &p.classify), 3);
         let floor = p.classify.confidence_range[0];

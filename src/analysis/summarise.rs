@@ -340,23 +340,11 @@ pub fn verdict(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::report::{Features, Relief};
 
     fn region(id: u32, subtype: Subtype) -> Region {
         Region {
             id,
-            center: [10.0, 10.0],
-            bbox: [0, 0, 20, 20],
-            area_px: 300.0,
-            diameter_px: 20.0,
-            diameter_mm: None,
-            class: subtype.class(),
-            subtype,
-            confidence: 0.85,
-            relief: Relief::Unknown,
-            depth_proxy: 0.0,
-            features: Features::new(),
-            reasons: vec!["test".to_string()],
+            ..Region::example(subtype, 0.85)
         }
     }
 

@@ -324,11 +324,30 @@ fn light_arrow(img: &mut RgbImage, cx: f64, cy: f64, r: f64, azimuth_deg: Option
     }
 }
 
-/// Outlines and labels `regions` (photo px, scaled by `f` onto `img`) in their class colours.
-fn draw_regions(img: &mut RgbImage, regions: &[crate::report::Region], f: f64, st: Style) {
+/// Colour of the outline of a region that is listed but not counted (below the summary's confidence): a
+/// cool grey, apart from the neutral greys of the header's smoothed white text.
+pub const UNCOUNTED_GREY: Rgb<u8> = Rgb([160, 160, 176]);
+
+/// Outlines and labels `regions` (photo px, scaled by `f` onto `img`): those counted in the summary
+/// (confidence at least `counted_from`) in their class colours with id and subtype code, the others thin and
+/// grey with their id only, so that the coloured rings are the lesions the header counts.
+fn draw_regions(
+    img: &mut RgbImage,
+    regions: &[crate::report::Region],
+    counted_from: f64,
+    f: f64,
+    st: Style,
+) {
     let black = Rgb([0, 0, 0]);
     let lbl = (st.font * 0.75).max(MIN_FONT_PX);
-    for r in regions {
+    // Uncounted first, so a counted ring is drawn over a grey one where they meet.
+    let (counted, uncounted): (Vec<_>, Vec<_>) =
+        regions.iter().partition(|r| r.confidence >= counted_from);
+    for (r, is_counted) in uncounted
+        .into_iter()
+        .map(|r| (r, false))
+        .chain(counted.into_iter().map(|r| (r, true)))
+    {
         let (cx, cy) = (r.center[0] * f, r.center[1] * f);
         if !(cx.is_finite() && cy.is_finite()) {
             continue;
@@ -341,10 +360,15 @@ fn draw_regions(img: &mut RgbImage, regions: &[crate::report::Region], f: f64, s
         // The outline sits just outside the region so it does not hide it; a dark halo keeps it visible on
         // light and dark skin alike.
         let rr = rad + st.line as f64 * 1.5;
-        let col = class_colour(r.class);
-        ring(img, cx, cy, rr, st.line as f64 + 2.0, black);
-        ring(img, cx, cy, rr, st.line as f64, col);
-        let text = format!("{} {}", r.id, subtype_code(r.subtype));
+        let (col, width, text) = if is_counted {
+            let text = format!("{} {}", r.id, subtype_code(r.subtype));
+            (class_colour(r.class), st.line as f64, text)
+        } else {
+            let thin = (st.line as f64 / 2.0).max(1.0);
+            (UNCOUNTED_GREY, thin, r.id.to_string())
+        };
+        ring(img, cx, cy, rr, width + 2.0, black);
+        ring(img, cx, cy, rr, width, col);
         let lx = (cx + rr * 0.72) as i64;
         let ly = (cy - rr * 0.72) as i64 - font::line_height(lbl) as i64;
         label(img, lx, ly, &text, lbl, col);
@@ -359,7 +383,7 @@ pub fn draw_thumbnail(rgb: &RgbImage, analysis: &Analysis, max_side: u32) -> Rgb
     // Region coordinates are in the photo's own pixels, which a reduced decode has fewer of.
     let f = small.width() as f64 / analysis.width.max(1) as f64;
     let st = Style::for_size(small.width(), small.height());
-    draw_regions(&mut small, &analysis.regions, f, st);
+    draw_regions(&mut small, &analysis.regions, analysis.counted_from, f, st);
     small
 }
 
@@ -372,7 +396,7 @@ pub fn draw_overlay(rgb: &RgbImage, analysis: &Analysis, title: &str) -> RgbImag
     let mut img = rgb.clone();
     let st = Style::for_size(img.width(), img.height());
     let white = Rgb([255, 255, 255]);
-    draw_regions(&mut img, &analysis.regions, 1.0, st);
+    draw_regions(&mut img, &analysis.regions, analysis.counted_from, 1.0, st);
 
     // Header above the photo (so nothing covers it): title, verdict, findings, legend, light arrow.
     let s = &analysis.summary;
@@ -392,13 +416,33 @@ pub fn draw_overlay(rgb: &RgbImage, analysis: &Analysis, title: &str) -> RgbImag
         Some(d) => subtype_words(d),
         None => "none".to_string(),
     };
+    let counted = analysis
+        .regions
+        .iter()
+        .filter(|r| r.confidence >= analysis.counted_from)
+        .count();
+    let uncounted = analysis.regions.len() - counted;
     let findings = format!(
-        "dominant: {dominant} · active acne: {} · {} lesions",
+        "dominant: {dominant} · active acne: {} · {counted} lesions{}",
         if s.active_inflammation { "yes" } else { "no" },
-        analysis.regions.len()
+        if uncounted > 0 {
+            format!(" (+{uncounted} uncounted, grey)")
+        } else {
+            String::new()
+        }
     );
     let status = format!("{verdict} · {picture}");
-    let legend = class_legend();
+    let mut legend = class_legend();
+    if uncounted > 0 {
+        legend.push(LegendItem {
+            swatch: Some(UNCOUNTED_GREY),
+            text: format!(
+                "not counted: confidence under {:.2} (see the reasons)",
+                analysis.counted_from
+            ),
+            colour: UNCOUNTED_GREY,
+        });
+    }
     let pad = (st.font / 2.0).ceil() as i64;
     // The light arrow takes a square at the right of the first lines; the text keeps clear of it.
     let arrow_room = |px: f32| 3 * font::line_height(px) as i64 + 2 * pad;
@@ -696,6 +740,46 @@ mod tests {
             out.as_raw(),
             draw_overlay(&img, &a, "Photos/Mixed Case.JPG").as_raw()
         );
+    }
+
+    #[test]
+    fn regions_below_the_counted_confidence_are_drawn_thin_and_grey() {
+        use crate::report::Region;
+        let (img, mut a) = analysis_with_one_keloid();
+        // A second keloid at (100, 150), listed at the lowest confidence (as reconcile leaves the regions of a
+        // picture read as clear skin): below the summary's threshold, so not counted.
+        assert!(a.counted_from > 0.05);
+        a.regions.push(Region {
+            id: 2,
+            center: [100.0, 150.0],
+            bbox: [90, 140, 20, 20],
+            ..a.regions[0].clone()
+        });
+        a.regions[1].confidence = 0.05;
+        let out = draw_overlay(&img, &a, "t.jpg");
+        let row = 150 + out.height() - 300;
+        let colours = |xs: std::ops::Range<u32>| -> Vec<[u8; 3]> {
+            xs.map(|x| out.get_pixel(x, row).0).collect()
+        };
+        let magenta = class_colour(RegionClass::Hypertrophic).0;
+        // The counted keloid keeps its class colour; the uncounted one is grey, never magenta.
+        assert!(colours(200..240).contains(&magenta));
+        let left = colours(100..140);
+        assert!(left.contains(&UNCOUNTED_GREY.0), "{left:?}");
+        assert!(!left.contains(&magenta), "{left:?}");
+        // The header counts one lesion and says one more is listed; the legend explains the grey.
+        let header: Vec<[u8; 3]> = (0..out.height() - 300)
+            .flat_map(|y| (0..out.width()).map(move |x| (x, y)))
+            .map(|(x, y)| out.get_pixel(x, y).0)
+            .collect();
+        assert!(header.contains(&UNCOUNTED_GREY.0));
+        // Without uncounted regions the header has no grey legend item.
+        a.regions.truncate(1);
+        let plain = draw_overlay(&img, &a, "t.jpg");
+        let plain_header = plain.height() - 300;
+        assert!(!(0..plain_header)
+            .flat_map(|y| (0..plain.width()).map(move |x| (x, y)))
+            .any(|(x, y)| plain.get_pixel(x, y).0 == UNCOUNTED_GREY.0));
     }
 
     #[test]

@@ -45,6 +45,9 @@ pub struct Analysis {
     pub texture: Features,
     /// Lesions found.
     pub regions: Vec<Region>,
+    /// The confidence from which a region is counted in the summary (the profile's
+    /// `summary.min_confidence`); regions below it are listed but not counted, and drawn apart.
+    pub counted_from: f64,
     /// Per-image summary.
     pub summary: Summary,
     /// Microneedling verdict.
@@ -131,7 +134,7 @@ pub fn analyze_at(rgb: &RgbImage, full: (u32, u32), opts: &AnalysisOptions) -> A
         ScaleSource::None
     };
     if rgb.width() == 0 || rgb.height() == 0 || full.0 == 0 || full.1 == 0 {
-        return empty(full, ppm, scale_source, "the image has no pixels");
+        return empty(full, ppm, scale_source, "the image has no pixels", prof);
     }
     let p = crate::prepare::prepare_at(rgb, full, ppm, &prof.prepare);
     let Lesions {
@@ -179,6 +182,7 @@ pub fn analyze_at(rgb: &RgbImage, full: (u32, u32), opts: &AnalysisOptions) -> A
         lighting,
         texture,
         regions,
+        counted_from: prof.summary.min_confidence,
         summary,
         microneedling,
         working_scale: p.scale,
@@ -424,8 +428,14 @@ fn skin_texture(p: &Prepared) -> Features {
 }
 
 /// The analysis of an image that cannot be analysed at all (no pixels).
-fn empty(full: (u32, u32), ppm: Option<f64>, scale_source: ScaleSource, why: &str) -> Analysis {
-    let summary = crate::summarise::summarise(&[], ppm, &crate::profile::SummaryRules::default());
+fn empty(
+    full: (u32, u32),
+    ppm: Option<f64>,
+    scale_source: ScaleSource,
+    why: &str,
+    prof: &Profile,
+) -> Analysis {
+    let summary = crate::summarise::summarise(&[], ppm, &prof.summary);
     let notes = vec![why.to_string()];
     let decision = crate::analysis::decide::Decision {
         probabilities: [0.2; 5],
@@ -457,6 +467,7 @@ fn empty(full: (u32, u32), ppm: Option<f64>, scale_source: ScaleSource, why: &st
         },
         texture: Features::new(),
         regions: Vec::new(),
+        counted_from: prof.summary.min_confidence,
         summary,
         microneedling,
         working_scale: 1.0,

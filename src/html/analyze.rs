@@ -341,11 +341,16 @@ impl<W: Write> AnalyzeHtml<W> {
             );
         }
         if !r.regions.is_empty() {
+            // The summary's counts are of the regions at or above its confidence threshold; the rest are
+            // listed (and drawn grey in the thumbnail) but not counted.
+            let counted: u32 = r.summary.as_ref().map_or(0, |sm| sm.counts.values().sum());
             let _ = write!(
                 s,
-                "<details><summary>{} regions</summary><table><tr><th>id</th><th>code</th><th>subtype</th>\
-                 <th>relief</th><th>diam. px</th><th>diam. mm</th><th>depth</th><th>conf.</th></tr>",
-                r.regions.len()
+                "<details><summary>{} regions, {} counted</summary><table><tr><th>id</th><th>code</th>\
+                 <th>subtype</th><th>relief</th><th>diam. px</th><th>diam. mm</th><th>depth</th>\
+                 <th>conf.</th></tr>",
+                r.regions.len(),
+                counted
             );
             for g in &r.regions {
                 let _ = write!(

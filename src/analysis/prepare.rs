@@ -430,11 +430,15 @@ fn skin_mask(lab: &[Plane; 3], rgb: &[Plane; 3], rules: &PrepareRules) -> Skin {
     const LO: f32 = -30.0;
     const NB: usize = 100;
     let mut hist = vec![0u32; NB * NB];
+    // The bin of a value: on [0, NB) `floor` is the truncating cast, and every value outside it (NaN too)
+    // is left out as `floor` would leave it; the cast avoids a libm call per pixel (no SSE4.1 round here).
+    let bin = |v: f32| {
+        let x = v - LO;
+        (x >= 0.0 && x < NB as f32).then_some(x as usize)
+    };
     let add = |i: usize, hist: &mut Vec<u32>| {
-        let ai = (lab[1].data[i] - LO).floor();
-        let bi = (lab[2].data[i] - LO).floor();
-        if ai >= 0.0 && bi >= 0.0 && (ai as usize) < NB && (bi as usize) < NB {
-            hist[ai as usize * NB + bi as usize] += 1;
+        if let (Some(ai), Some(bi)) = (bin(lab[1].data[i]), bin(lab[2].data[i])) {
+            hist[ai * NB + bi] += 1;
         }
     };
     // The chroma test once per pixel (the spread and mask passes below reuse it), the fixed skin rules on
@@ -442,10 +446,14 @@ fn skin_mask(lab: &[Plane; 3], rgb: &[Plane; 3], rules: &PrepareRules) -> Skin {
     // skin mask's own time (three table lookups per pixel; ~9 ms of a 640×640 photo's 25 ms skin mask).
     let chroma: Vec<bool> = (0..n).map(chroma_ok).collect();
     let t = srgb8_table();
-    let seed: Vec<bool> = (0..n)
-        .map(|i| {
-            let (r, g, b) = (rgb[0].data[i], rgb[1].data[i], rgb[2].data[i]);
-            rule_skin(to_srgb8_in(t, r), to_srgb8_in(t, g), to_srgb8_in(t, b)) & chroma[i]
+    // Zipped slices (no bounds checks), and the rules only where the chroma test passed.
+    let seed: Vec<bool> = rgb[0].data[..n]
+        .iter()
+        .zip(&rgb[1].data[..n])
+        .zip(&rgb[2].data[..n])
+        .zip(&chroma)
+        .map(|(((&r, &g), &b), &c)| {
+            c && rule_skin(to_srgb8_in(t, r), to_srgb8_in(t, g), to_srgb8_in(t, b))
         })
         .collect();
     let mut seeded = 0usize;

@@ -133,8 +133,10 @@ fn patterned_cloth_gives_no_lesions() {
     );
 }
 
-#[test]
-fn a_face_with_many_small_red_papules_is_active_and_not_typical() {
+/// A 640 px face with brows, eyes, nostrils and lips on a dark background and, when `papules`, sixty red
+/// papules 6-24 px across on the skin away from the features (a third with a pale head); the JPEG and the
+/// papules' centres and radii.
+fn face(papules: bool) -> (RgbImage, Vec<(f64, f64, f64)>) {
     let (w, h) = (640u32, 640u32);
     let mut r = Rng(99);
     // An oval face, darker towards its edge, on a dark blue background.
@@ -160,9 +162,8 @@ fn a_face_with_many_small_red_papules_is_active_and_not_typical() {
     blob(&mut img, 295.0, 410.0, 13.0, 7.0, [50.0, 30.0, 30.0], 1.0);
     blob(&mut img, 345.0, 410.0, 13.0, 7.0, [50.0, 30.0, 30.0], 1.0);
     blob(&mut img, 320.0, 490.0, 70.0, 18.0, [175.0, 75.0, 85.0], 1.0);
-    // Sixty red papules 6-24 px across on the skin away from the features, a third with a pale head.
-    let mut papules = Vec::new();
-    while papules.len() < 60 {
+    let mut drawn = Vec::new();
+    while papules && drawn.len() < 60 {
         let (x, y) = (80.0 + 480.0 * r.next(), 60.0 + 560.0 * r.next());
         let inside = ((x - 320.0) / 240.0).powi(2) + ((y - 330.0) / 310.0).powi(2) < 1.0;
         let near_feature =
@@ -184,9 +185,14 @@ fn a_face_with_many_small_red_papules_is_active_and_not_typical() {
                 0.9,
             );
         }
-        papules.push((x, y, rad));
+        drawn.push((x, y, rad));
     }
-    let img = scarscope::render::jpeg_roundtrip(&img, 85);
+    (scarscope::render::jpeg_roundtrip(&img, 85), drawn)
+}
+
+#[test]
+fn a_face_with_many_small_red_papules_is_active_and_not_typical() {
+    let (img, papules) = face(true);
     let a = analyze(&img, &opts());
     assert!(
         a.summary.active_inflammation,
@@ -272,5 +278,22 @@ fn three_raised_bumps_under_a_side_light_are_three_raised_regions() {
             .iter()
             .map(|g| (g.subtype, g.center))
             .collect::<Vec<_>>()
+    );
+}
+
+#[test]
+fn the_papule_feature_counts_the_papules_and_not_the_face_parts() {
+    let papules = |with: bool| {
+        let a = analyze(&face(with).0, &opts());
+        a.summary.features["papules"].unwrap_or(f64::NAN)
+    };
+    let (with, without) = (papules(true), papules(false));
+    // The face is about 67 000 skin px on the 320 px grid: ln(1 + 30 / 67) = 0.37 is half the sixty papules
+    // counted once (0.82 when written, both scales counting most), ln(1 + 1 / 67) = 0.015 one spot.
+    assert!(with >= 0.37, "papules feature {with} with sixty papules");
+    // Brows, eyes, nostrils and lips are not papules (0 when written).
+    assert!(
+        without <= 0.015,
+        "papules feature {without} without papules"
     );
 }

@@ -5,7 +5,8 @@
 //! 3. [`detect`]: candidate lesions (blobs, segments, soft depressions);
 //! 4. [`measure`]: each candidate's size, shape, colour against its ring and shading;
 //! 5. [`classify`]: each region's relief, family and subtype, with reasons;
-//! 6. [`picture`]: what the whole picture shows, as named features at one fixed resolution;
+//! 6. [`picture`]: what the whole picture shows, as named features at one fixed resolution ([`papules`]:
+//!    small red spots read against their ring of skin);
 //! 7. [`decide`]: the scoring table (fitted by `calibrate`) that gives the image's family and the flag;
 //! 8. [`reconcile`]: regions whose relief the light could not tell take it from the picture's reading;
 //! 9. [`summarise`]: counts, grading estimates and the microneedling verdict;
@@ -20,6 +21,7 @@ pub mod decide;
 pub mod detect;
 pub mod light;
 pub mod measure;
+pub mod papules;
 pub mod picture;
 pub mod prepare;
 pub mod reconcile;

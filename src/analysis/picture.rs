@@ -11,6 +11,7 @@
 //! Units: L*, a*, b* are CIELAB; "skin px" are grid px inside the skin mask; densities are per 1000 skin px
 //! of the grid (one grid px of a 640 px face photo is about 0.1 mm² of skin).
 
+use super::papules::{is_papule, Ring};
 use crate::blur::gaussian_blur;
 use crate::prepare::{Plane, Prepared};
 use crate::report::{Region, RegionClass};
@@ -33,7 +34,7 @@ pub struct FeatureDef {
 }
 
 /// Every picture feature, in the order of the scoring table.
-pub const FEATURES: [FeatureDef; 76] = [
+pub const FEATURES: [FeatureDef; 77] = [
     FeatureDef { name: "red_spots", definition: "ln(1 + small red spots per 1000 skin px): a* difference-of-Gaussians peaks above 4, radius 1.5-7 grid px", says: "small red spots against the skin" },
     FeatureDef { name: "red_area", definition: "share of skin px whose a* exceeds the local skin's (19 px blur) by 6", says: "skin area redder than its surround" },
     FeatureDef { name: "red_contrast", definition: "95th percentile of a* above the local skin over skin px", says: "strongest redness against the skin" },
@@ -110,6 +111,7 @@ pub const FEATURES: [FeatureDef; 76] = [
     FeatureDef { name: "hist_l3_a1", definition: "share of the picture whose L* minus the skin's is above +5 and a* minus the skin's is -3 to +3", says: "picture area at lightness above +5 and redness -3 to +3 against the skin" },
     FeatureDef { name: "hist_l3_a2", definition: "share of the picture whose L* minus the skin's is above +5 and a* minus the skin's is +3 to +9", says: "picture area at lightness above +5 and redness +3 to +9 against the skin" },
     FeatureDef { name: "hist_l3_a3", definition: "share of the picture whose L* minus the skin's is above +5 and a* minus the skin's is above +9", says: "picture area at lightness above +5 and redness above +9 against the skin" },
+    FeatureDef { name: "papules", definition: "ln(1 + papules per 1000 skin px): a* DoG peaks above 2.5 redder than the even skin ring around them by 4 (analysis::papules)", says: "small red bumps standing out of the skin around them" },
 ];
 
 /// Number of picture features.
@@ -487,6 +489,14 @@ pub fn picture_features(p: &Prepared, regions: &[Region]) -> [f64; N_FEATURES] {
         hist[bl * 4 + ba] += 1.0 / n as f64;
     }
     out[60..76].copy_from_slice(&hist);
+    // Papules: the red spots again, each read against its own ring of skin (analysis::papules).
+    let (small, large) = (Ring { radius: 5.0 }, Ring { radius: 10.0 });
+    let papules = count_peaks(&dog_a_small, w, h, &skin, 1.0, 2.5, |i| {
+        is_papule(i, &a1, &l1, &skin, small)
+    }) + count_peaks(&dog_a_large, w, h, &skin, 1.0, 2.5, |i| {
+        is_papule(i, &a3, &l3, &skin, large)
+    });
+    out[76] = (papules as f64 * per_k).ln_1p();
     out.map(|v| if v.is_finite() { v } else { 0.0 })
 }
 

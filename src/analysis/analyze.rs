@@ -58,7 +58,8 @@ pub struct Analysis {
     pub working_size: (u32, u32),
     /// The raw light estimate (unit vector towards the light in image axes, confidence, pore amplitude).
     pub light: LightEstimate,
-    /// Per-region measurements in working px, in the same order as `regions`.
+    /// Per-region measurements in working px of the regions the lesion stages found, in the same order as
+    /// the first `measured.len()` of `regions` (the papules read on the picture follow them unmeasured).
     pub measured: Vec<Measured>,
     /// The picture features (`analysis::picture::FEATURES` order) the scoring table read.
     pub picture: [f64; crate::analysis::picture::N_FEATURES],
@@ -146,7 +147,11 @@ pub fn analyze_at(rgb: &RgbImage, full: (u32, u32), opts: &AnalysisOptions) -> A
     let mut quality = quality_of(&p, &light, prof);
     let lighting = lighting_of(&light, prof);
     let texture = skin_texture(&p);
-    let picture = crate::analysis::picture::picture_features(&p, &regions);
+    let crate::analysis::picture::Picture {
+        features: picture,
+        papules,
+        grid_step,
+    } = crate::analysis::picture::picture(&p, &regions);
     // With the scale given, the lesion rules size every region in mm (domain.md §1) and the image's family
     // follows from the regions found; without it (web and phone photos, photos.md), the picture's scoring
     // table decides, since region sizes are then guesses.
@@ -164,7 +169,18 @@ pub fn analyze_at(rgb: &RgbImage, full: (u32, u32), opts: &AnalysisOptions) -> A
         &cctx,
         &prof.classify,
     );
-    if reread > 0 {
+    let at = crate::analysis::reconcile::GridToInput {
+        step: grid_step * p.scale,
+        full,
+    };
+    let added = crate::analysis::reconcile::picture_papules(
+        &mut regions,
+        &papules,
+        at,
+        &decision,
+        &prof.classify,
+    );
+    if reread + added > 0 {
         summary = crate::summarise::summarise(&regions, ppm, &prof.summary);
     }
     crate::summarise::apply_decision(&mut summary, &decision, &picture);

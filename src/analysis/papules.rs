@@ -35,6 +35,39 @@ pub const MIN_DL: f32 = -15.0;
 /// Largest L* difference from the ring's median that counts a ring sample as even.
 pub const RING_L_SPREAD: f32 = 12.0;
 
+/// A papule found on the picture grid.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Spot {
+    /// Column on the grid.
+    pub x: usize,
+    /// Row on the grid.
+    pub y: usize,
+    /// Its ring's radius in grid px (the papule is about half as wide).
+    pub ring: f32,
+    /// How much redder its centre is than the ring's median (a*).
+    pub rise: f32,
+}
+
+/// The a* rise of the spot at `i` over its ring's median, when it is a papule (module doc).
+pub fn papule_rise(i: usize, a: &Plane, l: &Plane, skin: &[bool], ring: Ring) -> Option<f32> {
+    is_papule(i, a, l, skin, ring).then(|| a.data[i] - ring_median(i, a, ring))
+}
+
+/// The median of `p` over the 16 ring samples around `i` (the samples must lie inside the plane).
+fn ring_median(i: usize, p: &Plane, ring: Ring) -> f32 {
+    let (x, y) = ((i % p.w) as f32, (i / p.w) as f32);
+    let mut v = [0f32; 16];
+    for (k, s) in v.iter_mut().enumerate() {
+        let t = k as f32 * std::f32::consts::PI / 8.0;
+        let (sx, sy) = (
+            (x + ring.radius * t.cos()).round(),
+            (y + ring.radius * t.sin()).round(),
+        );
+        *s = p.data[sy as usize * p.w + sx as usize];
+    }
+    median16(v)
+}
+
 /// The ring a spot is read against.
 #[derive(Debug, Clone, Copy)]
 pub struct Ring {

@@ -11,7 +11,7 @@
 //! Units: L*, a*, b* are CIELAB; "skin px" are grid px inside the skin mask; densities are per 1000 skin px
 //! of the grid (one grid px of a 640 px face photo is about 0.1 mm² of skin).
 
-use super::papules::{is_papule, Ring};
+use super::papules::{papule_rise, Ring, Spot};
 use crate::blur::gaussian_blur;
 use crate::prepare::{Plane, Prepared};
 use crate::report::{Region, RegionClass};
@@ -216,7 +216,7 @@ fn count_peaks(
     mask: &[bool],
     sign: f32,
     thr: f32,
-    keep: impl Fn(usize) -> bool,
+    mut keep: impl FnMut(usize) -> bool,
 ) -> usize {
     let mut n = 0;
     for y in 1..h.saturating_sub(1) {
@@ -255,11 +255,34 @@ fn count_peaks(
     n
 }
 
+/// What the picture stage reads: the features, and the papules it counted with where they are.
+#[derive(Debug, Clone)]
+pub struct Picture {
+    /// The picture features, in [`FEATURES`] order.
+    pub features: [f64; N_FEATURES],
+    /// The papules of the `papules` feature, on the grid.
+    pub papules: Vec<Spot>,
+    /// Working px per grid px (1 when the picture is no larger than the grid).
+    pub grid_step: f64,
+}
+
 /// The picture features, in [`FEATURES`] order.
 pub fn picture_features(p: &Prepared, regions: &[Region]) -> [f64; N_FEATURES] {
+    picture(p, regions).features
+}
+
+/// The picture features and the papules counted (see [`Picture`]).
+pub fn picture(p: &Prepared, regions: &[Region]) -> Picture {
     let mut out = [0.0; N_FEATURES];
+    let long = p.w.max(p.h).max(1);
+    let grid_step = (long as f64 / GRID as f64).max(1.0);
+    let mut spots = Vec::new();
     if p.w < 8 || p.h < 8 {
-        return out;
+        return Picture {
+            features: out,
+            papules: spots,
+            grid_step,
+        };
     }
     let g = grid_of(p);
     let (w, h) = (g.w, g.h);
@@ -490,14 +513,25 @@ pub fn picture_features(p: &Prepared, regions: &[Region]) -> [f64; N_FEATURES] {
     }
     out[60..76].copy_from_slice(&hist);
     // Papules: the red spots again, each read against its own ring of skin (analysis::papules).
-    let (small, large) = (Ring { radius: 5.0 }, Ring { radius: 10.0 });
-    let papules = count_peaks(&dog_a_small, w, h, &skin, 1.0, 2.5, |i| {
-        is_papule(i, &a1, &l1, &skin, small)
-    }) + count_peaks(&dog_a_large, w, h, &skin, 1.0, 2.5, |i| {
-        is_papule(i, &a3, &l3, &skin, large)
-    });
-    out[76] = (papules as f64 * per_k).ln_1p();
-    out.map(|v| if v.is_finite() { v } else { 0.0 })
+    for (dog, (ca, cl), ring) in [
+        (&dog_a_small, (&a1, &l1), Ring { radius: 5.0 }),
+        (&dog_a_large, (&a3, &l3), Ring { radius: 10.0 }),
+    ] {
+        count_peaks(dog, w, h, &skin, 1.0, 2.5, |i| {
+            let rise = papule_rise(i, ca, cl, &skin, ring);
+            if let Some(rise) = rise {
+                let (x, y, ring) = (i % w, i / w, ring.radius);
+                spots.push(Spot { x, y, ring, rise });
+            }
+            rise.is_some()
+        });
+    }
+    out[76] = (spots.len() as f64 * per_k).ln_1p();
+    Picture {
+        features: out.map(|v| if v.is_finite() { v } else { 0.0 }),
+        papules: spots,
+        grid_step,
+    }
 }
 
 /// Histogram of uniform local binary patterns (Ojala et al. 2002: P = 8 neighbours on the square of

@@ -52,6 +52,12 @@ pub struct DecisionRules {
     /// unlike anything the table was fitted on: its answer is `uncertain` rather than an extrapolation.
     #[serde(default = "default_max_outlying")]
     pub max_outlying: f64,
+    /// A picture whose `papules` feature reaches this is flagged for active acne whatever the table reads
+    /// (domain.md §6: missing active acne is the worst error; the table learns papules only from the acne
+    /// sources it was fitted on). `calibrate` sets it so that `--papule-false-flags` (2 %) of the fitting
+    /// photos that are not active acne reach it; absent, there is no such flag.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub papule_flag: Option<f64>,
 }
 
 fn default_max_outlying() -> f64 {
@@ -112,6 +118,9 @@ impl DecisionRules {
             return Err(format!(
                 "[decision] mean and spread need {d} values, one per feature"
             ));
+        }
+        if self.papule_flag.is_some_and(|t| !t.is_finite()) {
+            return Err("[decision] papule_flag must be a finite number".into());
         }
         let cols = 1 + d * (1 + self.knots.len());
         for (f, row) in FAMILIES.iter().zip(self.weights.rows()) {
@@ -219,7 +228,13 @@ pub fn decide(picture: &[f64; N_FEATURES], rules: &DecisionRules) -> Decision {
     let unlike = odd > rules.max_outlying;
     let family = (p[best] >= rules.min_confidence && !unlike).then_some(FAMILIES[best]);
     let active_p = p[Family::Active.index()];
-    let active = family == Some(Family::Active) || active_p >= rules.active_threshold;
+    let papules = FEATURES
+        .iter()
+        .position(|f| f.name == "papules")
+        .map(|i| picture[i]);
+    let papule_field = matches!((papules, rules.papule_flag), (Some(v), Some(t)) if v >= t);
+    let active =
+        family == Some(Family::Active) || active_p >= rules.active_threshold || papule_field;
     let mut reasons = vec![match family {
         None if unlike => format!(
             "the picture is unlike the photos the scoring table was fitted on ({:.0} % of its features lie \
@@ -238,11 +253,19 @@ pub fn decide(picture: &[f64; N_FEATURES], rules: &DecisionRules) -> Decision {
         ),
     }];
     reasons.extend(carried(rules, picture, &z, best, &p));
-    if active && family != Some(Family::Active) {
+    if active && family != Some(Family::Active) && active_p >= rules.active_threshold {
         reasons.push(format!(
             "active acne is likely as well ({:.0} %, flagged from {:.0} %)",
             100.0 * active_p,
             100.0 * rules.active_threshold
+        ));
+    }
+    if let (true, Some(v), Some(t)) = (papule_field, papules, rules.papule_flag) {
+        reasons.push(format!(
+            "many small red papules stand out of the skin around them ({:.2} per 1000 skin px; from {:.2}, \
+             which few photos without active acne reach): active acne is flagged whatever the table reads",
+            v.exp_m1(),
+            t.exp_m1()
         ));
     }
     Decision {
@@ -384,4 +407,42 @@ fn carried(
             ))
         })
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::profile::Profile;
+
+    #[test]
+    fn papules_reaching_the_papule_flag_flag_active_acne_whatever_the_table_reads() {
+        let mut rules = Profile::builtin().decision;
+        // The table alone flags nothing and names no family here.
+        rules.active_threshold = 1.01;
+        rules.min_confidence = 1.01;
+        let mut picture = [0.0; N_FEATURES];
+        for (name, m) in rules.features.iter().zip(&rules.mean) {
+            if let Some(i) = FEATURES.iter().position(|f| f.name == name) {
+                picture[i] = *m;
+            }
+        }
+        let i = FEATURES
+            .iter()
+            .position(|f| f.name == "papules")
+            .expect("the papules feature");
+        rules.papule_flag = Some(0.7);
+        picture[i] = 0.69;
+        let below = decide(&picture, &rules);
+        assert!(!below.active, "{:?}", below.reasons);
+        picture[i] = 0.7;
+        let at = decide(&picture, &rules);
+        assert!(at.active);
+        assert_eq!(at.family, None);
+        let why = at.reasons.last().map_or("", |s| s.as_str());
+        // ln(1 + 1.01) = 0.7: about one papule per 1000 skin px.
+        assert!(why.contains("papules") && why.contains("1.01"), "{why}");
+        // Without the flag in the profile, the same picture is not flagged.
+        rules.papule_flag = None;
+        assert!(!decide(&picture, &rules).active);
+    }
 }

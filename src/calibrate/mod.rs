@@ -65,6 +65,11 @@ pub struct CalibrateArgs {
     /// Active-acne recall the flag's threshold is set for on the fitting photos.
     #[arg(long, value_name = "R", default_value_t = 0.95)]
     pub active_recall: f64,
+    /// Share of the fitting photos that are not active acne whose `papules` feature may reach the papule
+    /// flag (`[decision] papule_flag`: that many papules flag active acne whatever the table reads); 0 leaves
+    /// the flag out.
+    #[arg(long, value_name = "SHARE", default_value_t = 0.02)]
+    pub papule_false_flags: f64,
     /// Write only the `[decision]` section (the form of the built-in `profiles/decision.toml`).
     #[arg(long)]
     pub decision_only: bool,
@@ -231,6 +236,7 @@ fn table(train: &[Example], args: &CalibrateArgs, source: String) -> DecisionRul
     // The largest threshold that still flags `active_recall` of the active photos, never above one half.
     let miss = ((1.0 - args.active_recall.clamp(0.0, 1.0)) * ps.len() as f64).floor() as usize;
     let thr = ps.get(miss).copied().unwrap_or(0.5).min(0.5);
+    let papule_flag = papule_flag(train, args);
     DecisionRules {
         source,
         features: kept_features(&args.exclude)
@@ -244,7 +250,33 @@ fn table(train: &[Example], args: &CalibrateArgs, source: String) -> DecisionRul
         active_threshold: crate::report::round_sig(thr),
         min_confidence: args.min_confidence,
         max_outlying: 0.1,
+        papule_flag,
     }
+}
+
+/// The papule flag (`[decision] papule_flag`): the `papules` value that only `--papule-false-flags` of the
+/// fitting photos that are not active acne reach (the next value up from that quantile), `None` when the
+/// share is 0 or the feature is left out of the table.
+fn papule_flag(train: &[Example], args: &CalibrateArgs) -> Option<f64> {
+    let share = args.papule_false_flags;
+    let col = kept_features(&args.exclude)
+        .into_iter()
+        .position(|i| FEATURES[i].name == "papules")?;
+    if share <= 0.0 {
+        return None;
+    }
+    let active = crate::report::Family::Active.index();
+    let mut v: Vec<f64> = train
+        .iter()
+        .filter(|e| e.y != active)
+        .map(|e| e.x[col])
+        .collect();
+    if v.is_empty() {
+        return None;
+    }
+    v.sort_by(f64::total_cmp);
+    let k = (((1.0 - share.min(1.0)) * v.len() as f64).floor() as usize).min(v.len() - 1);
+    Some(crate::report::round_sig(v[k]))
 }
 
 /// Indices of the features the table reads: all but those `exclude` names (or prefixes ending in `*`).
@@ -683,12 +715,14 @@ pub fn run(args: &CalibrateArgs, out: &mut dyn Write) -> anyhow::Result<()> {
         .map_or("labels.csv".into(), |n| n.to_string_lossy().into_owned());
     header.push_str(&format!(
         "# Scoring table written by `scarscope calibrate --labels {labels_name} --folds {} --seed {} --lambda {} \
-         --min-confidence {} --active-recall {} --knots={} --balance {}{} --rendered {} --rendered-seed {}{}`\n",
+         --min-confidence {} --active-recall {} --papule-false-flags {} --knots={} --balance {}{} --rendered {} \
+         --rendered-seed {}{}`\n",
         args.folds,
         args.seed,
         args.lambda,
         args.min_confidence,
         args.active_recall,
+        args.papule_false_flags,
         args.knots.0.iter().map(|k| k.to_string()).collect::<Vec<_>>().join(","),
         args.balance,
         if args.consistency > 0.0 {

@@ -341,13 +341,13 @@ fn draw_regions(
     let black = Rgb([0, 0, 0]);
     let lbl = (st.font * 0.75).max(MIN_FONT_PX);
     // Uncounted first, so a counted ring is drawn over a grey one where they meet.
-    let (counted, uncounted): (Vec<_>, Vec<_>) =
-        regions.iter().partition(|r| r.confidence >= counted_from);
-    for (r, is_counted) in uncounted
-        .into_iter()
-        .map(|r| (r, false))
-        .chain(counted.into_iter().map(|r| (r, true)))
-    {
+    let pass = |counted: bool| {
+        regions
+            .iter()
+            .filter(move |r| (r.confidence >= counted_from) == counted)
+            .map(move |r| (r, counted))
+    };
+    for (r, is_counted) in pass(false).chain(pass(true)) {
         let (cx, cy) = (r.center[0] * f, r.center[1] * f);
         if !(cx.is_finite() && cy.is_finite()) {
             continue;

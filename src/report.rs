@@ -603,6 +603,17 @@ pub fn round_sig(x: f64) -> f64 {
     (x * scale).round() / scale
 }
 
+/// The bounding box `[x, y, width, height]` in input px of the span from `lo` to `hi` (input px, rounded):
+/// inside an input of size `full`, at least 1 px wide and high.
+pub fn bbox_within(lo: [f64; 2], hi: [f64; 2], full: (u32, u32)) -> [u32; 4] {
+    let px = |v: f64| v.round().max(0.0) as u32;
+    let x0 = px(lo[0]).min(full.0.saturating_sub(1));
+    let y0 = px(lo[1]).min(full.1.saturating_sub(1));
+    let x1 = px(hi[0]).clamp(x0 + 1, full.0.max(x0 + 1));
+    let y1 = px(hi[1]).clamp(y0 + 1, full.1.max(y0 + 1));
+    [x0, y0, x1 - x0, y1 - y0]
+}
+
 /// A finite number rounded for the report, or `None` (JSON `null`) when undefined.
 pub fn num(x: f64) -> Option<f64> {
     if x.is_finite() {

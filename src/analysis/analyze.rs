@@ -392,11 +392,6 @@ fn region_of(
         Some(r) => [m.x - r, m.y - r, m.x + r, m.y + r],
         None => m.bbox,
     };
-    let to_in = |v: f64| ((v * s).round().max(0.0)) as u32;
-    let bx0 = to_in(bbox[0]).min(full.0.saturating_sub(1));
-    let by0 = to_in(bbox[1]).min(full.1.saturating_sub(1));
-    let bx1 = to_in(bbox[2]).clamp(bx0 + 1, full.0);
-    let by1 = to_in(bbox[3]).clamp(by0 + 1, full.1);
     let depth = if k.relief == crate::report::Relief::Unknown {
         0.0
     } else {
@@ -408,7 +403,11 @@ fn region_of(
             num((m.x + 0.5) * s - 0.5).unwrap_or(0.0),
             num((m.y + 0.5) * s - 0.5).unwrap_or(0.0),
         ],
-        bbox: [bx0, by0, bx1 - bx0, by1 - by0],
+        bbox: crate::report::bbox_within(
+            [bbox[0] * s, bbox[1] * s],
+            [bbox[2] * s, bbox[3] * s],
+            full,
+        ),
         area_px: num(std::f64::consts::PI * r_in * r_in).unwrap_or(0.0),
         diameter_px: num(2.0 * r_in).unwrap_or(0.0),
         diameter_mm: ppm.and_then(|v| num(2.0 * r_in / v)),

@@ -228,13 +228,16 @@ pub fn decide(picture: &[f64; N_FEATURES], rules: &DecisionRules) -> Decision {
     let unlike = odd > rules.max_outlying;
     let family = (p[best] >= rules.min_confidence && !unlike).then_some(FAMILIES[best]);
     let active_p = p[Family::Active.index()];
-    let papules = FEATURES
+    // The papule flag, when it holds: the picture's `papules` and the flag's value.
+    let papule_field = FEATURES
         .iter()
         .position(|f| f.name == "papules")
-        .map(|i| picture[i]);
-    let papule_field = matches!((papules, rules.papule_flag), (Some(v), Some(t)) if v >= t);
-    let active =
-        family == Some(Family::Active) || active_p >= rules.active_threshold || papule_field;
+        .zip(rules.papule_flag)
+        .map(|(i, t)| (picture[i], t))
+        .filter(|&(v, t)| v >= t);
+    let active = family == Some(Family::Active)
+        || active_p >= rules.active_threshold
+        || papule_field.is_some();
     let mut reasons = vec![match family {
         None if unlike => format!(
             "the picture is unlike the photos the scoring table was fitted on ({:.0} % of its features lie \
@@ -260,7 +263,7 @@ pub fn decide(picture: &[f64; N_FEATURES], rules: &DecisionRules) -> Decision {
             100.0 * rules.active_threshold
         ));
     }
-    if let (true, Some(v), Some(t)) = (papule_field, papules, rules.papule_flag) {
+    if let Some((v, t)) = papule_field {
         reasons.push(format!(
             "many small red papules stand out of the skin around them ({:.2} per 1000 skin px; from {:.2}, \
              which few photos without active acne reach): active acne is flagged whatever the table reads",

@@ -48,26 +48,6 @@ pub struct Spot {
     pub rise: f32,
 }
 
-/// The a* rise of the spot at `i` over its ring's median, when it is a papule (module doc).
-pub fn papule_rise(i: usize, a: &Plane, l: &Plane, skin: &[bool], ring: Ring) -> Option<f32> {
-    is_papule(i, a, l, skin, ring).then(|| a.data[i] - ring_median(i, a, ring))
-}
-
-/// The median of `p` over the 16 ring samples around `i` (the samples must lie inside the plane).
-fn ring_median(i: usize, p: &Plane, ring: Ring) -> f32 {
-    let (x, y) = ((i % p.w) as f32, (i / p.w) as f32);
-    let mut v = [0f32; 16];
-    for (k, s) in v.iter_mut().enumerate() {
-        let t = k as f32 * std::f32::consts::PI / 8.0;
-        let (sx, sy) = (
-            (x + ring.radius * t.cos()).round(),
-            (y + ring.radius * t.sin()).round(),
-        );
-        *s = p.data[sy as usize * p.w + sx as usize];
-    }
-    median16(v)
-}
-
 /// The ring a spot is read against.
 #[derive(Debug, Clone, Copy)]
 pub struct Ring {
@@ -77,19 +57,11 @@ pub struct Ring {
 
 /// Whether the spot at `i` is a papule against its ring (module doc), on the a* and L* planes `a`, `l`.
 pub fn is_papule(i: usize, a: &Plane, l: &Plane, skin: &[bool], ring: Ring) -> bool {
-    stands_out(i, a.data[i], l.data[i], a, l, skin, ring)
+    papule_rise(i, a, l, skin, ring).is_some()
 }
 
-/// The ring tests of the module doc for a centre at `i` that reads `centre_a`, `centre_l`.
-fn stands_out(
-    i: usize,
-    centre_a: f32,
-    centre_l: f32,
-    a: &Plane,
-    l: &Plane,
-    skin: &[bool],
-    ring: Ring,
-) -> bool {
+/// The a* rise of the spot at `i` over its ring's median when it is a papule (module doc), else `None`.
+pub fn papule_rise(i: usize, a: &Plane, l: &Plane, skin: &[bool], ring: Ring) -> Option<f32> {
     let (w, h) = (a.w, a.h);
     let (x, y) = ((i % w) as f32, (i / w) as f32);
     let (mut ra, mut rl) = ([0f32; 16], [0f32; 16]);
@@ -101,7 +73,7 @@ fn stands_out(
             (y + ring.radius * t.sin()).round(),
         );
         if sx < 0.0 || sy < 0.0 || sx >= w as f32 || sy >= h as f32 {
-            return false;
+            return None;
         }
         let j = sy as usize * w + sx as usize;
         off_skin += usize::from(!skin[j]);
@@ -109,19 +81,20 @@ fn stands_out(
         rl[k] = l.data[j];
     }
     if off_skin > 2 {
-        return false;
+        return None;
     }
     let (ma, ml) = (median16(ra), median16(rl));
+    let (centre_a, centre_l) = (a.data[i], l.data[i]);
     let rise = centre_a - ma;
     if rise < MIN_RISE || centre_l - ml < MIN_DL {
-        return false;
+        return None;
     }
     let near = ra.iter().filter(|&&v| v > centre_a - 0.5 * rise).count();
     let uneven = rl
         .iter()
         .filter(|&&v| (v - ml).abs() > RING_L_SPREAD)
         .count();
-    near <= 2 && uneven <= 3
+    (near <= 2 && uneven <= 3).then_some(rise)
 }
 
 /// Median of 16 samples (mean of the middle two).

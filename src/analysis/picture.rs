@@ -129,8 +129,7 @@ struct Grid {
 /// size, never enlarged: enlarging smooths away the fine texture, and a table would learn "small photo" as
 /// "smooth skin" (most raised-scar photos of the development set are thumbnails).
 fn grid_of(p: &Prepared) -> Grid {
-    let long = p.w.max(p.h).max(1);
-    let f = (long as f64 / GRID as f64).max(1.0);
+    let f = grid_step(p);
     let (w, h) = (
         ((p.w as f64 / f).round() as usize).max(1),
         ((p.h as f64 / f).round() as usize).max(1),
@@ -165,6 +164,11 @@ fn grid_of(p: &Prepared) -> Grid {
         }
     }
     Grid { w, h, lab, skin }
+}
+
+/// Working px per grid px: the long side over [`GRID`], never below 1 (a smaller picture is not enlarged).
+fn grid_step(p: &Prepared) -> f64 {
+    (p.w.max(p.h).max(1) as f64 / GRID as f64).max(1.0)
 }
 
 /// The `k`-th smallest value of `v` (reorders `v`; 0 when empty).
@@ -274,8 +278,7 @@ pub fn picture_features(p: &Prepared, regions: &[Region]) -> [f64; N_FEATURES] {
 /// The picture features and the papules counted (see [`Picture`]).
 pub fn picture(p: &Prepared, regions: &[Region]) -> Picture {
     let mut out = [0.0; N_FEATURES];
-    let long = p.w.max(p.h).max(1);
-    let grid_step = (long as f64 / GRID as f64).max(1.0);
+    let grid_step = grid_step(p);
     let mut spots = Vec::new();
     if p.w < 8 || p.h < 8 {
         return Picture {

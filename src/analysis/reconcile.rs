@@ -125,19 +125,13 @@ pub fn picture_papules(
         if covered {
             continue;
         }
-        let clamp = |v: f64, n: u32| (v.round().max(0.0) as u32).min(n.saturating_sub(1));
-        let (x0, y0) = (clamp(x - r, at.full.0), clamp(y - r, at.full.1));
-        let (x1, y1) = (
-            (((x + r).round().max(0.0)) as u32).clamp(x0 + 1, at.full.0),
-            (((y + r).round().max(0.0)) as u32).clamp(y0 + 1, at.full.1),
-        );
         let mut features = Features::new();
         features.insert("delta_a".into(), num(s.rise as f64));
         features.insert("ring_radius_px".into(), num(s.ring as f64 * at.step));
         regions.push(Region {
             id: regions.len() as u32 + 1,
             center: [num(x).unwrap_or(0.0), num(y).unwrap_or(0.0)],
-            bbox: [x0, y0, x1 - x0, y1 - y0],
+            bbox: crate::report::bbox_within([x - r, y - r], [x + r, y + r], at.full),
             area_px: num(std::f64::consts::PI * r * r).unwrap_or(0.0),
             diameter_px: num(2.0 * r).unwrap_or(0.0),
             diameter_mm: None,

@@ -501,7 +501,9 @@ pub struct Summary {
     /// weak to say (`uncertain`).
     #[serde(default)]
     pub family: Option<Family>,
-    /// Probability of the family the scoring table gives (0..1); the highest of `family_probabilities`.
+    /// Probability of the family the scoring table gives (0..1): the highest of `family_probabilities`, but
+    /// held at the table's `small_photo_confidence` (0.5) on a photo smaller than its `small_photo_px`,
+    /// where photos of every kind are often read as raised scars (the reasons say so).
     #[serde(default)]
     pub family_confidence: f64,
     /// Probability of each family from the scoring table (they sum to 1).

@@ -58,10 +58,26 @@ pub struct DecisionRules {
     /// photos that are not active acne reach it; absent, there is no such flag.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub papule_flag: Option<f64>,
+    /// Long side, px, below which some family had no fitting photo: `calibrate` sets it to the largest,
+    /// over the families, of the smallest long side among that family's fitting photos and their copies
+    /// (0: no such size). Below it the table answers from sizes it saw for some families only, and small
+    /// photos of every kind read as raised scars (docs/method.md, "Size is still evidence").
+    #[serde(default)]
+    pub small_photo_px: u32,
+    /// The confidence an answer on a photo smaller than `small_photo_px` is held at: a photo that small
+    /// is read as raised scars about as often whatever it shows (docs/method.md: of 60 clear-skin faces
+    /// shrunk to 120 px, 30 were read as raised, at a median confidence of 0.98).
+    #[serde(default = "default_small_photo_confidence")]
+    pub small_photo_confidence: f64,
 }
 
 fn default_max_outlying() -> f64 {
     0.1
+}
+
+/// See [`DecisionRules::small_photo_confidence`].
+pub fn default_small_photo_confidence() -> f64 {
+    0.5
 }
 
 /// The table's rows.
@@ -121,6 +137,9 @@ impl DecisionRules {
         }
         if self.papule_flag.is_some_and(|t| !t.is_finite()) {
             return Err("[decision] papule_flag must be a finite number".into());
+        }
+        if !(0.0..=1.0).contains(&self.small_photo_confidence) {
+            return Err("[decision] small_photo_confidence must be between 0 and 1".into());
         }
         let cols = 1 + d * (1 + self.knots.len());
         for (f, row) in FAMILIES.iter().zip(self.weights.rows()) {
@@ -352,6 +371,27 @@ pub fn for_photo(mut d: Decision, usable: bool) -> Decision {
     d
 }
 
+/// Holds the confidence of the table's answer for a photo whose long side (`long_side`, px) is below
+/// [`DecisionRules::small_photo_px`] at [`DecisionRules::small_photo_confidence`], with the reason: the
+/// family stays, but the table saw photos that small of some families only.
+pub fn for_size(mut d: Decision, long_side: u32, rules: &DecisionRules) -> Decision {
+    let small = long_side < rules.small_photo_px && !d.from_regions;
+    if small && d.family.is_some() && d.confidence > rules.small_photo_confidence {
+        d.confidence = rules.small_photo_confidence;
+        d.reasons.insert(
+            1,
+            format!(
+                "the photo is only {long_side} px on its long side, smaller than the photos of some \
+                 families the scoring table was fitted on ({} px): photos that small are often read as raised \
+                 scars whatever they show, so the confidence is held at {:.0} %",
+                rules.small_photo_px,
+                100.0 * rules.small_photo_confidence
+            ),
+        );
+    }
+    d
+}
+
 /// Words for a family.
 pub fn words(f: Family) -> &'static str {
     match f {
@@ -447,5 +487,51 @@ mod tests {
         // Without the flag in the profile, the same picture is not flagged.
         rules.papule_flag = None;
         assert!(!decide(&picture, &rules).active);
+    }
+
+    #[test]
+    fn an_answer_on_a_photo_smaller_than_some_families_fitting_photos_is_held_at_the_small_photo_confidence(
+    ) {
+        let mut rules = Profile::builtin().decision;
+        rules.small_photo_px = 160;
+        rules.small_photo_confidence = 0.5;
+        let raised = Decision {
+            probabilities: [0.01, 0.96, 0.01, 0.01, 0.01],
+            family: Some(Family::Raised),
+            confidence: 0.96,
+            active: false,
+            reasons: vec!["the picture reads as raised scars (96 % by the scoring table)".into()],
+            from_regions: false,
+        };
+        // 159 px: held, the family and the table's probabilities kept, the reason second.
+        let held = for_size(raised.clone(), 159, &rules);
+        assert_eq!(held.confidence, 0.5);
+        assert_eq!(held.family, Some(Family::Raised));
+        assert_eq!(held.probabilities, raised.probabilities);
+        assert!(
+            held.reasons[1].contains("159 px") && held.reasons[1].contains("160 px"),
+            "{:?}",
+            held.reasons
+        );
+        // 160 px, an answer already below the cap, no family, or one from the regions: unchanged.
+        assert_eq!(for_size(raised.clone(), 160, &rules), raised);
+        let weak = Decision {
+            confidence: 0.45,
+            ..raised.clone()
+        };
+        assert_eq!(for_size(weak.clone(), 100, &rules), weak);
+        let none = Decision {
+            family: None,
+            ..raised.clone()
+        };
+        assert_eq!(for_size(none.clone(), 100, &rules), none);
+        let regions = Decision {
+            from_regions: true,
+            ..raised.clone()
+        };
+        assert_eq!(for_size(regions.clone(), 100, &rules), regions);
+        // A table without the size (0, as before calibrate measured it) holds nothing.
+        rules.small_photo_px = 0;
+        assert_eq!(for_size(raised.clone(), 10, &rules), raised);
     }
 }

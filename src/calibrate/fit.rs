@@ -17,6 +17,8 @@ pub struct Example {
     pub y: usize,
     /// The photograph it is a copy of (a hash of its group): inner folds keep copies together.
     pub group: u64,
+    /// Long side of the photo or copy analysed, px (0: unknown).
+    pub long_side: u32,
 }
 
 /// A fitted table: standardisation and the rows (bias first).
@@ -194,6 +196,7 @@ mod tests {
                     x: vec![if y == 0 { 2.0 } else { -2.0 } + noise, noise * 3.0],
                     y,
                     group: i as u64,
+                    long_side: 0,
                 }
             })
             .collect();
@@ -224,11 +227,13 @@ mod tests {
                 x: vec![sign + 2.0 * noise, 2.0 * sign],
                 y,
                 group: i,
+                long_side: 0,
             });
             ex.push(Example {
                 x: vec![sign + 2.0 * noise, 0.0],
                 y,
                 group: i,
+                long_side: 0,
             });
         }
         let plain = fit(&ex, 0.001, &[], 1.0, 0.0);

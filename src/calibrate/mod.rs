@@ -151,6 +151,9 @@ pub struct Kept {
     pub usable: bool,
     /// Quality notes.
     pub notes: Vec<String>,
+    /// Long side of the photo or copy analysed, px (absent in caches written before it was kept).
+    #[serde(default)]
+    pub long_side: Option<u32>,
 }
 
 /// The report a table would give for a kept analysis (only what the scores read is filled).
@@ -162,6 +165,10 @@ pub fn report_with(k: Option<&Kept>, rules: &DecisionRules) -> ImageReport {
         crate::analysis::decide::decide(&k.picture, rules),
         k.usable,
     );
+    let d = match k.long_side {
+        Some(side) => crate::analysis::decide::for_size(d, side, rules),
+        None => d,
+    };
     let mut summary = k.summary.clone();
     summary.notes.clear();
     crate::summarise::apply_decision(&mut summary, &d, &k.picture);
@@ -251,7 +258,20 @@ fn table(train: &[Example], args: &CalibrateArgs, source: String) -> DecisionRul
         min_confidence: args.min_confidence,
         max_outlying: 0.1,
         papule_flag,
+        small_photo_px: smallest_shared_size(train),
+        small_photo_confidence: crate::analysis::decide::default_small_photo_confidence(),
     }
+}
+
+/// The long side, px, from which every family of `train` has fitting photos: the largest, over the
+/// families, of the smallest long side among that family's examples (0 when no size is known).
+fn smallest_shared_size(train: &[Example]) -> u32 {
+    let mut least = [None::<u32>; 5];
+    for e in train.iter().filter(|e| e.long_side > 0) {
+        let m = &mut least[e.y];
+        *m = Some(m.map_or(e.long_side, |v: u32| v.min(e.long_side)));
+    }
+    least.iter().flatten().copied().max().unwrap_or(0)
 }
 
 /// The papule flag (`[decision] papule_flag`): the `papules` value that only `--papule-false-flags` of the
@@ -315,6 +335,7 @@ fn examples(
                 x: columns(&k.picture, exclude),
                 y: r.family.index(),
                 group: fnv1a(&r.group()),
+                long_side: k.long_side.unwrap_or(0),
             })
         })
         .collect()
@@ -435,6 +456,7 @@ fn analyse_all(
                 usable: a.quality.usable,
                 notes: a.quality.notes.clone(),
                 summary: a.summary,
+                long_side: Some(a.width.max(a.height)),
             })
         },
         |k| -> anyhow::Result<()> {
@@ -487,6 +509,7 @@ fn rendered_examples(args: &CalibrateArgs, opts: &AnalysisOptions) -> anyhow::Re
                 x: columns(&a.picture, &args.exclude),
                 y: scene_family(&r.truth).index(),
                 group: i as u64,
+                long_side: a.width.max(a.height),
             }
         },
         |e| -> anyhow::Result<()> {
@@ -824,5 +847,28 @@ mod tests {
         assert!(parse_knots("1,,2").is_err());
         assert!(parse_knots("1,x").is_err());
         assert!(parse_knots("nan").is_err());
+    }
+
+    #[test]
+    fn the_shared_size_is_where_the_last_family_begins_to_have_fitting_photos() {
+        let ex = |y: usize, long_side: u32| Example {
+            x: vec![],
+            y,
+            group: 0,
+            long_side,
+        };
+        // Raised from 42 px (a halved thumbnail), active from 160 (its smallest thumbnail copy), clear from
+        // 320; a size of 0 is unknown and left out; flat and atrophic have no photos here.
+        let train = [
+            ex(1, 84),
+            ex(1, 42),
+            ex(2, 640),
+            ex(2, 160),
+            ex(4, 320),
+            ex(4, 0),
+        ];
+        assert_eq!(smallest_shared_size(&train), 320);
+        assert_eq!(smallest_shared_size(&train[..4]), 160);
+        assert_eq!(smallest_shared_size(&[ex(1, 0)]), 0);
     }
 }

@@ -362,7 +362,8 @@ fn rule_skin(r: f32, g: f32, b: f32) -> bool {
     let cb = 128.0 + (b - y) * 0.564;
     let cr = 128.0 + (r - y) * 0.713;
     // Four comparisons rather than two `RangeInclusive::contains`, whose `&&` kept a branch in the loop
-    // (measured: the seeding 2 % slower over 40 photos of 640 px).
+    // (measured with the pixel-by-pixel loop of ad14eb3: the whole analysis of 40 photos of 640 px 2 %
+    // slower).
     #[allow(clippy::manual_range_contains)]
     let ycbcr = (cb >= 77.0) & (cb <= 127.0) & (cr >= 133.0) & (cr <= 173.0);
     let mx = r.max(g).max(b);
@@ -444,7 +445,7 @@ fn srgb8_table() -> &'static [f32; SRGB8_STEPS + 1] {
 }
 
 /// [`to_srgb8`] with its table in hand (the skin seeding's loop fetches it once, not per pixel).
-/// Both branches are computed and one chosen, so that a loop of it vectorises.
+/// Both branches are computed and one chosen: no branch is left in the seeding's loop.
 #[inline(always)]
 fn to_srgb8_in(t: &[f32; SRGB8_STEPS + 1], v: f32) -> f32 {
     let v = v.clamp(0.0, 1.0);

@@ -160,6 +160,7 @@ subcommand_help!(
   scarscope evaluate --labels labels.csv --images photos/ --format json
   scarscope evaluate --labels labels.csv --report report.json
   scarscope evaluate --labels labels.csv --stability --jobs 2
+  scarscope evaluate --labels labels.csv --shrink 120
 ",
     [
         "0    scores printed (whether or not the targets are met: read the last line)",

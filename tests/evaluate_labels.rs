@@ -402,3 +402,37 @@ fn a_tiny_memory_budget_runs_photo_by_photo_with_the_same_output() {
         assert!(String::from_utf8_lossy(&out.stderr).contains("memory size must be positive"));
     }
 }
+
+#[test]
+fn shrink_analyses_small_copies_and_their_answers_are_held_below_the_tables_size() {
+    let tmp = tempfile::tempdir().expect("tmp");
+    let labels = write(
+        tmp.path(),
+        "labels.csv",
+        "file,family\nboxcar_light_from_top.jpg,atrophic\nraised_brown_from_lower_left.jpg,raised\n",
+    );
+    let as_is = evaluate_json(&labels, &[]);
+    // Larger than the 600×450 scenes: never enlarged, so the same document.
+    assert_eq!(
+        evaluate_json(&labels, &["--shrink".as_ref(), "2000".as_ref()]),
+        as_is
+    );
+    assert!(as_is["counts"]["confident_family"]["of"].as_u64() >= Some(1));
+    // 100 px on the short side makes 133×100, below the built-in table's small_photo_px: every answer is
+    // kept but held at 0.5, so none is given at confidence >= 0.8.
+    let table = scarscope::profile::Profile::builtin().decision;
+    assert!(133 < table.small_photo_px && table.small_photo_confidence < 0.8);
+    let small = evaluate_json(&labels, &["--shrink".as_ref(), "100".as_ref()]);
+    assert_eq!(small["counts"]["confident_family"]["of"], 0);
+    assert_eq!(small["counts"]["family"]["of"], 2);
+    // With --report there is nothing to shrink; and a copy under 16 px is refused: usage errors.
+    for extra in [
+        vec!["--shrink", "100", "--report", "r.json"],
+        vec!["--shrink", "8"],
+    ] {
+        let extra: Vec<&std::ffi::OsStr> = extra.iter().map(|s| s.as_ref()).collect();
+        let out = evaluate(&labels, &extra);
+        assert_eq!(out.status.code(), Some(2), "{extra:?}");
+        assert!(out.stdout.is_empty());
+    }
+}

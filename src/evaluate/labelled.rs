@@ -28,6 +28,8 @@ pub struct LabelledRun {
     pub report: Option<PathBuf>,
     /// Also analyse each photo after the changes of [`super::stability`].
     pub stability: bool,
+    /// Analyse each photo shrunk to this many px on its short side (never enlarged): see [`shrunk`].
+    pub shrink: Option<u32>,
     /// Output format.
     pub format: EvalFormat,
     /// Worker threads.
@@ -142,25 +144,56 @@ fn analyse_one(
             return (r, stability.then_some([None; 5]));
         }
     };
-    let run = |rgb: &image::RgbImage| {
+    let run_on = |rgb: &image::RgbImage| {
         std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| analyze(rgb, opts))).ok()
     };
-    let report = match run(&loaded.rgb) {
+    let rgb = match run.shrink {
+        Some(side) => shrunk(&loaded.rgb, side),
+        None => loaded.rgb,
+    };
+    let report = match run_on(&rgb) {
         Some(a) => a.into_report(display),
         None => ImageReport::failed(
             display,
             "internal error while analysing this image (please report it)".into(),
-            Some(loaded.rgb.dimensions()),
+            Some(rgb.dimensions()),
             opts.px_per_mm,
         ),
     };
     let changed = stability.then(|| {
         Change::ALL.map(|c| {
-            let img = c.apply(&loaded.rgb, &row.file);
-            run(&img).and_then(|a| Answer::of(&a.into_report(String::new())))
+            let img = c.apply(&rgb, &row.file);
+            run_on(&img).and_then(|a| Answer::of(&a.into_report(String::new())))
         })
     });
     (report, changed)
+}
+
+/// `rgb` shrunk to `side` px on its short side with a triangle filter (as browsers and phones shrink), the
+/// long side in proportion; unchanged when it is no larger than that (`evaluate --shrink`).
+///
+/// ```
+/// use scarscope::evaluate::labelled::shrunk;
+/// let img = image::RgbImage::new(640, 480);
+/// assert_eq!(shrunk(&img, 120).dimensions(), (160, 120));
+/// assert_eq!(shrunk(&img, 480).dimensions(), (640, 480));
+/// assert_eq!(shrunk(&img, 1000).dimensions(), (640, 480));
+/// ```
+pub fn shrunk(rgb: &image::RgbImage, side: u32) -> image::RgbImage {
+    let (w, h) = rgb.dimensions();
+    let short = w.min(h);
+    if short <= side || short == 0 {
+        return rgb.clone();
+    }
+    let scale = |v: u32| {
+        ((u64::from(v) * u64::from(side) + u64::from(short) / 2) / u64::from(short)).max(1) as u32
+    };
+    image::imageops::resize(
+        rgb,
+        scale(w),
+        scale(h),
+        image::imageops::FilterType::Triangle,
+    )
 }
 
 /// Reads an `analyze --format json` document or JSONL lines into image reports.

@@ -773,6 +773,18 @@ pub struct EvaluateArgs {
     /// how often the dominant family and the verdict stay the same.
     #[arg(long, requires = "labels", help_heading = "Real photos")]
     pub stability: bool,
+    /// Analyse each photo shrunk (triangle filter on its sRGB values, as browsers shrink) to this many px
+    /// on its short side, never enlarged, instead of as it is: what the analysis makes of small photos of
+    /// every family (a development set whose small photos are all of one family teaches a table their size).
+    #[arg(
+        long,
+        value_name = "PX",
+        requires = "labels",
+        conflicts_with = "report",
+        value_parser = clap::value_parser!(u32).range(16..),
+        help_heading = "Real photos"
+    )]
+    pub shrink: Option<u32>,
     /// Refuse images whose declared size exceeds this many megapixels (with --labels).
     #[arg(
         long,
@@ -811,6 +823,7 @@ pub fn run(args: &EvaluateArgs, out: &mut dyn Write) -> anyhow::Result<()> {
             images: args.images.clone(),
             report: args.report.clone(),
             stability: args.stability,
+            shrink: args.shrink,
             format: args.format,
             jobs: args.jobs,
             profile: args.profile.clone(),

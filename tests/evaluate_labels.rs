@@ -30,6 +30,15 @@ fn write(dir: &Path, name: &str, text: &str) -> PathBuf {
     p
 }
 
+/// A labels file in `dir` for two of the bundled scenes, one atrophic and one raised.
+fn two_scene_labels(dir: &Path) -> PathBuf {
+    write(
+        dir,
+        "labels.csv",
+        "file,family\nboxcar_light_from_top.jpg,atrophic\nraised_brown_from_lower_left.jpg,raised\n",
+    )
+}
+
 fn json(out: &[u8]) -> Value {
     serde_json::from_slice(out).expect("json output")
 }
@@ -204,11 +213,7 @@ fn malformed_labels_are_usage_errors_naming_the_line() {
 #[test]
 fn stability_reports_every_change() {
     let tmp = tempfile::tempdir().expect("tmp");
-    let labels = write(
-        tmp.path(),
-        "labels.csv",
-        "file,family\nboxcar_light_from_top.jpg,atrophic\nraised_brown_from_lower_left.jpg,raised\n",
-    );
+    let labels = two_scene_labels(tmp.path());
     let e = evaluate_json(&labels, &["--stability".as_ref()]);
     for change in ["half", "jpeg60", "crop10", "exposure", "mirror"] {
         let c = &e["stability"]["changes"][change];
@@ -406,11 +411,7 @@ fn a_tiny_memory_budget_runs_photo_by_photo_with_the_same_output() {
 #[test]
 fn shrink_analyses_small_copies_and_their_answers_are_held_below_the_tables_size() {
     let tmp = tempfile::tempdir().expect("tmp");
-    let labels = write(
-        tmp.path(),
-        "labels.csv",
-        "file,family\nboxcar_light_from_top.jpg,atrophic\nraised_brown_from_lower_left.jpg,raised\n",
-    );
+    let labels = two_scene_labels(tmp.path());
     let as_is = evaluate_json(&labels, &[]);
     // Larger than the 600×450 scenes: never enlarged, so the same document.
     assert_eq!(

@@ -182,18 +182,11 @@ fn analyse_one(
 pub fn shrunk(rgb: &image::RgbImage, side: u32) -> image::RgbImage {
     let (w, h) = rgb.dimensions();
     let short = w.min(h);
-    if short <= side || short == 0 {
+    if short <= side {
         return rgb.clone();
     }
-    let scale = |v: u32| {
-        ((u64::from(v) * u64::from(side) + u64::from(short) / 2) / u64::from(short)).max(1) as u32
-    };
-    image::imageops::resize(
-        rgb,
-        scale(w),
-        scale(h),
-        image::imageops::FilterType::Triangle,
-    )
+    let (sw, sh) = super::stability::scaled_size((w, h), short, side);
+    image::imageops::resize(rgb, sw, sh, image::imageops::FilterType::Triangle)
 }
 
 /// Reads an `analyze --format json` document or JSONL lines into image reports.

@@ -97,12 +97,9 @@ impl Change {
             }
             Change::Mirror => image::imageops::flip_horizontal(rgb),
             Change::Thumb => {
-                let long = w.max(ht).max(1) as u64;
-                let target = (160 + (h >> 16) % 161).min(long);
-                let (tw, th) = (
-                    ((w as u64 * target + long / 2) / long).max(1) as u32,
-                    ((ht as u64 * target + long / 2) / long).max(1) as u32,
-                );
+                let long = w.max(ht).max(1);
+                let target = (160 + (h >> 16) % 161).min(u64::from(long)) as u32;
+                let (tw, th) = scaled_size((w, ht), long, target);
                 image::imageops::resize(rgb, tw, th, image::imageops::FilterType::Triangle)
             }
             Change::Zoom => {
@@ -127,6 +124,21 @@ impl Change {
     pub fn fitting_only(self) -> bool {
         matches!(self, Change::Thumb | Change::Zoom)
     }
+}
+
+/// The size `(w, h)` takes when the side of length `side` becomes `target` px, the other in proportion
+/// (rounded to the nearest px, at least 1): the thumbnail change and `evaluate --shrink`.
+///
+/// ```
+/// use scarscope::evaluate::stability::scaled_size;
+/// assert_eq!(scaled_size((640, 480), 640, 160), (160, 120));
+/// assert_eq!(scaled_size((640, 480), 480, 120), (160, 120));
+/// assert_eq!(scaled_size((1000, 3), 1000, 100), (100, 1));
+/// ```
+pub fn scaled_size((w, h): (u32, u32), side: u32, target: u32) -> (u32, u32) {
+    let (side, target) = (u64::from(side.max(1)), u64::from(target));
+    let scale = |v: u32| ((u64::from(v) * target + side / 2) / side).max(1) as u32;
+    (scale(w), scale(h))
 }
 
 /// FNV-1a 64 hash of a string: a stable, dependency-free seed (std's hasher may change between releases).

@@ -19,6 +19,7 @@ pub mod disjoint;
 pub mod evaluate;
 pub mod heif;
 pub mod html;
+pub mod impulse;
 pub mod jpeg_scan;
 pub mod load;
 pub mod memory;

@@ -121,6 +121,8 @@ pub struct PrepareRules {
     pub min_sharpness: f64,
     /// Glare fraction above which the photo is not usable.
     pub max_glare_fraction: f64,
+    /// Share of impulse px (see [`crate::impulse`]) from which the report notes their removal.
+    pub impulse_note_share: f64,
 }
 
 impl Default for PrepareRules {

@@ -215,14 +215,14 @@ fn stability_reports_every_change() {
     let tmp = tempfile::tempdir().expect("tmp");
     let labels = two_scene_labels(tmp.path());
     let e = evaluate_json(&labels, &["--stability".as_ref()]);
-    for change in ["half", "jpeg60", "crop10", "exposure", "mirror"] {
+    for change in ["half", "jpeg60", "crop10", "exposure", "mirror", "specks"] {
         let c = &e["stability"]["changes"][change];
         assert_eq!(c["photos"], 2, "{change}");
         let both = c["both_same"].as_f64().expect("share");
         assert!((0.0..=1.0).contains(&both));
         assert!(c["dominant_same"].as_f64().expect("share") >= both);
     }
-    assert_eq!(e["stability"]["overall"]["photos"], 10);
+    assert_eq!(e["stability"]["overall"]["photos"], 12);
 }
 
 #[test]

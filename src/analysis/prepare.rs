@@ -920,6 +920,12 @@ pub fn prepare_at(
     rules: &PrepareRules,
 ) -> Prepared {
     let factor = working_factor(full.0, full.1, px_per_mm, rules);
+    // Isolated black or white px (added noise) are no skin texture: replace them before anything reads them.
+    let cleaned = crate::impulse::remove_impulses(rgb);
+    let impulse_share = cleaned.as_ref().map_or(0.0, |(_, k)| {
+        *k as f64 / (rgb.width() as f64 * rgb.height() as f64)
+    });
+    let rgb = cleaned.as_ref().map_or(rgb, |(c, _)| c);
     let mut planes = downsample(rgb, full, factor);
     let (w, h) = (planes[0].w, planes[0].h);
     let n = w * h;
@@ -968,6 +974,13 @@ pub fn prepare_at(
         notes.push(format!(
             "colour cast corrected towards skin: red x{:.2}, blue x{:.2}",
             gains[0], gains[2]
+        ));
+    }
+    if impulse_share >= rules.impulse_note_share {
+        notes.push(format!(
+            "{:.1} % of the px were isolated black or white specks (impulse noise): each was replaced by \
+             the median of its neighbours",
+            impulse_share * 100.0
         ));
     }
     let skin_n = mask.iter().filter(|&&m| m).count();

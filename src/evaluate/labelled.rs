@@ -9,7 +9,7 @@ use anyhow::{bail, Context};
 
 use super::labels::{read_labels, LabelRow};
 use super::real::{score, Outcome};
-use super::stability::{Answer, Change, Stability};
+use super::stability::{Answer, Change, Stability, N_CHANGES};
 use super::EvalFormat;
 use crate::analyze::{analyze, AnalysisOptions};
 use crate::batch::{load_whole_admitted, progress, run_ordered, thread_pool, UsageError};
@@ -99,7 +99,7 @@ pub fn analyse_labelled(
         &pool,
         &items,
         |(row, path)| analyse_one(row, path, opts, run, &budget),
-        |(report, changed): (ImageReport, Option<[Option<Answer>; 5]>)| -> anyhow::Result<()> {
+        |(report, changed): (ImageReport, Option<[Option<Answer>; N_CHANGES]>)| -> anyhow::Result<()> {
             bar.inc();
             if let (Some(s), Some(c)) = (stability.as_mut(), changed) {
                 s.add(Answer::of(&report), &c);
@@ -120,7 +120,7 @@ fn analyse_one(
     opts: &AnalysisOptions,
     run: &LabelledRun,
     budget: &MemoryBudget,
-) -> (ImageReport, Option<[Option<Answer>; 5]>) {
+) -> (ImageReport, Option<[Option<Answer>; N_CHANGES]>) {
     let (max_mp, stability) = (run.max_megapixels, run.stability);
     let display = path.display().to_string();
     // Loading is guarded too: a panic in a decoder costs this photo, not the evaluation. A changed copy
@@ -132,7 +132,7 @@ fn analyse_one(
         Ok(Ok(l)) => l,
         Ok(Err(e)) => {
             let r = ImageReport::failed(display, e.message, e.size, opts.px_per_mm);
-            return (r, stability.then_some([None; 5]));
+            return (r, stability.then_some([None; N_CHANGES]));
         }
         Err(_) => {
             let r = ImageReport::failed(
@@ -141,7 +141,7 @@ fn analyse_one(
                 None,
                 opts.px_per_mm,
             );
-            return (r, stability.then_some([None; 5]));
+            return (r, stability.then_some([None; N_CHANGES]));
         }
     };
     let run_on = |rgb: &image::RgbImage| {

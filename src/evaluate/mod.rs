@@ -769,8 +769,8 @@ pub struct EvaluateArgs {
         help_heading = "Real photos"
     )]
     pub report: Option<PathBuf>,
-    /// Also analyse each photo halved, JPEG-60, cropped 10 %, exposed ±15 % and mirrored, and report
-    /// how often the dominant family and the verdict stay the same.
+    /// Also analyse each photo halved, JPEG-60, cropped 10 %, exposed ±15 %, mirrored and with 1 % of its
+    /// px turned into specks, and report how often the dominant family and the verdict stay the same.
     #[arg(long, requires = "labels", help_heading = "Real photos")]
     pub stability: bool,
     /// Analyse each photo shrunk (triangle filter on its sRGB values, as browsers shrink) to this many px

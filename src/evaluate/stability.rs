@@ -7,15 +7,20 @@
 //! - `jpeg60`: re-compressed as JPEG at quality 60;
 //! - `crop10`: 10 % of the width or height cut away at one side;
 //! - `exposure`: linear light multiplied by 1.15 or 0.85 (±15 %);
-//! - `mirror`: flipped left to right.
+//! - `mirror`: flipped left to right;
+//! - `specks`: 1 % of the px turned into white or black specks (salt-and-pepper noise, which some exported
+//!   photo sets add as an augmentation; the analysis removes it first, `crate::impulse`).
 //!
-//! The side of the crop and the sign of the exposure change come from a hash of the file name, so every run
-//! makes the same changes.
+//! The side of the crop, the sign of the exposure change and the specks' places come from a hash of the file
+//! name, so every run makes the same changes.
 
 use image::RgbImage;
 use serde::Serialize;
 
 use crate::report::{Dominant, ImageReport, Verdict};
+
+/// How many stability changes there are ([`Change::ALL`]).
+pub const N_CHANGES: usize = 6;
 
 /// One of the changes a photo is put through.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, clap::ValueEnum)]
@@ -31,6 +36,8 @@ pub enum Change {
     Exposure,
     /// Mirrored left to right.
     Mirror,
+    /// 1 % of the px turned into white or black specks (salt-and-pepper noise).
+    Specks,
     /// Shrunk to a thumbnail of 160 to 320 px on its long side (size from the name's hash); not one of the
     /// stability changes, but a fitting change for `calibrate --augment`: most raised-scar photos of the
     /// development set are such thumbnails, the other families' photos are not, and a table fitted on them
@@ -45,12 +52,13 @@ pub enum Change {
 
 impl Change {
     /// Every change, in report order.
-    pub const ALL: [Change; 5] = [
+    pub const ALL: [Change; N_CHANGES] = [
         Change::Half,
         Change::Jpeg60,
         Change::Crop10,
         Change::Exposure,
         Change::Mirror,
+        Change::Specks,
     ];
 
     /// The name in reports.
@@ -61,6 +69,7 @@ impl Change {
             Change::Crop10 => "crop10",
             Change::Exposure => "exposure",
             Change::Mirror => "mirror",
+            Change::Specks => "specks",
             Change::Thumb => "thumb",
             Change::Zoom => "zoom",
         }
@@ -96,6 +105,7 @@ impl Change {
                 exposure(rgb, gain)
             }
             Change::Mirror => image::imageops::flip_horizontal(rgb),
+            Change::Specks => specks(rgb, h, 0.01),
             Change::Thumb => {
                 let long = w.max(ht).max(1);
                 let target = (160 + (h >> 16) % 161).min(u64::from(long)) as u32;
@@ -180,6 +190,25 @@ fn exposure(rgb: &RgbImage, gain: f64) -> RgbImage {
     out
 }
 
+/// `rgb` with a share `p` of its px (places from `seed`) set to white or black, half each.
+fn specks(rgb: &RgbImage, seed: u64, p: f64) -> RgbImage {
+    let mut state = seed | 1;
+    let mut out = rgb.clone();
+    for px in out.pixels_mut() {
+        // xorshift64: a fixed, fast sequence from the seed.
+        state ^= state << 13;
+        state ^= state >> 7;
+        state ^= state << 17;
+        let u = (state >> 11) as f64 / (1u64 << 53) as f64;
+        if u < p / 2.0 {
+            px.0 = [255, 255, 255];
+        } else if u < p {
+            px.0 = [0, 0, 0];
+        }
+    }
+    out
+}
+
 /// What stability compares between two analyses of one photo.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Answer {
@@ -254,12 +283,12 @@ impl Kept {
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Stability {
     /// Counts per change, in [`Change::ALL`] order.
-    pub per_change: [Kept; 5],
+    pub per_change: [Kept; N_CHANGES],
 }
 
 impl Stability {
     /// Adds one photo: its original answer and the answers after each change.
-    pub fn add(&mut self, original: Option<Answer>, changed: &[Option<Answer>; 5]) {
+    pub fn add(&mut self, original: Option<Answer>, changed: &[Option<Answer>; N_CHANGES]) {
         for (k, c) in self.per_change.iter_mut().zip(changed) {
             k.add(original, *c);
         }
@@ -332,6 +361,27 @@ mod tests {
         assert_eq!(
             Change::Exposure.apply(&grey, "x"),
             Change::Exposure.apply(&grey, "x")
+        );
+    }
+
+    #[test]
+    fn specks_turn_one_percent_of_the_px_white_or_black_the_same_way_every_run() {
+        let img = RgbImage::from_pixel(200, 100, image::Rgb([150, 110, 90]));
+        let a = Change::Specks.apply(&img, "a.jpg");
+        assert_eq!(a, Change::Specks.apply(&img, "a.jpg"));
+        assert_ne!(a, Change::Specks.apply(&img, "b.jpg"));
+        let (mut white, mut black) = (0, 0);
+        for p in a.pixels() {
+            match p.0 {
+                [255, 255, 255] => white += 1,
+                [0, 0, 0] => black += 1,
+                v => assert_eq!(v, [150, 110, 90]),
+            }
+        }
+        // 1 % of 20 000 px, half each: 100 expected of each, well within ±40.
+        assert!(
+            (60..=140).contains(&white) && (60..=140).contains(&black),
+            "{white} white, {black} black"
         );
     }
 

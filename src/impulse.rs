@@ -36,6 +36,8 @@
 
 use image::RgbImage;
 
+use crate::plane::neighbours;
+
 /// How far (in the sum of the three 8-bit channels, 0-765) a px must lie beyond its neighbours to be an
 /// impulse: about 67 levels per channel. The specks of the noisy source lie 250-350 beyond skin.
 pub const MARGIN: i32 = 200;
@@ -72,45 +74,29 @@ pub fn impulses(img: &RgbImage) -> Vec<usize> {
     if w < 3 || h < 3 {
         return Vec::new();
     }
-    let sums: Vec<i32> = img
-        .as_raw()
-        .chunks_exact(3)
-        .map(|p| p[0] as i32 + p[1] as i32 + p[2] as i32)
-        .collect();
+    let raw = img.as_raw();
+    // The channel sum of px `j`, read where it is needed: most px fail the first test on their own sum.
+    let sum = |j: usize| raw[3 * j] as i32 + raw[3 * j + 1] as i32 + raw[3 * j + 2] as i32;
     let mut found = Vec::new();
     for y in 1..h - 1 {
         for x in 1..w - 1 {
             let i = y * w + x;
-            let s = sums[i];
+            let s = sum(i);
             if s > PEPPER && s < SALT {
                 continue;
             }
             // Cheap reject next: an impulse has at most one neighbour within the margin, so a px within it
             // of both its left and right neighbours is none.
-            if (s - sums[i - 1]).abs() <= MARGIN && (s - sums[i + 1]).abs() <= MARGIN {
+            if (s - sum(i - 1)).abs() <= MARGIN && (s - sum(i + 1)).abs() <= MARGIN {
                 continue;
             }
-            let (hi2, lo2) = second_extremes(neighbours(i, w).map(|j| sums[j]));
+            let (hi2, lo2) = second_extremes(neighbours(i, w).map(sum));
             if (s >= SALT && s > hi2 + MARGIN) || (s <= PEPPER && s < lo2 - MARGIN) {
                 found.push(i);
             }
         }
     }
     found
-}
-
-/// The 8 neighbours of interior px `i` of a `w`-wide image.
-fn neighbours(i: usize, w: usize) -> [usize; 8] {
-    [
-        i - w - 1,
-        i - w,
-        i - w + 1,
-        i - 1,
-        i + 1,
-        i + w - 1,
-        i + w,
-        i + w + 1,
-    ]
 }
 
 /// The second-highest and the second-lowest of eight values.

@@ -59,3 +59,25 @@ impl Plane {
         a * (1.0 - fy) + b * fy
     }
 }
+
+/// The row-major indices of the 8 neighbours of interior px `i` in an image `w` px wide, in raster order:
+/// the four before `i`, then the four after it.
+///
+/// ```
+/// use scarscope::plane::neighbours;
+/// // The middle px of a 3×3 image has every other px as a neighbour.
+/// assert_eq!(neighbours(4, 3), [0, 1, 2, 3, 5, 6, 7, 8]);
+/// ```
+#[inline(always)]
+pub fn neighbours(i: usize, w: usize) -> [usize; 8] {
+    [
+        i - w - 1,
+        i - w,
+        i - w + 1,
+        i - 1,
+        i + 1,
+        i + w - 1,
+        i + w,
+        i + w + 1,
+    ]
+}

@@ -232,19 +232,7 @@ fn count_peaks(
             }
             // Strictly above the earlier neighbours, at least the later ones: one peak per plateau.
             let mut peak = true;
-            for (k, j) in [
-                i - w - 1,
-                i - w,
-                i - w + 1,
-                i - 1,
-                i + 1,
-                i + w - 1,
-                i + w,
-                i + w + 1,
-            ]
-            .into_iter()
-            .enumerate()
-            {
+            for (k, j) in crate::plane::neighbours(i, w).into_iter().enumerate() {
                 let u = sign * d[j];
                 if (k < 4 && u >= v) || (k >= 4 && u > v) {
                     peak = false;

@@ -276,61 +276,184 @@ pub fn picture(p: &Prepared, regions: &[Region]) -> Picture {
         };
     }
     let g = grid_of(p);
-    let (w, h) = (g.w, g.h);
-    let n = w * h;
-    let skin_px = g.skin.iter().filter(|&&s| s).count();
-    // Without enough skin the whole picture stands in for it (a close-up of one lesion).
-    let skin: Vec<bool> = if skin_px * 20 >= n {
-        g.skin.clone()
-    } else {
-        vec![true; n]
-    };
-    let skin_n = skin.iter().filter(|&&s| s).count().max(1) as f64;
-    let per_k = 1000.0 / skin_n;
-    let [l, a, b] = &g.lab;
-    let blur = |pl: &Plane, s: f32| gaussian_blur(pl, s);
-    let (l1, l3, l8) = (blur(l, 1.0), blur(l, 3.0), blur(l, 8.0));
-    let (a1, a3, a19) = (blur(a, 1.0), blur(a, 3.0), blur(a, 19.0));
-    let (b1, b3) = (blur(b, 1.0), blur(b, 3.0));
-    let a7 = blur(a, 7.0);
-    let dog_a_small = sub(&a1, &a3);
-    let dog_a_large = sub(&a3, &a7);
-    let dog_l = sub(&l1, &l3);
-    let dog_b = sub(&b1, &b3);
-    let da: Vec<f32> = sub(a, &a19);
-    let m = |i: usize| skin[i];
-    // Active acne: small red spots at two scales, and bright heads with a red ring (domain.md §1, §6).
-    let red_small = count_peaks(&dog_a_small, w, h, &skin, 1.0, 4.0, |_| true);
-    let red_large = count_peaks(&dog_a_large, w, h, &skin, 1.0, 4.0, |_| true);
-    out[0] = ((red_small + red_large) as f64 * per_k).ln_1p();
-    out[1] = da
-        .iter()
-        .enumerate()
-        .filter(|&(i, &v)| m(i) && v > 6.0)
-        .count() as f64
-        / skin_n;
-    out[2] = quantile(
-        da.iter()
+    let r = Reading::new(&g, p.skin_lab);
+    out[0..4].copy_from_slice(&acne_spots(&r));
+    out[4..6].copy_from_slice(&pits_and_marks(&r));
+    out[6..9].copy_from_slice(&texture_scales(&r));
+    out[9..16].copy_from_slice(&largest_patch(&r));
+    out[16] = p.skin_fraction;
+    out[17..20].copy_from_slice(&region_counts(regions));
+    out[20..22].copy_from_slice(&red_spot_strengths(&r));
+    out[22..28].copy_from_slice(&colour_percentiles(&r));
+    out[28..33].copy_from_slice(&spreads_and_dots(&r));
+    out[33..37].copy_from_slice(&tile_layout(&r));
+    let fine_texture = out[6];
+    out[37..39].copy_from_slice(&large_scale(&r, fine_texture));
+    out[39] = edge_fraction(&r);
+    out[40..50].copy_from_slice(&lbp_histogram(r.l, &r.skin, 1));
+    out[50..60].copy_from_slice(&lbp_histogram(r.l, &r.skin, 3));
+    out[60..76].copy_from_slice(&colour_histogram(&r));
+    out[76] = papules(&r, &mut spots);
+    Picture {
+        features: out.map(|v| if v.is_finite() { v } else { 0.0 }),
+        papules: spots,
+        grid_step,
+    }
+}
+
+/// The grid copy with what several features share: the skin they are read over, the photo's skin colour,
+/// the blurred planes and their differences of Gaussians.
+struct Reading<'a> {
+    w: usize,
+    h: usize,
+    /// Grid px.
+    n: usize,
+    /// The px the skin features are read over: the skin mask, or the whole picture where under a twentieth
+    /// of it is skin (a close-up of one lesion).
+    skin: Vec<bool>,
+    /// Skin px, at least 1.
+    skin_n: f64,
+    /// Per 1000 skin px: the densities' factor.
+    per_k: f64,
+    l: &'a Plane,
+    a: &'a Plane,
+    b: &'a Plane,
+    /// The photo's median skin L*, a*, b* (a typical skin's where none was found).
+    skin_lab: [f32; 3],
+    l1: Plane,
+    l3: Plane,
+    l8: Plane,
+    a1: Plane,
+    a3: Plane,
+    a7: Plane,
+    a19: Plane,
+    /// a* 1 px minus 3 px blur: the small red spots.
+    dog_a_small: Vec<f32>,
+    /// a* 3 px minus 7 px blur: the larger red spots.
+    dog_a_large: Vec<f32>,
+    /// L* 1 px minus 3 px blur.
+    dog_l: Vec<f32>,
+    /// b* 1 px minus 3 px blur.
+    dog_b: Vec<f32>,
+    /// a* minus its 19 px blur: redness against the local skin.
+    da: Vec<f32>,
+    /// L* minus its 1 px blur: the finest texture.
+    fine: Vec<f32>,
+}
+
+impl<'a> Reading<'a> {
+    /// Blurs and differences of the grid `g`'s planes; `skin_lab` is the prepare stage's skin colour.
+    fn new(g: &'a Grid, skin_lab: Option<[f64; 3]>) -> Reading<'a> {
+        let (w, h) = (g.w, g.h);
+        let n = w * h;
+        let skin_px = g.skin.iter().filter(|&&s| s).count();
+        // Without enough skin the whole picture stands in for it (a close-up of one lesion).
+        let skin: Vec<bool> = if skin_px * 20 >= n {
+            g.skin.clone()
+        } else {
+            vec![true; n]
+        };
+        let skin_n = skin.iter().filter(|&&s| s).count().max(1) as f64;
+        let [l, a, b] = &g.lab;
+        let blur = |pl: &Plane, s: f32| gaussian_blur(pl, s);
+        let (l1, l3, l8) = (blur(l, 1.0), blur(l, 3.0), blur(l, 8.0));
+        let (a1, a3, a19) = (blur(a, 1.0), blur(a, 3.0), blur(a, 19.0));
+        let (b1, b3) = (blur(b, 1.0), blur(b, 3.0));
+        let a7 = blur(a, 7.0);
+        Reading {
+            w,
+            h,
+            n,
+            per_k: 1000.0 / skin_n,
+            skin,
+            skin_n,
+            l,
+            a,
+            b,
+            skin_lab: skin_lab.unwrap_or([60.0, 15.0, 15.0]).map(|v| v as f32),
+            dog_a_small: sub(&a1, &a3),
+            dog_a_large: sub(&a3, &a7),
+            dog_l: sub(&l1, &l3),
+            dog_b: sub(&b1, &b3),
+            da: sub(a, &a19),
+            fine: sub(l, &l1),
+            l1,
+            l3,
+            l8,
+            a1,
+            a3,
+            a7,
+            a19,
+        }
+    }
+
+    /// Peaks (`sign` +1) or troughs (-1) of `d` beyond `thr` on the skin that pass `keep(i)`.
+    fn peaks(&self, d: &[f32], sign: f32, thr: f32, keep: impl FnMut(usize) -> bool) -> usize {
+        count_peaks(d, self.w, self.h, &self.skin, sign, thr, keep)
+    }
+
+    /// `ln(1 + count per 1000 skin px)`: a density of spots.
+    fn density(&self, count: usize) -> f64 {
+        (count as f64 * self.per_k).ln_1p()
+    }
+
+    /// The `q` quantile of `v` over the skin px.
+    fn on_skin(&self, v: &[f32], q: f64) -> f64 {
+        quantile(
+            v.iter()
+                .zip(&self.skin)
+                .filter(|(_, &m)| m)
+                .map(|(&x, _)| x)
+                .collect(),
+            q,
+        ) as f64
+    }
+}
+
+/// `red_spots`, `red_area`, `red_contrast`, `bright_heads`: active acne as small red spots at two scales,
+/// redness against the local skin, and bright heads with a red ring (domain.md §1, §6).
+fn acne_spots(r: &Reading) -> [f64; 4] {
+    let red_small = r.peaks(&r.dog_a_small, 1.0, 4.0, |_| true);
+    let red_large = r.peaks(&r.dog_a_large, 1.0, 4.0, |_| true);
+    let red_area =
+        r.da.iter()
             .enumerate()
-            .filter(|&(i, _)| m(i))
-            .map(|(_, &v)| v)
-            .collect(),
-        0.95,
-    ) as f64;
-    let ring_red = |i: usize| a7.data[i] - a19.data[i] > 2.0;
-    out[3] = (count_peaks(&dog_l, w, h, &skin, 1.0, 5.0, ring_red) as f64 * per_k).ln_1p();
-    // Atrophic scars: shadowed pits keep the skin's chromaticity (domain.md §4).
-    let neutral = |i: usize| dog_a_small[i].abs() < 3.0 && dog_b[i].abs() < 3.0;
-    out[4] = (count_peaks(&dog_l, w, h, &skin, -1.0, 4.0, neutral) as f64 * per_k).ln_1p();
-    out[5] =
-        (count_peaks(&dog_l, w, h, &skin, -1.0, 3.0, |i| dog_b[i] > 2.0) as f64 * per_k).ln_1p();
-    let fine = sub(l, &l1);
-    out[6] = mad(&fine, &skin);
-    out[7] = mad(&sub(&l1, &l3), &skin);
-    out[8] = mad(&sub(&l3, &l8), &skin);
-    // Raised scars: one large patch that differs from the skin in colour (domain.md §1, §6).
-    let skin_lab = p.skin_lab.unwrap_or([60.0, 15.0, 15.0]).map(|v| v as f32);
-    let differs: Vec<bool> = (0..n)
+            .filter(|&(i, &v)| r.skin[i] && v > 6.0)
+            .count() as f64
+            / r.skin_n;
+    let ring_red = |i: usize| r.a7.data[i] - r.a19.data[i] > 2.0;
+    [
+        r.density(red_small + red_large),
+        red_area,
+        r.on_skin(&r.da, 0.95),
+        r.density(r.peaks(&r.dog_l, 1.0, 5.0, ring_red)),
+    ]
+}
+
+/// `dark_pits`, `brown_spots`: atrophic scars as shadowed pits that keep the skin's chromaticity
+/// (domain.md §4), against small marks that are browner.
+fn pits_and_marks(r: &Reading) -> [f64; 2] {
+    let neutral = |i: usize| r.dog_a_small[i].abs() < 3.0 && r.dog_b[i].abs() < 3.0;
+    [
+        r.density(r.peaks(&r.dog_l, -1.0, 4.0, neutral)),
+        r.density(r.peaks(&r.dog_l, -1.0, 3.0, |i| r.dog_b[i] > 2.0)),
+    ]
+}
+
+/// `fine_texture`, `mid_texture`, `coarse_texture`: the spread of L* at three scales over the skin.
+fn texture_scales(r: &Reading) -> [f64; 3] {
+    [
+        mad(&r.fine, &r.skin),
+        mad(&sub(&r.l1, &r.l3), &r.skin),
+        mad(&sub(&r.l3, &r.l8), &r.skin),
+    ]
+}
+
+/// `lesion_area` to `gloss`: raised scars as one large patch that differs from the skin in colour
+/// (domain.md §1, §6), with its size, smoothness, shape, colour and highlights.
+fn largest_patch(r: &Reading) -> [f64; 7] {
+    let (l, a, b, skin_lab) = (r.l, r.a, r.b, r.skin_lab);
+    let differs: Vec<bool> = (0..r.n)
         .map(|i| {
             let (dl, da_, db) = (
                 l.data[i] - skin_lab[0],
@@ -340,101 +463,132 @@ pub fn picture(p: &Prepared, regions: &[Region]) -> Picture {
             let de = (0.25 * dl * dl + da_ * da_ + db * db).sqrt();
             de > 12.0
                 && a.data[i] > 5.0
-                && (a1.data[i] - skin_lab[1]).abs() + (l1.data[i] - skin_lab[0]).abs() * 0.5 > 8.0
+                && (r.a1.data[i] - skin_lab[1]).abs() + (r.l1.data[i] - skin_lab[0]).abs() * 0.5
+                    > 8.0
         })
         .collect();
-    out[9] = differs.iter().filter(|&&d| d).count() as f64 / n as f64;
-    let (labels, sizes, _) = crate::prepare::components(&differs, w, h, true);
+    let mut out = [0.0; 7];
+    out[0] = differs.iter().filter(|&&d| d).count() as f64 / r.n as f64;
+    let (labels, sizes, _) = crate::prepare::components(&differs, r.w, r.h, true);
     // Index 0 is the background; ties go to the component met first in raster order.
     let biggest = sizes
         .iter()
         .enumerate()
         .skip(1)
         .max_by_key(|&(i, s)| (*s, usize::MAX - i));
-    if let Some((big, &size)) = biggest.filter(|(_, &s)| s > 0) {
-        let inside: Vec<bool> = labels.iter().map(|&c| c == big as u32).collect();
-        out[10] = size as f64 / n as f64;
-        let ring: Vec<bool> = (0..n)
-            .map(|i| skin[i] && !inside[i] && !differs[i])
-            .collect();
-        let (fi, fo) = (mad(&fine, &inside), mad(&fine, &ring));
-        out[11] = if fo > 1e-3 { (fi / fo).min(5.0) } else { 1.0 };
-        out[12] = elongation(&inside, w);
-        let pick = |pl: &Plane| {
-            median(
-                pl.data
-                    .iter()
-                    .zip(&inside)
-                    .filter(|(_, &m)| m)
-                    .map(|(&v, _)| v)
-                    .collect(),
-            )
-        };
-        out[13] = (pick(a) - skin_lab[1]) as f64;
-        out[14] = (skin_lab[0] - pick(l)) as f64;
-        let skin_c = (skin_lab[1].powi(2) + skin_lab[2].powi(2)).sqrt();
-        let glossy = (0..n)
-            .filter(|&i| {
-                inside[i]
-                    && l.data[i] > skin_lab[0] + 15.0
-                    && (a.data[i].powi(2) + b.data[i].powi(2)).sqrt() < 0.5 * skin_c
-            })
-            .count();
-        out[15] = glossy as f64 / size.max(1) as f64;
-    } else {
-        out[11] = 1.0;
-    }
-    out[16] = p.skin_fraction;
+    let Some((big, &size)) = biggest.filter(|(_, &s)| s > 0) else {
+        out[2] = 1.0;
+        return out;
+    };
+    let inside: Vec<bool> = labels.iter().map(|&c| c == big as u32).collect();
+    out[1] = size as f64 / r.n as f64;
+    let ring: Vec<bool> = (0..r.n)
+        .map(|i| r.skin[i] && !inside[i] && !differs[i])
+        .collect();
+    let (fi, fo) = (mad(&r.fine, &inside), mad(&r.fine, &ring));
+    out[2] = if fo > 1e-3 { (fi / fo).min(5.0) } else { 1.0 };
+    out[3] = elongation(&inside, r.w);
+    let pick = |pl: &Plane| {
+        median(
+            pl.data
+                .iter()
+                .zip(&inside)
+                .filter(|(_, &m)| m)
+                .map(|(&v, _)| v)
+                .collect(),
+        )
+    };
+    out[4] = (pick(a) - skin_lab[1]) as f64;
+    out[5] = (skin_lab[0] - pick(l)) as f64;
+    let skin_c = (skin_lab[1].powi(2) + skin_lab[2].powi(2)).sqrt();
+    let glossy = (0..r.n)
+        .filter(|&i| {
+            inside[i]
+                && l.data[i] > skin_lab[0] + 15.0
+                && (a.data[i].powi(2) + b.data[i].powi(2)).sqrt() < 0.5 * skin_c
+        })
+        .count();
+    out[6] = glossy as f64 / size.max(1) as f64;
+    out
+}
+
+/// `atrophic_regions`, `raised_regions`, `inflamed_regions`: what the lesion stages found one by one.
+fn region_counts(regions: &[Region]) -> [f64; 3] {
     let count = |c: RegionClass| regions.iter().filter(|r| r.class == c).count() as f64;
-    out[17] = count(RegionClass::Atrophic).ln_1p();
-    out[18] = count(RegionClass::Hypertrophic).ln_1p();
-    out[19] = count(RegionClass::Inflammatory).ln_1p();
-    let red_faint = count_peaks(&dog_a_small, w, h, &skin, 1.0, 2.5, |i| {
-        dog_a_small[i] <= 4.0
-    });
-    out[20] = (red_faint as f64 * per_k).ln_1p();
-    let red_strong = count_peaks(&dog_a_small, w, h, &skin, 1.0, 7.0, |_| true)
-        + count_peaks(&dog_a_large, w, h, &skin, 1.0, 7.0, |_| true);
-    out[21] = (red_strong as f64 * per_k).ln_1p();
-    // The 90th and 10th percentiles of each plane over the whole picture, from one copy per plane.
-    for (k, (pl, refv)) in [(a, skin_lab[1]), (b, skin_lab[2]), (l, skin_lab[0])]
-        .into_iter()
-        .enumerate()
+    [
+        count(RegionClass::Atrophic).ln_1p(),
+        count(RegionClass::Hypertrophic).ln_1p(),
+        count(RegionClass::Inflammatory).ln_1p(),
+    ]
+}
+
+/// `red_spots_faint`, `red_spots_strong`: the small red spots split by strength.
+fn red_spot_strengths(r: &Reading) -> [f64; 2] {
+    let faint = r.peaks(&r.dog_a_small, 1.0, 2.5, |i| r.dog_a_small[i] <= 4.0);
+    let strong =
+        r.peaks(&r.dog_a_small, 1.0, 7.0, |_| true) + r.peaks(&r.dog_a_large, 1.0, 7.0, |_| true);
+    [r.density(faint), r.density(strong)]
+}
+
+/// `picture_a_high` to `picture_l_low`: the 90th and 10th percentiles of a*, b* and L* over the whole
+/// picture against the skin's, from one copy per plane.
+fn colour_percentiles(r: &Reading) -> [f64; 6] {
+    let mut out = [0.0; 6];
+    for (k, (pl, refv)) in [
+        (r.a, r.skin_lab[1]),
+        (r.b, r.skin_lab[2]),
+        (r.l, r.skin_lab[0]),
+    ]
+    .into_iter()
+    .enumerate()
     {
         let mut v = pl.data.clone();
-        out[22 + 2 * k] = (quantile_of(&mut v, 0.9) - refv) as f64;
-        out[23 + 2 * k] = (quantile_of(&mut v, 0.1) - refv) as f64;
+        out[2 * k] = (quantile_of(&mut v, 0.9) - refv) as f64;
+        out[2 * k + 1] = (quantile_of(&mut v, 0.1) - refv) as f64;
     }
-    out[28] = mad(&da, &skin);
-    let l19 = blur(l, 19.0);
-    out[29] = mad(&sub(l, &l19), &skin);
-    let on_skin = |v: &[f32], q: f64| {
-        quantile(
-            v.iter()
-                .zip(&skin)
-                .filter(|(_, &m)| m)
-                .map(|(&x, _)| x)
-                .collect(),
-            q,
-        ) as f64
-    };
-    out[30] = on_skin(&dog_a_small, 0.99);
-    out[31] = -on_skin(&dog_l, 0.01);
-    out[32] = on_skin(&dog_l, 0.99);
+    out
+}
+
+/// `skin_a_spread`, `skin_l_spread`, `dog_a_p99`, `dog_l_p01`, `dog_l_p99`: patchiness against the local
+/// skin, and the sharpest red, dark and bright dots.
+fn spreads_and_dots(r: &Reading) -> [f64; 5] {
+    let l19 = gaussian_blur(r.l, 19.0);
+    [
+        mad(&r.da, &r.skin),
+        mad(&sub(r.l, &l19), &r.skin),
+        r.on_skin(&r.dog_a_small, 0.99),
+        -r.on_skin(&r.dog_l, 0.01),
+        r.on_skin(&r.dog_l, 0.99),
+    ]
+}
+
+/// `edge_fraction`: the share of skin px on a sharp L* edge (3 px blur).
+fn edge_fraction(r: &Reading) -> f64 {
+    let (w, l3) = (r.w, &r.l3);
     let mut edges = 0usize;
-    for y in 1..h - 1 {
+    for y in 1..r.h - 1 {
         for x in 1..w - 1 {
             let i = y * w + x;
             let gx = 0.5 * (l3.data[i + 1] - l3.data[i - 1]);
             let gy = 0.5 * (l3.data[i + w] - l3.data[i - w]);
-            if skin[i] && gx * gx + gy * gy > 4.0 {
+            if r.skin[i] && gx * gx + gy * gy > 4.0 {
                 edges += 1;
             }
         }
     }
-    out[39] = edges as f64 / skin_n;
-    // Large-scale colour layout: one big lesion makes some tiles differ from the rest (domain.md §6).
-    let like: Vec<bool> = (0..n).map(|i| a.data[i] > 3.0).collect();
+    edges as f64 / r.skin_n
+}
+
+/// The skin-like px of the picture (a* > 3), skin mask or not: what the large-scale features read.
+fn skin_like(r: &Reading) -> Vec<bool> {
+    (0..r.n).map(|i| r.a.data[i] > 3.0).collect()
+}
+
+/// `tile_a_range`, `tile_l_range`, `tile_a_spread`, `tile_l_spread`: large-scale colour layout over 8x8
+/// tiles; one big lesion makes some tiles differ from the rest (domain.md §6).
+fn tile_layout(r: &Reading) -> [f64; 4] {
+    let like = skin_like(r);
+    let (w, h) = (r.w, r.h);
     let tiles = |pl: &Plane| -> Vec<f32> {
         let mut t = Vec::new();
         for ty in 0..8 {
@@ -456,32 +610,43 @@ pub fn picture(p: &Prepared, regions: &[Region]) -> Picture {
         }
         t
     };
-    let (ta, tl) = (tiles(a), tiles(l));
+    let (ta, tl) = (tiles(r.a), tiles(r.l));
     let all_true = vec![true; ta.len().max(tl.len())];
+    let mut out = [0.0; 4];
     if ta.len() >= 4 {
-        out[33] = (quantile(ta.clone(), 1.0) - median(ta.clone())) as f64;
-        out[35] = mad(&ta, &all_true[..ta.len()]);
+        out[0] = (quantile(ta.clone(), 1.0) - median(ta.clone())) as f64;
+        out[2] = mad(&ta, &all_true[..ta.len()]);
     }
     if tl.len() >= 4 {
-        out[34] = (median(tl.clone()) - quantile(tl.clone(), 0.0)) as f64;
-        out[36] = mad(&tl, &all_true[..tl.len()]);
+        out[1] = (median(tl.clone()) - quantile(tl.clone(), 0.0)) as f64;
+        out[3] = mad(&tl, &all_true[..tl.len()]);
     }
-    let a8 = blur(a, 8.0);
-    out[37] = mad(&a8.data, &like);
-    let large_l = mad(&l8.data, &like);
-    out[38] = if large_l > 1e-3 {
-        (out[6] / large_l).min(10.0)
-    } else {
-        0.0
-    };
-    let (lbp1, lbp3) = (lbp_histogram(l, &skin, 1), lbp_histogram(l, &skin, 3));
-    out[40..50].copy_from_slice(&lbp1);
-    out[50..60].copy_from_slice(&lbp3);
-    // Where the picture's colours lie against the skin: a coarse L* x a* histogram.
+    out
+}
+
+/// `large_a_spread`, `fine_to_large`: redness that varies over large areas, and the fine texture
+/// (`fine_texture`, given) against the large-scale lightness spread.
+fn large_scale(r: &Reading, fine_texture: f64) -> [f64; 2] {
+    let like = skin_like(r);
+    let a8 = gaussian_blur(r.a, 8.0);
+    let large_l = mad(&r.l8.data, &like);
+    [
+        mad(&a8.data, &like),
+        if large_l > 1e-3 {
+            (fine_texture / large_l).min(10.0)
+        } else {
+            0.0
+        },
+    ]
+}
+
+/// `hist_l0_a0` to `hist_l3_a3`: where the picture's colours lie against the skin, a coarse L* x a*
+/// histogram.
+fn colour_histogram(r: &Reading) -> [f64; 16] {
     let mut hist = [0.0f64; 16];
-    for i in 0..n {
-        let dl = l.data[i] - skin_lab[0];
-        let dr = a.data[i] - skin_lab[1];
+    for i in 0..r.n {
+        let dl = r.l.data[i] - r.skin_lab[0];
+        let dr = r.a.data[i] - r.skin_lab[1];
         let bl = if dl < -15.0 {
             0
         } else if dl < -5.0 {
@@ -500,16 +665,21 @@ pub fn picture(p: &Prepared, regions: &[Region]) -> Picture {
         } else {
             3
         };
-        hist[bl * 4 + ba] += 1.0 / n as f64;
+        hist[bl * 4 + ba] += 1.0 / r.n as f64;
     }
-    out[60..76].copy_from_slice(&hist);
-    // Papules: the red spots again, each read against its own ring of skin (analysis::papules).
+    hist
+}
+
+/// `papules`: the red spots again, each read against its own ring of skin ([`super::papules`]); the
+/// papules found are added to `spots`.
+fn papules(r: &Reading, spots: &mut Vec<Spot>) -> f64 {
+    let w = r.w;
     for (dog, (ca, cl), ring) in [
-        (&dog_a_small, (&a1, &l1), Ring { radius: 5.0 }),
-        (&dog_a_large, (&a3, &l3), Ring { radius: 10.0 }),
+        (&r.dog_a_small, (&r.a1, &r.l1), Ring { radius: 5.0 }),
+        (&r.dog_a_large, (&r.a3, &r.l3), Ring { radius: 10.0 }),
     ] {
-        count_peaks(dog, w, h, &skin, 1.0, 2.5, |i| {
-            let rise = papule_rise(i, ca, cl, &skin, ring);
+        r.peaks(dog, 1.0, 2.5, |i| {
+            let rise = papule_rise(i, ca, cl, &r.skin, ring);
             if let Some(rise) = rise {
                 let (x, y, ring) = (i % w, i / w, ring.radius);
                 spots.push(Spot { x, y, ring, rise });
@@ -517,12 +687,7 @@ pub fn picture(p: &Prepared, regions: &[Region]) -> Picture {
             rise.is_some()
         });
     }
-    out[76] = (spots.len() as f64 * per_k).ln_1p();
-    Picture {
-        features: out.map(|v| if v.is_finite() { v } else { 0.0 }),
-        papules: spots,
-        grid_step,
-    }
+    r.density(spots.len())
 }
 
 /// Histogram of uniform local binary patterns (Ojala et al. 2002: P = 8 neighbours on the square of

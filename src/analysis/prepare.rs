@@ -474,22 +474,68 @@ fn skin_mask(lab: &[Plane; 3], rgb: &[Plane; 3], rules: &PrepareRules) -> Skin {
     let (w, h) = (lab[0].w, lab[0].h);
     let n = w * h;
     let mut notes = Vec::new();
-    // Histogram of a*, b* in 1-unit bins over [-30, 70).
-    const LO: f32 = -30.0;
-    const NB: usize = 100;
-    let mut hist = vec![0u32; NB * NB];
+    let (hist, chroma, fallback) = seed_histogram(lab, rgb, rules);
+    let Some((a0, b0)) = histogram_mode(&hist) else {
+        notes.push("no skin-coloured pixels found".to_string());
+        return Skin::none(n, notes);
+    };
+    let hue = b0.atan2(a0).to_degrees();
+    if !(-15.0..=100.0).contains(&hue) {
+        if fallback {
+            // Neither the fixed rules nor the dominant colour say skin: the picture is mostly something
+            // else (background, cloth), and adopting that colour as "skin" would invent lesions on it.
+            notes.push(
+                "little skin found: the dominant colour is not a skin hue and few pixels pass the skin rules"
+                    .to_string(),
+            );
+            return Skin::none(n, notes);
+        }
+        notes.push(
+            "the dominant colour is not a usual skin hue (colour cast or little skin)".to_string(),
+        );
+    }
+    let (mut mask, l_med) = skin_cluster(lab, &chroma, (a0, b0), rules);
+    // Morphology: open removes thin strokes (text, hair) next to skin, close bridges pores.
+    let r = ((w.min(h) as f32) / 300.0).round().clamp(1.0, 4.0) as usize;
+    mask = morph(&morph(&mask, w, h, r, false), w, h, r, true);
+    mask = morph(&morph(&mask, w, h, r, true), w, h, r, false);
+    let eyes = fill_holes(&mut mask, (w, h), lab, (l_med, a0), rules);
+    drop_specks(&mut mask, (w, h), rules);
+    Skin {
+        lab: median_colour(lab, &mask),
+        mask,
+        notes,
+        eyes,
+    }
+}
+
+/// Bins of the a*, b* histogram of [`seed_histogram`]: 1-unit bins over [`HIST_LO`], + [`HIST_BINS`].
+const HIST_BINS: usize = 100;
+/// The lowest a*, b* of the seed histogram.
+const HIST_LO: f32 = -30.0;
+
+/// The a*, b* histogram of the pixels the fixed skin rules seed (or, when they seed under a twentieth of the
+/// picture, of every chromatic pixel: the rules miss this tone or light), each pixel's chroma test, and
+/// whether it fell back.
+fn seed_histogram(
+    lab: &[Plane; 3],
+    rgb: &[Plane; 3],
+    rules: &PrepareRules,
+) -> (Vec<u32>, Vec<bool>, bool) {
+    let n = lab[0].w * lab[0].h;
+    let mut hist = vec![0u32; HIST_BINS * HIST_BINS];
     // The bin of a value: on [0, NB) `floor` is the truncating cast, and every value outside it (NaN too)
     // is left out as `floor` would leave it; the cast avoids a libm call per pixel (no SSE4.1 round here).
     let bin = |v: f32| {
-        let x = v - LO;
-        (x >= 0.0 && x < NB as f32).then_some(x as usize)
+        let x = v - HIST_LO;
+        (x >= 0.0 && x < HIST_BINS as f32).then_some(x as usize)
     };
     let add = |i: usize, hist: &mut Vec<u32>| {
         if let (Some(ai), Some(bi)) = (bin(lab[1].data[i]), bin(lab[2].data[i])) {
-            hist[ai * NB + bi] += 1;
+            hist[ai * HIST_BINS + bi] += 1;
         }
     };
-    // The chroma test once per pixel (the spread and mask passes below reuse it) and the fixed skin rules on
+    // The chroma test once per pixel (the spread and mask passes reuse it) and the fixed skin rules on
     // every pixel in one branch-free pass, then the histogram.
     let (mut chroma, mut seed) = (vec![false; n], vec![false; n]);
     seed_pixels(
@@ -507,13 +553,17 @@ fn skin_mask(lab: &[Plane; 3], rgb: &[Plane; 3], rules: &PrepareRules) -> Skin {
     }
     let fallback = seeded < n / 20;
     if fallback {
-        // The fixed rules miss this tone or light: seed from every chromatic pixel instead.
         hist.iter_mut().for_each(|v| *v = 0);
         for i in (0..n).filter(|&i| chroma[i]) {
             add(i, &mut hist);
         }
     }
-    // Smoothed mode (5x5 box).
+    (hist, chroma, fallback)
+}
+
+/// The a*, b* at the centre of the seed histogram's mode, smoothed by a 5x5 box (`None` when empty).
+fn histogram_mode(hist: &[u32]) -> Option<(f32, f32)> {
+    const NB: usize = HIST_BINS;
     let mut best = (0u32, 0usize, 0usize);
     for ai in 2..NB - 2 {
         for bi in 2..NB - 2 {
@@ -528,26 +578,18 @@ fn skin_mask(lab: &[Plane; 3], rgb: &[Plane; 3], rules: &PrepareRules) -> Skin {
             }
         }
     }
-    if best.0 == 0 {
-        notes.push("no skin-coloured pixels found".to_string());
-        return Skin::none(n, notes);
-    }
-    let (a0, b0) = (best.1 as f32 + LO + 0.5, best.2 as f32 + LO + 0.5);
-    let hue = b0.atan2(a0).to_degrees();
-    if !(-15.0..=100.0).contains(&hue) {
-        if fallback {
-            // Neither the fixed rules nor the dominant colour say skin: the picture is mostly something
-            // else (background, cloth), and adopting that colour as "skin" would invent lesions on it.
-            notes.push(
-                "little skin found: the dominant colour is not a skin hue and few pixels pass the skin rules"
-                    .to_string(),
-            );
-            return Skin::none(n, notes);
-        }
-        notes.push(
-            "the dominant colour is not a usual skin hue (colour cast or little skin)".to_string(),
-        );
-    }
+    (best.0 > 0).then_some((best.1 as f32 + HIST_LO + 0.5, best.2 as f32 + HIST_LO + 0.5))
+}
+
+/// The chromatic pixels within the skin cluster around the mode `(a0, b0)`: its a*, b* radius follows the
+/// core cluster's own spread and its L* band the core's median; returns the mask and that median L*.
+fn skin_cluster(
+    lab: &[Plane; 3],
+    chroma: &[bool],
+    (a0, b0): (f32, f32),
+    rules: &PrepareRules,
+) -> (Vec<bool>, f32) {
+    let n = chroma.len();
     // Spread of the core cluster.
     let mut ds = Vec::new();
     let mut ls = Vec::new();
@@ -566,69 +608,52 @@ fn skin_mask(lab: &[Plane; 3], rgb: &[Plane; 3], rules: &PrepareRules) -> Skin {
     let radius = (rules.skin_ab_radius as f32).max(rules.skin_ab_mads as f32 * mad_ab);
     let l_lo = l_med - rules.skin_l_below as f32;
     let l_hi = l_med + rules.skin_l_above as f32;
-    let mut mask: Vec<bool> = (0..n)
+    let mask = (0..n)
         .map(|i| {
             let l = lab[0].data[i];
             let d = ((lab[1].data[i] - a0).powi(2) + (lab[2].data[i] - b0).powi(2)).sqrt();
             chroma[i] & (d <= radius) & (l >= l_lo) & (l <= l_hi)
         })
         .collect();
-    // Morphology: open removes thin strokes (text, hair) next to skin, close bridges pores.
-    let r = ((w.min(h) as f32) / 300.0).round().clamp(1.0, 4.0) as usize;
-    mask = morph(&morph(&mask, w, h, r, false), w, h, r, true);
-    mask = morph(&morph(&mask, w, h, r, true), w, h, r, false);
-    // Fill holes (lesions, pores, glare) that do not touch the border and are small.
-    let (lab_bg, sizes_bg, border_bg) = components(&mask, w, h, false);
+    (mask, l_med)
+}
+
+/// Fills the holes of the skin (lesions, pores, glare) that do not touch the border and are small, except
+/// whitish and eye-like ones, then takes the eyes and a face's features out ([`exclude_face_features`]);
+/// returns the eyes' boxes. `l_med` and `a0` are the skin cluster's median L* and mode a*.
+fn fill_holes(
+    mask: &mut [bool],
+    (w, h): (usize, usize),
+    lab: &[Plane; 3],
+    (l_med, a0): (f32, f32),
+    rules: &PrepareRules,
+) -> Vec<[usize; 4]> {
+    let n = w * h;
+    let (lab_bg, sizes_bg, border_bg) = components(mask, w, h, false);
     let max_hole = (rules.max_hole_fraction * n as f64) as usize;
     // An eye or a white letter enclosed by skin is a hole too, but not a lesion: count each hole's white
     // pixels (bright and colourless, which skin never is) and leave the whitish ones out.
     let white = EyeWhite::new(l_med, rules);
-    let nb = sizes_bg.len();
-    // Per hole: white px, sclera px, greyish-white px and iris-dark px (see `eye_pale_share`).
-    let (mut white_bg, mut sclera_bg, mut pale_bg, mut dark_bg) = (
-        vec![0usize; nb],
-        vec![0usize; nb],
-        vec![0usize; nb],
-        vec![0usize; nb],
-    );
-    let dark_l = l_med - rules.eye_dark_below as f32;
-    for i in 0..n {
-        let c = lab_bg[i] as usize;
-        if c == 0 {
-            continue;
-        }
-        let (l, a, b) = (lab[0].data[i], lab[1].data[i], lab[2].data[i]);
-        if white.is_white(l, a, b) {
-            white_bg[c] += 1;
-            if white.is_sclera(l, a, b) {
-                sclera_bg[c] += 1;
-            }
-        }
-        if white.is_pale(l, a, b) {
-            pale_bg[c] += 1;
-        } else if l <= dark_l {
-            dark_bg[c] += 1;
-        }
-    }
+    let tally = HoleWhites::count(&lab_bg, sizes_bg.len(), lab, &white, l_med, rules);
     let share = |count: &[usize], c: usize, s: f64| count[c] as f64 >= s * sizes_bg[c] as f64;
     // An eye: mostly sclera-white, or (no speck: a pit beside a sheen is filled as before) a greyish white
     // around a dark iris.
     let speck = speck_size(n, rules);
-    let eye_like: Vec<bool> = (0..nb)
+    let eye_like: Vec<bool> = (0..sizes_bg.len())
         .map(|c| {
             c != 0
-                && (share(&sclera_bg, c, rules.hole_max_white_share)
+                && (share(&tally.sclera, c, rules.hole_max_white_share)
                     || (sizes_bg[c] >= speck
-                        && share(&pale_bg, c, rules.eye_pale_share)
-                        && share(&dark_bg, c, rules.eye_dark_share)))
+                        && share(&tally.pale, c, rules.eye_pale_share)
+                        && share(&tally.dark, c, rules.eye_dark_share)))
         })
         .collect();
-    let fill: Vec<bool> = (0..nb)
+    let fill: Vec<bool> = (0..sizes_bg.len())
         .map(|c| {
             c != 0
                 && !border_bg[c]
                 && sizes_bg[c] <= max_hole
-                && !share(&white_bg, c, rules.hole_max_white_share)
+                && !share(&tally.white, c, rules.hole_max_white_share)
                 && !eye_like[c]
         })
         .collect();
@@ -637,51 +662,98 @@ fn skin_mask(lab: &[Plane; 3], rgb: &[Plane; 3], rules: &PrepareRules) -> Skin {
             mask[i] = true;
         }
     }
-    let eyes = exclude_face_features(
-        &mut mask,
+    exclude_face_features(
+        mask,
         w,
         h,
         (&lab_bg, &sizes_bg, &border_bg, &eye_like),
         (&lab[0].data, l_med, &lab[1].data, a0),
         rules,
-    );
-    // Remove small skin-coloured specks (wood, text in a warm colour).
-    let (lab_fg, sizes_fg, _) = components(&mask, w, h, true);
-    let min_comp = ((rules.min_component_fraction * n as f64) as usize).max(4);
-    for i in 0..n {
-        let c = lab_fg[i] as usize;
+    )
+}
+
+/// Per hole of the skin: its white px, sclera px, greyish-white px and iris-dark px (see `eye_pale_share`).
+struct HoleWhites {
+    white: Vec<usize>,
+    sclera: Vec<usize>,
+    pale: Vec<usize>,
+    dark: Vec<usize>,
+}
+
+impl HoleWhites {
+    /// The counts over the `nb` holes labelled in `labels` (0: skin).
+    fn count(
+        labels: &[u32],
+        nb: usize,
+        lab: &[Plane; 3],
+        white: &EyeWhite,
+        l_med: f32,
+        rules: &PrepareRules,
+    ) -> HoleWhites {
+        let mut t = HoleWhites {
+            white: vec![0; nb],
+            sclera: vec![0; nb],
+            pale: vec![0; nb],
+            dark: vec![0; nb],
+        };
+        let dark_l = l_med - rules.eye_dark_below as f32;
+        for (i, &c) in labels.iter().enumerate() {
+            let c = c as usize;
+            if c == 0 {
+                continue;
+            }
+            let (l, a, b) = (lab[0].data[i], lab[1].data[i], lab[2].data[i]);
+            if white.is_white(l, a, b) {
+                t.white[c] += 1;
+                if white.is_sclera(l, a, b) {
+                    t.sclera[c] += 1;
+                }
+            }
+            if white.is_pale(l, a, b) {
+                t.pale[c] += 1;
+            } else if l <= dark_l {
+                t.dark[c] += 1;
+            }
+        }
+        t
+    }
+}
+
+/// Removes small skin-coloured specks (wood, text in a warm colour) from the mask.
+fn drop_specks(mask: &mut [bool], (w, h): (usize, usize), rules: &PrepareRules) {
+    let (lab_fg, sizes_fg, _) = components(mask, w, h, true);
+    let min_comp = ((rules.min_component_fraction * (w * h) as f64) as usize).max(4);
+    for (m, &c) in mask.iter_mut().zip(&lab_fg) {
+        let c = c as usize;
         if c != 0 && sizes_fg[c] < min_comp {
-            mask[i] = false;
+            *m = false;
         }
     }
+}
+
+/// The median L*, a*, b* over the skin of `mask` (`None` without skin).
+fn median_colour(lab: &[Plane; 3], mask: &[bool]) -> Option<[f64; 3]> {
     let skin_n = mask.iter().filter(|&&m| m).count();
     let (mut ls, mut as_, mut bs) = (
         Vec::with_capacity(skin_n),
         Vec::with_capacity(skin_n),
         Vec::with_capacity(skin_n),
     );
-    for i in 0..n {
+    for i in 0..mask.len() {
         if mask[i] {
             ls.push(lab[0].data[i]);
             as_.push(lab[1].data[i]);
             bs.push(lab[2].data[i]);
         }
     }
-    let skin = if ls.is_empty() {
-        None
-    } else {
-        Some([
-            median(&mut ls) as f64,
-            median(&mut as_) as f64,
-            median(&mut bs) as f64,
-        ])
-    };
-    Skin {
-        mask,
-        lab: skin,
-        notes,
-        eyes,
+    if ls.is_empty() {
+        return None;
     }
+    Some([
+        median(&mut ls) as f64,
+        median(&mut as_) as f64,
+        median(&mut bs) as f64,
+    ])
 }
 
 impl Skin {
@@ -928,54 +1000,13 @@ pub fn prepare_at(
     let rgb = cleaned.as_ref().map_or(rgb, |(c, _)| c);
     let mut planes = downsample(rgb, full, factor);
     let (w, h) = (planes[0].w, planes[0].h);
-    let n = w * h;
-    let find_skin = |lab: &[Plane; 3], planes: &[Plane; 3]| {
-        if n >= 4 {
-            skin_mask(lab, planes, rules)
-        } else {
-            Skin::none(n, vec![])
-        }
-    };
-    let mut lab = lab_planes(&planes);
+    let (lab, skin) = balanced_skin(&mut planes, rules);
     let Skin {
-        mut mask,
-        lab: mut skin_lab,
+        mask,
+        lab: skin_lab,
         mut notes,
-        mut eyes,
-    } = find_skin(&lab, &planes);
-    // Skin-referenced white balance: a cast that puts the skin outside every skin's chromaticity is corrected
-    // as far as the nearest skin chromaticity, and the skin found again in the corrected colours. Lesion
-    // colours are read against their own surround, so a milder cast cancels there anyway.
-    // A strong cast can hide the skin altogether (no pixel passes the skin rules): then the picture's
-    // chromatic pixels stand in for it, and only a cast a camera can make (`max_cast_gain`) is undone.
-    let skin_found = mask.iter().any(|&m| m);
-    let chromatic: Vec<bool>;
-    let reference: &[bool] = if skin_found {
-        &mask
-    } else {
-        let c2 = (rules.skin_min_chroma * rules.skin_min_chroma) as f32;
-        chromatic = (0..n)
-            .map(|i| lab[1].data[i].powi(2) + lab[2].data[i].powi(2) >= c2)
-            .collect();
-        &chromatic
-    };
-    let gains = skin_white_balance(&planes, reference, rules).filter(|g| {
-        skin_found
-            || g.iter()
-                .all(|v| (v.ln().abs() as f64) < rules.max_cast_gain.ln())
-    });
-    if let Some(gains) = gains {
-        for (plane, g) in planes.iter_mut().zip(gains) {
-            plane.data.iter_mut().for_each(|v| *v = (*v * g).min(1.0));
-        }
-        lab = lab_planes(&planes);
-        let again = find_skin(&lab, &planes);
-        (mask, skin_lab, notes, eyes) = (again.mask, again.lab, again.notes, again.eyes);
-        notes.push(format!(
-            "colour cast corrected towards skin: red x{:.2}, blue x{:.2}",
-            gains[0], gains[2]
-        ));
-    }
+        eyes,
+    } = skin;
     if impulse_share >= rules.impulse_note_share {
         notes.push(format!(
             "{:.1} % of the px were isolated black or white specks (impulse noise): each was replaced by \
@@ -984,7 +1015,11 @@ pub fn prepare_at(
         ));
     }
     let skin_n = mask.iter().filter(|&&m| m).count();
-    let skin_fraction = if n > 0 { skin_n as f64 / n as f64 } else { 0.0 };
+    let skin_fraction = if w * h > 0 {
+        skin_n as f64 / (w * h) as f64
+    } else {
+        0.0
+    };
     let wppm = px_per_mm
         .filter(|s| s.is_finite() && *s > 0.0)
         .map(|s| s / factor);
@@ -993,9 +1028,95 @@ pub fn prepare_at(
         None => (rules.background_sigma_fraction * w.max(h) as f64) as f32,
     }
     .max(2.0);
+    let (resid, red_resid) = flatten(&planes, &lab, &mask, skin_n, background_sigma);
+    let quality = skin_quality(&planes, &lab, &mask, skin_n, rules, &mut notes);
+    let usable = usability(&quality, skin_fraction, (w, h), rules, &mut notes);
+    scale_note(wppm, factor, &mut notes);
+    Prepared {
+        w,
+        h,
+        scale: if w > 0 { full.0 as f64 / w as f64 } else { 1.0 },
+        px_per_mm: wppm,
+        rgb: planes,
+        lab,
+        mask,
+        resid,
+        red_resid,
+        background_sigma,
+        skin_fraction,
+        skin_lab,
+        sharpness: quality.sharpness,
+        exposure: quality.exposure,
+        glare_fraction: quality.glare,
+        notes,
+        usable,
+        eyes,
+    }
+}
+
+/// The skin of the working `planes` and their CIELAB, after the skin-referenced white balance, which
+/// corrects `planes` in place where it applies.
+///
+/// A cast that puts the skin outside every skin's chromaticity is corrected as far as the nearest skin
+/// chromaticity, and the skin found again in the corrected colours. Lesion colours are read against their
+/// own surround, so a milder cast cancels there anyway. A strong cast can hide the skin altogether (no pixel
+/// passes the skin rules): then the picture's chromatic pixels stand in for it, and only a cast a camera can
+/// make (`max_cast_gain`) is undone.
+fn balanced_skin(planes: &mut [Plane; 3], rules: &PrepareRules) -> ([Plane; 3], Skin) {
+    let n = planes[0].w * planes[0].h;
+    let find_skin = |lab: &[Plane; 3], planes: &[Plane; 3]| {
+        if n >= 4 {
+            skin_mask(lab, planes, rules)
+        } else {
+            Skin::none(n, vec![])
+        }
+    };
+    let lab = lab_planes(planes);
+    let skin = find_skin(&lab, planes);
+    let skin_found = skin.mask.iter().any(|&m| m);
+    let chromatic: Vec<bool>;
+    let reference: &[bool] = if skin_found {
+        &skin.mask
+    } else {
+        let c2 = (rules.skin_min_chroma * rules.skin_min_chroma) as f32;
+        chromatic = (0..n)
+            .map(|i| lab[1].data[i].powi(2) + lab[2].data[i].powi(2) >= c2)
+            .collect();
+        &chromatic
+    };
+    let gains = skin_white_balance(planes, reference, rules).filter(|g| {
+        skin_found
+            || g.iter()
+                .all(|v| (v.ln().abs() as f64) < rules.max_cast_gain.ln())
+    });
+    let Some(gains) = gains else {
+        return (lab, skin);
+    };
+    for (plane, g) in planes.iter_mut().zip(gains) {
+        plane.data.iter_mut().for_each(|v| *v = (*v * g).min(1.0));
+    }
+    let lab = lab_planes(planes);
+    let mut again = find_skin(&lab, planes);
+    again.notes.push(format!(
+        "colour cast corrected towards skin: red x{:.2}, blue x{:.2}",
+        gains[0], gains[2]
+    ));
+    (lab, again)
+}
+
+/// Illumination flattening over the skin: the log luminance and a* minus their mask-normalised Gaussian
+/// backgrounds of `sigma` (domain.md §4); 0 off skin.
+fn flatten(
+    planes: &[Plane; 3],
+    lab: &[Plane; 3],
+    mask: &[bool],
+    skin_n: usize,
+    sigma: f32,
+) -> (Plane, Plane) {
+    let (w, h) = (planes[0].w, planes[0].h);
     // Log luminance (natural log of linear Y): shading multiplies light, so it adds in the log.
     let mut loglum = Plane::filled(w, h, 0.0);
-    for i in 0..n {
+    for i in 0..w * h {
         let y =
             0.2126 * planes[0].data[i] + 0.7152 * planes[1].data[i] + 0.0722 * planes[2].data[i];
         loglum.data[i] = (y + 2e-3).ln();
@@ -1003,59 +1124,100 @@ pub fn prepare_at(
     let mut resid = Plane::filled(w, h, 0.0);
     let mut red_resid = Plane::filled(w, h, 0.0);
     if skin_n > 0 {
-        let background = crate::blur::MaskedBlur::new(&mask, w, h, background_sigma);
+        let background = crate::blur::MaskedBlur::new(mask, w, h, sigma);
         let (bg, abg) = (background.apply(&loglum), background.apply(&lab[1]));
-        for i in 0..n {
+        for i in 0..w * h {
             if mask[i] {
                 resid.data[i] = loglum.data[i] - bg.data[i];
                 red_resid.data[i] = lab[1].data[i] - abg.data[i];
             }
         }
     }
-    // Quality numbers over skin.
-    let (mut sharp, mut exposure, mut glare) = (None, None, None);
-    if skin_n > 0 {
-        let (mut s1, mut s2, mut cnt) = (0.0f64, 0.0f64, 0usize);
-        let (mut ysum, mut clipped, mut one_clipped) = (0.0f64, 0usize, 0usize);
-        for y in 0..h {
-            for x in 0..w {
-                let i = y * w + x;
-                if !mask[i] {
-                    continue;
-                }
-                let l8 = |j: usize| lab[0].data[j] as f64 * 2.55;
-                ysum += lab[0].data[i] as f64 / 100.0;
-                // Glare is a specular highlight: the light's own colour, clipped in every channel. Bright
-                // skin clips its red channel first and keeps its colour in the others; counted as glare, a
-                // well-exposed fair face and its copy 15 % brighter fell on opposite sides of the usability
-                // limit (124 of the 186 answers `--stability` saw change under exposure, issue 13).
-                let (r, g, b) = (planes[0].data[i], planes[1].data[i], planes[2].data[i]);
-                clipped += (r.min(g).min(b) >= CLIPPED) as usize;
-                one_clipped += (r.max(g).max(b) >= CLIPPED) as usize;
-                if x > 0 && y > 0 && x + 1 < w && y + 1 < h {
-                    let lap = l8(i - 1) + l8(i + 1) + l8(i - w) + l8(i + w) - 4.0 * l8(i);
-                    s1 += lap;
-                    s2 += lap * lap;
-                    cnt += 1;
-                }
+    (resid, red_resid)
+}
+
+/// The photo quality numbers read over the skin (`None` without skin).
+struct SkinQuality {
+    /// Variance of the Laplacian of L* (0..255 scale).
+    sharpness: Option<f64>,
+    /// Mean L* / 100.
+    exposure: Option<f64>,
+    /// Share clipped in all three channels.
+    glare: Option<f64>,
+}
+
+/// Sharpness, exposure and glare over the skin px of `mask`; a note where much of the skin is clipped in
+/// at least one channel.
+fn skin_quality(
+    planes: &[Plane; 3],
+    lab: &[Plane; 3],
+    mask: &[bool],
+    skin_n: usize,
+    rules: &PrepareRules,
+    notes: &mut Vec<String>,
+) -> SkinQuality {
+    let none = SkinQuality {
+        sharpness: None,
+        exposure: None,
+        glare: None,
+    };
+    if skin_n == 0 {
+        return none;
+    }
+    let (w, h) = (planes[0].w, planes[0].h);
+    let (mut s1, mut s2, mut cnt) = (0.0f64, 0.0f64, 0usize);
+    let (mut ysum, mut clipped, mut one_clipped) = (0.0f64, 0usize, 0usize);
+    for y in 0..h {
+        for x in 0..w {
+            let i = y * w + x;
+            if !mask[i] {
+                continue;
+            }
+            let l8 = |j: usize| lab[0].data[j] as f64 * 2.55;
+            ysum += lab[0].data[i] as f64 / 100.0;
+            // Glare is a specular highlight: the light's own colour, clipped in every channel. Bright
+            // skin clips its red channel first and keeps its colour in the others; counted as glare, a
+            // well-exposed fair face and its copy 15 % brighter fell on opposite sides of the usability
+            // limit (124 of the 186 answers `--stability` saw change under exposure, issue 13).
+            let (r, g, b) = (planes[0].data[i], planes[1].data[i], planes[2].data[i]);
+            clipped += (r.min(g).min(b) >= CLIPPED) as usize;
+            one_clipped += (r.max(g).max(b) >= CLIPPED) as usize;
+            if x > 0 && y > 0 && x + 1 < w && y + 1 < h {
+                let lap = l8(i - 1) + l8(i + 1) + l8(i - w) + l8(i + w) - 4.0 * l8(i);
+                s1 += lap;
+                s2 += lap * lap;
+                cnt += 1;
             }
         }
-        if cnt > 1 {
-            let m = s1 / cnt as f64;
-            // Sharpness is measured at working resolution; downsampling sharpens, so scale back by the factor.
-            sharp = Some((s2 / cnt as f64 - m * m).max(0.0));
-        }
-        exposure = Some(ysum / skin_n as f64);
-        glare = Some(clipped as f64 / skin_n as f64);
-        let share = one_clipped as f64 / skin_n as f64;
-        if share > rules.max_glare_fraction {
-            notes.push(format!(
-                "{:.0} % of the skin is clipped in at least one colour channel (overexposed): its redness \
-                 reads low",
-                share * 100.0
-            ));
-        }
     }
+    let share = one_clipped as f64 / skin_n as f64;
+    if share > rules.max_glare_fraction {
+        notes.push(format!(
+            "{:.0} % of the skin is clipped in at least one colour channel (overexposed): its redness \
+             reads low",
+            share * 100.0
+        ));
+    }
+    SkinQuality {
+        // Sharpness is measured at working resolution (downsampling sharpens).
+        sharpness: (cnt > 1).then(|| {
+            let m = s1 / cnt as f64;
+            (s2 / cnt as f64 - m * m).max(0.0)
+        }),
+        exposure: Some(ysum / skin_n as f64),
+        glare: Some(clipped as f64 / skin_n as f64),
+    }
+}
+
+/// Whether the photo is good enough for a verdict: enough skin, large enough, sharp, little glare; a note
+/// for each limit it misses.
+fn usability(
+    q: &SkinQuality,
+    skin_fraction: f64,
+    (w, h): (usize, usize),
+    rules: &PrepareRules,
+    notes: &mut Vec<String>,
+) -> bool {
     let mut usable = true;
     if skin_fraction < rules.min_skin_fraction {
         usable = false;
@@ -1071,46 +1233,28 @@ pub fn prepare_at(
             w, h
         ));
     }
-    if let Some(s) = sharp {
-        if s < rules.min_sharpness {
-            usable = false;
-            notes.push("the picture is blurred".to_string());
+    if q.sharpness.is_some_and(|s| s < rules.min_sharpness) {
+        usable = false;
+        notes.push("the picture is blurred".to_string());
+    }
+    if let Some(g) = q.glare.filter(|&g| g > rules.max_glare_fraction) {
+        usable = false;
+        notes.push(format!("{:.0} % of the skin is glare", g * 100.0));
+    }
+    usable
+}
+
+/// The note on the scale the photo is analysed at (`wppm` working px per mm, `factor` input px per working
+/// px).
+fn scale_note(wppm: Option<f64>, factor: f64, notes: &mut Vec<String>) {
+    match wppm {
+        None => {
+            notes.push("no scale given (px per mm): sizes are relative to the picture".to_string())
         }
-    }
-    if let Some(g) = glare {
-        if g > rules.max_glare_fraction {
-            usable = false;
-            notes.push(format!("{:.0} % of the skin is glare", g * 100.0));
-        }
-    }
-    if wppm.is_none() {
-        notes.push("no scale given (px per mm): sizes are relative to the picture".to_string());
-    } else if factor > 1.0 {
-        notes.push(format!(
-            "analysed at {:.1} px/mm (downsampled {:.2}x)",
-            wppm.unwrap_or(0.0),
-            factor
-        ));
-    }
-    Prepared {
-        w,
-        h,
-        scale: if w > 0 { full.0 as f64 / w as f64 } else { 1.0 },
-        px_per_mm: wppm,
-        rgb: planes,
-        lab,
-        mask,
-        resid,
-        red_resid,
-        background_sigma,
-        skin_fraction,
-        skin_lab,
-        sharpness: sharp,
-        exposure,
-        glare_fraction: glare,
-        notes,
-        usable,
-        eyes,
+        Some(s) if factor > 1.0 => notes.push(format!(
+            "analysed at {s:.1} px/mm (downsampled {factor:.2}x)"
+        )),
+        Some(_) => {}
     }
 }
 

@@ -212,15 +212,73 @@ pub fn measure(
     rules: &MeasureRules,
 ) -> Measured {
     let p = ctx.p;
-    let (w, h) = (p.w as isize, p.h as isize);
-    let (cx, cy, r0) = match (&c.pixels, relief_light) {
+    let (cx, cy, r0) = lesion_centre(ctx, c, light, relief_light, rules);
+    let r0 = r0.max(1.0);
+    let at = Around { ctx, cx, cy };
+    let contrast = Contrast::around(at, r0, redness_weight);
+    let profile = RadialProfile::of(at, r0, &contrast);
+    let r = region_radius(c, at, r0, &contrast, profile.bgc, rules);
+    let colour = ColourStats::of(at, r, rules);
+    let (head_delta_l, head_delta_b) = colour.head.head();
+    let [delta_l, delta_a, delta_b] = colour.lab_deltas();
+    let (relief, moments) = relief_split(at, r, light.toward, &contrast, &colour, rules);
+    let relief_amplitude = relief.amplitude(r);
+    let region = ContrastRegion::of(at, r, &contrast, profile.half);
+    let bowl = if c.depression_z.is_some() && relief_light {
+        bowl_radius(p, cx, cy, r0, light.toward, rules)
+    } else {
+        None
+    };
+    Measured {
+        x: cx,
+        y: cy,
+        radius: r,
+        scale_radius: c.radius,
+        z: c.z,
+        area: std::f64::consts::PI * r * r,
+        diameter_mm: p.px_per_mm.map(|s| 2.0 * r / s),
+        eccentricity: moments.eccentricity(),
+        circularity: region.circularity(),
+        bbox: disc_bbox(at, r, region.bounds()),
+        antisymmetry: relief.antisymmetry(),
+        relief_amplitude,
+        depth_proxy: depth_proxy(relief_amplitude, light),
+        rim_fraction: relief.rim_fraction(),
+        centre_level: relief.centre.get(),
+        mean_level: relief.level.get(),
+        delta_l,
+        delta_a,
+        delta_b,
+        delta_e: (delta_l * delta_l + delta_a * delta_a + delta_b * delta_b).sqrt(),
+        delta_rg: colour.inner.rg.get() - colour.ring.rg.get(),
+        delta_gb: colour.inner.gb.get() - colour.ring.gb.get(),
+        halo_a: colour.halo.get() - colour.ring.a.get(),
+        head_delta_l,
+        head_delta_b,
+        gloss: relief.gloss(),
+        segmented: c.pixels.is_some(),
+        depression_z: c.depression_z,
+        bowl_radius: bowl,
+    }
+}
+
+/// The lesion's centre and detection radius: the candidate's own, or for a segmented lesion under a known
+/// light the better of the two readings of [`extent_along_light`].
+fn lesion_centre(
+    ctx: &MeasureContext,
+    c: &Candidate,
+    light: &LightEstimate,
+    relief_light: bool,
+    rules: &MeasureRules,
+) -> Centre {
+    match (&c.pixels, relief_light) {
         (Some(px), true) if px.len() >= 4 => {
             // Two readings of where the lesion's centre lies along the light (see `extent_along_light`):
             // one radius behind the near edge (a pit whose segment is only its near-wall crescent), or
             // the middle of the segment (a lesion longer across the light than along it, like an elongated
             // keloid, whose far edge the first reading would overshoot). The one whose shading splits best
             // into a bright/dark pair is the lesion's.
-            let (a, b) = extent_along_light(px, p.w, light.toward, c);
+            let (a, b) = extent_along_light(px, ctx.p.w, light.toward, c);
             let r = a.2.max(1.0) * rules.segment_radius_calibration;
             if antisymmetry_at(ctx, b.0, b.1, r, light.toward)
                 > antisymmetry_at(ctx, a.0, a.1, r, light.toward)
@@ -231,56 +289,146 @@ pub fn measure(
             }
         }
         _ => (c.x, c.y, c.radius),
-    };
-    let r0 = r0.max(1.0);
-    let rw = redness_weight as f32 * 4.0;
-    // Contrast relative to the far ring.
-    let ring_level = |plane: &Plane, r_in: f64, r_out: f64| -> f64 {
-        let mut m = Mean::default();
-        each_pixel(w, h, cx, cy, r_out, |x, y, d| {
+    }
+}
+
+/// A lesion's centre in one image: the pixels around it are walked from here.
+#[derive(Clone, Copy)]
+struct Around<'a> {
+    ctx: &'a MeasureContext<'a>,
+    cx: f64,
+    cy: f64,
+}
+
+impl Around<'_> {
+    /// Calls `f(x, y, index, distance)` for every skin pixel within `radius` of the centre.
+    fn each_skin(&self, radius: f64, mut f: impl FnMut(isize, isize, usize, f64)) {
+        let p = self.ctx.p;
+        let w = p.w as isize;
+        each_pixel(w, p.h as isize, self.cx, self.cy, radius, |x, y, d| {
             let i = (y * w + x) as usize;
-            if d >= r_in && p.mask[i] {
+            if p.mask[i] {
+                f(x, y, i, d);
+            }
+        });
+    }
+
+    /// Mean of `plane` over the skin pixels from `r_in` to `r_out` from the centre.
+    fn ring_level(&self, plane: &Plane, r_in: f64, r_out: f64) -> f64 {
+        let mut m = Mean::default();
+        self.each_skin(r_out, |_, _, i, d| {
+            if d >= r_in {
                 m.add(plane.data[i] as f64);
             }
         });
         m.get()
-    };
-    let bg_l = ring_level(&ctx.smooth, 2.2 * r0, 3.0 * r0) as f32;
-    let bg_a = ring_level(&p.red_resid, 2.2 * r0, 3.0 * r0) as f32;
-    let contrast =
-        |i: usize| (ctx.smooth.data[i] - bg_l).abs() + rw * (p.red_resid.data[i] - bg_a).abs();
-    // Radial profile in bins of r0/6 out to 3 r0.
-    const NB: usize = 18;
-    let mut prof = [Mean::default(); NB];
-    each_pixel(w, h, cx, cy, 3.0 * r0, |x, y, d| {
-        let i = (y * w + x) as usize;
-        if p.mask[i] {
-            let b = ((d / r0) * 6.0) as usize;
-            if b < NB {
-                prof[b].add(contrast(i) as f64);
-            }
-        }
-    });
-    let pv: Vec<f64> = prof.iter().map(|m| m.get()).collect();
-    let bgc = pv[13..NB].iter().sum::<f64>() / (NB - 13) as f64;
-    let (mut pk_i, mut pk) = (0usize, f64::MIN);
-    for (b, &v) in pv.iter().enumerate().take(10) {
-        if v > pk {
-            pk = v;
-            pk_i = b;
+    }
+}
+
+/// Local contrast of a pixel: |flattened luminance| plus weighted |a* residual|, each above the far ring's
+/// level.
+struct Contrast<'a> {
+    smooth: &'a Plane,
+    red: &'a Plane,
+    bg_l: f32,
+    bg_a: f32,
+    rw: f32,
+}
+
+impl<'a> Contrast<'a> {
+    /// The contrast around a centre, against the ring from 2.2 to 3 detection radii `r0`.
+    fn around(at: Around<'a>, r0: f64, redness_weight: f64) -> Self {
+        let p = at.ctx.p;
+        let rw = redness_weight as f32 * 4.0;
+        // Contrast relative to the far ring.
+        let bg_l = at.ring_level(&at.ctx.smooth, 2.2 * r0, 3.0 * r0) as f32;
+        let bg_a = at.ring_level(&p.red_resid, 2.2 * r0, 3.0 * r0) as f32;
+        Contrast {
+            smooth: &at.ctx.smooth,
+            red: &p.red_resid,
+            bg_l,
+            bg_a,
+            rw,
         }
     }
-    let half = bgc + 0.5 * (pk - bgc);
+
+    /// The contrast of pixel `i`.
+    fn at(&self, i: usize) -> f32 {
+        (self.smooth.data[i] - self.bg_l).abs() + self.rw * (self.red.data[i] - self.bg_a).abs()
+    }
+}
+
+/// Number of radial bins (of r0/6, out to 3 r0).
+const NB: usize = 18;
+
+/// Bin of the radial profile at distance `d` (bins of `r0`/6).
+fn radial_bin(d: f64, r0: f64) -> usize {
+    ((d / r0) * 6.0) as usize
+}
+
+/// Levels read from the radial contrast profile.
+struct RadialProfile {
+    /// Background contrast: the mean over the outer bins (13..18, beyond ~2.2 r0).
+    bgc: f64,
+    /// Halfway from the background to the peak within the first 10 bins.
+    half: f64,
+}
+
+impl RadialProfile {
+    /// The radial profile of the contrast in bins of r0/6 out to 3 r0.
+    fn of(at: Around, r0: f64, contrast: &Contrast) -> Self {
+        let mut prof = [Mean::default(); NB];
+        at.each_skin(3.0 * r0, |_, _, i, d| {
+            let b = radial_bin(d, r0);
+            if b < NB {
+                prof[b].add(contrast.at(i) as f64);
+            }
+        });
+        let pv: Vec<f64> = prof.iter().map(|m| m.get()).collect();
+        let bgc = pv[13..NB].iter().sum::<f64>() / (NB - 13) as f64;
+        let mut pk = f64::MIN;
+        for &v in pv.iter().take(10) {
+            if v > pk {
+                pk = v;
+            }
+        }
+        let half = bgc + 0.5 * (pk - bgc);
+        RadialProfile { bgc, half }
+    }
+}
+
+/// The radius the statistics use: the segment's, the depression pass's scale, or the contrast share's.
+fn region_radius(
+    c: &Candidate,
+    at: Around,
+    r0: f64,
+    contrast: &Contrast,
+    bgc: f64,
+    rules: &MeasureRules,
+) -> f64 {
+    if c.pixels.is_some() {
+        r0 * rules.segment_radius_calibration
+    } else if c.depression_z.is_some() {
+        // The matched filter's scale stands for the bowl in the statistics below (the contrast share would
+        // follow the mottling around a faint bowl outwards); its width is read from its walls.
+        r0
+    } else {
+        energy_radius(at, r0, contrast, bgc, rules)
+            .clamp(0.5 * r0, 2.0 * r0)
+            .max(1.0)
+    }
+}
+
+/// Radius holding [`MeasureRules::edge_energy`] of the excess contrast (above `bgc`) out to twice the
+/// detection radius, times [`MeasureRules::radius_calibration`]; `r0` when there is no excess.
+fn energy_radius(at: Around, r0: f64, contrast: &Contrast, bgc: f64, rules: &MeasureRules) -> f64 {
     // Radius holding a fixed share of the excess contrast out to twice the detection radius: robust to where
     // the contrast sits (a rim for U, the whole floor for V, a soft slope for M).
     let mut excess = [0.0f64; NB];
-    each_pixel(w, h, cx, cy, 2.0 * r0, |x, y, d| {
-        let i = (y * w + x) as usize;
-        if p.mask[i] {
-            let b = ((d / r0) * 6.0) as usize;
-            if b < NB {
-                excess[b] += (contrast(i) as f64 - bgc).max(0.0);
-            }
+    at.each_skin(2.0 * r0, |_, _, i, d| {
+        let b = radial_bin(d, r0);
+        if b < NB {
+            excess[b] += (contrast.at(i) as f64 - bgc).max(0.0);
         }
     });
     let total: f64 = excess.iter().take(12).sum();
@@ -300,91 +448,55 @@ pub fn measure(
             acc += e;
         }
     }
-    let _ = pk_i;
-    let radius = if c.pixels.is_some() {
-        r0 * rules.segment_radius_calibration
-    } else if c.depression_z.is_some() {
-        // The matched filter's scale stands for the bowl in the statistics below (the contrast share would
-        // follow the mottling around a faint bowl outwards); its width is read from its walls.
-        r0
-    } else {
-        radius.clamp(0.5 * r0, 2.0 * r0).max(1.0)
-    };
-    let r = radius;
-    // Colour and level statistics.
-    let (mut l_in, mut a_in, mut b_in, mut rg_in, mut gb_in) = (
-        Mean::default(),
-        Mean::default(),
-        Mean::default(),
-        Mean::default(),
-        Mean::default(),
-    );
-    let (mut l_ring, mut a_ring, mut b_ring, mut rg_ring, mut gb_ring, mut ch_ring, mut res_ring) = (
-        Mean::default(),
-        Mean::default(),
-        Mean::default(),
-        Mean::default(),
-        Mean::default(),
-        Mean::default(),
-        Mean::default(),
-    );
-    let mut centre_px: Vec<(f64, f64)> = Vec::new();
-    let (mut halo, mut l_c, mut b_c, mut l_ann, mut b_ann) = (
-        Mean::default(),
-        Mean::default(),
-        Mean::default(),
-        Mean::default(),
-        Mean::default(),
-    );
-    each_pixel(w, h, cx, cy, 2.2 * r, |x, y, d| {
-        let i = (y * w + x) as usize;
-        if !p.mask[i] {
-            return;
-        }
-        let (l, a, b) = (
-            p.lab[0].data[i] as f64,
-            p.lab[1].data[i] as f64,
-            p.lab[2].data[i] as f64,
-        );
-        if d <= 0.8 * r {
-            l_in.add(l);
-            a_in.add(a);
-            b_in.add(b);
-            rg_in.add(ctx.logchrom[0].data[i] as f64);
-            gb_in.add(ctx.logchrom[1].data[i] as f64);
-        }
-        if d <= rules.centre_fraction * r {
-            l_c.add(l);
-            b_c.add(b);
-            centre_px.push((l, b));
-        } else if d >= 0.5 * r && d <= r {
-            l_ann.add(l);
-            b_ann.add(b);
-        }
-        if d > r && d <= 1.4 * r {
-            halo.add(a);
-        }
-        if d >= 1.4 * r {
-            l_ring.add(l);
-            a_ring.add(a);
-            b_ring.add(b);
-            rg_ring.add(ctx.logchrom[0].data[i] as f64);
-            gb_ring.add(ctx.logchrom[1].data[i] as f64);
-            ch_ring.add(ctx.chroma.data[i] as f64);
-            res_ring.add(ctx.smooth.data[i] as f64);
-        }
-    });
-    // Pustule head (domain.md §1: white-yellow): the brightest fifth of the centre's pixels that are at least
-    // as yellow as the lesion around them (a specular highlight is white, not yellow), against that annulus.
-    let head = {
-        let (la, ba) = (l_ann.get(), b_ann.get());
-        let mut yellow: Vec<(f64, f64)> = centre_px
+    radius
+}
+
+/// Running means of L*, a*, b*, ln(R/G) and ln(G/B) over one zone.
+#[derive(Default)]
+struct ColourMeans {
+    l: Mean,
+    a: Mean,
+    b: Mean,
+    rg: Mean,
+    gb: Mean,
+}
+
+impl ColourMeans {
+    /// Adds pixel `i`, whose L*, a*, b* are `lab`.
+    fn add(&mut self, ctx: &MeasureContext, i: usize, lab: [f64; 3]) {
+        self.l.add(lab[0]);
+        self.a.add(lab[1]);
+        self.b.add(lab[2]);
+        self.rg.add(ctx.logchrom[0].data[i] as f64);
+        self.gb.add(ctx.logchrom[1].data[i] as f64);
+    }
+}
+
+/// The centre's pixels (L*, b*) and the means of the centre and of the annulus around it.
+#[derive(Default)]
+struct HeadSamples {
+    centre_px: Vec<(f64, f64)>,
+    l_c: Mean,
+    b_c: Mean,
+    l_ann: Mean,
+    b_ann: Mean,
+}
+
+impl HeadSamples {
+    /// ΔL* and Δb* of the pustule head against the annulus.
+    fn head(&self) -> (f64, f64) {
+        // Pustule head (domain.md §1: white-yellow): the brightest fifth of the centre's pixels that are at
+        // least as yellow as the lesion around them (a specular highlight is white, not yellow), against that
+        // annulus.
+        let (la, ba) = (self.l_ann.get(), self.b_ann.get());
+        let mut yellow: Vec<(f64, f64)> = self
+            .centre_px
             .iter()
             .copied()
             .filter(|&(_, b)| b >= ba)
             .collect();
         if yellow.is_empty() {
-            (l_c.get() - la, b_c.get() - ba)
+            (self.l_c.get() - la, self.b_c.get() - ba)
         } else {
             yellow.sort_by(|x, y| y.0.total_cmp(&x.0));
             let k = yellow.len().div_ceil(5);
@@ -393,163 +505,298 @@ pub fn measure(
                 .fold((0.0, 0.0), |acc, v| (acc.0 + v.0, acc.1 + v.1));
             (sl / k as f64 - la, sb / k as f64 - ba)
         }
-    };
-    let delta_l = l_in.get() - l_ring.get();
-    let delta_a = a_in.get() - a_ring.get();
-    let delta_b = b_in.get() - b_ring.get();
-    let bgr = res_ring.get() as f32;
-    // Relief split and wall profile.
-    let u = light.toward;
-    let (ux, uy) = (u[0] as f32, u[1] as f32);
-    let (mut ea, mut es, mut ea_rim, mut m1, mut t2) = (0.0f64, 0.0f64, 0.0f64, 0.0f64, 0.0f64);
-    let (mut centre, mut level, mut gloss_n, mut inner_n) =
-        (Mean::default(), Mean::default(), 0usize, 0usize);
-    let ch_limit = 0.8 * ch_ring.get() as f32;
-    let (mut sxx, mut syy, mut sxy, mut sw, mut mxx, mut myy) = (0.0f64, 0.0, 0.0, 0.0, 0.0, 0.0);
-    each_pixel(w, h, cx, cy, 1.15 * r, |x, y, d| {
-        let i = (y * w + x) as usize;
-        if !p.mask[i] {
-            return;
-        }
-        let v = ctx.smooth.data[i] - bgr;
-        let (dx, dy) = ((x as f64 - cx) as f32, (y as f64 - cy) as f32);
-        let t = dx * ux + dy * uy;
-        let (mx, my) = (x as f32 - 2.0 * t * ux, y as f32 - 2.0 * t * uy);
-        let vm = ctx.smooth.bilinear(mx, my) - bgr;
-        let anti = 0.5 * (v - vm) as f64;
-        let sym = 0.5 * (v + vm) as f64;
-        ea += anti * anti;
-        es += sym * sym;
-        if d >= rules.rim_start * r {
-            ea_rim += anti * anti;
-        }
-        m1 += v as f64 * t as f64;
-        t2 += (t * t) as f64;
-        if d <= 0.35 * r {
-            centre.add(sym);
-        }
-        if d <= r {
-            level.add(sym);
-            inner_n += 1;
-            if v > rules.gloss_log as f32 && ctx.chroma.data[i] < ch_limit {
-                gloss_n += 1;
+    }
+}
+
+/// Colour and level statistics of a lesion of radius `r` and of the zones around it.
+#[derive(Default)]
+struct ColourStats {
+    /// Within 0.8 r.
+    inner: ColourMeans,
+    /// From 1.4 r to 2.2 r.
+    ring: ColourMeans,
+    /// Chroma over the ring.
+    ring_chroma: Mean,
+    /// Smoothed luminance residual over the ring.
+    ring_level: Mean,
+    /// a* just outside the lesion, r to 1.4 r.
+    halo: Mean,
+    /// The centre and its annulus.
+    head: HeadSamples,
+}
+
+impl ColourStats {
+    /// The statistics within 2.2 r of the centre.
+    fn of(at: Around, r: f64, rules: &MeasureRules) -> Self {
+        let (ctx, p) = (at.ctx, at.ctx.p);
+        let mut s = ColourStats::default();
+        at.each_skin(2.2 * r, |_, _, i, d| {
+            let (l, a, b) = (
+                p.lab[0].data[i] as f64,
+                p.lab[1].data[i] as f64,
+                p.lab[2].data[i] as f64,
+            );
+            if d <= 0.8 * r {
+                s.inner.add(ctx, i, [l, a, b]);
             }
-        }
-        let wgt = contrast(i).max(0.0) as f64;
-        sxx += wgt * (dx * dx) as f64;
-        syy += wgt * (dy * dy) as f64;
-        sxy += wgt * (dx * dy) as f64;
-        sw += wgt;
-        mxx += wgt * dx as f64;
-        myy += wgt * dy as f64;
-    });
-    let antisymmetry = if ea + es > 0.0 { ea / (ea + es) } else { 0.0 };
-    let relief_amplitude = if t2 > 0.0 { m1 / t2 * r } else { 0.0 };
-    let depth_proxy = if light.pore_amplitude > 1e-6 {
-        relief_amplitude / light.pore_amplitude
-    } else {
-        0.0
-    };
-    let rim_fraction = if ea > 0.0 { ea_rim / ea } else { 0.0 };
-    // Shape from the contrast-weighted second moments, with the shading direction's own elongation left in:
-    // a round pit under side light still spreads its crescents along the light, so eccentricity is only used
-    // for raised red lesions whose colour fills the shape.
-    let eccentricity = if sw > 0.0 {
-        let (mx, my) = (mxx / sw, myy / sw);
-        let (a, b, cxy) = (sxx / sw - mx * mx, syy / sw - my * my, sxy / sw - mx * my);
-        let tr = a + b;
-        let det = a * b - cxy * cxy;
-        let disc = (tr * tr / 4.0 - det).max(0.0).sqrt();
-        let (l1, l2) = (tr / 2.0 + disc, (tr / 2.0 - disc).max(0.0));
-        if l1 > 0.0 {
-            (1.0 - l2 / l1).max(0.0).sqrt()
+            if d <= rules.centre_fraction * r {
+                s.head.l_c.add(l);
+                s.head.b_c.add(b);
+                s.head.centre_px.push((l, b));
+            } else if d >= 0.5 * r && d <= r {
+                s.head.l_ann.add(l);
+                s.head.b_ann.add(b);
+            }
+            if d > r && d <= 1.4 * r {
+                s.halo.add(a);
+            }
+            if d >= 1.4 * r {
+                s.ring.add(ctx, i, [l, a, b]);
+                s.ring_chroma.add(ctx.chroma.data[i] as f64);
+                s.ring_level.add(ctx.smooth.data[i] as f64);
+            }
+        });
+        s
+    }
+
+    /// ΔL*, Δa*, Δb* of the lesion minus the ring.
+    fn lab_deltas(&self) -> [f64; 3] {
+        [
+            self.inner.l.get() - self.ring.l.get(),
+            self.inner.a.get() - self.ring.a.get(),
+            self.inner.b.get() - self.ring.b.get(),
+        ]
+    }
+}
+
+/// Sums of the relief split (module docs): antisymmetric and symmetric energy, first moment along the light,
+/// levels and the gloss count.
+#[derive(Default)]
+struct Relief {
+    ea: f64,
+    es: f64,
+    ea_rim: f64,
+    m1: f64,
+    t2: f64,
+    centre: Mean,
+    level: Mean,
+    gloss_n: usize,
+    inner_n: usize,
+}
+
+impl Relief {
+    /// Antisymmetric share of the shading energy.
+    fn antisymmetry(&self) -> f64 {
+        if self.ea + self.es > 0.0 {
+            self.ea / (self.ea + self.es)
         } else {
             0.0
         }
+    }
+
+    /// Signed shading amplitude along the light over radius `r`.
+    fn amplitude(&self, r: f64) -> f64 {
+        if self.t2 > 0.0 {
+            self.m1 / self.t2 * r
+        } else {
+            0.0
+        }
+    }
+
+    /// Share of the antisymmetric energy in the rim annulus.
+    fn rim_fraction(&self) -> f64 {
+        if self.ea > 0.0 {
+            self.ea_rim / self.ea
+        } else {
+            0.0
+        }
+    }
+
+    /// Share of the lesion's pixels that are specular highlight.
+    fn gloss(&self) -> f64 {
+        if self.inner_n > 0 {
+            self.gloss_n as f64 / self.inner_n as f64
+        } else {
+            0.0
+        }
+    }
+}
+
+/// Relief amplitude over the pores' own shading amplitude (0 when the pores show none).
+fn depth_proxy(relief_amplitude: f64, light: &LightEstimate) -> f64 {
+    if light.pore_amplitude > 1e-6 {
+        relief_amplitude / light.pore_amplitude
     } else {
         0.0
-    };
-    // Region above half contrast: area versus circumscribed circle, and bounding box.
-    let (mut area_n, mut maxd2) = (0.0f64, 0.0f64);
-    let (mut x0, mut y0, mut x1, mut y1) = (f64::MAX, f64::MAX, f64::MIN, f64::MIN);
-    let (mut ax, mut ay) = (0.0f64, 0.0f64);
-    let mut pts: Vec<(f64, f64)> = Vec::new();
-    each_pixel(w, h, cx, cy, 1.6 * r, |x, y, _| {
-        let i = (y * w + x) as usize;
-        if p.mask[i] && contrast(i) as f64 >= half {
-            pts.push((x as f64, y as f64));
-            ax += x as f64;
-            ay += y as f64;
-            area_n += 1.0;
+    }
+}
+
+/// The relief split and the contrast-weighted moments within 1.15 r, against the ring's level.
+fn relief_split(
+    at: Around,
+    r: f64,
+    u: [f64; 2],
+    contrast: &Contrast,
+    colour: &ColourStats,
+    rules: &MeasureRules,
+) -> (Relief, Moments) {
+    let smooth = &at.ctx.smooth;
+    let chroma = &at.ctx.chroma;
+    let bgr = colour.ring_level.get() as f32;
+    let (ux, uy) = (u[0] as f32, u[1] as f32);
+    let mut s = Relief::default();
+    let mut mo = Moments::default();
+    let ch_limit = 0.8 * colour.ring_chroma.get() as f32;
+    at.each_skin(1.15 * r, |x, y, i, d| {
+        let v = smooth.data[i] - bgr;
+        let (dx, dy) = ((x as f64 - at.cx) as f32, (y as f64 - at.cy) as f32);
+        let t = dx * ux + dy * uy;
+        let (mx, my) = (x as f32 - 2.0 * t * ux, y as f32 - 2.0 * t * uy);
+        let vm = smooth.bilinear(mx, my) - bgr;
+        let anti = 0.5 * (v - vm) as f64;
+        let sym = 0.5 * (v + vm) as f64;
+        s.ea += anti * anti;
+        s.es += sym * sym;
+        if d >= rules.rim_start * r {
+            s.ea_rim += anti * anti;
         }
+        s.m1 += v as f64 * t as f64;
+        s.t2 += (t * t) as f64;
+        if d <= 0.35 * r {
+            s.centre.add(sym);
+        }
+        if d <= r {
+            s.level.add(sym);
+            s.inner_n += 1;
+            if v > rules.gloss_log as f32 && chroma.data[i] < ch_limit {
+                s.gloss_n += 1;
+            }
+        }
+        mo.add(contrast.at(i).max(0.0) as f64, dx, dy);
     });
-    let circularity = if area_n >= 3.0 {
-        let (gx, gy) = (ax / area_n, ay / area_n);
-        for &(x, y) in &pts {
+    (s, mo)
+}
+
+/// Contrast-weighted first and second moments of the offsets from the centre.
+#[derive(Default)]
+struct Moments {
+    sxx: f64,
+    syy: f64,
+    sxy: f64,
+    sw: f64,
+    mxx: f64,
+    myy: f64,
+}
+
+impl Moments {
+    /// Adds offset (dx, dy) with weight `wgt`.
+    fn add(&mut self, wgt: f64, dx: f32, dy: f32) {
+        self.sxx += wgt * (dx * dx) as f64;
+        self.syy += wgt * (dy * dy) as f64;
+        self.sxy += wgt * (dx * dy) as f64;
+        self.sw += wgt;
+        self.mxx += wgt * dx as f64;
+        self.myy += wgt * dy as f64;
+    }
+
+    /// Eccentricity of the weighted distribution (0 round, -> 1 elongated).
+    fn eccentricity(&self) -> f64 {
+        // Shape from the contrast-weighted second moments, with the shading direction's own elongation left
+        // in: a round pit under side light still spreads its crescents along the light, so eccentricity is
+        // only used for raised red lesions whose colour fills the shape.
+        let sw = self.sw;
+        if sw > 0.0 {
+            let (mx, my) = (self.mxx / sw, self.myy / sw);
+            let (a, b, cxy) = (
+                self.sxx / sw - mx * mx,
+                self.syy / sw - my * my,
+                self.sxy / sw - mx * my,
+            );
+            let tr = a + b;
+            let det = a * b - cxy * cxy;
+            let disc = (tr * tr / 4.0 - det).max(0.0).sqrt();
+            let (l1, l2) = (tr / 2.0 + disc, (tr / 2.0 - disc).max(0.0));
+            if l1 > 0.0 {
+                (1.0 - l2 / l1).max(0.0).sqrt()
+            } else {
+                0.0
+            }
+        } else {
+            0.0
+        }
+    }
+}
+
+/// The region above half contrast within 1.6 r: its pixels and their coordinate sums.
+struct ContrastRegion {
+    pts: Vec<(f64, f64)>,
+    ax: f64,
+    ay: f64,
+    area_n: f64,
+}
+
+impl ContrastRegion {
+    /// The skin pixels within 1.6 r whose contrast reaches `half`.
+    fn of(at: Around, r: f64, contrast: &Contrast, half: f64) -> Self {
+        let mut s = ContrastRegion {
+            pts: Vec::new(),
+            ax: 0.0,
+            ay: 0.0,
+            area_n: 0.0,
+        };
+        at.each_skin(1.6 * r, |x, y, i, _| {
+            if contrast.at(i) as f64 >= half {
+                s.pts.push((x as f64, y as f64));
+                s.ax += x as f64;
+                s.ay += y as f64;
+                s.area_n += 1.0;
+            }
+        });
+        s
+    }
+
+    /// Area over the area of the circumscribed circle about the centroid (1 below 3 pixels).
+    fn circularity(&self) -> f64 {
+        let area_n = self.area_n;
+        if area_n < 3.0 {
+            return 1.0;
+        }
+        let (gx, gy) = (self.ax / area_n, self.ay / area_n);
+        let mut maxd2 = 0.0f64;
+        for &(x, y) in &self.pts {
             maxd2 = maxd2.max((x - gx).powi(2) + (y - gy).powi(2));
+        }
+        (area_n / (std::f64::consts::PI * (maxd2.sqrt() + 0.5).powi(2))).min(1.0)
+    }
+
+    /// Bounding box [x0, y0, x1, y1] (inclusive-exclusive) of the region; `None` below 3 pixels.
+    fn bounds(&self) -> Option<[f64; 4]> {
+        if self.area_n < 3.0 {
+            return None;
+        }
+        let (mut x0, mut y0, mut x1, mut y1) = (f64::MAX, f64::MAX, f64::MIN, f64::MIN);
+        for &(x, y) in &self.pts {
             x0 = x0.min(x);
             y0 = y0.min(y);
             x1 = x1.max(x + 1.0);
             y1 = y1.max(y + 1.0);
         }
-        (area_n / (std::f64::consts::PI * (maxd2.sqrt() + 0.5).powi(2))).min(1.0)
-    } else {
-        1.0
-    };
-    // The reported box is the disc's, widened to the contrast region when that is larger.
-    let bbox = [
-        (cx - r)
-            .min(if area_n >= 3.0 { x0 } else { f64::MAX })
-            .max(0.0),
-        (cy - r)
-            .min(if area_n >= 3.0 { y0 } else { f64::MAX })
-            .max(0.0),
-        (cx + r + 1.0)
-            .max(if area_n >= 3.0 { x1 } else { f64::MIN })
-            .min(w as f64),
-        (cy + r + 1.0)
-            .max(if area_n >= 3.0 { y1 } else { f64::MIN })
-            .min(h as f64),
-    ];
-    Measured {
-        x: cx,
-        y: cy,
-        radius: r,
-        scale_radius: c.radius,
-        z: c.z,
-        area: std::f64::consts::PI * r * r,
-        diameter_mm: p.px_per_mm.map(|s| 2.0 * r / s),
-        eccentricity,
-        circularity,
-        bbox,
-        antisymmetry,
-        relief_amplitude,
-        depth_proxy,
-        rim_fraction,
-        centre_level: centre.get(),
-        mean_level: level.get(),
-        delta_l,
-        delta_a,
-        delta_b,
-        delta_e: (delta_l * delta_l + delta_a * delta_a + delta_b * delta_b).sqrt(),
-        delta_rg: rg_in.get() - rg_ring.get(),
-        delta_gb: gb_in.get() - gb_ring.get(),
-        halo_a: halo.get() - a_ring.get(),
-        head_delta_l: head.0,
-        head_delta_b: head.1,
-        gloss: if inner_n > 0 {
-            gloss_n as f64 / inner_n as f64
-        } else {
-            0.0
-        },
-        segmented: c.pixels.is_some(),
-        depression_z: c.depression_z,
-        bowl_radius: if c.depression_z.is_some() && relief_light {
-            bowl_radius(p, cx, cy, r0, light.toward, rules)
-        } else {
-            None
-        },
+        Some([x0, y0, x1, y1])
     }
+}
+
+/// The box of the disc of radius `r`, within the image.
+fn disc_bbox(at: Around, r: f64, region: Option<[f64; 4]>) -> [f64; 4] {
+    let (cx, cy) = (at.cx, at.cy);
+    let (w, h) = (at.ctx.p.w as f64, at.ctx.p.h as f64);
+    // The reported box is the disc's, widened to the contrast region when that is larger.
+    let [x0, y0, x1, y1] = region.unwrap_or([f64::MAX, f64::MAX, f64::MIN, f64::MIN]);
+    [
+        (cx - r).min(x0).max(0.0),
+        (cy - r).min(y0).max(0.0),
+        (cx + r + 1.0).max(x1).min(w),
+        (cy + r + 1.0).max(y1).min(h),
+    ]
 }
 
 /// A centre (x, y) and radius, working px.

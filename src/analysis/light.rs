@@ -79,13 +79,121 @@ pub fn estimate(p: &Prepared, rules: &LightRules, lesions: &[Candidate]) -> Ligh
     {
         return pores;
     }
-    // Axis from the lesions: a depression's first moment points away from the light, a bump's towards it,
-    // so only the axis (doubled angle) is shared by all of them.
-    let (mut c2, mut s2, mut nl) = (0.0f64, 0.0f64, 0usize);
-    // Moments of the red lesions (bumps) and of the skin-coloured ones (pits), for the colour sign below.
-    let mut red_moments: Vec<[f64; 2]> = Vec::new();
-    let mut pit_moments: Vec<[f64; 2]> = Vec::new();
-    for l in lesions {
+    let shading = LesionShading::of(p, lesions, rules);
+    let (c2, s2, nl) = (shading.c2, shading.s2, shading.n);
+    if nl < rules.min_lesions_for_axis {
+        return pores;
+    }
+    let axis_r = (c2 * c2 + s2 * s2).sqrt() / nl as f64;
+    if axis_r < rules.min_axis_resultant {
+        return pores;
+    }
+    let phi = 0.5 * s2.atan2(c2);
+    let axis = [phi.cos(), phi.sin()];
+    // Sign from the pores: their summed unit moments projected on the axis, against its spread under random
+    // directions (sqrt(n/2)); the moments point away from the light.
+    let proj = pores.moment_sum[0] * axis[0] + pores.moment_sum[1] * axis[1];
+    let zsign = proj.abs() / ((pores.blobs as f64) / 2.0).sqrt().max(1e-9);
+    if zsign < rules.min_sign_z {
+        return colour_signed(
+            &pores,
+            &moments,
+            k,
+            axis,
+            axis_r,
+            &shading.red_moments,
+            &shading.pit_moments,
+            rules,
+        );
+    }
+    let toward = if proj > 0.0 {
+        [-axis[0], -axis[1]]
+    } else {
+        axis
+    };
+    let confidence = (axis_r * (zsign / (2.0 * rules.min_sign_z)).min(1.0))
+        .clamp(0.0, 1.0)
+        .max(pores.confidence);
+    LightEstimate {
+        toward,
+        azimuth_deg: azimuth_of(toward),
+        confidence,
+        pore_amplitude: amplitude_along(&moments, k, toward),
+        ..pores
+    }
+}
+
+/// The lesions' shading: the axis their first moments share, and the moments of the red and the
+/// skin-coloured ones.
+struct LesionShading {
+    /// Sums of the cosine and sine of the doubled moment angles, over the `n` lesions with a moment.
+    c2: f64,
+    s2: f64,
+    n: usize,
+    /// First moments of the red lesions (bumps).
+    red_moments: Vec<[f64; 2]>,
+    /// First moments of the skin-coloured lesions (pits).
+    pit_moments: Vec<[f64; 2]>,
+}
+
+impl LesionShading {
+    /// The shading of `lesions` in `p`.
+    fn of(p: &Prepared, lesions: &[Candidate], rules: &LightRules) -> Self {
+        // Axis from the lesions: a depression's first moment points away from the light, a bump's towards it,
+        // so only the axis (doubled angle) is shared by all of them.
+        let (mut c2, mut s2, mut nl) = (0.0f64, 0.0f64, 0usize);
+        // Moments of the red lesions (bumps) and of the skin-coloured ones (pits), for the colour sign
+        // (`colour_signed`).
+        let mut red_moments: Vec<[f64; 2]> = Vec::new();
+        let mut pit_moments: Vec<[f64; 2]> = Vec::new();
+        for l in lesions {
+            let sums = LesionSums::of(p, l);
+            let (mx, my) = (sums.mx, sums.my);
+            match sums.colour(rules) {
+                Some(LesionColour::Red) => red_moments.push([mx, my]),
+                Some(LesionColour::Skin) => pit_moments.push([mx, my]),
+                None => {}
+            }
+            if mx != 0.0 || my != 0.0 {
+                let a = 2.0 * my.atan2(mx);
+                c2 += a.cos();
+                s2 += a.sin();
+                nl += 1;
+            }
+        }
+        LesionShading {
+            c2,
+            s2,
+            n: nl,
+            red_moments,
+            pit_moments,
+        }
+    }
+}
+
+/// A lesion's colour class, as far as it signs the light.
+enum LesionColour {
+    /// Red: a raised scar or active acne, a bump.
+    Red,
+    /// The surrounding skin's own colour: an atrophic scar, a pit.
+    Skin,
+}
+
+/// One lesion's sums over the skin within 1.5 radii of it: the first moment of the flattened luminance, and
+/// the a* residual and log chromaticity inside its radius and in the ring beyond.
+struct LesionSums {
+    mx: f64,
+    my: f64,
+    red_sum: f64,
+    red_n: usize,
+    chroma_in: [f64; 2],
+    chroma_out: [f64; 2],
+    ring_n: usize,
+}
+
+impl LesionSums {
+    /// The sums of lesion `l` in `p`.
+    fn of(p: &Prepared, l: &Candidate) -> Self {
         let r = 1.5 * l.radius.max(1.0);
         let (x0, x1) = (
             ((l.x - r).floor().max(0.0)) as usize,
@@ -107,12 +215,7 @@ pub fn estimate(p: &Prepared, rules: &LightRules, lesions: &[Candidate]) -> Ligh
                 if dx * dx + dy * dy <= r * r && p.mask[i] {
                     mx += p.resid.data[i] as f64 * dx;
                     my += p.resid.data[i] as f64 * dy;
-                    let (r, g, b) = (
-                        p.rgb[0].data[i] as f64 + 1e-3,
-                        p.rgb[1].data[i] as f64 + 1e-3,
-                        p.rgb[2].data[i] as f64 + 1e-3,
-                    );
-                    let chroma = [(r / g).ln(), (g / b).ln()];
+                    let chroma = log_chroma(p, i);
                     if dx * dx + dy * dy <= r_in * r_in {
                         red_sum += p.red_resid.data[i] as f64;
                         red_n += 1;
@@ -126,66 +229,44 @@ pub fn estimate(p: &Prepared, rules: &LightRules, lesions: &[Candidate]) -> Ligh
                 }
             }
         }
-        if red_n > 0 && red_sum / red_n as f64 >= rules.red_lesion_delta_a {
-            red_moments.push([mx, my]);
+        LesionSums {
+            mx,
+            my,
+            red_sum,
+            red_n,
+            chroma_in,
+            chroma_out,
+            ring_n,
+        }
+    }
+
+    /// The lesion's colour class: red, skin-coloured, or neither (brown, or too few pixels to tell).
+    fn colour(&self, rules: &LightRules) -> Option<LesionColour> {
+        let (red_n, ring_n) = (self.red_n, self.ring_n);
+        if red_n > 0 && self.red_sum / red_n as f64 >= rules.red_lesion_delta_a {
+            Some(LesionColour::Red)
         } else if red_n > 0 && ring_n > 0 {
             // Shading scales R, G and B alike: a lesion with the ring's own chromaticity (neither brown nor
             // red) is skin-coloured, which the atrophic scars are (domain.md §1).
             let neutral = (0..2).all(|c| {
-                (chroma_in[c] / red_n as f64 - chroma_out[c] / ring_n as f64).abs()
+                (self.chroma_in[c] / red_n as f64 - self.chroma_out[c] / ring_n as f64).abs()
                     < rules.neutral_lesion_chromaticity
             });
-            if neutral {
-                pit_moments.push([mx, my]);
-            }
-        }
-        if mx != 0.0 || my != 0.0 {
-            let a = 2.0 * my.atan2(mx);
-            c2 += a.cos();
-            s2 += a.sin();
-            nl += 1;
+            neutral.then_some(LesionColour::Skin)
+        } else {
+            None
         }
     }
-    if nl < rules.min_lesions_for_axis {
-        return pores;
-    }
-    let axis_r = (c2 * c2 + s2 * s2).sqrt() / nl as f64;
-    if axis_r < rules.min_axis_resultant {
-        return pores;
-    }
-    let phi = 0.5 * s2.atan2(c2);
-    let axis = [phi.cos(), phi.sin()];
-    // Sign from the pores: their summed unit moments projected on the axis, against its spread under random
-    // directions (sqrt(n/2)); the moments point away from the light.
-    let proj = pores.moment_sum[0] * axis[0] + pores.moment_sum[1] * axis[1];
-    let zsign = proj.abs() / ((pores.blobs as f64) / 2.0).sqrt().max(1e-9);
-    if zsign < rules.min_sign_z {
-        return colour_signed(
-            &pores,
-            &moments,
-            k,
-            axis,
-            axis_r,
-            &red_moments,
-            &pit_moments,
-            rules,
-        );
-    }
-    let toward = if proj > 0.0 {
-        [-axis[0], -axis[1]]
-    } else {
-        axis
-    };
-    let confidence = (axis_r * (zsign / (2.0 * rules.min_sign_z)).min(1.0))
-        .clamp(0.0, 1.0)
-        .max(pores.confidence);
-    LightEstimate {
-        toward,
-        azimuth_deg: azimuth_of(toward),
-        confidence,
-        pore_amplitude: amplitude_along(&moments, k, toward),
-        ..pores
-    }
+}
+
+/// The log chromaticity (ln R/G, ln G/B) of pixel `i`.
+fn log_chroma(p: &Prepared, i: usize) -> [f64; 2] {
+    let (r, g, b) = (
+        p.rgb[0].data[i] as f64 + 1e-3,
+        p.rgb[1].data[i] as f64 + 1e-3,
+        p.rgb[2].data[i] as f64 + 1e-3,
+    );
+    [(r / g).ln(), (g / b).ln()]
 }
 
 /// The lesion axis signed by the lesions' colour (a red bump's moment points towards the light, a
@@ -251,6 +332,40 @@ fn estimate_pores(p: &Prepared, rules: &LightRules) -> (LightEstimate, Vec<[f64;
     if p.w < 8 || p.h < 8 {
         return (none, Vec::new(), 0.0);
     }
+    let (band, blob) = band_pass(p, sigma);
+    let Some(spread) = blob_spread(p, &blob) else {
+        return (none, Vec::new(), 0.0);
+    };
+    let thr = -(rules.blob_z as f32) * spread;
+    let win = (2.5 * sigma).ceil().max(2.0) as isize;
+    let cands = dark_blobs(p, &blob, thr, win);
+    let step = (cands.len() / rules.max_blobs.max(1)).max(1);
+    let ([sx, sy], moments) = pore_moments(p, &band, &cands, step, win);
+    let n = moments.len();
+    if n < 8 {
+        return (LightEstimate { blobs: n, ..none }, Vec::new(), 0.0);
+    }
+    let (toward, confidence) = pore_light([sx, sy], n, rules);
+    // Pores' shading amplitude along the light: first moment per unit second moment, times the window.
+    let k = win as f64 / second_moment(win);
+    let pore_amplitude = amplitude_along(&moments, k, toward);
+    (
+        LightEstimate {
+            toward,
+            azimuth_deg: azimuth_of(toward),
+            confidence,
+            pore_amplitude,
+            blobs: n,
+            moment_sum: [sx, sy],
+        },
+        moments,
+        k,
+    )
+}
+
+/// The band-passed flattened luminance (difference of Gaussians around the pore size `sigma`) and its blur
+/// at `sigma`, the blob response.
+fn band_pass(p: &Prepared, sigma: f32) -> (Plane, Plane) {
     let fine = gaussian_blur(&p.resid, (sigma * 0.5).max(0.5));
     let coarse = gaussian_blur(&p.resid, sigma * 4.0);
     let band = Plane {
@@ -264,7 +379,11 @@ fn estimate_pores(p: &Prepared, rules: &LightRules) -> (LightEstimate, Vec<[f64;
             .collect(),
     };
     let blob = gaussian_blur(&band, sigma);
-    // Robust spread of the blob response over skin.
+    (band, blob)
+}
+
+/// The robust spread of the blob response over a sample of the skin; `None` with too little skin.
+fn blob_spread(p: &Prepared, blob: &Plane) -> Option<f32> {
     let mut vals: Vec<f32> = Vec::new();
     let stride = ((p.w * p.h) / 200_000).max(1);
     for i in (0..p.w * p.h).step_by(stride) {
@@ -273,13 +392,16 @@ fn estimate_pores(p: &Prepared, rules: &LightRules) -> (LightEstimate, Vec<[f64;
         }
     }
     if vals.len() < 16 {
-        return (none, Vec::new(), 0.0);
+        return None;
     }
     let m = vals.len() / 2;
     let med = crate::select::nth_smallest(&mut vals, m);
-    let spread = (med * 1.4826).max(1e-6);
-    let thr = -(rules.blob_z as f32) * spread;
-    let win = (2.5 * sigma).ceil().max(2.0) as isize;
+    Some((med * 1.4826).max(1e-6))
+}
+
+/// The dark blobs: skin pixels at least `win` px inside the image whose blob response is at most `thr` and
+/// a minimum of its 3 × 3 neighbourhood, in raster order.
+fn dark_blobs(p: &Prepared, blob: &Plane, thr: f32, win: isize) -> Vec<usize> {
     let mut cands: Vec<usize> = Vec::new();
     for y in win as usize..p.h.saturating_sub(win as usize) {
         for x in win as usize..p.w.saturating_sub(win as usize) {
@@ -303,8 +425,19 @@ fn estimate_pores(p: &Prepared, rules: &LightRules) -> (LightEstimate, Vec<[f64;
             }
         }
     }
-    let step = (cands.len() / rules.max_blobs.max(1)).max(1);
-    let (mut sx, mut sy, mut n) = (0.0f64, 0.0f64, 0usize);
+    cands
+}
+
+/// The first moments of the band-passed luminance within `win` px of every `step`-th blob of `cands` lying
+/// wholly on the skin, and the sum of their unit vectors.
+fn pore_moments(
+    p: &Prepared,
+    band: &Plane,
+    cands: &[usize],
+    step: usize,
+    win: isize,
+) -> ([f64; 2], Vec<[f64; 2]>) {
+    let (mut sx, mut sy) = (0.0f64, 0.0f64);
     let mut moments: Vec<[f64; 2]> = Vec::new();
     for &i in cands.iter().step_by(step) {
         let (cx, cy) = ((i % p.w) as isize, (i / p.w) as isize);
@@ -330,13 +463,14 @@ fn estimate_pores(p: &Prepared, rules: &LightRules) -> (LightEstimate, Vec<[f64;
         }
         sx += mx / len;
         sy += my / len;
-        n += 1;
         moments.push([mx, my]);
     }
-    if n < 8 {
-        return (LightEstimate { blobs: n, ..none }, Vec::new(), 0.0);
-    }
-    let (mx, my) = (sx / n as f64, sy / n as f64);
+    ([sx, sy], moments)
+}
+
+/// The light direction (towards it) and its confidence from the sum `sum` of `n` pores' unit moments.
+fn pore_light(sum: [f64; 2], n: usize, rules: &LightRules) -> ([f64; 2], f64) {
+    let (mx, my) = (sum[0] / n as f64, sum[1] / n as f64);
     let resultant = (mx * mx + my * my).sqrt();
     // The moment points dark -> bright, i.e. away from the light.
     let toward = if resultant > 0.0 {
@@ -348,31 +482,20 @@ fn estimate_pores(p: &Prepared, rules: &LightRules) -> (LightEstimate, Vec<[f64;
     let noise = 2.0 / (n as f64).sqrt();
     let confidence =
         ((resultant - noise) / (rules.full_confidence_resultant - noise).max(1e-6)).clamp(0.0, 1.0);
-    // Pores' shading amplitude along the light: first moment per unit second moment, times the window.
-    let sec: f64 = {
-        let mut s = 0.0;
-        for dy in -win..=win {
-            for dx in -win..=win {
-                if dx * dx + dy * dy <= win * win {
-                    s += (dx * dx) as f64;
-                }
+    (toward, confidence)
+}
+
+/// The second moment Σ dx² of the disc of radius `win` px.
+fn second_moment(win: isize) -> f64 {
+    let mut s = 0.0;
+    for dy in -win..=win {
+        for dx in -win..=win {
+            if dx * dx + dy * dy <= win * win {
+                s += (dx * dx) as f64;
             }
         }
-        s
-    };
-    let pore_amplitude = amplitude_along(&moments, win as f64 / sec, toward);
-    (
-        LightEstimate {
-            toward,
-            azimuth_deg: azimuth_of(toward),
-            confidence,
-            pore_amplitude,
-            blobs: n,
-            moment_sum: [sx, sy],
-        },
-        moments,
-        win as f64 / sec,
-    )
+    }
+    s
 }
 
 /// Median shading amplitude of the pores along a direction (moment per unit second moment times window).

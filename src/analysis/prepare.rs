@@ -803,136 +803,207 @@ fn exclude_face_features(
     rules: &PrepareRules,
 ) -> Vec<[usize; 4]> {
     let (labels, sizes, border, eye_like) = holes;
-    let n = w * h;
-    let min_size = speck_size(n, rules);
+    let min_size = speck_size(w * h, rules);
     let eyes: Vec<bool> = (0..sizes.len())
         .map(|c| c != 0 && !border[c] && sizes[c] >= min_size && eye_like[c])
         .collect();
     if !eyes.iter().any(|&e| e) {
         return Vec::new();
     }
-    // Bounding boxes and mean L* and a* of every enclosed hole, in one pass.
-    let mut bbox = vec![[usize::MAX, usize::MAX, 0usize, 0usize]; sizes.len()];
-    let mut a_sum = vec![0.0f64; sizes.len()];
-    let mut l_sum = vec![0.0f64; sizes.len()];
-    for y in 0..h {
-        for x in 0..w {
-            let c = labels[y * w + x] as usize;
-            if c != 0 && !border[c] {
-                let b = &mut bbox[c];
-                b[0] = b[0].min(x);
-                b[1] = b[1].min(y);
-                b[2] = b[2].max(x);
-                b[3] = b[3].max(y);
-                a_sum[c] += a_star[y * w + x] as f64;
-                l_sum[c] += l_star[y * w + x] as f64;
-            }
-        }
-    }
-    // A box grown by `grow` × its width and height on each side, clipped to the image: (x0, x1, y0, y1).
-    let grown = |b: &[usize; 4], grow: f64| {
-        let mx = ((b[2] - b[0]) as f64 * grow).ceil() as usize;
-        let my = ((b[3] - b[1]) as f64 * grow).ceil() as usize;
-        (
-            b[0].saturating_sub(mx),
-            (b[2] + mx).min(w - 1),
-            b[1].saturating_sub(my),
-            (b[3] + my).min(h - 1),
-        )
-    };
-    let clear = |mask: &mut [bool], b: &[usize; 4], grow: f64| {
-        let (x0, x1, y0, y1) = grown(b, grow);
-        for y in y0..=y1 {
-            mask[y * w + x0..=y * w + x1]
-                .iter_mut()
-                .for_each(|m| *m = false);
-        }
-    };
+    let stats = HoleStats::of(labels, sizes.len(), border, (l_star, a_star), w);
     let eye_boxes: Vec<[usize; 4]> = (0..sizes.len())
         .filter(|&c| eyes[c])
-        .map(|c| bbox[c])
+        .map(|c| stats.bbox[c])
         .collect();
     for b in &eye_boxes {
-        clear(mask, b, 0.5);
+        clear_box(mask, b, 0.5, (w, h));
     }
     // A pair of eyes makes the picture a face: look for the brows, nostrils and lips where a face has them.
-    let centre = |b: &[usize; 4]| (0.5 * (b[0] + b[2]) as f64, 0.5 * (b[1] + b[3]) as f64);
-    // Per pair of eyes: both eye centres and the interocular distance.
-    let mut faces = Vec::new();
-    for (i, p) in eye_boxes.iter().enumerate() {
-        for q in &eye_boxes[i + 1..] {
-            let ((px, py), (qx, qy)) = (centre(p), centre(q));
-            let ew = (p[2] - p[0]).max(q[2] - q[0]).max(1) as f64;
-            let eh = (p[3] - p[1]).max(q[3] - q[1]).max(1) as f64;
-            let d = (px - qx).abs();
-            if (py - qy).abs() <= eh && (1.5 * ew..=6.0 * ew).contains(&d) {
-                faces.push(((px, py), (qx, qy), d));
-            }
-        }
-    }
+    let faces = face_pairs(&eye_boxes);
     if faces.is_empty() {
         return eye_boxes;
     }
-    let within = |v: f64, r: [f64; 2], d: f64| (r[0] * d..=r[1] * d).contains(&v);
     for c in 1..sizes.len() {
         if border[c] || eyes[c] || sizes[c] < min_size {
             continue;
         }
-        let (cx, cy) = centre(&bbox[c]);
-        let mean_a = a_sum[c] / sizes[c] as f64;
-        let mean_l = l_sum[c] / sizes[c] as f64;
+        let mean_a = stats.a_sum[c] / sizes[c] as f64;
+        let mean_l = stats.l_sum[c] / sizes[c] as f64;
         let red = mean_a >= a0 as f64 + rules.lips_min_delta_a;
         let dark = mean_l <= l0 as f64 - rules.face_dark_delta_l;
-        let feature = faces.iter().find_map(|&((px, py), (qx, qy), d)| {
-            // Whether the hole's centre lies within `half` × d of `(x, y)` sideways and `range` × d below it
-            // (`down` = 1) or above it (`down` = −1).
-            let placed = |(x, y): (f64, f64), half: f64, range: [f64; 2], down: f64| {
-                (cx - x).abs() <= half * d && within(down * (cy - y), range, d)
-            };
-            let mid = (0.5 * (px + qx), 0.5 * (py + qy));
-            let lips = red && placed(mid, rules.mouth_half_width, rules.mouth_below_eyes, 1.0);
-            let nostril = dark
-                && placed(
-                    mid,
-                    rules.nostrils_half_width,
-                    rules.nostrils_below_eyes,
-                    1.0,
-                );
-            let brow = dark
-                && [(px, py), (qx, qy)]
-                    .into_iter()
-                    .any(|eye| placed(eye, rules.brow_half_width, rules.brow_above_eyes, -1.0));
-            // (margin as a share of the box, whether dark hair strands around it go too)
-            if lips {
-                Some((0.25, false))
-            } else if brow {
-                // Hair blends into the skin around it: take a wider margin, and the strands beyond.
-                Some((0.5, true))
-            } else if nostril {
-                // The nostril's rim blends into the skin around it: take a wider margin.
-                Some((0.5, false))
-            } else {
-                None
-            }
-        });
-        if let Some((grow, strands)) = feature {
-            clear(mask, &bbox[c], grow);
+        let placed_as = |f: &Face| f.feature(box_centre(&stats.bbox[c]), red, dark, rules);
+        if let Some((grow, strands)) = faces.iter().find_map(placed_as) {
+            clear_box(mask, &stats.bbox[c], grow, (w, h));
             if strands {
-                // Beyond the box, hair thins out into strands between skin: take the dark pixels of the box
-                // grown by its own width and height on each side (three times as wide and tall) as well.
-                let (x0, x1, y0, y1) = grown(&bbox[c], 1.0);
-                let dark_l = l0 - rules.face_dark_delta_l as f32;
-                for y in y0..=y1 {
-                    for x in x0..=x1 {
-                        if l_star[y * w + x] <= dark_l {
-                            mask[y * w + x] = false;
-                        }
-                    }
-                }
+                clear_strands(
+                    mask,
+                    &stats.bbox[c],
+                    l_star,
+                    l0 - rules.face_dark_delta_l as f32,
+                    (w, h),
+                );
             }
         }
     }
     eye_boxes
+}
+
+/// Bounding boxes (x0, y0, x1, y1, inclusive) and sums of L* and a* of every hole enclosed by skin.
+struct HoleStats {
+    bbox: Vec<[usize; 4]>,
+    a_sum: Vec<f64>,
+    l_sum: Vec<f64>,
+}
+
+impl HoleStats {
+    /// The stats of the `nb` holes labelled in `labels` (0: skin; holes on the `border` are left out), in
+    /// one pass.
+    fn of(
+        labels: &[u32],
+        nb: usize,
+        border: &[bool],
+        (l_star, a_star): (&[f32], &[f32]),
+        w: usize,
+    ) -> HoleStats {
+        let mut s = HoleStats {
+            bbox: vec![[usize::MAX, usize::MAX, 0usize, 0usize]; nb],
+            a_sum: vec![0.0f64; nb],
+            l_sum: vec![0.0f64; nb],
+        };
+        for (i, &c) in labels.iter().enumerate() {
+            let (c, x, y) = (c as usize, i % w, i / w);
+            if c != 0 && !border[c] {
+                let b = &mut s.bbox[c];
+                b[0] = b[0].min(x);
+                b[1] = b[1].min(y);
+                b[2] = b[2].max(x);
+                b[3] = b[3].max(y);
+                s.a_sum[c] += a_star[i] as f64;
+                s.l_sum[c] += l_star[i] as f64;
+            }
+        }
+        s
+    }
+}
+
+/// A box grown by `grow` × its width and height on each side, clipped to the image: (x0, x1, y0, y1).
+fn grown(b: &[usize; 4], grow: f64, (w, h): (usize, usize)) -> (usize, usize, usize, usize) {
+    let mx = ((b[2] - b[0]) as f64 * grow).ceil() as usize;
+    let my = ((b[3] - b[1]) as f64 * grow).ceil() as usize;
+    (
+        b[0].saturating_sub(mx),
+        (b[2] + mx).min(w - 1),
+        b[1].saturating_sub(my),
+        (b[3] + my).min(h - 1),
+    )
+}
+
+/// Takes box `b`, grown by `grow` (see [`grown`]), out of the mask.
+fn clear_box(mask: &mut [bool], b: &[usize; 4], grow: f64, (w, h): (usize, usize)) {
+    let (x0, x1, y0, y1) = grown(b, grow, (w, h));
+    for y in y0..=y1 {
+        mask[y * w + x0..=y * w + x1]
+            .iter_mut()
+            .for_each(|m| *m = false);
+    }
+}
+
+/// Takes the hair strands around a brow's box `b` out of the mask: beyond the box, hair thins out into
+/// strands between skin, so the pixels at most `dark_l` of the box grown by its own width and height on each
+/// side (three times as wide and tall) go as well.
+fn clear_strands(
+    mask: &mut [bool],
+    b: &[usize; 4],
+    l_star: &[f32],
+    dark_l: f32,
+    (w, h): (usize, usize),
+) {
+    let (x0, x1, y0, y1) = grown(b, 1.0, (w, h));
+    for y in y0..=y1 {
+        for x in x0..=x1 {
+            if l_star[y * w + x] <= dark_l {
+                mask[y * w + x] = false;
+            }
+        }
+    }
+}
+
+/// A box's centre (x, y).
+fn box_centre(b: &[usize; 4]) -> (f64, f64) {
+    (0.5 * (b[0] + b[2]) as f64, 0.5 * (b[1] + b[3]) as f64)
+}
+
+/// A face read from a pair of eyes: both eye centres and the interocular distance.
+struct Face {
+    p: (f64, f64),
+    q: (f64, f64),
+    d: f64,
+}
+
+/// The pairs of eye boxes that sit side by side as a face's do: level within an eye's height, 1.5–6 eye
+/// widths apart.
+fn face_pairs(eye_boxes: &[[usize; 4]]) -> Vec<Face> {
+    let mut faces = Vec::new();
+    for (i, p) in eye_boxes.iter().enumerate() {
+        for q in &eye_boxes[i + 1..] {
+            let ((px, py), (qx, qy)) = (box_centre(p), box_centre(q));
+            let ew = (p[2] - p[0]).max(q[2] - q[0]).max(1) as f64;
+            let eh = (p[3] - p[1]).max(q[3] - q[1]).max(1) as f64;
+            let d = (px - qx).abs();
+            if (py - qy).abs() <= eh && (1.5 * ew..=6.0 * ew).contains(&d) {
+                faces.push(Face {
+                    p: (px, py),
+                    q: (qx, qy),
+                    d,
+                });
+            }
+        }
+    }
+    faces
+}
+
+impl Face {
+    /// What a hole centred at `(cx, cy)`, `red` or `dark` against the skin, is on this face: the lips, a
+    /// brow or a nostril, as (margin as a share of its box, whether dark hair strands around it go too).
+    fn feature(
+        &self,
+        (cx, cy): (f64, f64),
+        red: bool,
+        dark: bool,
+        rules: &PrepareRules,
+    ) -> Option<(f64, bool)> {
+        let (((px, py), (qx, qy)), d) = ((self.p, self.q), self.d);
+        let within = |v: f64, r: [f64; 2], d: f64| (r[0] * d..=r[1] * d).contains(&v);
+        // Whether the hole's centre lies within `half` × d of `(x, y)` sideways and `range` × d below it
+        // (`down` = 1) or above it (`down` = −1).
+        let placed = |(x, y): (f64, f64), half: f64, range: [f64; 2], down: f64| {
+            (cx - x).abs() <= half * d && within(down * (cy - y), range, d)
+        };
+        let mid = (0.5 * (px + qx), 0.5 * (py + qy));
+        let lips = red && placed(mid, rules.mouth_half_width, rules.mouth_below_eyes, 1.0);
+        let nostril = dark
+            && placed(
+                mid,
+                rules.nostrils_half_width,
+                rules.nostrils_below_eyes,
+                1.0,
+            );
+        let brow = dark
+            && [(px, py), (qx, qy)]
+                .into_iter()
+                .any(|eye| placed(eye, rules.brow_half_width, rules.brow_above_eyes, -1.0));
+        if lips {
+            Some((0.25, false))
+        } else if brow {
+            // Hair blends into the skin around it: take a wider margin, and the strands beyond.
+            Some((0.5, true))
+        } else if nostril {
+            // The nostril's rim blends into the skin around it: take a wider margin.
+            Some((0.5, false))
+        } else {
+            None
+        }
+    }
 }
 
 /// Gains (R, G, B; G stays 1) that bring the skin's median log chromaticity ln(R/G), ln(G/B) into the range

@@ -7,7 +7,10 @@ use std::sync::Arc;
 
 use image::RgbImage;
 
-use crate::classify::{classify, ClassifyContext};
+use crate::analysis::candidate::Candidate;
+use crate::analysis::decide::Decision;
+use crate::analysis::picture::Picture;
+use crate::classify::{classify, Classified, ClassifyContext};
 use crate::light::LightEstimate;
 use crate::measure::{measure, MeasureContext, Measured};
 use crate::prepare::Prepared;
@@ -138,60 +141,16 @@ pub fn analyze_at(rgb: &RgbImage, full: (u32, u32), opts: &AnalysisOptions) -> A
         return empty(full, ppm, scale_source, "the image has no pixels", prof);
     }
     let p = crate::prepare::prepare_at(rgb, full, ppm, &prof.prepare);
-    let Lesions {
-        light,
-        cctx,
-        mut regions,
-        measured,
-    } = lesions(&p, full, ppm, prof);
-    let mut quality = quality_of(&p, &light, prof);
-    let lighting = lighting_of(&light, prof);
+    let mut found = lesions(&p, full, ppm, prof);
+    let mut quality = quality_of(&p, &found.light, prof);
+    let lighting = lighting_of(&found.light, prof);
     let texture = skin_texture(&p);
-    let crate::analysis::picture::Picture {
-        features: picture,
-        papules,
-        grid_step,
-    } = crate::analysis::picture::picture(&p, &regions);
-    // With the scale given, the lesion rules size every region in mm (domain.md §1) and the image's family
-    // follows from the regions found; without it (web and phone photos, photos.md), the picture's scoring
-    // table decides, since region sizes are then guesses.
-    let mut summary = crate::summarise::summarise(&regions, ppm, &prof.summary);
-    let decision = if ppm.is_some() {
-        crate::analysis::decide::from_regions(&summary, &regions, &prof.summary)
-    } else {
-        crate::analysis::decide::decide(&picture, &prof.decision)
-    };
-    let decision = crate::analysis::decide::for_photo(decision, p.usable);
-    let reread = crate::analysis::reconcile::reconcile(
-        &mut regions,
-        &measured,
-        &decision,
-        &cctx,
-        &prof.classify,
-    );
-    let at = crate::analysis::reconcile::GridToInput {
-        step: grid_step * p.scale,
-        full,
-    };
-    let added = crate::analysis::reconcile::picture_papules(
-        &mut regions,
-        &papules,
-        at,
-        &decision,
-        &prof.classify,
-    );
-    if reread + added > 0 {
-        summary = crate::summarise::summarise(&regions, ppm, &prof.summary);
-    }
-    // The size holds the confidence reported, after the regions were read against the picture's answer:
-    // held before, the shadows of the raised thumbnails stopped being read as raised relief (subtype
-    // agreement 23.1 -> 22.3 %, evaluate --labels) while the family stays the same.
-    let decision = crate::analysis::decide::for_size(decision, full.0.max(full.1), &prof.decision);
-    crate::summarise::apply_decision(&mut summary, &decision, &picture);
+    let pic = crate::analysis::picture::picture(&p, &found.regions);
+    let (summary, decision) = decided(&p, &mut found, &pic, full, ppm, prof);
     let microneedling = crate::summarise::verdict(&summary, &decision, p.usable, &p.notes);
     let (reported_ppm, scale_source) = match ppm {
         Some(_) => (ppm, scale_source),
-        None => estimated_scale(&p, &mut regions, &mut quality.notes, prof),
+        None => estimated_scale(&p, &mut found.regions, &mut quality.notes, prof),
     };
     Analysis {
         width: full.0,
@@ -201,16 +160,77 @@ pub fn analyze_at(rgb: &RgbImage, full: (u32, u32), opts: &AnalysisOptions) -> A
         quality,
         lighting,
         texture,
-        regions,
+        regions: found.regions,
         counted_from: prof.summary.min_confidence,
         summary,
         microneedling,
         working_scale: p.scale,
         working_size: (p.w as u32, p.h as u32),
-        light,
-        measured,
-        picture,
+        light: found.light,
+        measured: found.measured,
+        picture: pic.features,
     }
+}
+
+/// The image's summary and family decision, the regions reread against it and the picture's papules added.
+fn decided(
+    p: &Prepared,
+    found: &mut Lesions,
+    pic: &Picture,
+    full: (u32, u32),
+    ppm: Option<f64>,
+    prof: &Profile,
+) -> (Summary, Decision) {
+    // With the scale given, the lesion rules size every region in mm (domain.md §1) and the image's family
+    // follows from the regions found; without it (web and phone photos, photos.md), the picture's scoring
+    // table decides, since region sizes are then guesses.
+    let mut summary = crate::summarise::summarise(&found.regions, ppm, &prof.summary);
+    let decision = if ppm.is_some() {
+        crate::analysis::decide::from_regions(&summary, &found.regions, &prof.summary)
+    } else {
+        crate::analysis::decide::decide(&pic.features, &prof.decision)
+    };
+    let decision = crate::analysis::decide::for_photo(decision, p.usable);
+    if reread(p, found, pic, &decision, full, prof) > 0 {
+        summary = crate::summarise::summarise(&found.regions, ppm, &prof.summary);
+    }
+    // The size holds the confidence reported, after the regions were read against the picture's answer:
+    // held before, the shadows of the raised thumbnails stopped being read as raised relief (subtype
+    // agreement 23.1 -> 22.3 %, evaluate --labels) while the family stays the same.
+    let decision = crate::analysis::decide::for_size(decision, full.0.max(full.1), &prof.decision);
+    crate::summarise::apply_decision(&mut summary, &decision, &pic.features);
+    (summary, decision)
+}
+
+/// Rereads the regions against the picture's decision and appends the picture's papules no region covers;
+/// returns how many regions changed or were added.
+fn reread(
+    p: &Prepared,
+    found: &mut Lesions,
+    pic: &Picture,
+    decision: &Decision,
+    full: (u32, u32),
+    prof: &Profile,
+) -> usize {
+    let reread = crate::analysis::reconcile::reconcile(
+        &mut found.regions,
+        &found.measured,
+        decision,
+        &found.cctx,
+        &prof.classify,
+    );
+    let at = crate::analysis::reconcile::GridToInput {
+        step: pic.grid_step * p.scale,
+        full,
+    };
+    let added = crate::analysis::reconcile::picture_papules(
+        &mut found.regions,
+        &pic.papules,
+        at,
+        decision,
+        &prof.classify,
+    );
+    reread + added
 }
 
 /// The report's photo quality: prepare's numbers and notes, with a note when the light cannot be read.
@@ -276,82 +296,123 @@ fn lesions(p: &Prepared, full: (u32, u32), ppm: Option<f64>, prof: &Profile) -> 
         short_side: p.w.min(p.h) as f64,
         min_z: prof.detect.min_z,
     };
-    let s = p.scale;
-    let mut regions = Vec::with_capacity(cands.len());
-    let mut measured = Vec::with_capacity(cands.len());
-    // Measured circles can differ from the detected ones (a pit's far-wall crescent is segmented on its own,
-    // then falls inside the pit once the pit's extent is measured): strongest first, a region whose centre
-    // lies inside an already accepted region is the same lesion.
-    let judged: Vec<_> = cands
-        .iter()
-        .map(|c| {
-            let m = measure(
-                &mctx,
-                c,
-                &light,
-                relief_ok,
-                prof.detect.redness_weight,
-                &prof.measure,
-            );
-            let k = classify(&m, &cctx, &prof.classify);
-            // Read from faint shading over a wide disc: found only as a soft structure, or a weak raised
-            // undulation read as a rolling scar.
-            let faint = c.soft
-                || (k.relief == crate::report::Relief::Raised
-                    && k.subtype == crate::report::Subtype::Rolling);
-            (c, m, k, faint)
-        })
-        .collect();
-    // Faint readings go last: where one's disc reaches into a lesion found on its own contrast, that lesion
-    // (a bump's flank, a mark's edge) is what it read, whichever was stronger.
-    let order = judged
-        .iter()
-        .filter(|j| !j.3)
-        .chain(judged.iter().filter(|j| j.3));
-    let mut accepted: Vec<(f64, f64, f64)> = Vec::new();
-    for (c, m, k, faint) in order {
-        let (c, m, k) = (*c, m.clone(), k.clone());
-        // An unsegmented (soft, wide) blob is reported only when its shading says it is a depression: albedo
-        // mottling makes soft blobs of every other kind, and a rolling scar is the one lesion that only shows
-        // as soft shading (domain.md §1: "soft superficial shadowing", easy to miss under flat light).
-        if !k.reportable || (c.soft && k.subtype.class() != crate::report::RegionClass::Atrophic) {
-            continue;
-        }
-        let inside = |px: f64, py: f64| {
-            accepted
-                .iter()
-                .any(|&(x, y, r)| ((x - px).powi(2) + (y - py).powi(2)).sqrt() < r)
-        };
-        if inside(m.x, m.y) || inside(c.x, c.y) {
-            continue;
-        }
-        // A faint reading needs its whole disc in the frame: cut by the frame's edge, its shading pair is
-        // one-sided and the flattened background there is extrapolated, not measured.
-        let (fw, fh) = (p.w as f64 - 1.0, p.h as f64 - 1.0);
-        let cut = m.x - m.radius < 0.0
-            || m.y - m.radius < 0.0
-            || m.x + m.radius > fw
-            || m.y + m.radius > fh;
-        if *faint && cut {
-            continue;
-        }
-        if *faint
-            && accepted
-                .iter()
-                .any(|&(x, y, r)| ((x - m.x).powi(2) + (y - m.y).powi(2)).sqrt() < r + m.radius)
-        {
-            continue;
-        }
-        accepted.push((m.x, m.y, m.radius));
-        regions.push(region_of(regions.len() as u32 + 1, &m, k, s, full, ppm));
-        measured.push(m);
-    }
+    let judged = judge(&mctx, &cands, &light, relief_ok, &cctx, prof);
+    let (regions, measured) = kept(&judged, p, full, ppm);
     Lesions {
         light,
         cctx,
         regions,
         measured,
     }
+}
+
+/// One candidate as measured and classified, and whether it was read from faint shading.
+struct Judged<'a> {
+    c: &'a Candidate,
+    m: Measured,
+    k: Classified,
+    faint: bool,
+}
+
+/// Measures and classifies every candidate, in detection order.
+fn judge<'a>(
+    mctx: &MeasureContext,
+    cands: &'a [Candidate],
+    light: &LightEstimate,
+    relief_ok: bool,
+    cctx: &ClassifyContext,
+    prof: &Profile,
+) -> Vec<Judged<'a>> {
+    cands
+        .iter()
+        .map(|c| {
+            let m = measure(
+                mctx,
+                c,
+                light,
+                relief_ok,
+                prof.detect.redness_weight,
+                &prof.measure,
+            );
+            let k = classify(&m, cctx, &prof.classify);
+            // Read from faint shading over a wide disc: found only as a soft structure, or a weak raised
+            // undulation read as a rolling scar.
+            let faint = c.soft
+                || (k.relief == crate::report::Relief::Raised
+                    && k.subtype == crate::report::Subtype::Rolling);
+            Judged { c, m, k, faint }
+        })
+        .collect()
+}
+
+/// The readings reported, one per lesion, as the report's regions (in `full`'s px) with their measurements.
+fn kept(
+    judged: &[Judged],
+    p: &Prepared,
+    full: (u32, u32),
+    ppm: Option<f64>,
+) -> (Vec<Region>, Vec<Measured>) {
+    let s = p.scale;
+    let mut regions = Vec::with_capacity(judged.len());
+    let mut measured = Vec::with_capacity(judged.len());
+    // Measured circles can differ from the detected ones (a pit's far-wall crescent is segmented on its own,
+    // then falls inside the pit once the pit's extent is measured): strongest first, a region whose centre
+    // lies inside an already accepted region is the same lesion.
+    // Faint readings go last: where one's disc reaches into a lesion found on its own contrast, that lesion
+    // (a bump's flank, a mark's edge) is what it read, whichever was stronger.
+    let order = judged
+        .iter()
+        .filter(|j| !j.faint)
+        .chain(judged.iter().filter(|j| j.faint));
+    let mut accepted: Vec<(f64, f64, f64)> = Vec::new();
+    for j in order {
+        if !admitted(j, &accepted, p) {
+            continue;
+        }
+        let m = &j.m;
+        accepted.push((m.x, m.y, m.radius));
+        regions.push(region_of(
+            regions.len() as u32 + 1,
+            m,
+            j.k.clone(),
+            s,
+            full,
+            ppm,
+        ));
+        measured.push(m.clone());
+    }
+    (regions, measured)
+}
+
+/// Whether a reading is a lesion of its own, given the discs (x, y, r) of those already accepted.
+fn admitted(j: &Judged, accepted: &[(f64, f64, f64)], p: &Prepared) -> bool {
+    let (c, m, k) = (j.c, &j.m, &j.k);
+    // An unsegmented (soft, wide) blob is reported only when its shading says it is a depression: albedo
+    // mottling makes soft blobs of every other kind, and a rolling scar is the one lesion that only shows
+    // as soft shading (domain.md §1: "soft superficial shadowing", easy to miss under flat light).
+    if !k.reportable || (c.soft && k.subtype.class() != crate::report::RegionClass::Atrophic) {
+        return false;
+    }
+    let inside = |px: f64, py: f64| {
+        accepted
+            .iter()
+            .any(|&(x, y, r)| ((x - px).powi(2) + (y - py).powi(2)).sqrt() < r)
+    };
+    if inside(m.x, m.y) || inside(c.x, c.y) {
+        return false;
+    }
+    // A faint reading needs its whole disc in the frame: cut by the frame's edge, its shading pair is
+    // one-sided and the flattened background there is extrapolated, not measured.
+    let (fw, fh) = (p.w as f64 - 1.0, p.h as f64 - 1.0);
+    let cut =
+        m.x - m.radius < 0.0 || m.y - m.radius < 0.0 || m.x + m.radius > fw || m.y + m.radius > fh;
+    if j.faint && cut {
+        return false;
+    }
+    !(j.faint
+        && accepted
+            .iter()
+            .any(|&(x, y, r)| ((x - m.x).powi(2) + (y - m.y).powi(2)).sqrt() < r + m.radius))
 }
 
 /// The scale read from a visible iris when none was given ([`crate::analysis::scale`]): the regions get

@@ -504,7 +504,7 @@ fn relief_radii(p: &Prepared, rules: &DetectRules) -> Vec<f64> {
 /// at a depression's centre with one sign, at a bump's with the other, and stays near zero on a symmetric
 /// colour mark. Peaks of the depression sign, in robust deviations of the same map over the skin, are
 /// searched in (x, y, scale); the skin's smooth mottling rarely reaches the threshold.
-pub fn depressions(
+fn depressions(
     p: &Prepared,
     toward: [f64; 2],
     cover: &MaskCover,
@@ -639,7 +639,7 @@ pub fn fine_segmentation(p: &Prepared, rules: &DetectRules) -> Segmented {
 }
 
 /// Settings of one segmentation pass.
-pub struct Pass {
+struct Pass {
     /// Contrast smoothing, mm (with a scale) or px (without).
     pub smooth_mm: f64,
     /// Contrast smoothing without a scale, px.
@@ -652,15 +652,6 @@ pub struct Pass {
     pub high_z: f64,
     /// Strong threshold's absolute floor (log units).
     pub min_contrast: f64,
-}
-
-/// Segments soft, wide lesions (the coarse pass, see [`segments`]).
-pub fn coarse_segments(
-    p: &Prepared,
-    light: Option<[f64; 2]>,
-    rules: &DetectRules,
-) -> Vec<Candidate> {
-    segments_at(p, light, rules, &coarse_pass(rules))
 }
 
 /// The coarse pass for soft, wide lesions.
@@ -676,7 +667,7 @@ fn coarse_pass(rules: &DetectRules) -> Pass {
 }
 
 /// One segmentation pass (see [`segments`]).
-pub fn segments_at(
+fn segments_at(
     p: &Prepared,
     light: Option<[f64; 2]>,
     rules: &DetectRules,

@@ -40,7 +40,7 @@ pub struct Measured {
     pub eccentricity: f64,
     /// Area of the contrast region over the area of its circumscribed circle (1 = disc).
     pub circularity: f64,
-    /// Bounding box of the contrast region in working px [x0, y0, x1, y1] (inclusive-exclusive).
+    /// Box [x0, y0, x1, y1] (working px, end-exclusive) of the measured disc widened to the contrast region, in the image.
     pub bbox: [f64; 4],
     /// Antisymmetric share of the shading energy (0..1).
     pub antisymmetry: f64,

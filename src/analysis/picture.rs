@@ -182,8 +182,13 @@ fn nth(v: &mut [f32], k: usize) -> f32 {
 
 /// The upper median (element `len / 2` in order).
 fn median(mut v: Vec<f32>) -> f32 {
+    median_of(&mut v)
+}
+
+/// The upper median of a slice it may reorder.
+fn median_of(v: &mut [f32]) -> f32 {
     let k = v.len() / 2;
-    nth(&mut v, k)
+    nth(v, k)
 }
 
 /// The `q` quantile by the nearest rank `round((len - 1) q)`, of a slice it may reorder.
@@ -196,33 +201,40 @@ fn quantile(mut v: Vec<f32>, q: f64) -> f32 {
     quantile_of(&mut v, q)
 }
 
+/// The values of `v` at the masked px, in raster order; sized up front so that it never grows.
+fn masked(v: &[f32], mask: &[bool]) -> Vec<f32> {
+    let mut xs = Vec::with_capacity(mask.iter().filter(|&&m| m).count());
+    xs.extend(v.iter().zip(mask).filter(|(_, &m)| m).map(|(&x, _)| x));
+    xs
+}
+
+/// `a - b` at the masked px, without the whole plane of differences.
+fn masked_diff(a: &Plane, b: &Plane, mask: &[bool]) -> Vec<f32> {
+    let mut xs = Vec::with_capacity(mask.iter().filter(|&&m| m).count());
+    let pairs = a.data.iter().zip(&b.data).zip(mask);
+    xs.extend(pairs.filter(|(_, &m)| m).map(|((&x, &y), _)| x - y));
+    xs
+}
+
 /// Median absolute deviation of `v` over the masked px.
 fn mad(v: &[f32], mask: &[bool]) -> f64 {
-    let xs: Vec<f32> = v
-        .iter()
-        .zip(mask)
-        .filter(|(_, &m)| m)
-        .map(|(&x, _)| x)
-        .collect();
-    let m = median(xs.clone());
-    median(xs.into_iter().map(|x| (x - m).abs()).collect()) as f64
+    mad_of(masked(v, mask))
+}
+
+/// Median absolute deviation of `xs`, in place: a selection only reorders, the deviations are the same.
+fn mad_of(mut xs: Vec<f32>) -> f64 {
+    let m = median_of(&mut xs);
+    xs.iter_mut().for_each(|x| *x = (*x - m).abs());
+    median_of(&mut xs) as f64
 }
 
 fn sub(a: &Plane, b: &Plane) -> Vec<f32> {
     a.data.iter().zip(&b.data).map(|(x, y)| x - y).collect()
 }
 
-/// Peaks (`sign` +1) or troughs (-1) of `d` beyond `thr` inside `mask` that pass `keep(i)`.
-fn count_peaks(
-    d: &[f32],
-    w: usize,
-    h: usize,
-    mask: &[bool],
-    sign: f32,
-    thr: f32,
-    mut keep: impl FnMut(usize) -> bool,
-) -> usize {
-    let mut n = 0;
+/// The peaks (`sign` +1) or troughs (-1) of `d` beyond `thr` inside `mask`, in raster order.
+fn peaks_beyond(d: &[f32], w: usize, h: usize, mask: &[bool], sign: f32, thr: f32) -> Vec<usize> {
+    let mut found = Vec::new();
     for y in 1..h.saturating_sub(1) {
         for x in 1..w - 1 {
             let i = y * w + x;
@@ -239,12 +251,12 @@ fn count_peaks(
                     break;
                 }
             }
-            if peak && keep(i) {
-                n += 1;
+            if peak {
+                found.push(i);
             }
         }
     }
-    n
+    found
 }
 
 /// What the picture stage reads: the features, and the papules it counted with where they are.
@@ -339,6 +351,15 @@ struct Reading<'a> {
     da: Vec<f32>,
     /// L* minus its 1 px blur: the finest texture.
     fine: Vec<f32>,
+    /// Peaks of `dog_a_small` above the lowest threshold read (2.5): every feature's spots are a subset,
+    /// so one pass serves several counts.
+    up_a_small: Vec<usize>,
+    /// Peaks of `dog_a_large` above 2.5.
+    up_a_large: Vec<usize>,
+    /// Peaks of `dog_l` above 5.
+    up_l: Vec<usize>,
+    /// Troughs of `dog_l` below -3.
+    down_l: Vec<usize>,
 }
 
 impl<'a> Reading<'a> {
@@ -360,6 +381,12 @@ impl<'a> Reading<'a> {
         let (a1, a3, a19) = (blur(a, 1.0), blur(a, 3.0), blur(a, 19.0));
         let (b1, b3) = (blur(b, 1.0), blur(b, 3.0));
         let a7 = blur(a, 7.0);
+        let (dog_a_small, dog_a_large) = (sub(&a1, &a3), sub(&a3, &a7));
+        let dog_l = sub(&l1, &l3);
+        let peaks = |d: &[f32], sign: f32, thr: f32| peaks_beyond(d, w, h, &skin, sign, thr);
+        let (up_a_small, up_a_large) =
+            (peaks(&dog_a_small, 1.0, 2.5), peaks(&dog_a_large, 1.0, 2.5));
+        let (up_l, down_l) = (peaks(&dog_l, 1.0, 5.0), peaks(&dog_l, -1.0, 3.0));
         Reading {
             w,
             h,
@@ -371,9 +398,13 @@ impl<'a> Reading<'a> {
             a,
             b,
             skin_lab: skin_lab.unwrap_or([60.0, 15.0, 15.0]).map(|v| v as f32),
-            dog_a_small: sub(&a1, &a3),
-            dog_a_large: sub(&a3, &a7),
-            dog_l: sub(&l1, &l3),
+            dog_a_small,
+            dog_a_large,
+            dog_l,
+            up_a_small,
+            up_a_large,
+            up_l,
+            down_l,
             dog_b: sub(&b1, &b3),
             da: sub(a, &a19),
             fine: sub(l, &l1),
@@ -387,9 +418,19 @@ impl<'a> Reading<'a> {
         }
     }
 
-    /// Peaks (`sign` +1) or troughs (-1) of `d` beyond `thr` on the skin that pass `keep(i)`.
-    fn peaks(&self, d: &[f32], sign: f32, thr: f32, keep: impl FnMut(usize) -> bool) -> usize {
-        count_peaks(d, self.w, self.h, &self.skin, sign, thr, keep)
+    /// Of the `found` peaks (`sign` +1) or troughs (-1) of `d`, those beyond `thr` that pass `keep(i)`.
+    fn peaks(
+        &self,
+        found: &[usize],
+        d: &[f32],
+        sign: f32,
+        thr: f32,
+        mut keep: impl FnMut(usize) -> bool,
+    ) -> usize {
+        found
+            .iter()
+            .filter(|&&i| sign * d[i] > thr && keep(i))
+            .count()
     }
 
     /// `ln(1 + count per 1000 skin px)`: a density of spots.
@@ -399,22 +440,15 @@ impl<'a> Reading<'a> {
 
     /// The `q` quantile of `v` over the skin px.
     fn on_skin(&self, v: &[f32], q: f64) -> f64 {
-        quantile(
-            v.iter()
-                .zip(&self.skin)
-                .filter(|(_, &m)| m)
-                .map(|(&x, _)| x)
-                .collect(),
-            q,
-        ) as f64
+        quantile(masked(v, &self.skin), q) as f64
     }
 }
 
 /// `red_spots`, `red_area`, `red_contrast`, `bright_heads`: active acne as small red spots at two scales,
 /// redness against the local skin, and bright heads with a red ring (domain.md §1, §6).
 fn acne_spots(r: &Reading) -> [f64; 4] {
-    let red_small = r.peaks(&r.dog_a_small, 1.0, 4.0, |_| true);
-    let red_large = r.peaks(&r.dog_a_large, 1.0, 4.0, |_| true);
+    let red_small = r.peaks(&r.up_a_small, &r.dog_a_small, 1.0, 4.0, |_| true);
+    let red_large = r.peaks(&r.up_a_large, &r.dog_a_large, 1.0, 4.0, |_| true);
     let red_area =
         r.da.iter()
             .enumerate()
@@ -426,7 +460,7 @@ fn acne_spots(r: &Reading) -> [f64; 4] {
         r.density(red_small + red_large),
         red_area,
         r.on_skin(&r.da, 0.95),
-        r.density(r.peaks(&r.dog_l, 1.0, 5.0, ring_red)),
+        r.density(r.peaks(&r.up_l, &r.dog_l, 1.0, 5.0, ring_red)),
     ]
 }
 
@@ -435,8 +469,8 @@ fn acne_spots(r: &Reading) -> [f64; 4] {
 fn pits_and_marks(r: &Reading) -> [f64; 2] {
     let neutral = |i: usize| r.dog_a_small[i].abs() < 3.0 && r.dog_b[i].abs() < 3.0;
     [
-        r.density(r.peaks(&r.dog_l, -1.0, 4.0, neutral)),
-        r.density(r.peaks(&r.dog_l, -1.0, 3.0, |i| r.dog_b[i] > 2.0)),
+        r.density(r.peaks(&r.down_l, &r.dog_l, -1.0, 4.0, neutral)),
+        r.density(r.peaks(&r.down_l, &r.dog_l, -1.0, 3.0, |i| r.dog_b[i] > 2.0)),
     ]
 }
 
@@ -444,8 +478,8 @@ fn pits_and_marks(r: &Reading) -> [f64; 2] {
 fn texture_scales(r: &Reading) -> [f64; 3] {
     [
         mad(&r.fine, &r.skin),
-        mad(&sub(&r.l1, &r.l3), &r.skin),
-        mad(&sub(&r.l3, &r.l8), &r.skin),
+        mad(&r.dog_l, &r.skin),
+        mad_of(masked_diff(&r.l3, &r.l8, &r.skin)),
     ]
 }
 
@@ -488,16 +522,7 @@ fn largest_patch(r: &Reading) -> [f64; 7] {
     let (fi, fo) = (mad(&r.fine, &inside), mad(&r.fine, &ring));
     out[2] = if fo > 1e-3 { (fi / fo).min(5.0) } else { 1.0 };
     out[3] = elongation(&inside, r.w);
-    let pick = |pl: &Plane| {
-        median(
-            pl.data
-                .iter()
-                .zip(&inside)
-                .filter(|(_, &m)| m)
-                .map(|(&v, _)| v)
-                .collect(),
-        )
-    };
+    let pick = |pl: &Plane| median(masked(&pl.data, &inside));
     out[4] = (pick(a) - skin_lab[1]) as f64;
     out[5] = (skin_lab[0] - pick(l)) as f64;
     let skin_c = (skin_lab[1].powi(2) + skin_lab[2].powi(2)).sqrt();
@@ -524,9 +549,13 @@ fn region_counts(regions: &[Region]) -> [f64; 3] {
 
 /// `red_spots_faint`, `red_spots_strong`: the small red spots split by strength.
 fn red_spot_strengths(r: &Reading) -> [f64; 2] {
-    let faint = r.peaks(&r.dog_a_small, 1.0, 2.5, |i| r.dog_a_small[i] <= 4.0);
-    let strong =
-        r.peaks(&r.dog_a_small, 1.0, 7.0, |_| true) + r.peaks(&r.dog_a_large, 1.0, 7.0, |_| true);
+    let (small, large) = (
+        (&r.up_a_small, &r.dog_a_small),
+        (&r.up_a_large, &r.dog_a_large),
+    );
+    let faint = r.peaks(small.0, small.1, 1.0, 2.5, |i| r.dog_a_small[i] <= 4.0);
+    let strong = r.peaks(small.0, small.1, 1.0, 7.0, |_| true)
+        + r.peaks(large.0, large.1, 1.0, 7.0, |_| true);
     [r.density(faint), r.density(strong)]
 }
 
@@ -553,12 +582,14 @@ fn colour_percentiles(r: &Reading) -> [f64; 6] {
 /// skin, and the sharpest red, dark and bright dots.
 fn spreads_and_dots(r: &Reading) -> [f64; 5] {
     let l19 = gaussian_blur(r.l, 19.0);
+    // One copy of the L* DoG for both of its quantiles.
+    let mut dog_l = masked(&r.dog_l, &r.skin);
     [
         mad(&r.da, &r.skin),
-        mad(&sub(r.l, &l19), &r.skin),
+        mad_of(masked_diff(r.l, &l19, &r.skin)),
         r.on_skin(&r.dog_a_small, 0.99),
-        -r.on_skin(&r.dog_l, 0.01),
-        r.on_skin(&r.dog_l, 0.99),
+        -(quantile_of(&mut dog_l, 0.01) as f64),
+        quantile_of(&mut dog_l, 0.99) as f64,
     ]
 }
 
@@ -674,11 +705,21 @@ fn colour_histogram(r: &Reading) -> [f64; 16] {
 /// papules found are added to `spots`.
 fn papules(r: &Reading, spots: &mut Vec<Spot>) -> f64 {
     let w = r.w;
-    for (dog, (ca, cl), ring) in [
-        (&r.dog_a_small, (&r.a1, &r.l1), Ring { radius: 5.0 }),
-        (&r.dog_a_large, (&r.a3, &r.l3), Ring { radius: 10.0 }),
+    for (found, dog, (ca, cl), ring) in [
+        (
+            &r.up_a_small,
+            &r.dog_a_small,
+            (&r.a1, &r.l1),
+            Ring { radius: 5.0 },
+        ),
+        (
+            &r.up_a_large,
+            &r.dog_a_large,
+            (&r.a3, &r.l3),
+            Ring { radius: 10.0 },
+        ),
     ] {
-        r.peaks(dog, 1.0, 2.5, |i| {
+        r.peaks(found, dog, 1.0, 2.5, |i| {
             let rise = papule_rise(i, ca, cl, &r.skin, ring);
             if let Some(rise) = rise {
                 let (x, y, ring) = (i % w, i / w, ring.radius);
@@ -699,8 +740,9 @@ fn lbp_histogram(l: &Plane, mask: &[bool], r: usize) -> [f64; 10] {
     if w <= 2 * r || h <= 2 * r {
         return hist;
     }
-    let ri = r as isize;
-    let offs: [(isize, isize); 8] = [
+    let (ri, wi) = (r as isize, w as isize);
+    // Neighbour k as an index offset; the 8 comparisons as the bits of a byte (k-th bit = neighbour k).
+    let offs: [isize; 8] = [
         (ri, 0),
         (ri, ri),
         (0, ri),
@@ -709,21 +751,20 @@ fn lbp_histogram(l: &Plane, mask: &[bool], r: usize) -> [f64; 10] {
         (-ri, -ri),
         (0, -ri),
         (ri, -ri),
-    ];
+    ]
+    .map(|(dx, dy)| dy * wi + dx);
     let mut total = 0.0;
     for y in r..h - r {
-        for x in r..w - r {
-            let i = y * w + x;
-            if !mask[i] {
-                continue;
-            }
+        let row = y * w + r..y * w + w - r;
+        for (i, _) in row.clone().zip(&mask[row]).filter(|(_, &m)| m) {
             let c = l.data[i] - 0.5;
-            let bits: [bool; 8] = offs.map(|(dx, dy)| {
-                l.data[(y as isize + dy) as usize * w + (x as isize + dx) as usize] >= c
+            let bits = (0..8).fold(0u8, |b, k| {
+                b | (u8::from(l.data[(i as isize + offs[k]) as usize] >= c) << k)
             });
-            let changes = (0..8).filter(|&k| bits[k] != bits[(k + 1) % 8]).count();
+            // Bit k differs from bit k + 1 (cyclically) where the byte and its rotation differ.
+            let changes = (bits ^ bits.rotate_right(1)).count_ones();
             let code = if changes <= 2 {
-                bits.iter().filter(|&&b| b).count()
+                bits.count_ones() as usize
             } else {
                 9
             };

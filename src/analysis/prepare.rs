@@ -37,12 +37,12 @@ fn srgb_lut() -> [f32; 256] {
 /// [`crate::colour::linear_rgb_to_lab_rows`].
 fn lab_planes(rgb: &[Plane; 3]) -> [Plane; 3] {
     let (w, h) = (rgb[0].w, rgb[0].h);
-    let [mut l, mut a, mut b] = [0, 1, 2].map(|_| Plane::filled(w, h, 0.0));
+    let [mut l, mut a, mut b] = [0, 1, 2].map(|_| Vec::new());
     crate::colour::linear_rgb_to_lab_rows(
         [&rgb[0].data, &rgb[1].data, &rgb[2].data],
-        [&mut l.data, &mut a.data, &mut b.data],
+        [&mut l, &mut a, &mut b],
     );
-    [l, a, b]
+    [l, a, b].map(|data| Plane { w, h, data })
 }
 
 /// ITA° of a skin colour and its band name (domain.md §4), from colour.rs.
@@ -168,6 +168,9 @@ fn downsample(rgb: &RgbImage, full: (u32, u32), factor: f64) -> [Plane; 3] {
     let (fw, fh) = (full.0 as usize, full.1 as usize);
     let ow = ((fw as f64 / factor).round() as usize).clamp(1, iw.max(1));
     let oh = ((fh as f64 / factor).round() as usize).clamp(1, ih.max(1));
+    if (ow, oh) == (iw, ih) {
+        return linearised(rgb, &lut);
+    }
     let fx = iw as f64 / ow as f64;
     let fy = ih as f64 / oh as f64;
     let spans = |n_out: usize, f: f64, n_in: usize| -> Vec<Vec<(usize, f32)>> {
@@ -199,8 +202,9 @@ fn downsample(rgb: &RgbImage, full: (u32, u32), factor: f64) -> [Plane; 3] {
     ];
     // Horizontal pass per input row into a row buffer, accumulated into output rows with vertical weights.
     let mut rowbuf = vec![[0.0f32; 3]; ow];
+    let mut acc = vec![[0.0f32; 3]; ow];
     for (oy, yspan) in ys.iter().enumerate() {
-        let mut acc = vec![[0.0f32; 3]; ow];
+        acc.fill([0.0; 3]);
         for &(iy, wy) in yspan {
             let row = &raw[iy * iw * 3..(iy + 1) * iw * 3];
             for (ox, xspan) in xs.iter().enumerate() {
@@ -228,54 +232,68 @@ fn downsample(rgb: &RgbImage, full: (u32, u32), factor: f64) -> [Plane; 3] {
     out
 }
 
+/// The linear-light planes of `rgb` at its own size (most photos are analysed at the size they come in).
+///
+/// What [`downsample`] gives there, where each output px is one input px of weight 1 (`0 + 1 · v` is `v`),
+/// without its spans, row buffers and zero-filled planes (the analysis of 40 photos of 640 px ~2 % faster).
+fn linearised(rgb: &RgbImage, lut: &[f32; 256]) -> [Plane; 3] {
+    let (w, h) = (rgb.width() as usize, rgb.height() as usize);
+    let raw = rgb.as_raw();
+    [0, 1, 2].map(|c| Plane {
+        w,
+        h,
+        data: raw.chunks_exact(3).map(|p| lut[p[c] as usize]).collect(),
+    })
+}
+
 /// Binary erosion/dilation with a square of half-width `r` (separable min/max).
 ///
-/// Each pass counts the set pixels in a running window; outside the image repeats the edge pixel, so the
-/// frame itself neither erodes nor grows skin. The vertical pass slides a row of counts down the image
-/// (row-major, no strided column walks).
+/// Outside the image repeats the edge pixel, so the frame itself neither erodes nor grows skin. Each pass
+/// ORs (dilation) or ANDs (erosion) the `2r + 1` shifted copies of a row, then of the rows around a row: a
+/// window's count above 0 or equal to its size is that OR or AND. Whole-row byte operations vectorise; the
+/// running count they replace was serial per pixel (the analysis of 40 photos of 640 px ~2 % faster).
 pub fn morph(mask: &[bool], w: usize, h: usize, r: usize, dilate: bool) -> Vec<bool> {
     if r == 0 || w == 0 || h == 0 {
         return mask.to_vec();
     }
-    let full = 2 * r + 1;
-    let decide = |count: usize| if dilate { count > 0 } else { count == full };
-    // Horizontal: one padded row at a time.
+    // Horizontal: one padded row at a time; pad[i] is the pixel at x = i - r.
     let mut a = vec![false; w * h];
-    let mut pad: Vec<u8> = Vec::with_capacity(w + 2 * r + 1);
+    let mut pad: Vec<bool> = Vec::with_capacity(w + 2 * r);
     for (row, orow) in mask.chunks_exact(w).zip(a.chunks_exact_mut(w)) {
         pad.clear();
-        pad.extend(std::iter::repeat_n(row[0] as u8, r));
-        pad.extend(row.iter().map(|&b| b as u8));
-        pad.extend(std::iter::repeat_n(row[w - 1] as u8, r + 1));
-        // pad[i] is the pixel at x = i - r; the window of x spans pad[x..=x + 2r].
-        let mut count: usize = pad[..full].iter().map(|&v| v as usize).sum();
-        for (x, o) in orow.iter_mut().enumerate() {
-            *o = decide(count);
-            count = count + pad[x + full] as usize - pad[x] as usize;
+        pad.extend(std::iter::repeat_n(row[0], r));
+        pad.extend_from_slice(row);
+        pad.extend(std::iter::repeat_n(row[w - 1], r));
+        orow.copy_from_slice(&pad[..w]);
+        for k in 1..=2 * r {
+            combine(orow, &pad[k..k + w], dilate);
         }
     }
-    // Vertical: a row of counts.
+    // Vertical: the rows y - r ..= y + r, clamped into the image.
     let row = |y: isize| {
         let y = y.clamp(0, h as isize - 1) as usize;
         &a[y * w..(y + 1) * w]
     };
     let ri = r as isize;
-    let mut counts = vec![0u32; w];
-    for j in -ri..=ri {
-        for (c, &v) in counts.iter_mut().zip(row(j)) {
-            *c += v as u32;
-        }
-    }
     let mut out = vec![false; w * h];
     for (y, orow) in out.chunks_exact_mut(w).enumerate() {
         let y = y as isize;
-        let (add, sub) = (row(y + ri + 1), row(y - ri));
-        for (((o, c), &p), &m) in orow.iter_mut().zip(counts.iter_mut()).zip(add).zip(sub) {
-            *o = decide(*c as usize);
-            *c = *c + p as u32 - m as u32;
+        orow.copy_from_slice(row(y - ri));
+        for j in 1 - ri..=ri {
+            combine(orow, row(y + j), dilate);
         }
     }
     out
+}
+
+/// `acc |= v` (dilation) or `acc &= v` (erosion), element by element.
+#[inline(always)]
+fn combine(acc: &mut [bool], v: &[bool], dilate: bool) {
+    if dilate {
+        acc.iter_mut().zip(v).for_each(|(a, &b)| *a |= b);
+    } else {
+        acc.iter_mut().zip(v).for_each(|(a, &b)| *a &= b);
+    }
 }
 
 /// Labels 4-connected components of pixels equal to `value`; returns (labels, sizes, touches-border).
@@ -589,33 +607,63 @@ fn skin_cluster(
     (a0, b0): (f32, f32),
     rules: &PrepareRules,
 ) -> (Vec<bool>, f32) {
-    let n = chroma.len();
-    // Spread of the core cluster.
-    let mut ds = Vec::new();
-    let mut ls = Vec::new();
-    for i in 0..n {
-        if !chroma[i] {
-            continue;
-        }
-        let d = ((lab[1].data[i] - a0).powi(2) + (lab[2].data[i] - b0).powi(2)).sqrt();
-        if d < 8.0 {
-            ds.push(d);
-            ls.push(lab[0].data[i]);
-        }
+    let dist = |a: f32, b: f32| ((a - a0).powi(2) + (b - b0).powi(2)).sqrt();
+    let px = || {
+        chroma
+            .iter()
+            .zip(&lab[0].data)
+            .zip(lab[1].data.iter().zip(&lab[2].data))
+            .map(|((&c, &l), (&a, &b))| (c, l, dist(a, b)))
+    };
+    // Spread of the core cluster: the chromatic pixels within 8 of the mode.
+    let core = chroma.iter().filter(|&&c| c).count();
+    let (mut ds, mut ls) = (Compacted::new(core), Compacted::new(core));
+    for (c, l, d) in px() {
+        let keep = c & (d < 8.0);
+        ds.offer(d, keep);
+        ls.offer(l, keep);
     }
+    let (mut ds, mut ls) = (ds.into_vec(), ls.into_vec());
     let mad_ab = median(&mut ds) * 1.4826;
     let l_med = median(&mut ls);
     let radius = (rules.skin_ab_radius as f32).max(rules.skin_ab_mads as f32 * mad_ab);
     let l_lo = l_med - rules.skin_l_below as f32;
     let l_hi = l_med + rules.skin_l_above as f32;
-    let mask = (0..n)
-        .map(|i| {
-            let l = lab[0].data[i];
-            let d = ((lab[1].data[i] - a0).powi(2) + (lab[2].data[i] - b0).powi(2)).sqrt();
-            chroma[i] & (d <= radius) & (l >= l_lo) & (l <= l_hi)
-        })
+    let mask = px()
+        .map(|(c, l, d)| c & (d <= radius) & (l >= l_lo) & (l <= l_hi))
         .collect();
     (mask, l_med)
+}
+
+/// The values offered with `keep` set, in order, gathered without a branch per value: each is written at
+/// the end and the end moves on only when kept. Pushing (a capacity check and a branch per value) made
+/// the skin medians' gathering a large part of `skin_mask`.
+struct Compacted {
+    v: Vec<f32>,
+    k: usize,
+}
+
+impl Compacted {
+    /// Room for at most `most` kept values (and the one slot a discarded value is written to).
+    fn new(most: usize) -> Compacted {
+        Compacted {
+            v: vec![0.0; most + 1],
+            k: 0,
+        }
+    }
+
+    /// Offers `x`, kept when `keep`.
+    #[inline(always)]
+    fn offer(&mut self, x: f32, keep: bool) {
+        self.v[self.k] = x;
+        self.k += keep as usize;
+    }
+
+    /// The kept values.
+    fn into_vec(mut self) -> Vec<f32> {
+        self.v.truncate(self.k);
+        self.v
+    }
 }
 
 /// Fills the holes of the skin (lesions, pores, glare) that do not touch the border and are small, except
@@ -734,26 +782,16 @@ fn drop_specks(mask: &mut [bool], (w, h): (usize, usize), rules: &PrepareRules) 
 /// The median L*, a*, b* over the skin of `mask` (`None` without skin).
 fn median_colour(lab: &[Plane; 3], mask: &[bool]) -> Option<[f64; 3]> {
     let skin_n = mask.iter().filter(|&&m| m).count();
-    let (mut ls, mut as_, mut bs) = (
-        Vec::with_capacity(skin_n),
-        Vec::with_capacity(skin_n),
-        Vec::with_capacity(skin_n),
-    );
-    for i in 0..mask.len() {
-        if mask[i] {
-            ls.push(lab[0].data[i]);
-            as_.push(lab[1].data[i]);
-            bs.push(lab[2].data[i]);
-        }
-    }
-    if ls.is_empty() {
+    if skin_n == 0 {
         return None;
     }
-    Some([
-        median(&mut ls) as f64,
-        median(&mut as_) as f64,
-        median(&mut bs) as f64,
-    ])
+    Some([0, 1, 2].map(|c| {
+        let mut v = Compacted::new(skin_n);
+        for (&x, &m) in lab[c].data.iter().zip(mask) {
+            v.offer(x, m);
+        }
+        median(&mut v.into_vec()) as f64
+    }))
 }
 
 impl Skin {
@@ -1185,26 +1223,36 @@ fn flatten(
     sigma: f32,
 ) -> (Plane, Plane) {
     let (w, h) = (planes[0].w, planes[0].h);
-    // Log luminance (natural log of linear Y): shading multiplies light, so it adds in the log.
-    let mut loglum = Plane::filled(w, h, 0.0);
-    for i in 0..w * h {
-        let y =
-            0.2126 * planes[0].data[i] + 0.7152 * planes[1].data[i] + 0.0722 * planes[2].data[i];
-        loglum.data[i] = (y + 2e-3).ln();
+    if skin_n == 0 {
+        return (Plane::filled(w, h, 0.0), Plane::filled(w, h, 0.0));
     }
-    let mut resid = Plane::filled(w, h, 0.0);
-    let mut red_resid = Plane::filled(w, h, 0.0);
-    if skin_n > 0 {
-        let background = crate::blur::MaskedBlur::new(mask, w, h, sigma);
-        let (bg, abg) = (background.apply(&loglum), background.apply(&lab[1]));
-        for i in 0..w * h {
-            if mask[i] {
-                resid.data[i] = loglum.data[i] - bg.data[i];
-                red_resid.data[i] = lab[1].data[i] - abg.data[i];
-            }
-        }
-    }
-    (resid, red_resid)
+    // Log luminance (natural log of linear Y): shading multiplies light, so it adds in the log. Only the
+    // skin's: the masked blur reads no other (it zeroes them), and neither does the residual.
+    let [r, g, b] = [0, 1, 2].map(|c| &planes[c].data);
+    let loglum = Plane {
+        w,
+        h,
+        data: (r.iter().zip(g).zip(b).zip(mask))
+            .map(|(((&r, &g), &b), &m)| {
+                let y = 0.2126 * r + 0.7152 * g + 0.0722 * b;
+                if m {
+                    (y + 2e-3).ln()
+                } else {
+                    0.0
+                }
+            })
+            .collect(),
+    };
+    let background = crate::blur::MaskedBlur::new(mask, w, h, sigma);
+    let (bg, abg) = (background.apply(&loglum), background.apply(&lab[1]));
+    let on_skin = |v: &Plane, bg: &Plane| Plane {
+        w,
+        h,
+        data: (v.data.iter().zip(&bg.data).zip(mask))
+            .map(|((&v, &b), &m)| if m { v - b } else { 0.0 })
+            .collect(),
+    };
+    (on_skin(&loglum, &bg), on_skin(&lab[1], &abg))
 }
 
 /// The photo quality numbers read over the skin (`None` without skin).
@@ -1387,6 +1435,65 @@ mod tests {
             border.push(touches);
         }
         (labels, sizes, border)
+    }
+
+    /// The running-count `morph` the shifted ORs and ANDs replaced: the oracle of its masks.
+    fn morph_by_counting(mask: &[bool], w: usize, h: usize, r: usize, dilate: bool) -> Vec<bool> {
+        if r == 0 || w == 0 || h == 0 {
+            return mask.to_vec();
+        }
+        let full = 2 * r + 1;
+        let at = |x: isize, y: isize| {
+            mask[y.clamp(0, h as isize - 1) as usize * w + x.clamp(0, w as isize - 1) as usize]
+        };
+        let horizontal: Vec<usize> = (0..w * h)
+            .map(|i| {
+                let (x, y) = ((i % w) as isize, (i / w) as isize);
+                (-(r as isize)..=r as isize)
+                    .filter(|&d| at(x + d, y))
+                    .count()
+            })
+            .collect();
+        let hdecide = |i: usize| {
+            if dilate {
+                horizontal[i] > 0
+            } else {
+                horizontal[i] == full
+            }
+        };
+        (0..w * h)
+            .map(|i| {
+                let (x, y) = (i % w, (i / w) as isize);
+                let count = (-(r as isize)..=r as isize)
+                    .filter(|&d| hdecide((y + d).clamp(0, h as isize - 1) as usize * w + x))
+                    .count();
+                if dilate {
+                    count > 0
+                } else {
+                    count == full
+                }
+            })
+            .collect()
+    }
+
+    #[test]
+    fn morph_matches_the_running_count_on_random_masks() {
+        let mut rng = crate::test_rng::lcg(5);
+        let mut next = || (rng() >> 33) as u32;
+        for (w, h) in [(1, 1), (1, 9), (9, 1), (5, 5), (37, 23), (64, 40)] {
+            for density in [0, 30, 70, 100] {
+                let mask: Vec<bool> = (0..w * h).map(|_| next() % 100 < density).collect();
+                for r in 0..=7 {
+                    for dilate in [false, true] {
+                        assert_eq!(
+                            morph(&mask, w, h, r, dilate),
+                            morph_by_counting(&mask, w, h, r, dilate),
+                            "{w}x{h}, {density} %, r {r}, dilate {dilate}"
+                        );
+                    }
+                }
+            }
+        }
     }
 
     #[test]

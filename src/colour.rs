@@ -84,7 +84,8 @@ crate::simd::avx2_dispatch! {
 /// A last partial block is padded with black, whose answers are not kept: every block is whole, so the
 /// matrix vectorises too. A block with no dark value (the usual case) skips the companding's linear side,
 /// which it would not use: a division per value less. Appending spares the zero-filled planes. Each value
-/// goes through the same operations as before (the analysis of 40 photos of 640 px ~2 % faster).
+/// goes through the same operations as before (this conversion fell from 4.8 % to 3.0 % of the analysis
+/// of 40 photos of 640 px).
 pub fn linear_rgb_to_lab_rows(rgb: [&[f32]; 3], lab: [&mut Vec<f32>; 3]) {
     const N: usize = 8;
     let [lo, ao, bo] = lab;

@@ -69,34 +69,72 @@ pub fn remove_impulses(img: &RgbImage) -> Option<(RgbImage, usize)> {
 }
 
 /// The indices (`y * width + x`) of the impulses of `img`, in increasing order.
+///
+/// The channel sums are taken a row at a time (a loop that vectorises) and kept for three rows; a row
+/// without a near-white or near-black px, most of them, is passed over after one branch-free scan. Summing
+/// px by px where needed cost twice as much (0.8 % rather than 0.4 % of the analysis of 40 photos of 640 px).
 pub fn impulses(img: &RgbImage) -> Vec<usize> {
     let (w, h) = (img.width() as usize, img.height() as usize);
     if w < 3 || h < 3 {
         return Vec::new();
     }
     let raw = img.as_raw();
-    // The channel sum of px `j`, read where it is needed: most px fail the first test on their own sum.
-    let sum = |j: usize| raw[3 * j] as i32 + raw[3 * j + 1] as i32 + raw[3 * j + 2] as i32;
+    let row_sums = |y: usize, out: &mut Vec<i32>| {
+        out.clear();
+        out.extend(
+            raw[3 * y * w..3 * (y + 1) * w]
+                .chunks_exact(3)
+                .map(|p| p[0] as i32 + p[1] as i32 + p[2] as i32),
+        );
+    };
+    let (mut above, mut here, mut below) = (Vec::new(), Vec::new(), Vec::new());
+    row_sums(0, &mut here);
+    row_sums(1, &mut below);
     let mut found = Vec::new();
     for y in 1..h - 1 {
+        std::mem::swap(&mut above, &mut here);
+        std::mem::swap(&mut here, &mut below);
+        row_sums(y + 1, &mut below);
+        let extreme = here[1..w - 1]
+            .iter()
+            .fold(false, |any, &s| any | (s <= PEPPER) | (s >= SALT));
+        if !extreme {
+            continue;
+        }
         for x in 1..w - 1 {
-            let i = y * w + x;
-            let s = sum(i);
-            if s > PEPPER && s < SALT {
-                continue;
-            }
-            // Cheap reject next: an impulse has at most one neighbour within the margin, so a px within it
-            // of both its left and right neighbours is none.
-            if (s - sum(i - 1)).abs() <= MARGIN && (s - sum(i + 1)).abs() <= MARGIN {
-                continue;
-            }
-            let (hi2, lo2) = second_extremes(neighbours(i, w).map(sum));
-            if (s >= SALT && s > hi2 + MARGIN) || (s <= PEPPER && s < lo2 - MARGIN) {
-                found.push(i);
+            if is_impulse([&above, &here, &below], x) {
+                found.push(y * w + x);
             }
         }
     }
     found
+}
+
+/// Whether px `x` of the middle row is an impulse, from the channel sums of it and the rows above and
+/// below.
+#[inline(always)]
+fn is_impulse([above, here, below]: [&[i32]; 3], x: usize) -> bool {
+    let s = here[x];
+    if s > PEPPER && s < SALT {
+        return false;
+    }
+    // Cheap reject next: an impulse has at most one neighbour within the margin, so a px within it of
+    // both its left and right neighbours is none.
+    if (s - here[x - 1]).abs() <= MARGIN && (s - here[x + 1]).abs() <= MARGIN {
+        return false;
+    }
+    let around = [
+        above[x - 1],
+        above[x],
+        above[x + 1],
+        here[x - 1],
+        here[x + 1],
+        below[x - 1],
+        below[x],
+        below[x + 1],
+    ];
+    let (hi2, lo2) = second_extremes(around);
+    (s >= SALT && s > hi2 + MARGIN) || (s <= PEPPER && s < lo2 - MARGIN)
 }
 
 /// The second-highest and the second-lowest of eight values.

@@ -70,7 +70,17 @@ pub fn full_resolution_blur(p: &Plane, sigma: f32) -> Plane {
     } else if sigma <= EXACT_MAX_SIGMA {
         exact_blur(p, sigma)
     } else {
-        box_blur(p, sigma)
+        box_blur(p.data.clone(), p.w, p.h, sigma)
+    }
+}
+
+/// [`full_resolution_blur`] of a plane the caller is done with: the three boxes start from its buffer
+/// instead of a copy (the masked blurs' inputs are built only to be blurred).
+fn full_resolution_blur_owned(p: Plane, sigma: f32) -> Plane {
+    if sigma <= EXACT_MAX_SIGMA || p.w == 0 || p.h == 0 {
+        full_resolution_blur(&p, sigma)
+    } else {
+        box_blur(p.data, p.w, p.h, sigma)
     }
 }
 
@@ -130,11 +140,14 @@ fn exact_blur_at(p: &Plane, sigma: f32, x: usize, y: usize) -> f32 {
 
 /// Three box passes (Kovesi), for a large sigma at full resolution (the masked background, and planes too
 /// small to coarsen).
-fn box_blur(p: &Plane, sigma: f32) -> Plane {
-    let (w, h) = (p.w, p.h);
+fn box_blur(data: Vec<f32>, w: usize, h: usize, sigma: f32) -> Plane {
     let sizes = box_sizes(sigma, 3);
-    let mut a = p.data.clone();
-    let mut b = vec![0f32; w * h];
+    let mut a = data;
+    // The second buffer is the thread's scratch plane: every pass overwrites all of it, so it needs no
+    // fresh zeroed allocation per blur (with the other blur changes: memset 5.1 % -> 3.4 % of a 40-photo
+    // profile).
+    let mut b = SCRATCH.take();
+    b.resize(w * h, 0.0);
     for &s in &sizes {
         box_rows(&a, &mut b, w, s / 2);
         std::mem::swap(&mut a, &mut b);
@@ -142,6 +155,9 @@ fn box_blur(p: &Plane, sigma: f32) -> Plane {
     for &s in &sizes {
         box_cols(&a, &mut b, w, h, s / 2);
         std::mem::swap(&mut a, &mut b);
+    }
+    if b.capacity() <= MAX_SCRATCH {
+        SCRATCH.set(b);
     }
     Plane { w, h, data: a }
 }
@@ -305,25 +321,34 @@ impl<'a> MaskedBlur<'a> {
         };
         MaskedBlur {
             mask,
-            den: full_resolution_blur(&ones, sigma),
+            den: full_resolution_blur_owned(ones, sigma),
             sigma,
         }
     }
 
     /// The mask-normalised blur of `p` (the mask's size).
     pub fn apply(&self, p: &Plane) -> Plane {
-        let mut num = p.clone();
+        // The masked values are written in one step (no copy of `p` then zeroed), and the blur takes the
+        // buffer over instead of copying it again.
         let (mut gs, mut gn) = (0.0f64, 0usize);
-        for (n, &m) in num.data.iter_mut().zip(self.mask) {
-            if m {
-                gs += *n as f64;
-                gn += 1;
-            } else {
-                *n = 0.0;
-            }
-        }
+        let num = (p.data.iter().zip(self.mask))
+            .map(|(&v, &m)| {
+                if m {
+                    gs += v as f64;
+                    gn += 1;
+                    v
+                } else {
+                    0.0
+                }
+            })
+            .collect();
         let global = if gn > 0 { (gs / gn as f64) as f32 } else { 0.0 };
-        let mut n = full_resolution_blur(&num, self.sigma);
+        let num = Plane {
+            w: p.w,
+            h: p.h,
+            data: num,
+        };
+        let mut n = full_resolution_blur_owned(num, self.sigma);
         for (a, &b) in n.data.iter_mut().zip(&self.den.data) {
             *a = if b > 1e-3 { *a / b } else { global };
         }
@@ -470,8 +495,12 @@ fn convolve_rows(src: &[f32], dst: &mut [f32], w: usize, k: &[f32], r: usize) {
         pad_row(row, &mut pad, r, r);
         // Term j of every output at once: the same order of terms per pixel as a per-pixel loop, but the
         // inner loop runs along x and vectorises.
-        orow.fill(0.0);
-        for (j, &kv) in k.iter().enumerate() {
+        // The first term is written (0 + k·v, the same bits as adding it to a zeroed row) instead of
+        // zeroing the row first: one pass over the row less.
+        for (o, &v) in orow.iter_mut().zip(&pad[..w]) {
+            *o = 0.0 + k[0] * v;
+        }
+        for (j, &kv) in k.iter().enumerate().skip(1) {
             for (o, &v) in orow.iter_mut().zip(&pad[j..j + w]) {
                 *o += kv * v;
             }
@@ -484,12 +513,18 @@ crate::simd::avx2_dispatch! {
 /// Vertical convolution with the odd kernel `k` of radius `r`, clamped edges: whole rows are scaled and
 /// added, in the same order of terms as [`convolve_rows`] uses along a row.
 fn convolve_cols(src: &[f32], dst: &mut [f32], w: usize, h: usize, k: &[f32], r: usize) {
+    let row = |y: usize, j: usize| {
+        let sy = (y + j).saturating_sub(r).min(h - 1);
+        &src[sy * w..(sy + 1) * w]
+    };
     for (y, orow) in dst.chunks_exact_mut(w).enumerate() {
-        orow.fill(0.0);
-        for (j, &kv) in k.iter().enumerate() {
-            let sy = (y + j).saturating_sub(r).min(h - 1);
-            let srow = &src[sy * w..(sy + 1) * w];
-            for (o, &v) in orow.iter_mut().zip(srow) {
+        // The first term is written (0 + k·v, the same bits as adding it to a zeroed row) instead of
+        // zeroing the row first: one pass over the row less.
+        for (o, &v) in orow.iter_mut().zip(row(y, 0)) {
+            *o = 0.0 + k[0] * v;
+        }
+        for (j, &kv) in k.iter().enumerate().skip(1) {
+            for (o, &v) in orow.iter_mut().zip(row(y, j)) {
                 *o += kv * v;
             }
         }
@@ -689,7 +724,7 @@ mod tests {
         let r = (k.len() / 2) as isize;
         // The clamp of each pass differs from the clamp of the combined kernel only near the edges.
         let want = reference(&p, &k, r);
-        let got = box_blur(&p, sigma);
+        let got = box_blur(p.data.clone(), p.w, p.h, sigma);
         let m = (r + 1) as usize;
         for y in m..p.h - m {
             for x in m..p.w - m {
@@ -723,7 +758,7 @@ mod tests {
         for sigma in [5.5f32, 9.0, 13.0, 18.0] {
             assert!(level(sigma, p.w, p.h) > 1, "sigma {sigma} is coarsened");
             let coarse = rms_from_exact(&p, &gaussian_blur(&p, sigma), sigma);
-            let boxes = rms_from_exact(&p, &box_blur(&p, sigma), sigma);
+            let boxes = rms_from_exact(&p, &box_blur(p.data.clone(), p.w, p.h, sigma), sigma);
             eprintln!("sigma {sigma}: coarse {coarse:.2e} boxes {boxes:.2e}");
             assert!(coarse < 2.0 * boxes, "sigma {sigma}: {coarse} vs {boxes}");
         }

@@ -895,3 +895,99 @@ fn each_pixel(
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::profile::Profile;
+    use image::{Rgb, RgbImage};
+
+    /// A 160 px square of even skin with a disc of radius 12 at its centre whose colour is `disc(dx, dy)`
+    /// (offsets from the centre), measured from a candidate placed there with the detection radius 12.
+    fn measured(toward: [f64; 2], disc: impl Fn(f64, f64) -> [u8; 3]) -> Measured {
+        let img = RgbImage::from_fn(160, 160, |x, y| {
+            let (dx, dy) = (x as f64 - 80.0, y as f64 - 80.0);
+            Rgb(if dx * dx + dy * dy <= 144.0 {
+                disc(dx, dy)
+            } else {
+                [200, 150, 130]
+            })
+        });
+        let prof = Profile::builtin();
+        let p = crate::prepare::prepare(&img, None, &prof.prepare);
+        let ctx = MeasureContext::new(&p);
+        let c = Candidate {
+            x: 80.0,
+            y: 80.0,
+            sigma: 12.0 / prof.detect.radius_per_sigma,
+            radius: 12.0,
+            response: 1.0,
+            z: 5.0,
+            pixels: None,
+            soft: false,
+            depression_z: None,
+        };
+        let light = LightEstimate {
+            toward,
+            confidence: 1.0,
+            pore_amplitude: 0.01,
+            ..LightEstimate::none()
+        };
+        measure(
+            &ctx,
+            &c,
+            &light,
+            true,
+            prof.detect.redness_weight,
+            &prof.measure,
+        )
+    }
+
+    #[test]
+    fn a_darker_disc_reads_darker_than_its_ring_and_about_its_own_size() {
+        let m = measured([1.0, 0.0], |_, _| [150, 105, 90]);
+        assert_eq!((m.x, m.y), (80.0, 80.0));
+        assert!(m.delta_l < -8.0, "ΔL* {}", m.delta_l);
+        assert!(m.delta_a.abs() < 5.0, "Δa* {}", m.delta_a);
+        assert!((6.0..=24.0).contains(&m.radius), "radius {}", m.radius);
+        assert!(m.diameter_mm.is_none(), "no scale, no mm");
+    }
+
+    #[test]
+    fn a_red_disc_reads_redder_than_its_ring() {
+        let m = measured([1.0, 0.0], |_, _| [215, 110, 110]);
+        assert!(m.delta_a > 8.0, "Δa* {}", m.delta_a);
+    }
+
+    /// The sign of relief (domain.md §4): under a light from the right (+x), a pit is dark on the side
+    /// nearer the light (its wall there faces away from it) and bright on the far side; a bump the reverse.
+    #[test]
+    fn shading_dark_towards_the_light_reads_sunken_and_the_reverse_raised() {
+        let shade = |lit_far: bool| {
+            move |dx: f64, _: f64| {
+                let near_light = dx > 0.0;
+                if near_light != lit_far {
+                    [230, 175, 155]
+                } else {
+                    [165, 120, 105]
+                }
+            }
+        };
+        let pit = measured([1.0, 0.0], shade(true));
+        let bump = measured([1.0, 0.0], shade(false));
+        assert!(pit.relief_amplitude < 0.0, "pit {}", pit.relief_amplitude);
+        assert!(
+            bump.relief_amplitude > 0.0,
+            "bump {}",
+            bump.relief_amplitude
+        );
+        assert!(pit.antisymmetry > 0.5 && bump.antisymmetry > 0.5);
+        // Turning the light turns the reading: the pit under a light from the left reads raised.
+        let turned = measured([-1.0, 0.0], shade(true));
+        assert!(
+            turned.relief_amplitude > 0.0,
+            "turned {}",
+            turned.relief_amplitude
+        );
+    }
+}

@@ -75,6 +75,32 @@ fn bucket_of_rank(counts: &[u32], k: usize) -> (usize, usize) {
     unreachable!("rank {k} beyond the {below} samples counted")
 }
 
+/// The upper median of `v`: its element `len / 2` in [`f32::total_cmp`] order; `v` may be reordered.
+///
+/// # Panics
+/// When `v` is empty.
+pub fn upper_median(v: &mut [f32]) -> f32 {
+    let k = v.len() / 2;
+    nth_smallest(v, k)
+}
+
+/// The upper median of `v` and the upper median of the absolute deviations from it (the MAD, unscaled), in
+/// place: `v` is left holding the deviations.
+///
+/// ```
+/// use scarscope::select::median_and_mad;
+/// let mut v = [1.0f32, 2.0, 4.0, 9.0];
+/// assert_eq!(median_and_mad(&mut v), (4.0, 3.0)); // deviations 3, 2, 0, 5
+/// ```
+///
+/// # Panics
+/// When `v` is empty.
+pub fn median_and_mad(v: &mut [f32]) -> (f32, f32) {
+    let m = upper_median(v);
+    v.iter_mut().for_each(|x| *x = (*x - m).abs());
+    (m, upper_median(v))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -414,8 +414,7 @@ fn energy_noise(p: &Prepared, e: &Plane) -> f64 {
     if vals.is_empty() {
         f64::INFINITY
     } else {
-        let m = vals.len() / 2;
-        let med = crate::select::nth_smallest(&mut vals, m);
+        let med = crate::select::upper_median(&mut vals);
         (med as f64 * 1.4826).max(1e-4)
     }
 }
@@ -575,8 +574,7 @@ fn slope_z(p: &Prepared, mut d: Plane) -> Option<Plane> {
     if vals.len() < 16 {
         return None;
     }
-    let m = vals.len() / 2;
-    let spread = (crate::select::nth_smallest(&mut vals, m) * 1.4826).max(1e-6);
+    let spread = (crate::select::upper_median(&mut vals) * 1.4826).max(1e-6);
     d.data.iter_mut().for_each(|v| *v /= spread);
     Some(d)
 }
@@ -766,11 +764,8 @@ fn contrast_level(p: &Prepared, c: &[f32]) -> Option<(f32, f32)> {
     if vals.len() < 16 {
         return None;
     }
-    let m = vals.len() / 2;
-    let med = crate::select::nth_smallest(&mut vals, m);
-    let mut dev: Vec<f32> = vals.iter().map(|v| (v - med).abs()).collect();
-    let mad = crate::select::nth_smallest(&mut dev, m) * 1.4826;
-    Some((med, mad))
+    let (med, mad) = crate::select::median_and_mad(&mut vals);
+    Some((med, mad * 1.4826))
 }
 
 /// The skin pixels whose contrast `c` reaches the weak threshold `lo`, closed over gaps narrower than a pore.

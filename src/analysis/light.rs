@@ -394,8 +394,7 @@ fn blob_spread(p: &Prepared, blob: &Plane) -> Option<f32> {
     if vals.len() < 16 {
         return None;
     }
-    let m = vals.len() / 2;
-    let med = crate::select::nth_smallest(&mut vals, m);
+    let med = crate::select::upper_median(&mut vals);
     Some((med * 1.4826).max(1e-6))
 }
 

@@ -187,8 +187,10 @@ fn median(mut v: Vec<f32>) -> f32 {
 
 /// The upper median of a slice it may reorder.
 fn median_of(v: &mut [f32]) -> f32 {
-    let k = v.len() / 2;
-    nth(v, k)
+    if v.is_empty() {
+        return 0.0;
+    }
+    crate::select::upper_median(v)
 }
 
 /// The `q` quantile by the nearest rank `round((len - 1) q)`, of a slice it may reorder.
@@ -223,9 +225,10 @@ fn mad(v: &[f32], mask: &[bool]) -> f64 {
 
 /// Median absolute deviation of `xs`, in place: a selection only reorders, the deviations are the same.
 fn mad_of(mut xs: Vec<f32>) -> f64 {
-    let m = median_of(&mut xs);
-    xs.iter_mut().for_each(|x| *x = (*x - m).abs());
-    median_of(&mut xs) as f64
+    if xs.is_empty() {
+        return 0.0;
+    }
+    crate::select::median_and_mad(&mut xs).1 as f64
 }
 
 fn sub(a: &Plane, b: &Plane) -> Vec<f32> {

@@ -173,6 +173,16 @@ fn figures_match_values_computed_from_the_reports() {
         e["by_source"]["render"]["verdict"]["raised_not_typical"],
         Value::Null
     );
+    // Per long side: the bundled scenes are 600×450, so all six in the 320-639 px band, and nowhere else.
+    assert_eq!(e["by_size"]["320-639 px"]["images"], 6);
+    assert_eq!(e["by_size"]["320-639 px"], {
+        let mut all = e.clone();
+        let all = all.as_object_mut().expect("object");
+        all.remove("by_source");
+        all.remove("by_size");
+        Value::Object(all.clone())
+    });
+    assert_eq!(e["by_size"].as_object().map(|o| o.len()), Some(1));
 
     // Scoring the report written by analyze gives the same document.
     let report = tmp.path().join("report.jsonl");

@@ -182,7 +182,8 @@ pub fn report_with(k: Option<&Kept>, rules: &DecisionRules) -> ImageReport {
         path: String::new(),
         status: Status::Ok,
         error: None,
-        width: None,
+        // Only the long side is kept; the scores read the size as the larger of the two.
+        width: k.long_side,
         height: None,
         px_per_mm: None,
         scale_source: ScaleSource::None,
@@ -911,6 +912,13 @@ pub fn run(args: &CalibrateArgs, out: &mut dyn Write) -> anyhow::Result<()> {
     ));
     for (s, f) in &cv.by_source {
         header.push_str(&format!("#   source {s}: {}\n", summary_line(f)));
+    }
+    for (&band, f) in &cv.by_size {
+        header.push_str(&format!(
+            "#   long side {}: {}\n",
+            crate::evaluate::real::size_band_name(band),
+            summary_line(f)
+        ));
     }
     for ((c, fitted, _), same) in changed.iter().zip(&cv_same) {
         let pct = |n: usize| 100.0 * n as f64 / same.photos.max(1) as f64;

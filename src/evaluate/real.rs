@@ -11,6 +11,9 @@
 //! - `active_flagged`: share of `active` images with `summary.active_inflammation` true.
 //! - `subtype_accuracy`: over images with a labelled subtype, share whose `summary.dominant_subtype` equals it.
 //! - `by_source`: the same figures per source key (the repository part of `source`, before `@`).
+//! - `by_size`: the same figures per band of the photo's long side ([`SIZE_BANDS`]; `unknown` where the photo
+//!   could not be read that far), since on real photos the size of a photo is entangled with its source and
+//!   its family.
 
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
@@ -190,6 +193,38 @@ pub struct LabelScores {
     pub all: Figures,
     /// Per source key (only when the labels have a `source` column).
     pub by_source: BTreeMap<String, Figures>,
+    /// Per band of the long side: the band's first px ([`SIZE_BANDS`]; `u32::MAX` for unknown).
+    pub by_size: BTreeMap<u32, Figures>,
+}
+
+/// Where the long-side bands of `by_size` begin, px; each runs to the next one's start.
+pub const SIZE_BANDS: [u32; 5] = [0, 160, 320, 640, 1280];
+
+/// The band of a long side (its first px; `u32::MAX` when unknown).
+pub fn size_band(long_side: Option<u32>) -> u32 {
+    long_side.map_or(u32::MAX, |side| {
+        SIZE_BANDS
+            .iter()
+            .copied()
+            .rfind(|&from| side >= from)
+            .unwrap_or(0)
+    })
+}
+
+/// A band's name: `0-159 px`, …, `1280+ px`, or `unknown`.
+///
+/// ```
+/// use scarscope::evaluate::real::{size_band, size_band_name};
+/// assert_eq!(size_band_name(size_band(Some(640))), "640-1279 px");
+/// assert_eq!(size_band_name(size_band(Some(4000))), "1280+ px");
+/// assert_eq!(size_band_name(size_band(None)), "unknown");
+/// ```
+pub fn size_band_name(from: u32) -> String {
+    match SIZE_BANDS.iter().position(|&b| b == from) {
+        Some(i) if i + 1 < SIZE_BANDS.len() => format!("{from}-{} px", SIZE_BANDS[i + 1] - 1),
+        Some(_) => format!("{from}+ px"),
+        None => "unknown".into(),
+    }
 }
 
 /// Scores the outcomes.
@@ -200,6 +235,10 @@ pub fn score(outcomes: &[Outcome]) -> LabelScores {
         if let Some(k) = o.label.source_key() {
             s.by_source.entry(k).or_default().add(o);
         }
+        let side = o
+            .report
+            .and_then(|r| r.width.into_iter().chain(r.height).max());
+        s.by_size.entry(size_band(side)).or_default().add(o);
     }
     s
 }
@@ -216,6 +255,12 @@ impl LabelScores {
                 .collect();
             doc["by_source"] = serde_json::Value::Object(by);
         }
+        let by: serde_json::Map<String, serde_json::Value> = self
+            .by_size
+            .iter()
+            .map(|(&k, f)| (size_band_name(k), f.to_json()))
+            .collect();
+        doc["by_size"] = serde_json::Value::Object(by);
         doc
     }
 
@@ -228,37 +273,50 @@ impl LabelScores {
         t.push_str(&figure_lines(f));
         if !self.by_source.is_empty() {
             let _ = writeln!(t, "\nper source (right/of):");
-            let _ = writeln!(
-                t,
-                "{:<44} {:>6} {:>11} {:>11} {:>11} {:>11} {:>11} {:>11} {:>11}",
-                "source",
-                "images",
-                "atro→atro",
-                "rais→hyp",
-                "atro typ",
-                "active flg",
-                "act ¬typ",
-                "clear ¬typ",
-                "subtype"
-            );
+            t.push_str(&row_header("source"));
             for (k, s) in &self.by_source {
-                let _ = writeln!(
-                    t,
-                    "{:<44} {:>6} {:>11} {:>11} {:>11} {:>11} {:>11} {:>11} {:>11}",
-                    truncate(k, 44),
-                    s.images,
-                    frac(&s.atrophic_recall),
-                    frac(&s.raised_recall),
-                    frac(&s.verdict.atrophic_typical),
-                    frac(&s.active_flagged),
-                    frac(&s.verdict.active_not_typical),
-                    frac(&s.verdict.clear_not_typical),
-                    frac(&s.subtype),
-                );
+                t.push_str(&row(k, s));
             }
+        }
+        let _ = writeln!(t, "\nper long side of the photo (right/of):");
+        t.push_str(&row_header("long side"));
+        for (&k, s) in &self.by_size {
+            t.push_str(&row(&size_band_name(k), s));
         }
         t
     }
+}
+
+/// The header line of the per-source and per-size tables.
+fn row_header(first: &str) -> String {
+    format!(
+        "{:<44} {:>6} {:>11} {:>11} {:>11} {:>11} {:>11} {:>11} {:>11}\n",
+        first,
+        "images",
+        "atro→atro",
+        "rais→hyp",
+        "atro typ",
+        "active flg",
+        "act ¬typ",
+        "clear ¬typ",
+        "subtype"
+    )
+}
+
+/// One line of the per-source and per-size tables.
+fn row(name: &str, s: &Figures) -> String {
+    format!(
+        "{:<44} {:>6} {:>11} {:>11} {:>11} {:>11} {:>11} {:>11} {:>11}\n",
+        truncate(name, 44),
+        s.images,
+        frac(&s.atrophic_recall),
+        frac(&s.raised_recall),
+        frac(&s.verdict.atrophic_typical),
+        frac(&s.active_flagged),
+        frac(&s.verdict.active_not_typical),
+        frac(&s.verdict.clear_not_typical),
+        frac(&s.subtype),
+    )
 }
 
 fn truncate(s: &str, n: usize) -> String {

@@ -1,4 +1,4 @@
-//! Fitting the scoring table: L2-regularised multinomial logistic regression with class-balanced weights.
+//! Fitting the scoring table: L2-regularised multinomial logistic regression with class- and size-balanced weights.
 //!
 //! Written here rather than taken from a crate: the problem is tiny (thousands of photos, a few dozen
 //! features, five classes), the fit must be bit-for-bit deterministic (the same labels give a byte-identical
@@ -56,9 +56,19 @@ impl Fitted {
 
 /// Fits the table on `ex` with L2 strength `lambda` (on the mean loss), each photo weighted by
 /// `(n / (families × n_family)) ^ balance`: 1 makes every family present count as much as any other, 0
-/// counts photos alike. `consistency` weighs a penalty on how far each example's scores lie from the mean
-/// scores of its group (the copies of one photograph: shrunk, exposed, cropped): 0 leaves it out.
-pub fn fit(ex: &[Example], lambda: f64, knots: &[f64], balance: f64, consistency: f64) -> Fitted {
+/// counts photos alike; and within its family by `(n_family / (bands × n_band)) ^ size_balance`, where the
+/// bands are those of the long side ([`crate::evaluate::real::SIZE_BANDS`]) the family has examples in: 1 makes
+/// each size count alike within a family, 0 counts its photos alike. `consistency` weighs a penalty on how
+/// far each example's scores lie from the mean scores of its group (the copies of one photograph: shrunk,
+/// exposed, cropped): 0 leaves it out.
+pub fn fit(
+    ex: &[Example],
+    lambda: f64,
+    knots: &[f64],
+    balance: f64,
+    size_balance: f64,
+    consistency: f64,
+) -> Fitted {
     let d = ex.first().map_or(0, |e| e.x.len());
     let n = ex.len().max(1) as f64;
     let mut mean = vec![0.0; d];
@@ -82,11 +92,7 @@ pub fn fit(ex: &[Example], lambda: f64, knots: &[f64], balance: f64, consistency
         .collect();
     let mut count = [0usize; 5];
     ex.iter().for_each(|e| count[e.y] += 1);
-    let present = count.iter().filter(|&&c| c > 0).count().max(1) as f64;
-    let sw: Vec<f64> = ex
-        .iter()
-        .map(|e| (n / (present * count[e.y] as f64)).powf(balance))
-        .collect();
+    let sw = weights(ex, &count, balance, size_balance);
     let dev = if consistency > 0.0 {
         group_deviations(ex, &z)
     } else {
@@ -181,8 +187,60 @@ fn group_deviations(ex: &[Example], z: &[Vec<f64>]) -> Vec<Vec<f64>> {
         .collect()
 }
 
+/// Each example's weight in the loss: the family balance times the size balance within the family (see
+/// [`fit`]). The raised photos of the development set are mostly thumbnails and every other family's are
+/// 640 px, so without the size balance the table learns a raised scar mostly as it looks in a thumbnail.
+fn weights(ex: &[Example], count: &[usize; 5], balance: f64, size_balance: f64) -> Vec<f64> {
+    let n = ex.len().max(1) as f64;
+    let present = count.iter().filter(|&&c| c > 0).count().max(1) as f64;
+    let band = |e: &Example| crate::evaluate::real::size_band(Some(e.long_side));
+    let mut by_band: std::collections::BTreeMap<(usize, u32), usize> = Default::default();
+    ex.iter()
+        .for_each(|e| *by_band.entry((e.y, band(e))).or_default() += 1);
+    let bands = |y: usize| by_band.keys().filter(|(f, _)| *f == y).count().max(1) as f64;
+    ex.iter()
+        .map(|e| {
+            let family = n / (present * count[e.y] as f64);
+            let size = count[e.y] as f64 / (bands(e.y) * by_band[&(e.y, band(e))] as f64);
+            family.powf(balance) * size.powf(size_balance)
+        })
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn the_size_balance_weighs_each_band_of_a_family_alike() {
+        // Family 0: three thumbnails and one 640 px photo; family 1: two 640 px photos.
+        let e = |y: usize, long_side: u32| Example {
+            x: vec![0.0],
+            y,
+            group: 0,
+            long_side,
+        };
+        let ex = [
+            e(0, 200),
+            e(0, 210),
+            e(0, 220),
+            e(0, 640),
+            e(1, 640),
+            e(1, 700),
+        ];
+        let count = [4, 2, 0, 0, 0];
+        let plain = weights(&ex, &count, 0.0, 0.0);
+        assert!(plain.iter().all(|&w| w == 1.0));
+        // Size balance 1: family 0's two bands weigh 2 each (4 photos / 2 bands), whatever their counts.
+        let sized = weights(&ex, &count, 0.0, 1.0);
+        let band_sum = |r: std::ops::Range<usize>| sized[r].iter().sum::<f64>();
+        assert!((band_sum(0..3) - 2.0).abs() < 1e-12 && (sized[3] - 2.0).abs() < 1e-12);
+        // One band only: nothing changes.
+        assert_eq!(&sized[4..], &[1.0, 1.0]);
+        // With the family balance too: each family sums to n / families = 3.
+        let both = weights(&ex, &count, 1.0, 1.0);
+        assert!((both[..4].iter().sum::<f64>() - 3.0).abs() < 1e-12);
+        assert!((both[4..].iter().sum::<f64>() - 3.0).abs() < 1e-12);
+    }
+
     use super::*;
 
     #[test]
@@ -200,7 +258,7 @@ mod tests {
                 }
             })
             .collect();
-        let f = fit(&ex, 0.01, &[], 1.0, 0.0);
+        let f = fit(&ex, 0.01, &[], 1.0, 0.0, 0.0);
         assert!(f.rows[0][1] > f.rows[1][1] + 1.0, "{:?}", f.rows);
         assert!(
             f.rows[0][2].abs() < f.rows[0][1].abs() / 4.0,
@@ -209,8 +267,8 @@ mod tests {
         );
         assert!(f.predict(&[2.5, 0.0])[0] > 0.9);
         assert!(f.predict(&[-2.5, 0.0])[1] > 0.9);
-        assert_eq!(f, fit(&ex, 0.01, &[], 1.0, 0.0));
-        let h = fit(&ex, 0.01, &[0.0], 1.0, 0.0);
+        assert_eq!(f, fit(&ex, 0.01, &[], 1.0, 0.0, 0.0));
+        let h = fit(&ex, 0.01, &[0.0], 1.0, 0.0, 0.0);
         assert!(h.predict(&[2.5, 0.0])[0] > 0.9);
     }
     #[test]
@@ -236,8 +294,8 @@ mod tests {
                 long_side: 0,
             });
         }
-        let plain = fit(&ex, 0.001, &[], 1.0, 0.0);
-        let steady = fit(&ex, 0.001, &[], 1.0, 1.0);
+        let plain = fit(&ex, 0.001, &[], 1.0, 0.0, 0.0);
+        let steady = fit(&ex, 0.001, &[], 1.0, 0.0, 1.0);
         let share = |f: &Fitted| f.rows[0][2].abs() / (f.rows[0][1].abs() + f.rows[0][2].abs());
         assert!(
             share(&steady) < share(&plain) / 2.0,
@@ -253,6 +311,6 @@ mod tests {
             gap(&steady),
             gap(&plain)
         );
-        assert_eq!(steady, fit(&ex, 0.001, &[], 1.0, 1.0));
+        assert_eq!(steady, fit(&ex, 0.001, &[], 1.0, 0.0, 1.0));
     }
 }

@@ -60,6 +60,11 @@ pub struct CalibrateArgs {
     /// Class balance of the fit: 1 weighs every family alike, 0 every photo alike.
     #[arg(long, value_name = "B", default_value_t = 1.0)]
     pub balance: f64,
+    /// Size balance within each family: 1 weighs each band of the long side (under 160, 160-319, 320-639,
+    /// 640-1279, 1280+ px) alike, 0 every photo alike. 0.5 for the built-in table: its raised photos are
+    /// mostly thumbnails and every other family's are 640 px (docs/method.md).
+    #[arg(long, value_name = "B", default_value_t = 0.5)]
+    pub size_balance: f64,
     /// Weight of the penalty on copies of one photo (the `--augment` copies and a photograph's own copies in
     /// the labels) scoring apart; 0 leaves it out.
     #[arg(long, value_name = "MU", default_value_t = 0.0)]
@@ -229,6 +234,7 @@ fn table(train: &[Example], args: &CalibrateArgs, source: String) -> DecisionRul
             args.lambda,
             &args.knots.0,
             args.balance,
+            args.size_balance,
             args.consistency,
         )
     };
@@ -862,7 +868,7 @@ pub fn run(args: &CalibrateArgs, out: &mut dyn Write) -> anyhow::Result<()> {
         .map_or("labels.csv".into(), |n| n.to_string_lossy().into_owned());
     header.push_str(&format!(
         "# Scoring table written by `scarscope calibrate --labels {labels_name} --folds {} --seed {} --lambda {} \
-         --min-confidence {} --active-recall {} --papule-false-flags {} --knots={} --balance {}{} --rendered {} \
+         --min-confidence {} --active-recall {} --papule-false-flags {} --knots={} --balance {} --size-balance {}{} --rendered {} \
          --rendered-seed {}{}{}`\n",
         args.folds,
         args.seed,
@@ -872,6 +878,7 @@ pub fn run(args: &CalibrateArgs, out: &mut dyn Write) -> anyhow::Result<()> {
         args.papule_false_flags,
         args.knots.0.iter().map(|k| k.to_string()).collect::<Vec<_>>().join(","),
         args.balance,
+        args.size_balance,
         if args.consistency > 0.0 {
             format!(" --consistency {}", args.consistency)
         } else {

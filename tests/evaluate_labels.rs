@@ -330,10 +330,20 @@ fn calibrate_fits_on_changed_copies_and_reports_their_held_out_stability() {
         .map(|l| l.split(',').next().unwrap_or(""))
         .collect();
     assert_eq!(labelled, answered);
-    // The consistency penalty is named in the command it writes; a negative one is a usage error.
+    // The consistency penalty and the repeats are named in the command it writes, and the repeats add one
+    // header line with each fold seed's figures; a negative penalty or size balance is a usage error.
     let steady = tmp.path().join("steady.toml");
     scarscope()
-        .args(["calibrate", "-q", "--folds", "2", "--consistency", "0.5"])
+        .args([
+            "calibrate",
+            "-q",
+            "--folds",
+            "2",
+            "--consistency",
+            "0.5",
+            "--repeats",
+            "2",
+        ])
         .arg("--labels")
         .arg(&labels)
         .arg("--images")
@@ -344,13 +354,21 @@ fn calibrate_fits_on_changed_copies_and_reports_their_held_out_stability() {
         .success();
     let text = std::fs::read_to_string(&steady).expect("profile written");
     assert!(text.contains(" --consistency 0.5 "), "{text}");
-    scarscope()
-        .args(["calibrate", "-q", "--consistency=-1", "--labels"])
-        .arg(&labels)
-        .arg("-o")
-        .arg(tmp.path().join("y.toml"))
-        .assert()
-        .code(2);
+    assert!(text.contains(" --repeats 2`"), "{text}");
+    assert!(
+        text.lines()
+            .any(|l| l.starts_with("#   fold seeds 1 / 2: atrophic_vs_raised_balanced_accuracy ")),
+        "{text}"
+    );
+    for bad in ["--consistency=-1", "--size-balance=-1"] {
+        scarscope()
+            .args(["calibrate", "-q", bad, "--labels"])
+            .arg(&labels)
+            .arg("-o")
+            .arg(tmp.path().join("y.toml"))
+            .assert()
+            .code(2);
+    }
     // An unknown change is a usage error.
     scarscope()
         .args(["calibrate", "-q", "--augment", "blur", "--labels"])

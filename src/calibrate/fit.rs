@@ -209,6 +209,8 @@ fn weights(ex: &[Example], count: &[usize; 5], balance: f64, size_balance: f64) 
 
 #[cfg(test)]
 mod tests {
+    use super::*;
+
     #[test]
     fn the_size_balance_weighs_each_band_of_a_family_alike() {
         // Family 0: three thumbnails and one 640 px photo; family 1: two 640 px photos.
@@ -240,8 +242,6 @@ mod tests {
         assert!((both[..4].iter().sum::<f64>() - 3.0).abs() < 1e-12);
         assert!((both[4..].iter().sum::<f64>() - 3.0).abs() < 1e-12);
     }
-
-    use super::*;
 
     #[test]
     fn recovers_a_separating_feature_and_is_deterministic() {

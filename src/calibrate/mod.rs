@@ -736,6 +736,14 @@ pub fn run(args: &CalibrateArgs, out: &mut dyn Write) -> anyhow::Result<()> {
             args.consistency
         )));
     }
+    for (name, v) in [
+        ("--balance", args.balance),
+        ("--size-balance", args.size_balance),
+    ] {
+        if !(v.is_finite() && v >= 0.0) {
+            bail!(UsageError(format!("{name} must be a number >= 0, got {v}")));
+        }
+    }
     if !(args.lambda.is_finite() && args.lambda >= 0.0) {
         bail!(UsageError(format!(
             "--lambda must be a number >= 0, got {}",

@@ -65,22 +65,28 @@ fn coarse_rest(sigma: f32, f: usize) -> f32 {
 /// set with the three boxes, and re-deriving them was not worth ~3 ms per blur at 640 px (the
 /// three-box blur of a 640×640 plane, timed alone).
 pub fn full_resolution_blur(p: &Plane, sigma: f32) -> Plane {
-    if sigma < 0.25 || p.w == 0 || p.h == 0 {
-        p.clone()
-    } else if sigma <= EXACT_MAX_SIGMA {
-        exact_blur(p, sigma)
-    } else {
+    if by_boxes(p, sigma) {
         box_blur(p.data.clone(), p.w, p.h, sigma)
+    } else if sigma < 0.25 || p.w == 0 || p.h == 0 {
+        p.clone()
+    } else {
+        exact_blur(p, sigma)
     }
+}
+
+/// Whether [`full_resolution_blur`] takes the three boxes for `p` at `sigma` (a sigma above the exact
+/// kernel's, written so that a NaN one takes them as it always did).
+fn by_boxes(p: &Plane, sigma: f32) -> bool {
+    (sigma > EXACT_MAX_SIGMA || sigma.is_nan()) && p.w > 0 && p.h > 0
 }
 
 /// [`full_resolution_blur`] of a plane the caller is done with: the three boxes start from its buffer
 /// instead of a copy (the masked blurs' inputs are built only to be blurred).
 fn full_resolution_blur_owned(p: Plane, sigma: f32) -> Plane {
-    if sigma <= EXACT_MAX_SIGMA || p.w == 0 || p.h == 0 {
-        full_resolution_blur(&p, sigma)
-    } else {
+    if by_boxes(&p, sigma) {
         box_blur(p.data, p.w, p.h, sigma)
+    } else {
+        full_resolution_blur(&p, sigma)
     }
 }
 

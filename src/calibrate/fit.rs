@@ -197,11 +197,12 @@ fn weights(ex: &[Example], count: &[usize; 5], balance: f64, size_balance: f64) 
     let mut by_band: std::collections::BTreeMap<(usize, u32), usize> = Default::default();
     ex.iter()
         .for_each(|e| *by_band.entry((e.y, band(e))).or_default() += 1);
-    let bands = |y: usize| by_band.keys().filter(|(f, _)| *f == y).count().max(1) as f64;
+    let mut bands = [0usize; 5];
+    by_band.keys().for_each(|&(y, _)| bands[y] += 1);
     ex.iter()
         .map(|e| {
             let family = n / (present * count[e.y] as f64);
-            let size = count[e.y] as f64 / (bands(e.y) * by_band[&(e.y, band(e))] as f64);
+            let size = count[e.y] as f64 / (bands[e.y] as f64 * by_band[&(e.y, band(e))] as f64);
             family.powf(balance) * size.powf(size_balance)
         })
         .collect()

@@ -21,7 +21,7 @@ use crate::batch::{load_whole_admitted, progress, run_ordered, thread_pool, Usag
 use crate::evaluate::labelled::{images_dir, labelled_paths};
 use crate::evaluate::labels::{read_labels, LabelRow};
 use crate::evaluate::real::{score, Figures, Outcome};
-use crate::evaluate::stability::{fnv1a, fnv1a_bytes, Answer, Change};
+use crate::evaluate::stability::{fnv1a, fnv1a_bytes, Answer, Change, Kept as Same};
 use crate::memory::MemoryBudget;
 use crate::profile::Profile;
 use crate::report::{ImageReport, Microneedling, ScaleSource, Status, Summary};
@@ -616,61 +616,64 @@ struct CrossValidated {
     /// Each photo's report from the table fitted without its fold.
     reports: Vec<ImageReport>,
     /// Per change: how many held-out photos kept their answer.
-    same: Vec<crate::evaluate::stability::Kept>,
+    same: Vec<Same>,
     /// Per change: each photo's held-out answer after it (`None`: no copy).
     changed: Vec<Vec<Option<Answer>>>,
 }
 
-/// Cross-validation with the folds of `seed`: every photo (and its changed copies) predicted by the table fitted
-/// on the other folds.
-#[allow(clippy::too_many_arguments)]
-fn cross_validate(
-    rows: &[LabelRow],
-    kept: &[Option<Kept>],
-    changed: &[(Change, bool, Vec<Option<Kept>>)],
-    fitting: &Fitting,
-    scenes: &[Example],
-    args: &CalibrateArgs,
-    seed: u64,
-    base: &DecisionRules,
-) -> CrossValidated {
-    let folds = fold_of(rows, args.folds, seed);
-    let mut reports: Vec<ImageReport> = vec![report_with(None, base); rows.len()];
-    let mut same = vec![crate::evaluate::stability::Kept::default(); changed.len()];
-    let mut answers_after: Vec<Vec<Option<Answer>>> = vec![vec![None; rows.len()]; changed.len()];
-    for k in 0..args.folds {
-        let mut train = fitting(&|i| folds[i] != k);
-        train.extend(scenes.iter().cloned());
-        let t = table(&train, args, String::new());
-        for i in (0..rows.len()).filter(|&i| folds[i] == k) {
-            reports[i] = report_with(kept[i].as_ref(), &t);
-            for (((c, _, ck), same), answers) in changed
-                .iter()
-                .zip(same.iter_mut())
-                .zip(answers_after.iter_mut())
-            {
-                // A thumbnail is not shrunk again (nor a small photo zoomed into): no copy, nothing to compare.
-                if ck[i].is_none() && c.fitting_only() {
-                    continue;
+/// What every cross-validation reads, whatever its folds.
+struct CrossValidation<'a> {
+    rows: &'a [LabelRow],
+    kept: &'a [Option<Kept>],
+    changed: &'a [(Change, bool, Vec<Option<Kept>>)],
+    fitting: &'a Fitting<'a>,
+    scenes: &'a [Example],
+    args: &'a CalibrateArgs,
+    base: &'a DecisionRules,
+}
+
+impl CrossValidation<'_> {
+    /// Cross-validation with the folds of `seed`: every photo (and its changed copies) predicted by the table
+    /// fitted on the other folds.
+    fn with_seed(&self, seed: u64) -> CrossValidated {
+        let (rows, changed, args) = (self.rows, self.changed, self.args);
+        let folds = fold_of(rows, args.folds, seed);
+        let mut reports: Vec<ImageReport> = vec![report_with(None, self.base); rows.len()];
+        let mut same = vec![Same::default(); changed.len()];
+        let mut answers_after: Vec<Vec<Option<Answer>>> =
+            vec![vec![None; rows.len()]; changed.len()];
+        for k in 0..args.folds {
+            let mut train = (self.fitting)(&|i| folds[i] != k);
+            train.extend(self.scenes.iter().cloned());
+            let t = table(&train, args, String::new());
+            for i in (0..rows.len()).filter(|&i| folds[i] == k) {
+                reports[i] = report_with(self.kept[i].as_ref(), &t);
+                for (((c, _, ck), kept_same), answers) in changed
+                    .iter()
+                    .zip(same.iter_mut())
+                    .zip(answers_after.iter_mut())
+                {
+                    // A thumbnail is not shrunk again (nor a small photo zoomed into): no copy, nothing to
+                    // compare.
+                    if ck[i].is_none() && c.fitting_only() {
+                        continue;
+                    }
+                    let after = report_with(ck[i].as_ref(), &t);
+                    answers[i] = Answer::of(&after);
+                    kept_same.add(Answer::of(&reports[i]), answers[i]);
                 }
-                let after = report_with(ck[i].as_ref(), &t);
-                answers[i] = Answer::of(&after);
-                same.add(Answer::of(&reports[i]), answers[i]);
             }
         }
-    }
-    CrossValidated {
-        reports,
-        same,
-        changed: answers_after,
+        CrossValidated {
+            reports,
+            same,
+            changed: answers_after,
+        }
     }
 }
 
 /// The headline figures of several fold draws, each per seed and their mean, for the profile header.
-fn draws_line(
-    draws: &[(u64, &Figures, &[crate::evaluate::stability::Kept])],
-    changes: &[&str],
-) -> String {
+fn draws_line(draws: &[(u64, &Figures, &[Same])], changes: &[&str]) -> String {
     let per = |name: &str, v: &dyn Fn(&Figures) -> Option<f64>| {
         let xs: Vec<Option<f64>> = draws.iter().map(|(_, f, _)| v(f)).collect();
         let each = xs
@@ -791,27 +794,24 @@ pub fn run(args: &CalibrateArgs, out: &mut dyn Write) -> anyhow::Result<()> {
         e
     };
     let scenes = rendered_examples(args, &opts)?;
-    let cross = |seed: u64| {
-        cross_validate(
-            &rows,
-            &kept,
-            &changed,
-            &fitting,
-            &scenes,
-            args,
-            seed,
-            &base.decision,
-        )
+    let cv_inputs = CrossValidation {
+        rows: &rows,
+        kept: &kept,
+        changed: &changed,
+        fitting: &fitting,
+        scenes: &scenes,
+        args,
+        base: &base.decision,
     };
     let CrossValidated {
         reports: cv_reports,
         same: cv_same,
         changed: cv_changed,
-    } = cross(args.seed);
+    } = cv_inputs.with_seed(args.seed);
     // Further fold draws (`--repeats`): their headline figures only.
-    let draws: Vec<(u64, Figures, Vec<crate::evaluate::stability::Kept>)> = (1..args.repeats)
+    let draws: Vec<(u64, Figures, Vec<Same>)> = (1..args.repeats)
         .map(|r| {
-            let c = cross(args.seed + r);
+            let c = cv_inputs.with_seed(args.seed + r);
             (
                 args.seed + r,
                 held_out_figures(&rows, &c.reports).all,
@@ -1035,7 +1035,6 @@ mod tests {
     #[test]
     fn the_draws_line_gives_each_seed_and_the_mean() {
         use crate::evaluate::real::Share;
-        use crate::evaluate::stability::Kept as Same;
         let figs = |atrophic: usize, raised: usize| Figures {
             atrophic_recall: Share {
                 right: atrophic,

@@ -289,34 +289,40 @@ impl LabelScores {
 
 /// The header line of the per-source and per-size tables.
 fn row_header(first: &str) -> String {
-    format!(
-        "{:<44} {:>6} {:>11} {:>11} {:>11} {:>11} {:>11} {:>11} {:>11}\n",
-        first,
-        "images",
+    let names = [
         "atro→atro",
         "rais→hyp",
         "atro typ",
         "active flg",
         "act ¬typ",
         "clear ¬typ",
-        "subtype"
-    )
+        "subtype",
+    ];
+    table_line(first, "images", names.map(String::from))
 }
 
 /// One line of the per-source and per-size tables.
 fn row(name: &str, s: &Figures) -> String {
-    format!(
-        "{:<44} {:>6} {:>11} {:>11} {:>11} {:>11} {:>11} {:>11} {:>11}\n",
-        truncate(name, 44),
-        s.images,
-        frac(&s.atrophic_recall),
-        frac(&s.raised_recall),
-        frac(&s.verdict.atrophic_typical),
-        frac(&s.active_flagged),
-        frac(&s.verdict.active_not_typical),
-        frac(&s.verdict.clear_not_typical),
-        frac(&s.subtype),
-    )
+    let shares = [
+        &s.atrophic_recall,
+        &s.raised_recall,
+        &s.verdict.atrophic_typical,
+        &s.active_flagged,
+        &s.verdict.active_not_typical,
+        &s.verdict.clear_not_typical,
+        &s.subtype,
+    ];
+    table_line(name, &s.images.to_string(), shares.map(frac))
+}
+
+/// The columns of the per-source and per-size tables: a name, a count, seven shares.
+fn table_line(first: &str, count: &str, cells: [String; 7]) -> String {
+    let mut line = format!("{:<44} {count:>6}", truncate(first, 44));
+    for c in cells {
+        let _ = write!(line, " {c:>11}");
+    }
+    line.push('\n');
+    line
 }
 
 fn truncate(s: &str, n: usize) -> String {

@@ -10,9 +10,9 @@
 //!
 //! Every stage blurs (detection at up to ten scales, the light's pore band, the illumination background), so
 //! this is the hottest loop of the analysis. Both passes run along rows only: the horizontal pass reads a
-//! padded copy of one row (no edge branches inside the loop), and the vertical pass adds whole rows into a
-//! row of accumulators, which the compiler vectorises across x. There is no transpose and no allocation per
-//! pass beyond the output and one scratch plane.
+//! padded copy of one row (no edge branches inside the loop), and the vertical pass reads the rows above and
+//! below; each sums a block of 64 outputs over all the taps in registers, which the compiler vectorises
+//! across x. There is no transpose and no allocation per pass beyond the output and one scratch plane.
 //!
 //! A 3×3 literal image with one bright centre, blurred by the exact kernel (σ = 0.5, kernel radius 2):
 //! ```
@@ -499,43 +499,94 @@ fn convolve_rows(src: &[f32], dst: &mut [f32], w: usize, k: &[f32], r: usize) {
     let mut pad = Vec::with_capacity(w + 2 * r);
     for (row, orow) in src.chunks_exact(w).zip(dst.chunks_exact_mut(w)) {
         pad_row(row, &mut pad, r, r);
-        // Term j of every output at once: the same order of terms per pixel as a per-pixel loop, but the
-        // inner loop runs along x and vectorises.
-        // The first term is written (0 + k·v, the same bits as adding it to a zeroed row) instead of
-        // zeroing the row first: one pass over the row less.
-        for (o, &v) in orow.iter_mut().zip(&pad[..w]) {
-            *o = 0.0 + k[0] * v;
+        // Blocks of [`BLOCK`] outputs, then of 8, then single ones (written out: a closure per block size
+        // stayed a call, compiled without AVX2).
+        let mut x = 0;
+        while x + BLOCK <= w {
+            taps_along::<BLOCK>(k, &pad[x..], &mut orow[x..]);
+            x += BLOCK;
         }
-        for (j, &kv) in k.iter().enumerate().skip(1) {
-            for (o, &v) in orow.iter_mut().zip(&pad[j..j + w]) {
-                *o += kv * v;
-            }
+        while x + 8 <= w {
+            taps_along::<8>(k, &pad[x..], &mut orow[x..]);
+            x += 8;
+        }
+        for x in x..w {
+            taps_along::<1>(k, &pad[x..], &mut orow[x..]);
         }
     }
 }
 }
 
 crate::simd::avx2_dispatch! {
-/// Vertical convolution with the odd kernel `k` of radius `r`, clamped edges: whole rows are scaled and
-/// added, in the same order of terms as [`convolve_rows`] uses along a row.
+/// Vertical convolution with the odd kernel `k` of radius `r`, clamped edges: the taps of an output row are
+/// the rows above and below it, in the same order of terms as [`convolve_rows`] uses along a row.
 fn convolve_cols(src: &[f32], dst: &mut [f32], w: usize, h: usize, k: &[f32], r: usize) {
-    let row = |y: usize, j: usize| {
-        let sy = (y + j).saturating_sub(r).min(h - 1);
-        &src[sy * w..(sy + 1) * w]
-    };
+    let mut rows: Vec<&[f32]> = Vec::with_capacity(k.len());
     for (y, orow) in dst.chunks_exact_mut(w).enumerate() {
-        // The first term is written (0 + k·v, the same bits as adding it to a zeroed row) instead of
-        // zeroing the row first: one pass over the row less.
-        for (o, &v) in orow.iter_mut().zip(row(y, 0)) {
-            *o = 0.0 + k[0] * v;
+        rows.clear();
+        rows.extend((0..k.len()).map(|j| {
+            let sy = (y + j).saturating_sub(r).min(h - 1);
+            &src[sy * w..(sy + 1) * w]
+        }));
+        // As in `convolve_rows`.
+        let mut x = 0;
+        while x + BLOCK <= w {
+            taps_across::<BLOCK>(k, &rows, x, &mut orow[x..]);
+            x += BLOCK;
         }
-        for (j, &kv) in k.iter().enumerate().skip(1) {
-            for (o, &v) in orow.iter_mut().zip(row(y, j)) {
-                *o += kv * v;
-            }
+        while x + 8 <= w {
+            taps_across::<8>(k, &rows, x, &mut orow[x..]);
+            x += 8;
+        }
+        for x in x..w {
+            taps_across::<1>(k, &rows, x, &mut orow[x..]);
         }
     }
 }
+}
+
+/// Outputs per block of the convolutions' kernels: 64 sums are eight AVX2 registers, held across all the
+/// taps.
+const BLOCK: usize = 64;
+
+/// `out[l] = Σ_j k[j] · from[l + j]` for the first `N` outputs `l`: [`convolve_rows`]'s block.
+///
+/// The terms in the order of `j`, the first written as `0 + k[0] · v` (the bits of adding it to a zeroed
+/// sum): a per-pixel loop's arithmetic, with the `N` sums kept in registers across the taps. A pass per tap
+/// over the whole row loaded and stored every sum at each tap; blockwise, a 640×640 plane's row pass takes
+/// ~0.6 of the time (sigma 1 to 4) and its column pass ~0.7.
+#[inline(always)]
+fn taps_along<const N: usize>(k: &[f32], from: &[f32], out: &mut [f32]) {
+    let mut acc = [0f32; N];
+    let first = &from[..N];
+    for l in 0..N {
+        acc[l] = 0.0 + k[0] * first[l];
+    }
+    for (j, &kv) in k.iter().enumerate().skip(1) {
+        let t = &from[j..j + N];
+        for l in 0..N {
+            acc[l] += kv * t[l];
+        }
+    }
+    out[..N].copy_from_slice(&acc);
+}
+
+/// `out[l] = Σ_j k[j] · rows[j][x + l]` for the first `N` outputs `l`: [`convolve_cols`]'s block, with the
+/// arithmetic of [`taps_along`].
+#[inline(always)]
+fn taps_across<const N: usize>(k: &[f32], rows: &[&[f32]], x: usize, out: &mut [f32]) {
+    let mut acc = [0f32; N];
+    let first = &rows[0][x..x + N];
+    for l in 0..N {
+        acc[l] = 0.0 + k[0] * first[l];
+    }
+    for (&kv, row) in k.iter().zip(rows).skip(1) {
+        let t = &row[x..x + N];
+        for l in 0..N {
+            acc[l] += kv * t[l];
+        }
+    }
+    out[..N].copy_from_slice(&acc);
 }
 
 crate::simd::avx2_dispatch! {
@@ -707,6 +758,47 @@ mod tests {
                     b.at(x, y),
                     "sigma {sigma} ({x}, {y})"
                 );
+            }
+        }
+    }
+
+    /// The pass-per-tap convolutions the blockwise kernels replaced (rows then columns): their oracle.
+    fn exact_blur_by_passes(p: &Plane, sigma: f32) -> Vec<f32> {
+        let (w, h) = (p.w, p.h);
+        let (k, r) = exact_kernel(sigma);
+        let (mut tmp, mut out) = (vec![0f32; w * h], vec![0f32; w * h]);
+        let mut pad = Vec::new();
+        for (row, orow) in p.data.chunks_exact(w).zip(tmp.chunks_exact_mut(w)) {
+            pad_row(row, &mut pad, r, r);
+            orow.iter_mut().for_each(|o| *o = 0.0);
+            for (j, &kv) in k.iter().enumerate() {
+                for (o, &v) in orow.iter_mut().zip(&pad[j..j + w]) {
+                    *o += kv * v;
+                }
+            }
+        }
+        for (y, orow) in out.chunks_exact_mut(w).enumerate() {
+            for (j, &kv) in k.iter().enumerate() {
+                let sy = (y + j).saturating_sub(r).min(h - 1);
+                for (o, &v) in orow.iter_mut().zip(&tmp[sy * w..(sy + 1) * w]) {
+                    *o += kv * v;
+                }
+            }
+        }
+        out
+    }
+
+    #[test]
+    fn blockwise_convolution_is_the_pass_per_tap_one_to_the_bit() {
+        // Widths with whole blocks of 64, blocks of 8 and single samples left over, and narrower ones.
+        for (w, h) in [(139, 37), (64, 9), (13, 70), (1, 5), (5, 1)] {
+            let p = test_plane(w, h);
+            for sigma in [0.6f32, 1.3, 4.0] {
+                let got = exact_blur(&p, sigma);
+                let want = exact_blur_by_passes(&p, sigma);
+                for (i, (a, b)) in got.data.iter().zip(&want).enumerate() {
+                    assert_eq!(a.to_bits(), b.to_bits(), "{w}x{h} sigma {sigma} at {i}");
+                }
             }
         }
     }

@@ -126,6 +126,130 @@ fn bucket_of_rank(counts: &[u32], k: usize) -> (usize, usize) {
     unreachable!("rank {k} beyond the {below} samples counted")
 }
 
+/// The values of `v` at the ranks `ks` among its px where `mask` holds (0-based, each below their count), in
+/// `total_cmp` order: what [`nth_smallest`] returns for each rank on those values copied out.
+///
+/// One count serves all the ranks and nothing is copied but each rank's bucket: the copy of a skin's values
+/// before the selection, and one count per quantile of the same values, cost as much as the count itself.
+///
+/// ```
+/// use scarscope::select::nth_smallest_masked;
+/// let v = [5.0f32, 1.0, 9.0, 3.0];
+/// assert_eq!(nth_smallest_masked(&v, &[true, false, true, true], [0, 2]), [3.0, 9.0]);
+/// ```
+///
+/// # Panics
+/// When `v` and `mask` differ in length or a rank is not below the count of masked px.
+pub fn nth_smallest_masked<const R: usize>(v: &[f32], mask: &[bool], ks: [usize; R]) -> [f32; R] {
+    assert_eq!(v.len(), mask.len(), "values and mask differ in length");
+    let n = mask.iter().filter(|&&m| m).count();
+    for k in ks {
+        assert!(k < n, "index {k} out of {n} samples");
+    }
+    if n < MIN_RADIX {
+        let mut xs: Vec<f32> = v
+            .iter()
+            .zip(mask)
+            .filter(|(_, &m)| m)
+            .map(|(&x, _)| x)
+            .collect();
+        return ks.map(|k| nth_smallest(&mut xs, k));
+    }
+    COUNTS.with_borrow_mut(|counts| {
+        SAME.with_borrow_mut(|same| {
+            let counts = count_top_bits_masked(v, mask, counts);
+            let x = ks.map(|k| {
+                let (bucket, below) = bucket_of_rank(counts, k);
+                bucket_members_masked(v, mask, bucket as u32, same);
+                *same
+                    .select_nth_unstable_by(k - below, |a, b| a.total_cmp(b))
+                    .1
+            });
+            if same.capacity() > MAX_SAME {
+                *same = Vec::new();
+            }
+            x
+        })
+    })
+}
+
+/// The values of `v` at the ranks `ks` (0-based, each below `v.len()`) in `total_cmp` order, from one count
+/// and without reordering `v`: what [`nth_smallest`] returns for each rank.
+///
+/// # Panics
+/// When a rank is not below `v.len()`.
+pub fn nth_smallest_ranks<const R: usize>(v: &[f32], ks: [usize; R]) -> [f32; R] {
+    for k in ks {
+        assert!(k < v.len(), "index {k} out of {} samples", v.len());
+    }
+    if v.len() < MIN_RADIX {
+        let mut xs = v.to_vec();
+        return ks.map(|k| nth_smallest(&mut xs, k));
+    }
+    COUNTS.with_borrow_mut(|counts| {
+        SAME.with_borrow_mut(|same| {
+            let counts = count_top_bits(v, counts);
+            let x = ks.map(|k| {
+                let (bucket, below) = bucket_of_rank(counts, k);
+                bucket_members(v, bucket as u32, same);
+                *same
+                    .select_nth_unstable_by(k - below, |a, b| a.total_cmp(b))
+                    .1
+            });
+            if same.capacity() > MAX_SAME {
+                *same = Vec::new();
+            }
+            x
+        })
+    })
+}
+
+/// [`count_top_bits`] of the px of `v` where `mask` holds.
+///
+/// A branch per px, not a masked add: the mask comes in long runs (the skin) that predict well, and an add
+/// of 0 for every masked-out px would chain the increments of the one bucket they mostly share.
+fn count_top_bits_masked<'t>(v: &[f32], mask: &[bool], tables: &'t mut Vec<u32>) -> &'t [u32] {
+    const B: usize = 1 << 16;
+    tables.clear();
+    tables.resize(2 * B, 0);
+    let (even, odd) = tables.split_at_mut(B);
+    let (mut pairs, mut masks) = (v.chunks_exact(2), mask.chunks_exact(2));
+    for (p, m) in (&mut pairs).zip(&mut masks) {
+        if m[0] {
+            even[(key(p[0]) >> 16) as usize] += 1;
+        }
+        if m[1] {
+            odd[(key(p[1]) >> 16) as usize] += 1;
+        }
+    }
+    for (&x, _) in pairs
+        .remainder()
+        .iter()
+        .zip(masks.remainder())
+        .filter(|(_, &m)| m)
+    {
+        even[(key(x) >> 16) as usize] += 1;
+    }
+    for (e, &o) in even.iter_mut().zip(odd.iter()) {
+        *e += o;
+    }
+    even
+}
+
+/// [`bucket_members`] of the px of `v` where `mask` holds.
+fn bucket_members_masked(v: &[f32], mask: &[bool], bucket: u32, same: &mut Vec<f32>) {
+    let member = |(&x, &m): (&f32, &bool)| m & (key(x) >> 16 == bucket);
+    same.clear();
+    let (mut blocks, mut masks) = (v.chunks_exact(16), mask.chunks_exact(16));
+    for (b, m) in (&mut blocks).zip(&mut masks) {
+        if b.iter().zip(m).fold(false, |any, p| any | member(p)) {
+            same.extend(b.iter().zip(m).filter(|&p| member(p)).map(|(&x, _)| x));
+        }
+    }
+    let rest = blocks.remainder().iter().zip(masks.remainder());
+    same.extend(rest.filter(|&p| member(p)).map(|(&x, _)| x));
+}
+
 /// The upper median of `v`: its element `len / 2` in [`f32::total_cmp`] order; `v` may be reordered.
 ///
 /// # Panics
@@ -179,6 +303,81 @@ mod tests {
                 assert_eq!(got.to_bits(), want.to_bits(), "n {n} k {k}");
             }
         }
+    }
+
+    /// Samples with spread values, repeats, both zeros, infinities and NaNs of both signs.
+    fn awkward_samples(n: usize, seed: u64) -> Vec<f32> {
+        let mut rng = crate::test_rng::lcg(seed);
+        let mut next = || (rng() >> 33) as u32;
+        (0..n)
+            .map(|_| match next() % 40 {
+                0 => -0.0,
+                1 => 0.0,
+                2 => f32::INFINITY,
+                3 => f32::NEG_INFINITY,
+                4 => f32::from_bits(0x7fc0_0000 | (next() & 0xff)),
+                5 => f32::from_bits(0xffc0_0000 | (next() & 0xff)),
+                6..=20 => (next() % 16) as f32 * 0.25,
+                _ => (next() as f32 / u32::MAX as f32 - 0.4) * 1e3,
+            })
+            .collect()
+    }
+
+    #[test]
+    fn masked_ranks_select_as_the_copied_values_to_the_bit() {
+        for (n, seed) in [
+            (7usize, 1u64),
+            (MIN_RADIX + 3, 2),
+            (3 * MIN_RADIX + 1, 3),
+            (100_003, 4),
+        ] {
+            let v = awkward_samples(n, seed);
+            // Runs of skin and single px, as a mask is; a third of the px off it.
+            let mask: Vec<bool> = (0..n).map(|i| (i / 37) % 3 != 0 || i % 11 == 0).collect();
+            let mut kept: Vec<f32> = v
+                .iter()
+                .zip(&mask)
+                .filter(|(_, &m)| m)
+                .map(|(&x, _)| x)
+                .collect();
+            let m = kept.len();
+            let ks = [0, m / 100, m / 10, m / 2, 9 * m / 10, m - 1];
+            let got = nth_smallest_masked(&v, &mask, ks);
+            for (k, g) in ks.into_iter().zip(got) {
+                let want = nth_smallest(&mut kept, k);
+                assert_eq!(g.to_bits(), want.to_bits(), "n {n} k {k}");
+            }
+        }
+    }
+
+    #[test]
+    fn several_ranks_select_as_one_at_a_time_to_the_bit() {
+        for (n, seed) in [(9usize, 6u64), (MIN_RADIX, 7), (100_003, 8)] {
+            let v = awkward_samples(n, seed);
+            let ks = [0, n / 100, n / 10, n / 2, 9 * n / 10, n - 1];
+            let got = nth_smallest_ranks(&v, ks);
+            for (k, g) in ks.into_iter().zip(got) {
+                let want = nth_smallest(&mut v.clone(), k);
+                assert_eq!(g.to_bits(), want.to_bits(), "n {n} k {k}");
+            }
+        }
+    }
+
+    #[test]
+    fn all_masked_in_selects_as_the_whole_and_none_selects_nothing() {
+        let v = awkward_samples(MIN_RADIX + 9, 5);
+        let all = vec![true; v.len()];
+        let k = v.len() / 2;
+        let want = nth_smallest(&mut v.clone(), k);
+        assert_eq!(
+            nth_smallest_masked(&v, &all, [k])[0].to_bits(),
+            want.to_bits()
+        );
+        let none: [f32; 0] = nth_smallest_masked(&v, &vec![false; v.len()], []);
+        assert!(none.is_empty());
+        let out_of_range =
+            std::panic::catch_unwind(|| nth_smallest_masked(&v, &vec![false; v.len()], [0]));
+        assert!(out_of_range.is_err());
     }
 
     #[test]

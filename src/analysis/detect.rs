@@ -402,15 +402,18 @@ fn energy_z(p: &Prepared, s: f32, toward: Option<[f64; 2]>, rules: &DetectRules)
 }
 
 /// The robust spread (scaled median) of the energy `e` over a sample of the skin; infinite without skin.
+/// `f(i)` at every `stride`-th px `i` where `mask` holds, in raster order, in a Vec sized up front: grown
+/// by pushes, its reallocations were ~0.3 % of a 640×640 photo's analysis.
+pub(crate) fn skin_sample(mask: &[bool], stride: usize, f: impl Fn(usize) -> f32) -> Vec<f32> {
+    let mut vals = Vec::with_capacity(mask.len().div_ceil(stride));
+    vals.extend((0..mask.len()).step_by(stride).filter(|&i| mask[i]).map(f));
+    vals
+}
+
 fn energy_noise(p: &Prepared, e: &Plane) -> f64 {
     let (w, h) = (p.w, p.h);
-    let mut vals: Vec<f32> = Vec::new();
     let stride = ((w * h) / 100_000).max(1);
-    for i in (0..w * h).step_by(stride) {
-        if p.mask[i] {
-            vals.push(e.data[i]);
-        }
-    }
+    let mut vals = skin_sample(&p.mask[..w * h], stride, |i| e.data[i]);
     if vals.is_empty() {
         f64::INFINITY
     } else {
@@ -566,11 +569,7 @@ fn slope_map(p: &Prepared, s: f32, ux: f32, uy: f32) -> Plane {
 fn slope_z(p: &Prepared, mut d: Plane) -> Option<Plane> {
     let (w, h) = (p.w, p.h);
     let stride = ((w * h) / 100_000).max(1);
-    let mut vals: Vec<f32> = (0..w * h)
-        .step_by(stride)
-        .filter(|&i| p.mask[i])
-        .map(|i| d.data[i].abs())
-        .collect();
+    let mut vals = skin_sample(&p.mask[..w * h], stride, |i| d.data[i].abs());
     if vals.len() < 16 {
         return None;
     }
@@ -754,13 +753,8 @@ fn contrast(p: &Prepared, rules: &DetectRules, pass: &Pass) -> (Plane, Vec<f32>)
 /// too little skin.
 fn contrast_level(p: &Prepared, c: &[f32]) -> Option<(f32, f32)> {
     let (w, h) = (p.w, p.h);
-    let mut vals: Vec<f32> = Vec::new();
     let stride = ((w * h) / 200_000).max(1);
-    for i in (0..w * h).step_by(stride) {
-        if p.mask[i] {
-            vals.push(c[i]);
-        }
-    }
+    let mut vals = skin_sample(&p.mask[..w * h], stride, |i| c[i]);
     if vals.len() < 16 {
         return None;
     }

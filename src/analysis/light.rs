@@ -384,13 +384,9 @@ fn band_pass(p: &Prepared, sigma: f32) -> (Plane, Plane) {
 
 /// The robust spread of the blob response over a sample of the skin; `None` with too little skin.
 fn blob_spread(p: &Prepared, blob: &Plane) -> Option<f32> {
-    let mut vals: Vec<f32> = Vec::new();
     let stride = ((p.w * p.h) / 200_000).max(1);
-    for i in (0..p.w * p.h).step_by(stride) {
-        if p.mask[i] {
-            vals.push(blob.data[i].abs());
-        }
-    }
+    let mask = &p.mask[..p.w * p.h];
+    let mut vals = crate::analysis::detect::skin_sample(mask, stride, |i| blob.data[i].abs());
     if vals.len() < 16 {
         return None;
     }

@@ -199,15 +199,19 @@ fn quantile_of(v: &mut [f32], q: f64) -> f32 {
     nth(v, k)
 }
 
-fn quantile(mut v: Vec<f32>, q: f64) -> f32 {
-    quantile_of(&mut v, q)
+/// The `qs` quantiles (nearest rank, as [`quantile_of`]) of `v` from one count, without a copy (0 when
+/// empty).
+fn quantiles<const R: usize>(v: &[f32], qs: [f64; R]) -> [f32; R] {
+    let n = v.len();
+    if n == 0 {
+        return [0.0; R];
+    }
+    let ks = qs.map(|q| (((n - 1) as f64 * q).round() as usize).min(n - 1));
+    crate::select::nth_smallest_ranks(v, ks)
 }
 
-/// The values of `v` at the masked px, in raster order; sized up front so that it never grows.
-fn masked(v: &[f32], mask: &[bool]) -> Vec<f32> {
-    let mut xs = Vec::with_capacity(mask.iter().filter(|&&m| m).count());
-    xs.extend(v.iter().zip(mask).filter(|(_, &m)| m).map(|(&x, _)| x));
-    xs
+fn quantile(mut v: Vec<f32>, q: f64) -> f32 {
+    quantile_of(&mut v, q)
 }
 
 /// `a - b` at the masked px, without the whole plane of differences.
@@ -218,9 +222,44 @@ fn masked_diff(a: &Plane, b: &Plane, mask: &[bool]) -> Vec<f32> {
     xs
 }
 
-/// Median absolute deviation of `v` over the masked px.
+/// Median absolute deviation of `v` over the masked px (0 without any).
+///
+/// The median is selected where the mask holds and only the deviations are copied out: one pass fewer over
+/// the masked values than copying them, selecting, and taking the deviations in place.
 fn mad(v: &[f32], mask: &[bool]) -> f64 {
-    mad_of(masked(v, mask))
+    let n = mask.iter().filter(|&&m| m).count();
+    if n == 0 {
+        return 0.0;
+    }
+    let [m] = crate::select::nth_smallest_masked(v, mask, [n / 2]);
+    let mut dev = Vec::with_capacity(n);
+    dev.extend(
+        v.iter()
+            .zip(mask)
+            .filter(|(_, &k)| k)
+            .map(|(&x, _)| (x - m).abs()),
+    );
+    crate::select::upper_median(&mut dev) as f64
+}
+
+/// The `qs` quantiles (nearest rank, as [`quantile_of`]) of `v` over the masked px from one count, without
+/// copying them out (0 without any).
+fn masked_quantiles<const R: usize>(v: &[f32], mask: &[bool], qs: [f64; R]) -> [f32; R] {
+    let n = mask.iter().filter(|&&m| m).count();
+    if n == 0 {
+        return [0.0; R];
+    }
+    let ks = qs.map(|q| (((n - 1) as f64 * q).round() as usize).min(n - 1));
+    crate::select::nth_smallest_masked(v, mask, ks)
+}
+
+/// The upper median (element `len / 2` in order) of `v` over the masked px (0 without any).
+fn masked_median(v: &[f32], mask: &[bool]) -> f32 {
+    let n = mask.iter().filter(|&&m| m).count();
+    if n == 0 {
+        return 0.0;
+    }
+    crate::select::nth_smallest_masked(v, mask, [n / 2])[0]
 }
 
 /// Median absolute deviation of `xs`, in place: a selection only reorders, the deviations are the same.
@@ -443,7 +482,7 @@ impl<'a> Reading<'a> {
 
     /// The `q` quantile of `v` over the skin px.
     fn on_skin(&self, v: &[f32], q: f64) -> f64 {
-        quantile(masked(v, &self.skin), q) as f64
+        masked_quantiles(v, &self.skin, [q])[0] as f64
     }
 }
 
@@ -525,7 +564,7 @@ fn largest_patch(r: &Reading) -> [f64; 7] {
     let (fi, fo) = (mad(&r.fine, &inside), mad(&r.fine, &ring));
     out[2] = if fo > 1e-3 { (fi / fo).min(5.0) } else { 1.0 };
     out[3] = elongation(&inside, r.w);
-    let pick = |pl: &Plane| median(masked(&pl.data, &inside));
+    let pick = |pl: &Plane| masked_median(&pl.data, &inside);
     out[4] = (pick(a) - skin_lab[1]) as f64;
     out[5] = (skin_lab[0] - pick(l)) as f64;
     let skin_c = (skin_lab[1].powi(2) + skin_lab[2].powi(2)).sqrt();
@@ -574,9 +613,9 @@ fn colour_percentiles(r: &Reading) -> [f64; 6] {
     .into_iter()
     .enumerate()
     {
-        let mut v = pl.data.clone();
-        out[2 * k] = (quantile_of(&mut v, 0.9) - refv) as f64;
-        out[2 * k + 1] = (quantile_of(&mut v, 0.1) - refv) as f64;
+        let [hi, lo] = quantiles(&pl.data, [0.9, 0.1]);
+        out[2 * k] = (hi - refv) as f64;
+        out[2 * k + 1] = (lo - refv) as f64;
     }
     out
 }
@@ -585,14 +624,14 @@ fn colour_percentiles(r: &Reading) -> [f64; 6] {
 /// skin, and the sharpest red, dark and bright dots.
 fn spreads_and_dots(r: &Reading) -> [f64; 5] {
     let l19 = gaussian_blur(r.l, 19.0);
-    // One copy of the L* DoG for both of its quantiles.
-    let mut dog_l = masked(&r.dog_l, &r.skin);
+    // One count of the L* DoG on the skin for both of its quantiles.
+    let [dog_l01, dog_l99] = masked_quantiles(&r.dog_l, &r.skin, [0.01, 0.99]);
     [
         mad(&r.da, &r.skin),
         mad_of(masked_diff(r.l, &l19, &r.skin)),
         r.on_skin(&r.dog_a_small, 0.99),
-        -(quantile_of(&mut dog_l, 0.01) as f64),
-        quantile_of(&mut dog_l, 0.99) as f64,
+        -(dog_l01 as f64),
+        dog_l99 as f64,
     ]
 }
 
